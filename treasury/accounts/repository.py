@@ -1,0 +1,225 @@
+"""Queries for entities, counterparties, bank accounts and statement lines, and row ↔ value maps."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from treasury.accounts.model import (
+    AccountKind,
+    BankAccount,
+    Counterparty,
+    CrossBorderDebtMode,
+    EntityKind,
+    LegalEntity,
+    account_is_resident,
+)
+from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow, StatementLineRow
+from treasury.ledger.tables import LedgerAccountRow
+from treasury.money import Money
+
+# Entity figures kept in CNY minor units: field name → column name.
+ENTITY_CNY_FIELDS = {
+    "owners_equity": "owners_equity_minor",
+    "net_assets": "net_assets_minor",
+    "prior_year_revenue": "prior_year_revenue_minor",
+    "prior_year_cross_border_volume": "prior_year_cross_border_volume_minor",
+}
+
+
+def _cny(minor: int | None) -> Money | None:
+    return None if minor is None else Money.from_minor(minor, "CNY")
+
+
+def to_entity(row: EntityRow) -> LegalEntity:
+    """The value of an entity row."""
+    investment = (
+        None
+        if row.total_investment_minor is None or row.total_investment_currency is None
+        else Money.from_minor(row.total_investment_minor, row.total_investment_currency)
+    )
+    return LegalEntity(
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        country=row.country,
+        kind=EntityKind(row.kind),
+        trade_fx_class=row.trade_fx_class,
+        owners_equity=_cny(row.owners_equity_minor),
+        net_assets=_cny(row.net_assets_minor),
+        lending_in_business_scope=row.lending_in_business_scope,
+        quality_enterprise=row.quality_enterprise,
+        established_on=row.established_on,
+        prior_year_revenue=_cny(row.prior_year_revenue_minor),
+        prior_year_cross_border_volume=_cny(row.prior_year_cross_border_volume_minor),
+        parent_entity_id=row.parent_entity_id,
+        cross_border_debt_mode=CrossBorderDebtMode(row.cross_border_debt_mode),
+        facilitation_certificate=(
+            None
+            if row.facilitation_certificate is None
+            else json.loads(row.facilitation_certificate)
+        ),
+        shareholding_ratio=row.shareholding_ratio,
+        total_investment=investment,
+        uscc=row.uscc,
+        lei=row.lei,
+    )
+
+
+def apply_entity_fields(row: EntityRow, fields: dict[str, Any]) -> None:
+    """Copy validated entity fields (domain values) onto a row."""
+    for name, value in fields.items():
+        if name in ENTITY_CNY_FIELDS:
+            setattr(row, ENTITY_CNY_FIELDS[name], None if value is None else value.minor)
+        elif name == "total_investment":
+            row.total_investment_minor = None if value is None else value.minor
+            row.total_investment_currency = None if value is None else value.currency.code
+        elif name == "facilitation_certificate":
+            row.facilitation_certificate = None if value is None else json.dumps(value)
+        elif name in ("kind", "cross_border_debt_mode"):
+            setattr(row, name, str(value))
+        else:
+            setattr(row, name, value)
+
+
+def get_entity_row(
+    session: Session, tenant_id: str, entity_id: str, *, for_update: bool = False
+) -> EntityRow | None:
+    """One of the tenant's entity rows."""
+    row = session.get(EntityRow, entity_id, with_for_update=for_update)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def find_entity_by_code(session: Session, tenant_id: str, code: str) -> EntityRow | None:
+    """The tenant's entity with this code."""
+    query = select(EntityRow).where(EntityRow.tenant_id == tenant_id, EntityRow.code == code)
+    return session.scalars(query).one_or_none()
+
+
+def list_entities(session: Session, tenant_id: str) -> list[LegalEntity]:
+    """All of the tenant's entities by code."""
+    query = select(EntityRow).where(EntityRow.tenant_id == tenant_id).order_by(EntityRow.code)
+    return [to_entity(row) for row in session.scalars(query)]
+
+
+def to_counterparty(row: CounterpartyRow) -> Counterparty:
+    """The value of a counterparty row."""
+    return Counterparty(
+        id=row.id,
+        name=row.name,
+        country=row.country,
+        bank_bic=row.bank_bic,
+        account=row.account,
+        address=None if row.address is None else json.loads(row.address),
+        affiliated=row.affiliated,
+        lei=row.lei,
+    )
+
+
+def apply_counterparty_fields(row: CounterpartyRow, fields: dict[str, Any]) -> None:
+    """Copy validated counterparty fields onto a row."""
+    for name, value in fields.items():
+        if name == "address":
+            row.address = None if value is None else json.dumps(value)
+        else:
+            setattr(row, name, value)
+
+
+def get_counterparty_row(
+    session: Session, tenant_id: str, counterparty_id: str
+) -> CounterpartyRow | None:
+    """One of the tenant's counterparty rows."""
+    row = session.get(CounterpartyRow, counterparty_id)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def list_counterparties(session: Session, tenant_id: str) -> list[Counterparty]:
+    """All of the tenant's counterparties by name."""
+    query = (
+        select(CounterpartyRow)
+        .where(CounterpartyRow.tenant_id == tenant_id)
+        .order_by(CounterpartyRow.name, CounterpartyRow.id)
+    )
+    return [to_counterparty(row) for row in session.scalars(query)]
+
+
+def to_bank_account(
+    row: BankAccountRow, ledger: LedgerAccountRow, entity_country: str
+) -> BankAccount:
+    """The value of a bank account, with its overdraft limit from the ledger side."""
+    kind = AccountKind(row.kind)
+    return BankAccount(
+        id=row.id,
+        entity_id=row.entity_id,
+        currency=row.currency,
+        kind=kind,
+        bank_bic=row.bank_bic,
+        number=row.number,
+        overdraft_limit=Money.from_minor(ledger.overdraft_limit_minor or 0, row.currency),
+        resident=account_is_resident(entity_country=entity_country, kind=kind),
+    )
+
+
+def get_bank_account(session: Session, tenant_id: str, account_id: str) -> BankAccount | None:
+    """One of the tenant's bank accounts."""
+    accounts = bank_accounts_by_id(session, tenant_id, [account_id])
+    return accounts.get(account_id)
+
+
+def bank_accounts_by_id(
+    session: Session, tenant_id: str, account_ids: Sequence[str]
+) -> dict[str, BankAccount]:
+    """The tenant's bank accounts among `account_ids` (others' and unknown ids are absent)."""
+    query = (
+        select(BankAccountRow, LedgerAccountRow, EntityRow.country)
+        .join(LedgerAccountRow, LedgerAccountRow.id == BankAccountRow.id)
+        .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
+        .where(BankAccountRow.id.in_(account_ids), BankAccountRow.tenant_id == tenant_id)
+    )
+    return {
+        row.id: to_bank_account(row, ledger, country)
+        for row, ledger, country in session.execute(query).tuples()
+    }
+
+
+def list_bank_accounts(
+    session: Session, tenant_id: str, entity_id: str | None
+) -> list[BankAccount]:
+    """The tenant's bank accounts, optionally of one entity."""
+    query = (
+        select(BankAccountRow, LedgerAccountRow, EntityRow.country)
+        .join(LedgerAccountRow, LedgerAccountRow.id == BankAccountRow.id)
+        .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
+        .where(BankAccountRow.tenant_id == tenant_id)
+        .order_by(BankAccountRow.created_at, BankAccountRow.id)
+    )
+    if entity_id is not None:
+        query = query.where(BankAccountRow.entity_id == entity_id)
+    return [
+        to_bank_account(row, ledger, country)
+        for row, ledger, country in session.execute(query).tuples()
+    ]
+
+
+def seen_bank_refs(session: Session, account_id: str, bank_refs: Sequence[str]) -> set[str]:
+    """Which of these bank references were imported on this account before."""
+    query = select(StatementLineRow.bank_ref).where(
+        StatementLineRow.account_id == account_id, StatementLineRow.bank_ref.in_(bank_refs)
+    )
+    return set(session.scalars(query))
+
+
+def list_statement_lines(
+    session: Session, tenant_id: str, account_id: str
+) -> list[StatementLineRow]:
+    """An account's statement lines by value date."""
+    query = (
+        select(StatementLineRow)
+        .where(StatementLineRow.tenant_id == tenant_id, StatementLineRow.account_id == account_id)
+        .order_by(StatementLineRow.value_date, StatementLineRow.imported_at)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,232 @@
+"""Use cases for entities, counterparties and bank accounts; each commits its own unit of work."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from treasury.accounts import repository
+from treasury.accounts.model import (
+    AccountKind,
+    BankAccount,
+    Counterparty,
+    CrossBorderDebtMode,
+    LegalEntity,
+)
+from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import Conflict, CurrencyMismatch, DebtModeLocked, NotFound
+from treasury.ledger import repository as ledger_repository
+from treasury.money import Money
+
+ENTITY_DEFAULTS: dict[str, Any] = {
+    "trade_fx_class": "A",
+    "lending_in_business_scope": False,
+    "quality_enterprise": False,
+    "cross_border_debt_mode": CrossBorderDebtMode.MACRO_PRUDENTIAL,
+    "shareholding_ratio": Decimal(1),
+}
+
+
+def create_entity(uow: UnitOfWork, *, tenant_id: str, fields: dict[str, Any]) -> LegalEntity:
+    """Register a legal entity of the group.
+
+    Raises:
+        Conflict: another entity has the same code.
+        NotFound: the parent entity is not the tenant's.
+    """
+    with uow:
+        _check_parent(uow, tenant_id, fields.get("parent_entity_id"))
+        if repository.find_entity_by_code(uow.session, tenant_id, fields["code"]) is not None:
+            raise Conflict(f"an entity with code {fields['code']!r} exists")
+        now = uow.clock.now()
+        row = EntityRow(id=new_id(), tenant_id=tenant_id, created_at=now, updated_at=now)
+        repository.apply_entity_fields(row, {**ENTITY_DEFAULTS, **fields})
+        uow.session.add(row)
+        _flush_or_conflict(uow, f"an entity with code {fields['code']!r} exists")
+        entity = repository.to_entity(row)
+        uow.commit()
+        return entity
+
+
+def _check_parent(uow: UnitOfWork, tenant_id: str, parent_id: str | None) -> None:
+    if (
+        parent_id is not None
+        and repository.get_entity_row(uow.session, tenant_id, parent_id) is None
+    ):
+        raise NotFound(f"parent entity {parent_id} not found")
+
+
+def _flush_or_conflict(uow: UnitOfWork, message: str) -> None:
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        raise Conflict(message) from error
+
+
+def get_entity(uow: UnitOfWork, *, tenant_id: str, entity_id: str) -> LegalEntity:
+    """One entity of the tenant."""
+    with uow:
+        row = repository.get_entity_row(uow.session, tenant_id, entity_id)
+        if row is None:
+            raise NotFound(f"entity {entity_id} not found")
+        return repository.to_entity(row)
+
+
+def list_entities(uow: UnitOfWork, *, tenant_id: str) -> list[LegalEntity]:
+    """The tenant's entities."""
+    with uow:
+        return repository.list_entities(uow.session, tenant_id)
+
+
+def update_entity(
+    uow: UnitOfWork, *, tenant_id: str, entity_id: str, fields: dict[str, Any]
+) -> LegalEntity:
+    """Change an entity's master data.
+
+    Raises:
+        NotFound: no such entity (or parent).
+        DebtModeLocked: leaving `investment_gap` (the switch to macro-prudential is one-way).
+        Conflict: the new code is taken.
+    """
+    with uow:
+        row = repository.get_entity_row(uow.session, tenant_id, entity_id, for_update=True)
+        if row is None:
+            raise NotFound(f"entity {entity_id} not found")
+        _check_parent(uow, tenant_id, fields.get("parent_entity_id"))
+        if fields.get("parent_entity_id") == entity_id:
+            raise Conflict("an entity cannot be its own parent")
+        new_mode = fields.get("cross_border_debt_mode")
+        if (
+            new_mode is not None
+            and row.cross_border_debt_mode == CrossBorderDebtMode.INVESTMENT_GAP
+            and new_mode != CrossBorderDebtMode.INVESTMENT_GAP
+        ):
+            raise DebtModeLocked(
+                f"entity {entity_id} uses investment_gap; a switch to {new_mode} is refused"
+            )
+        repository.apply_entity_fields(row, fields)
+        row.updated_at = uow.clock.now()
+        _flush_or_conflict(uow, "entity code taken")
+        entity = repository.to_entity(row)
+        uow.commit()
+        return entity
+
+
+def create_counterparty(uow: UnitOfWork, *, tenant_id: str, fields: dict[str, Any]) -> Counterparty:
+    """Register an external party as master data (unaffiliated unless said otherwise)."""
+    with uow:
+        now = uow.clock.now()
+        row = CounterpartyRow(id=new_id(), tenant_id=tenant_id, created_at=now, updated_at=now)
+        repository.apply_counterparty_fields(row, {"affiliated": False, **fields})
+        uow.session.add(row)
+        uow.session.flush()
+        counterparty = repository.to_counterparty(row)
+        uow.commit()
+        return counterparty
+
+
+def get_counterparty(uow: UnitOfWork, *, tenant_id: str, counterparty_id: str) -> Counterparty:
+    """One counterparty of the tenant."""
+    with uow:
+        row = repository.get_counterparty_row(uow.session, tenant_id, counterparty_id)
+        if row is None:
+            raise NotFound(f"counterparty {counterparty_id} not found")
+        return repository.to_counterparty(row)
+
+
+def list_counterparties(uow: UnitOfWork, *, tenant_id: str) -> list[Counterparty]:
+    """The tenant's counterparties."""
+    with uow:
+        return repository.list_counterparties(uow.session, tenant_id)
+
+
+def update_counterparty(
+    uow: UnitOfWork, *, tenant_id: str, counterparty_id: str, fields: dict[str, Any]
+) -> Counterparty:
+    """Change a counterparty's master data (affiliation included, for those allowed to)."""
+    with uow:
+        row = repository.get_counterparty_row(uow.session, tenant_id, counterparty_id)
+        if row is None:
+            raise NotFound(f"counterparty {counterparty_id} not found")
+        repository.apply_counterparty_fields(row, fields)
+        row.updated_at = uow.clock.now()
+        uow.session.flush()
+        counterparty = repository.to_counterparty(row)
+        uow.commit()
+        return counterparty
+
+
+def open_bank_account(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    entity_id: str,
+    kind: AccountKind,
+    currency: str,
+    bank_bic: str | None,
+    number: str,
+    overdraft_limit: Money | None,
+) -> BankAccount:
+    """Record a bank account of an entity, with its ledger account.
+
+    Raises:
+        NotFound: the entity is not the tenant's.
+        CurrencyMismatch: an overdraft limit in another currency.
+        Conflict: the same number, bank and currency are recorded already.
+    """
+    limit = overdraft_limit or Money.zero(currency)
+    if limit.currency.code != currency:
+        raise CurrencyMismatch(f"overdraft limit in {limit.currency}, account in {currency}")
+    with uow:
+        entity = repository.get_entity_row(uow.session, tenant_id, entity_id)
+        if entity is None:
+            raise NotFound(f"entity {entity_id} not found")
+        now, account_id = uow.clock.now(), new_id()
+        ledger_repository.add_bank_ledger_account(
+            uow.session,
+            account_id=account_id,
+            tenant_id=tenant_id,
+            entity_id=entity_id,
+            currency=currency,
+            name=f"{entity.code} {bank_bic or ''} {number}".replace("  ", " "),
+            overdraft_limit_minor=limit.minor,
+            created_at=now,
+        )
+        uow.session.add(
+            BankAccountRow(
+                id=account_id,
+                tenant_id=tenant_id,
+                entity_id=entity_id,
+                currency=currency,
+                kind=kind.value,
+                bank_bic=bank_bic,
+                number=number,
+                created_at=now,
+            )
+        )
+        _flush_or_conflict(uow, f"account {number} at {bank_bic} in {currency} exists")
+        account = repository.get_bank_account(uow.session, tenant_id, account_id)
+        assert account is not None
+        uow.commit()
+        return account
+
+
+def get_bank_account(uow: UnitOfWork, *, tenant_id: str, account_id: str) -> BankAccount:
+    """One bank account of the tenant."""
+    with uow:
+        account = repository.get_bank_account(uow.session, tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"account {account_id} not found")
+        return account
+
+
+def list_bank_accounts(
+    uow: UnitOfWork, *, tenant_id: str, entity_id: str | None
+) -> list[BankAccount]:
+    """The tenant's bank accounts."""
+    with uow:
+        return repository.list_bank_accounts(uow.session, tenant_id, entity_id)

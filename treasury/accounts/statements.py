@@ -1,0 +1,143 @@
+"""Bank statement lines: imported once per (account, bank_ref), posted against suspense.
+
+A line is a fact the bank reports, so it is booked whatever the balance; it waits in the entity's
+suspense account until a treasurer classifies it (or reconciliation matches it to a transfer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from treasury.accounts import repository
+from treasury.accounts.tables import StatementLineRow
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import CurrencyMismatch, NotFound, ValidationFailed
+from treasury.ledger import posting as ledger_posting
+from treasury.ledger import repository as ledger_repository
+from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
+from treasury.money import Money
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One line as the bank reports it: + money in, − money out."""
+
+    bank_ref: str
+    value_date: date
+    amount: Money
+    description: str
+    counterparty: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementImport:
+    """What an import did: lines booked now, lines seen before and skipped."""
+
+    imported: int
+    skipped: int
+    line_ids: tuple[str, ...]
+    skipped_bank_refs: tuple[str, ...]
+
+
+def import_statement_lines(
+    uow: UnitOfWork, *, tenant_id: str, account_id: str, lines: list[StatementLine]
+) -> StatementImport:
+    """Book new lines against the entity's suspense account; skip and count those seen before.
+
+    Raises:
+        NotFound: the account is not the tenant's.
+        CurrencyMismatch: a line in another currency than the account's.
+        ValidationFailed: a zero amount or a bank_ref twice in one request.
+    """
+    _check_lines(lines)
+    with uow:
+        account = repository.get_bank_account(uow.session, tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"account {account_id} not found")
+        for line in lines:
+            if line.amount.currency.code != account.currency:
+                raise CurrencyMismatch(
+                    f"line {line.bank_ref} in {line.amount.currency}, account in {account.currency}"
+                )
+        seen = repository.seen_bank_refs(uow.session, account_id, [line.bank_ref for line in lines])
+        fresh = [line for line in lines if line.bank_ref not in seen]
+        suspense = ledger_repository.internal_account(
+            uow.session,
+            tenant_id=tenant_id,
+            entity_id=account.entity_id,
+            kind=LedgerAccountKind.SUSPENSE,
+            currency=account.currency,
+            created_at=uow.clock.now(),
+        )
+        line_ids = tuple(
+            _book_line(uow, tenant_id, account_id, suspense.id, line) for line in fresh
+        )
+        uow.commit()
+        skipped = tuple(line.bank_ref for line in lines if line.bank_ref in seen)
+        return StatementImport(len(fresh), len(skipped), line_ids, skipped)
+
+
+def _check_lines(lines: list[StatementLine]) -> None:
+    refs = [line.bank_ref for line in lines]
+    if len(set(refs)) != len(refs):
+        raise ValidationFailed("a bank_ref appears twice in one request")
+    for line in lines:
+        if line.amount.minor == 0:
+            raise ValidationFailed(f"line {line.bank_ref} has a zero amount")
+
+
+def _book_line(
+    uow: UnitOfWork, tenant_id: str, account_id: str, suspense_id: str, line: StatementLine
+) -> str:
+    money_in = line.amount.minor > 0
+    amount = line.amount if money_in else -line.amount
+    entry = JournalEntry(
+        id=new_id(),
+        value_date=line.value_date,
+        kind="statement_line",
+        description=f"{line.bank_ref} {line.description}"[:500],
+        postings=(
+            Posting(
+                debit_account_id=account_id if money_in else suspense_id,
+                credit_account_id=suspense_id if money_in else account_id,
+                amount=amount,
+            ),
+        ),
+    )
+    now = uow.clock.now()
+    ledger_posting.post_entry(
+        uow.session, tenant_id=tenant_id, entry=entry, posted_at=now, enforce_limits=False
+    )
+    line_id = new_id()
+    uow.session.add(
+        StatementLineRow(
+            id=line_id,
+            tenant_id=tenant_id,
+            account_id=account_id,
+            bank_ref=line.bank_ref,
+            value_date=line.value_date,
+            amount_minor=line.amount.minor,
+            currency=line.amount.currency.code,
+            description=line.description,
+            counterparty=line.counterparty,
+            journal_entry_id=entry.id,
+            imported_at=now,
+        )
+    )
+    return line_id
+
+
+def statement_lines(uow: UnitOfWork, *, tenant_id: str, account_id: str) -> list[StatementLineRow]:
+    """An account's statement lines.
+
+    Raises:
+        NotFound: the account is not the tenant's.
+    """
+    with uow:
+        if repository.get_bank_account(uow.session, tenant_id, account_id) is None:
+            raise NotFound(f"account {account_id} not found")
+        rows = repository.list_statement_lines(uow.session, tenant_id, account_id)
+        uow.session.expunge_all()
+        return rows

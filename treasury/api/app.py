@@ -1,0 +1,56 @@
+"""The FastAPI application, built by `create_app(settings)` (uvicorn --factory friendly)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from treasury.api import problems
+from treasury.api.middleware import BodySizeLimit, RequestId
+from treasury.api.routes import (
+    accounts,
+    counterparties,
+    entities,
+    health,
+    ledger,
+    refdata,
+    tenancy,
+    transfers,
+)
+from treasury.clock import Clock, SystemClock
+from treasury.db.engine import build_engine
+from treasury.db.unit_of_work import UnitOfWorkFactory
+from treasury.money import trap_float_operations
+from treasury.settings import Settings
+
+ROUTERS = (
+    health.router,
+    entities.router,
+    counterparties.router,
+    accounts.router,
+    ledger.router,
+    transfers.router,
+    refdata.router,
+    tenancy.router,
+)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The API over the configured database; the caller migrates first (`treasury serve` does)."""
+    trap_float_operations()
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Cross-border treasury service",
+        version="0.1.0",
+        description="Cash pools, RMB settlement routing, FX hedging and capital-account "
+        "compliance for Chinese manufacturing groups.",
+    )
+    engine = build_engine(settings.database_url, pool_size=settings.database_pool_size)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.uow_factory = UnitOfWorkFactory(engine, clock or SystemClock())
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
+    return app

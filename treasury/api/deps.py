@@ -1,0 +1,94 @@
+"""FastAPI dependencies: the unit-of-work factory, settings, the caller and what they may do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from treasury.clock import today
+from treasury.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from treasury.errors import Forbidden, IdempotencyKeyRequired
+from treasury.settings import Settings
+from treasury.tenancy import service as tenancy_service
+from treasury.tenancy.model import Permission, Principal
+
+
+def _uow_factory(request: Request) -> UnitOfWorkFactory:
+    factory: UnitOfWorkFactory = request.app.state.uow_factory
+    return factory
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+UowFactoryDep = Annotated[UnitOfWorkFactory, Depends(_uow_factory)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="Bearer token from `treasury token create`")
+
+
+def _principal(
+    uow_factory: UowFactoryDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    secret = None if credentials is None else credentials.credentials
+    return tenancy_service.authenticate(uow_factory(), secret)
+
+
+def requires(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that admits callers whose role grants `permission` (else 403)."""
+
+    def dependency(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(
+                f"role {principal.role.value} may not {permission.value.replace('_', ' ')}"
+            )
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(requires(Permission.READ))]
+Writer = Annotated[Principal, Depends(requires(Permission.WRITE_TREASURY))]
+Admin = Annotated[Principal, Depends(requires(Permission.MANAGE_SETTINGS))]
+TokenManager = Annotated[Principal, Depends(requires(Permission.MANAGE_TOKENS))]
+RefdataReader = Annotated[Principal, Depends(requires(Permission.READ_REFDATA))]
+Operator = Annotated[Principal, Depends(requires(Permission.WRITE_REFDATA))]
+AnyCaller = Annotated[Principal, Depends(_principal)]
+
+
+def tenant_of(principal: Principal) -> str:
+    """The caller's tenant (tenant roles always have one)."""
+    if principal.tenant_id is None:
+        raise Forbidden("the operator sees no tenant's data")
+    return principal.tenant_id
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Required: a unique key per money-moving request; a replay returns the "
+            "original result",
+        ),
+    ] = None,
+) -> str:
+    """The Idempotency-Key header, required on money-moving POSTs."""
+    if key is None or not key.strip():
+        raise IdempotencyKeyRequired("this request moves money and needs an Idempotency-Key header")
+    return key
+
+
+IdempotencyKeyDep = Annotated[str, Depends(idempotency_key)]
+
+
+def business_today(settings: Settings, uow: UnitOfWork) -> date:
+    """Today in the configured time zone."""
+    return today(uow.clock, settings.timezone)

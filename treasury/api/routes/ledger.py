@@ -1,0 +1,156 @@
+"""The ledger as users see it: an entity's ledger accounts, journal entries, reversals."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
+
+from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
+from treasury.api.routes.accounts import BalanceOut
+from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, StrictModel, problem_responses
+from treasury.clock import today
+from treasury.ledger import service
+from treasury.ledger.model import JournalEntry
+
+router = APIRouter(tags=["ledger"], responses=COMMON_PROBLEMS)
+
+
+class LedgerAccountOut(BalanceOut):
+    """A ledger account of an entity with its balance."""
+
+    kind: str
+    name: str
+    counterpart_entity_id: str | None
+
+
+class LedgerAccountList(BaseModel):
+    """`{"items": [...]}`."""
+
+    items: list[LedgerAccountOut]
+
+
+class PostingOut(BaseModel):
+    """`amount` moves from the credit account to the debit account."""
+
+    debit_account_id: str
+    credit_account_id: str
+    amount: MoneyOut
+
+
+class JournalEntryOut(BaseModel):
+    """A journal entry with its postings."""
+
+    id: str
+    value_date: date
+    kind: str
+    description: str
+    reverses_entry_id: str | None
+    source_id: str | None
+    postings: list[PostingOut]
+
+    @classmethod
+    def of(cls, entry: JournalEntry) -> JournalEntryOut:
+        """Render an entry."""
+        return cls(
+            id=entry.id,
+            value_date=entry.value_date,
+            kind=entry.kind,
+            description=entry.description,
+            reverses_entry_id=entry.reverses_entry_id,
+            source_id=entry.source_id,
+            postings=[
+                PostingOut(
+                    debit_account_id=posting.debit_account_id,
+                    credit_account_id=posting.credit_account_id,
+                    amount=MoneyOut.of(posting.amount),
+                )
+                for posting in entry.postings
+            ],
+        )
+
+
+class JournalEntryList(BaseModel):
+    """`{"items": [...]}`."""
+
+    items: list[JournalEntryOut]
+
+
+class ReversalIn(StrictModel):
+    """Optionally, the reversal's value date (default: the original's)."""
+
+    value_date: date | None = None
+
+
+@router.get("/v1/entities/{entity_id}/ledger-accounts")
+def entity_ledger_accounts(
+    entity_id: str,
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    as_of: Annotated[date | None, Query(description="value date; default today")] = None,
+) -> LedgerAccountList:
+    """The entity's bank and internal ledger accounts with balances by value date."""
+    uow = uow_factory()
+    balances = service.entity_ledger_accounts(
+        uow,
+        tenant_id=tenant_of(principal),
+        entity_id=entity_id,
+        as_of=as_of or today(uow.clock, settings.timezone),
+    )
+    return LedgerAccountList(
+        items=[
+            LedgerAccountOut(
+                **BalanceOut.of(balance).model_dump(),
+                kind=balance.kind,
+                name=balance.name,
+                counterpart_entity_id=balance.counterpart_entity_id,
+            )
+            for balance in balances
+        ]
+    )
+
+
+@router.get("/v1/journal-entries")
+def journal_entries(
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    account_id: str | None = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> JournalEntryList:
+    """Journal entries by account and value-date period (inclusive)."""
+    entries = service.journal_entries(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        account_id=account_id,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
+    return JournalEntryList(items=[JournalEntryOut.of(entry) for entry in entries])
+
+
+@router.get("/v1/journal-entries/{entry_id}")
+def journal_entry(entry_id: str, principal: Reader, uow_factory: UowFactoryDep) -> JournalEntryOut:
+    """One journal entry."""
+    entry = service.journal_entry(uow_factory(), tenant_id=tenant_of(principal), entry_id=entry_id)
+    return JournalEntryOut.of(entry)
+
+
+@router.post(
+    "/v1/journal-entries/{entry_id}/reversal",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409),
+)
+def reverse_entry(
+    entry_id: str, body: ReversalIn, principal: Writer, uow_factory: UowFactoryDep
+) -> JournalEntryOut:
+    """Correct an entry by appending its reversal (once; a second attempt is 409)."""
+    reversal = service.reverse_journal_entry(
+        uow_factory(), tenant_id=tenant_of(principal), entry_id=entry_id, value_date=body.value_date
+    )
+    return JournalEntryOut.of(reversal)

@@ -1,0 +1,146 @@
+"""The `treasury` command: serve, migrate, scheduler, tenants, tokens, reference data."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from treasury.clock import SystemClock
+from treasury.db import migrate as migrations
+from treasury.db.engine import build_engine
+from treasury.db.unit_of_work import UnitOfWorkFactory
+from treasury.errors import TreasuryError
+from treasury.money import trap_float_operations
+from treasury.refdata import service as refdata_service
+from treasury.scheduler import build_scheduler
+from treasury.settings import Settings
+from treasury.tenancy import service as tenancy_service
+from treasury.tenancy.model import TENANT_ROLES, Role
+
+app = typer.Typer(help="Cross-border treasury service.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants (customer groups).", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
+refdata_app = typer.Typer(help="System-wide reference data.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(token_app, name="token")
+app.add_typer(refdata_app, name="refdata")
+
+err = Console(stderr=True)
+
+
+def _uow_factory(settings: Settings) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(build_engine(settings.database_url, pool_size=2), SystemClock())
+
+
+@app.command()
+def migrate() -> None:
+    """Migrate the database to the latest schema."""
+    settings = Settings()
+    migrations.upgrade(settings.database_url)
+    err.print(f"migrated {settings.database_url}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes")] = 1,
+) -> None:
+    """Migrate, then serve the API (and run the scheduler unless TREASURY_SCHEDULER=off)."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    migrations.upgrade(settings.database_url)
+    scheduler = None
+    if settings.scheduler == "on":
+        scheduler = build_scheduler(settings, _uow_factory(settings), blocking=False)
+        scheduler.start()
+    try:
+        uvicorn.run(
+            "treasury.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the job scheduler alone (for deployments with several API processes)."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    migrations.upgrade(settings.database_url)
+    blocking = build_scheduler(settings, _uow_factory(settings), blocking=True)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        blocking.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    err.print(f"scheduler running in {settings.timezone}; jobs: {len(blocking.get_jobs())}")
+    blocking.start()
+
+
+@tenant_app.command("create")
+def tenant_create(
+    slug: str, name: Annotated[str | None, typer.Option(help="display name")] = None
+) -> None:
+    """Create a tenant (idempotent: an existing slug is left as it is)."""
+    settings = Settings()
+    tenant, created = tenancy_service.create_tenant(_uow_factory(settings)(), slug=slug, name=name)
+    err.print(f"tenant {tenant.slug} {'created' if created else 'exists'}")
+    typer.echo(tenant.id)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="who or what uses the token")],
+    tenant: Annotated[str | None, typer.Option(help="tenant slug")] = None,
+    role: Annotated[
+        str | None, typer.Option(help="admin, treasurer, compliance_officer, auditor")
+    ] = None,
+    operator: Annotated[
+        bool, typer.Option("--operator", help="system-wide reference data")
+    ] = False,
+) -> None:
+    """Make a bearer token; the token is the last line of stdout."""
+    if operator == (role is not None):
+        raise typer.BadParameter("give either --role (with --tenant) or --operator")
+    chosen = Role.OPERATOR if operator or role is None else Role(role)
+    if chosen is not Role.OPERATOR and chosen not in TENANT_ROLES:
+        raise typer.BadParameter(f"unknown role {role}")
+    issued = tenancy_service.create_token(
+        _uow_factory(Settings())(), tenant_slug=tenant, role=chosen, name=name
+    )
+    err.print(f"token {issued.id} ({issued.role.value}) for {tenant or 'the operator'}")
+    typer.echo(issued.secret)
+
+
+@refdata_app.command("load")
+def refdata_load(path: Path) -> None:
+    """Load reference data (parameters, reference rates) from JSON or CSV, as new versions."""
+    parameters, rates = refdata_service.read_file(path)
+    result = refdata_service.load(_uow_factory(Settings())(), parameters=parameters, rates=rates)
+    typer.echo(
+        f"loaded {result.parameters} parameters and {result.reference_rates} reference rates"
+    )
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    trap_float_operations()
+    try:
+        app()
+    except TreasuryError as error:
+        err.print(f"[red]{error.code}[/red]: {error.detail}")
+        raise SystemExit(1) from error

@@ -1,0 +1,72 @@
+"""The unit of work: one database transaction per request or job step, committed once by a use case.
+
+Leaving the `with` block without `commit()` rolls back; nothing below a use case commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from treasury.clock import Clock
+
+
+class UnitOfWork:
+    """Owns one Session for one transaction."""
+
+    def __init__(self, session_factory: Callable[[], Session], clock: Clock) -> None:
+        self._session_factory = session_factory
+        self.clock = clock
+        self._session: Session | None = None
+        self._committed = False
+
+    @property
+    def session(self) -> Session:
+        """The open session (only inside the `with` block)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    @property
+    def dialect(self) -> str:
+        """The database dialect's name: 'sqlite' or 'postgresql'."""
+        return self.session.get_bind().dialect.name
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        self._committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if not self._committed:
+                session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        """Commit everything done in this unit of work."""
+        self.session.commit()
+        self._committed = True
+
+
+class UnitOfWorkFactory:
+    """Makes units of work bound to one engine and clock; built once per process."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions, self.clock)

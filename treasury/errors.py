@@ -1,0 +1,211 @@
+"""Typed errors with stable codes. Families map to HTTP statuses only in `treasury.api.problems`.
+
+Every concrete error names its catalogue `code` (kept in the README by a test) and a short `title`;
+its message states facts (ids, amounts, currencies), not advice.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class TreasuryError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    code: ClassVar[str] = "TREASURY_ERROR"
+    title: ClassVar[str] = "Treasury error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Unauthenticated(TreasuryError):
+    """No bearer token, or one that is unknown or revoked (401)."""
+
+    code = "UNAUTHENTICATED"
+    title = "Authentication required"
+
+
+class Forbidden(TreasuryError):
+    """The caller's role may not do this (403)."""
+
+    code = "FORBIDDEN"
+    title = "Not allowed for this role"
+
+
+class NotFound(TreasuryError):
+    """The object does not exist or belongs to another tenant (404)."""
+
+    code = "NOT_FOUND"
+    title = "Not found"
+
+
+class Conflict(TreasuryError):
+    """The request conflicts with the current state (409)."""
+
+    code = "CONFLICT"
+    title = "Conflict"
+
+
+class Rejected(TreasuryError):
+    """A business rule or a validation refused the request (422)."""
+
+    code = "VALIDATION_ERROR"
+    title = "Request rejected"
+
+
+class PayloadTooLarge(TreasuryError):
+    """The request body exceeds the limit (413)."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    title = "Payload too large"
+
+
+class ValidationFailed(Rejected):
+    """Malformed input: JSON, a field, an amount, a currency, a date."""
+
+    code = "VALIDATION_ERROR"
+    title = "Validation error"
+
+
+class IdempotencyKeyRequired(Rejected):
+    """A money-moving POST arrived without an Idempotency-Key header."""
+
+    code = "IDEMPOTENCY_KEY_REQUIRED"
+    title = "Idempotency-Key header required"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The Idempotency-Key was used before with another request body."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    title = "Idempotency-Key reused with a different request"
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """The first request with this Idempotency-Key is still being processed."""
+
+    code = "IDEMPOTENCY_KEY_IN_FLIGHT"
+    title = "A request with this Idempotency-Key is in flight"
+
+
+class CurrencyMismatch(Rejected):
+    """An amount's currency differs from the account's."""
+
+    code = "CURRENCY_MISMATCH"
+    title = "Currency does not match the account"
+
+
+class FxRateRequired(Rejected):
+    """A movement between currencies came without an explicit rate."""
+
+    code = "FX_RATE_REQUIRED"
+    title = "An FX rate is required"
+
+
+class BopCodeRequired(Rejected):
+    """A transfer crossing the border came without a BOP code."""
+
+    code = "BOP_CODE_REQUIRED"
+    title = "A BOP transaction code is required"
+
+
+class InvalidIdentifier(Rejected):
+    """A USCC, LEI, BIC or IBAN that fails its check digits or format."""
+
+    code = "INVALID_IDENTIFIER"
+    title = "Invalid identifier"
+
+
+class DebtModeLocked(Rejected):
+    """An entity's cross-border debt mode may not leave `investment_gap`."""
+
+    code = "DEBT_MODE_LOCKED"
+    title = "Cross-border debt mode is locked"
+
+
+class EntryAlreadyReversed(Conflict):
+    """A journal entry that already has a reversal."""
+
+    code = "ENTRY_ALREADY_REVERSED"
+    title = "Journal entry already reversed"
+
+
+class InsufficientFunds(Rejected):
+    """A ledger movement would take an account below its overdraft limit."""
+
+    code = "INSUFFICIENT_FUNDS"
+    title = "Insufficient funds"
+
+
+class ParameterMissing(Rejected):
+    """No value of a regulatory parameter is in force on the date asked."""
+
+    code = "PARAMETER_MISSING"
+    title = "Parameter not in force"
+
+
+class ReferenceRateMissing(Rejected):
+    """No reference rate on or before the date asked."""
+
+    code = "REFERENCE_RATE_MISSING"
+    title = "Reference rate missing"
+
+
+def catalogue() -> dict[str, type[TreasuryError]]:
+    """Every error code the service can return, mapped to its class (the README keeps this list)."""
+    found: dict[str, type[TreasuryError]] = {}
+    pending: list[type[TreasuryError]] = [TreasuryError]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls is not TreasuryError:
+            found.setdefault(cls.code, cls)
+    return found
+
+
+# Codes of the public catalogue raised by the compliance, routing, pooling and hedging capabilities.
+
+
+class CalendarNotLoaded(Rejected):
+    """A date beyond the loaded holiday calendars."""
+
+    code = "CALENDAR_NOT_LOADED"
+    title = "Calendar not loaded for this date"
+
+
+class NotABusinessDay(Rejected):
+    """A date that is not a business day where one is required."""
+
+    code = "NOT_A_BUSINESS_DAY"
+    title = "Not a business day"
+
+
+class PoolIneligible(Rejected):
+    """A cash pool that fails an eligibility rule."""
+
+    code = "POOL_INELIGIBLE"
+    title = "Pool not eligible"
+
+
+class RealDemandExceeded(Rejected):
+    """A hedge beyond the exposure's unhedged amount."""
+
+    code = "REAL_DEMAND_EXCEEDED"
+    title = "Hedge exceeds the real demand"
+
+
+class RatioChangeLimit(Rejected):
+    """A pool ratio changed more often than allowed in a calendar year."""
+
+    code = "RATIO_CHANGE_LIMIT"
+    title = "Ratio change limit reached"
+
+
+class CrossBorderFinancingCapExceeded(Rejected):
+    """A foreign-debt contract beyond the entity's cross-border financing headroom."""
+
+    code = "CROSS_BORDER_FINANCING_CAP_EXCEEDED"
+    title = "Cross-border financing cap exceeded"

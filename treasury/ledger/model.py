@@ -1,0 +1,114 @@
+"""Pure ledger vocabulary: postings, journal entries, reversals, balance effects.
+
+A posting moves a positive amount of one currency from a credit account to a debit account, so an
+entry balances per currency by construction. Balances are signed debit-positive: a bank account
+holding money has a positive balance; a suspense account fed by unclassified receipts a
+negative one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from treasury.money import Money
+
+
+class LedgerAccountKind(StrEnum):
+    """The chart of accounts: bank accounts plus each entity's internal accounts."""
+
+    BANK = "bank"
+    INTERCOMPANY_RECEIVABLE = "intercompany_receivable"
+    INTERCOMPANY_PAYABLE = "intercompany_payable"
+    INTEREST_INCOME = "interest_income"
+    INTEREST_EXPENSE = "interest_expense"
+    FX_CLEARING = "fx_clearing"
+    FX_RESULT_REALISED = "fx_result_realised"
+    FX_RESULT_UNREALISED = "fx_result_unrealised"
+    DERIVATIVE_ASSET = "derivative_asset"
+    DERIVATIVE_LIABILITY = "derivative_liability"
+    HEDGE_RESERVE = "hedge_reserve"
+    BANK_FEES = "bank_fees"
+    SUSPENSE = "suspense"
+    # Money sent to parties outside the group, until the bank statement confirms it.
+    OUTGOING_PAYMENTS = "outgoing_payments"
+
+
+# Kinds kept per counterpart entity (one receivable and one payable per pair of group entities).
+PER_COUNTERPART_KINDS = frozenset(
+    {LedgerAccountKind.INTERCOMPANY_RECEIVABLE, LedgerAccountKind.INTERCOMPANY_PAYABLE}
+)
+
+
+class LedgerError(ValueError):
+    """A posting or entry that cannot exist (same account twice, empty, non-positive amount)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """`amount` moves from `credit_account_id` to `debit_account_id`."""
+
+    debit_account_id: str
+    credit_account_id: str
+    amount: Money
+
+    def __post_init__(self) -> None:
+        if not self.amount.is_positive():
+            raise LedgerError(f"a posting moves a positive amount, not {self.amount}")
+        if self.debit_account_id == self.credit_account_id:
+            raise LedgerError("a posting needs two different accounts")
+
+    def reversed(self) -> Posting:
+        """The same amount moving back."""
+        return Posting(
+            debit_account_id=self.credit_account_id,
+            credit_account_id=self.debit_account_id,
+            amount=self.amount,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """A balanced set of postings on one value date."""
+
+    id: str
+    value_date: date
+    kind: str
+    description: str
+    postings: tuple[Posting, ...]
+    reverses_entry_id: str | None = None
+    source_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.postings:
+            raise LedgerError("a journal entry needs at least one posting")
+
+
+def reversal_of(entry: JournalEntry, *, new_id: str, value_date: date) -> JournalEntry:
+    """The entry that undoes `entry`, pointing back at it."""
+    return JournalEntry(
+        id=new_id,
+        value_date=value_date,
+        kind="reversal",
+        description=f"reversal of {entry.id}: {entry.description}"[:500],
+        postings=tuple(posting.reversed() for posting in entry.postings),
+        reverses_entry_id=entry.id,
+        source_id=entry.source_id,
+    )
+
+
+def balance_changes(postings: Iterable[Posting]) -> dict[str, int]:
+    """Net change in minor units per account (debit +, credit −)."""
+    changes: dict[str, int] = defaultdict(int)
+    for posting in postings:
+        changes[posting.debit_account_id] += posting.amount.minor
+        changes[posting.credit_account_id] -= posting.amount.minor
+    return dict(changes)
+
+
+def within_limit(*, balance_minor: int, reserved_minor: int, overdraft_limit_minor: int) -> bool:
+    """True when what is left after reservations stays at or above −overdraft limit."""
+    return balance_minor - reserved_minor >= -overdraft_limit_minor

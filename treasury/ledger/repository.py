@@ -1,0 +1,268 @@
+"""Every ledger query: accounts (created on demand), row locks, appending entries, balances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from treasury.db.base import new_id
+from treasury.ledger.model import (
+    PER_COUNTERPART_KINDS,
+    JournalEntry,
+    LedgerAccountKind,
+    Posting,
+    balance_changes,
+)
+from treasury.ledger.tables import AccountDayRow, JournalEntryRow, LedgerAccountRow, PostingRow
+from treasury.money import Money
+
+
+def internal_account_key(
+    *, entity_id: str, kind: LedgerAccountKind, currency: str, counterpart_entity_id: str | None
+) -> str:
+    """The natural key of an entity's internal ledger account."""
+    key = f"{entity_id}:{kind.value}:{currency}"
+    return f"{key}:{counterpart_entity_id}" if kind in PER_COUNTERPART_KINDS else key
+
+
+def add_bank_ledger_account(
+    session: Session,
+    *,
+    account_id: str,
+    tenant_id: str,
+    entity_id: str,
+    currency: str,
+    name: str,
+    overdraft_limit_minor: int,
+    created_at: datetime,
+) -> LedgerAccountRow:
+    """The ledger side of a bank account; it shares the bank account's id."""
+    row = LedgerAccountRow(
+        id=account_id,
+        tenant_id=tenant_id,
+        account_key=f"bank:{account_id}",
+        entity_id=entity_id,
+        kind=LedgerAccountKind.BANK.value,
+        currency=currency,
+        name=name,
+        balance_minor=0,
+        reserved_minor=0,
+        overdraft_limit_minor=overdraft_limit_minor,
+        created_at=created_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def internal_account(
+    session: Session,
+    *,
+    tenant_id: str,
+    entity_id: str,
+    kind: LedgerAccountKind,
+    currency: str,
+    created_at: datetime,
+    counterpart_entity_id: str | None = None,
+) -> LedgerAccountRow:
+    """The entity's internal account of this kind and currency, created on first use."""
+    key = internal_account_key(
+        entity_id=entity_id,
+        kind=kind,
+        currency=currency,
+        counterpart_entity_id=counterpart_entity_id,
+    )
+    values = {
+        "id": new_id(),
+        "tenant_id": tenant_id,
+        "account_key": key,
+        "entity_id": entity_id,
+        "kind": kind.value,
+        "currency": currency,
+        "counterpart_entity_id": counterpart_entity_id,
+        "name": f"{kind.value.replace('_', ' ')} {currency}",
+        "balance_minor": 0,
+        "reserved_minor": 0,
+        "overdraft_limit_minor": None,
+        "created_at": created_at,
+    }
+    # Insert-or-ignore, so two requests creating the same account at once both succeed.
+    session.execute(_insert(session, LedgerAccountRow).values(values).on_conflict_do_nothing())
+    query = select(LedgerAccountRow).where(
+        LedgerAccountRow.tenant_id == tenant_id, LedgerAccountRow.account_key == key
+    )
+    return session.scalars(query).one()
+
+
+def _insert(session: Session, table: type[LedgerAccountRow] | type[AccountDayRow]):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def get_account(session: Session, tenant_id: str, account_id: str) -> LedgerAccountRow | None:
+    """One of the tenant's ledger accounts."""
+    row = session.get(LedgerAccountRow, account_id)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def lock_accounts(
+    session: Session, tenant_id: str, account_ids: Iterable[str]
+) -> dict[str, LedgerAccountRow]:
+    """Lock the accounts' balance rows in ascending id order (SELECT … FOR UPDATE on PostgreSQL).
+
+    The fixed order means two entries touching the same accounts can never deadlock. SQLite needs no
+    row lock: its write transactions begin IMMEDIATE and so run one at a time.
+    """
+    ids = sorted(set(account_ids))
+    query = (
+        select(LedgerAccountRow)
+        .where(LedgerAccountRow.id.in_(ids), LedgerAccountRow.tenant_id == tenant_id)
+        .order_by(LedgerAccountRow.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in session.scalars(query)}
+
+
+def append_entry(
+    session: Session,
+    *,
+    tenant_id: str,
+    entry: JournalEntry,
+    accounts: dict[str, LedgerAccountRow],
+    posted_at: datetime,
+) -> None:
+    """Write the entry and its postings and move the (already locked) running balances."""
+    session.add(
+        JournalEntryRow(
+            id=entry.id,
+            tenant_id=tenant_id,
+            value_date=entry.value_date,
+            kind=entry.kind,
+            description=entry.description,
+            reverses_entry_id=entry.reverses_entry_id,
+            source_id=entry.source_id,
+            posted_at=posted_at,
+        )
+    )
+    session.flush()
+    session.execute(
+        insert(PostingRow),
+        [_posting_values(tenant_id, entry, posting) for posting in entry.postings],
+    )
+    for account_id, change in balance_changes(entry.postings).items():
+        accounts[account_id].balance_minor += change
+        _add_day_movement(session, account_id, entry.value_date, change)
+    session.flush()
+
+
+def _posting_values(tenant_id: str, entry: JournalEntry, posting: Posting) -> dict[str, object]:
+    return {
+        "entry_id": entry.id,
+        "tenant_id": tenant_id,
+        "debit_account_id": posting.debit_account_id,
+        "credit_account_id": posting.credit_account_id,
+        "amount_minor": posting.amount.minor,
+        "currency": posting.amount.currency.code,
+        "value_date": entry.value_date,
+    }
+
+
+def _add_day_movement(session: Session, account_id: str, value_date: date, change: int) -> None:
+    statement = _insert(session, AccountDayRow).values(
+        account_id=account_id, value_date=value_date, movement_minor=change
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account_id", "value_date"],
+            set_={"movement_minor": AccountDayRow.movement_minor + change},
+        )
+    )
+
+
+def get_entry(session: Session, tenant_id: str, entry_id: str) -> JournalEntry | None:
+    """A journal entry with its postings."""
+    row = session.get(JournalEntryRow, entry_id)
+    if row is None or row.tenant_id != tenant_id:
+        return None
+    return _entries_with_postings(session, [row])[0]
+
+
+def reversal_id_of(session: Session, entry_id: str) -> str | None:
+    """The id of the entry that reversed `entry_id`, if any."""
+    query = select(JournalEntryRow.id).where(JournalEntryRow.reverses_entry_id == entry_id)
+    return session.scalars(query).one_or_none()
+
+
+def list_entries(
+    session: Session,
+    *,
+    tenant_id: str,
+    account_id: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+) -> list[JournalEntry]:
+    """Entries by value date (then posting time), optionally touching one account, in a period."""
+    query = select(JournalEntryRow).where(JournalEntryRow.tenant_id == tenant_id)
+    if account_id is not None:
+        touching = select(PostingRow.entry_id).where(
+            or_(
+                PostingRow.debit_account_id == account_id,
+                PostingRow.credit_account_id == account_id,
+            )
+        )
+        query = query.where(JournalEntryRow.id.in_(touching))
+    if date_from is not None:
+        query = query.where(JournalEntryRow.value_date >= date_from)
+    if date_to is not None:
+        query = query.where(JournalEntryRow.value_date <= date_to)
+    query = query.order_by(JournalEntryRow.value_date, JournalEntryRow.posted_at).limit(limit)
+    return _entries_with_postings(session, list(session.scalars(query)))
+
+
+def _entries_with_postings(session: Session, rows: Sequence[JournalEntryRow]) -> list[JournalEntry]:
+    postings: dict[str, list[Posting]] = {row.id: [] for row in rows}
+    query = select(PostingRow).where(PostingRow.entry_id.in_(postings)).order_by(PostingRow.id)
+    for posting in session.scalars(query):
+        postings[posting.entry_id].append(
+            Posting(
+                debit_account_id=posting.debit_account_id,
+                credit_account_id=posting.credit_account_id,
+                amount=Money.from_minor(posting.amount_minor, posting.currency),
+            )
+        )
+    return [
+        JournalEntry(
+            id=row.id,
+            value_date=row.value_date,
+            kind=row.kind,
+            description=row.description,
+            postings=tuple(postings[row.id]),
+            reverses_entry_id=row.reverses_entry_id,
+            source_id=row.source_id,
+        )
+        for row in rows
+    ]
+
+
+def balance_as_of(session: Session, account: LedgerAccountRow, as_of: date) -> int:
+    """The booked balance by value date: the running balance less movements dated after `as_of`."""
+    later = select(func.coalesce(func.sum(AccountDayRow.movement_minor), 0)).where(
+        AccountDayRow.account_id == account.id, AccountDayRow.value_date > as_of
+    )
+    return account.balance_minor - int(session.scalar(later) or 0)
+
+
+def list_accounts(session: Session, tenant_id: str, entity_id: str) -> list[LedgerAccountRow]:
+    """An entity's ledger accounts, bank accounts first, then by kind and currency."""
+    query = (
+        select(LedgerAccountRow)
+        .where(LedgerAccountRow.tenant_id == tenant_id, LedgerAccountRow.entity_id == entity_id)
+        .order_by(LedgerAccountRow.kind != "bank", LedgerAccountRow.kind, LedgerAccountRow.currency)
+    )
+    return list(session.scalars(query))

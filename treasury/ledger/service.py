@@ -1,0 +1,137 @@
+"""Ledger use cases: read balances and entries, reverse an entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import Conflict, NotFound
+from treasury.ledger import posting, repository
+from treasury.ledger.model import JournalEntry
+from treasury.ledger.tables import LedgerAccountRow
+from treasury.money import Money
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    """A ledger account's booked balance by value date and what is available to spend."""
+
+    account_id: str
+    entity_id: str | None
+    kind: str
+    currency: str
+    name: str
+    counterpart_entity_id: str | None
+    as_of: date
+    balance: Money
+    available: Money
+    overdraft_limit: Money | None
+
+
+def account_balance(
+    uow: UnitOfWork, *, tenant_id: str, account_id: str, as_of: date
+) -> AccountBalance:
+    """Balance by value date; available = balance − reservations of held transfers.
+
+    Raises:
+        NotFound: no such account for this tenant.
+    """
+    with uow:
+        row = repository.get_account(uow.session, tenant_id, account_id)
+        if row is None:
+            raise NotFound(f"account {account_id} not found")
+        balance_minor = repository.balance_as_of(uow.session, row, as_of)
+        return _balance(row, as_of, balance_minor)
+
+
+def _balance(row: LedgerAccountRow, as_of: date, balance_minor: int) -> AccountBalance:
+    limit = row.overdraft_limit_minor
+    return AccountBalance(
+        account_id=row.id,
+        entity_id=row.entity_id,
+        kind=row.kind,
+        currency=row.currency,
+        name=row.name,
+        counterpart_entity_id=row.counterpart_entity_id,
+        as_of=as_of,
+        balance=Money.from_minor(balance_minor, row.currency),
+        available=Money.from_minor(balance_minor - row.reserved_minor, row.currency),
+        overdraft_limit=None if limit is None else Money.from_minor(limit, row.currency),
+    )
+
+
+def entity_ledger_accounts(
+    uow: UnitOfWork, *, tenant_id: str, entity_id: str, as_of: date
+) -> list[AccountBalance]:
+    """All of an entity's ledger accounts with their balances as of a value date."""
+    with uow:
+        rows = repository.list_accounts(uow.session, tenant_id, entity_id)
+        return [
+            _balance(row, as_of, repository.balance_as_of(uow.session, row, as_of)) for row in rows
+        ]
+
+
+def journal_entries(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    account_id: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int = 500,
+) -> list[JournalEntry]:
+    """Journal entries by account and value-date period."""
+    with uow:
+        if (
+            account_id is not None
+            and repository.get_account(uow.session, tenant_id, account_id) is None
+        ):
+            raise NotFound(f"account {account_id} not found")
+        return repository.list_entries(
+            uow.session,
+            tenant_id=tenant_id,
+            account_id=account_id,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+        )
+
+
+def journal_entry(uow: UnitOfWork, *, tenant_id: str, entry_id: str) -> JournalEntry:
+    """One journal entry."""
+    with uow:
+        entry = repository.get_entry(uow.session, tenant_id, entry_id)
+        if entry is None:
+            raise NotFound(f"journal entry {entry_id} not found")
+        return entry
+
+
+def reverse_journal_entry(
+    uow: UnitOfWork, *, tenant_id: str, entry_id: str, value_date: date | None
+) -> JournalEntry:
+    """Correct a posted entry by appending its reversal.
+
+    Raises:
+        NotFound: no such entry.
+        EntryAlreadyReversed: it has been reversed before.
+    """
+    with uow:
+        original = repository.get_entry(uow.session, tenant_id, entry_id)
+        if original is not None and original.kind == "transfer":
+            # A transfer's entry is undone through the transfer's own life (a bank return), so
+            # the transfer and its money never disagree.
+            raise Conflict(
+                f"journal entry {entry_id} belongs to a transfer; it is not reversed here"
+            )
+        reversal = posting.reverse_entry(
+            uow.session,
+            tenant_id=tenant_id,
+            entry_id=entry_id,
+            reversal_id=new_id(),
+            posted_at=uow.clock.now(),
+            value_date=value_date,
+        )
+        uow.commit()
+        return reversal

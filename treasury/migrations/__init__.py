@@ -1,0 +1,1 @@
+"""Alembic migrations (revisions named by date and slug, each with a downgrade)."""

@@ -1,0 +1,112 @@
+"""Transfers as values: the request, its outcome, and the pure decisions of the pipeline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from compliance.model import Finding, Severity
+from treasury.money import Money
+
+BOP_CODE_PATTERN = re.compile(r"^\d{6}$")
+
+
+class TransferStatus(StrEnum):
+    """Where a transfer stands."""
+
+    BOOKED = "booked"
+    HELD = "held"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    SETTLED = "settled"
+    RETURNED = "returned"
+
+
+class Purpose(StrEnum):
+    """Why money moves (drives the compliance rules)."""
+
+    GOODS_TRADE = "goods_trade"
+    SERVICES_TRADE = "services_trade"
+    INCOME = "income"
+    CURRENT_TRANSFER = "current_transfer"
+    INTERCOMPANY_LOAN = "intercompany_loan"
+    LOAN = "loan"
+    LOAN_REPAYMENT = "loan_repayment"
+    SECURITIES_INVESTMENT = "securities_investment"
+    WEALTH_PRODUCT = "wealth_product"
+    STRUCTURED_DEPOSIT = "structured_deposit"
+    DOMESTIC_EQUITY_INVESTMENT = "domestic_equity_investment"
+    REAL_ESTATE = "real_estate"
+    CAPITAL_INJECTION = "capital_injection"
+    PETTY_CASH = "petty_cash"
+    CASH_POOL = "cash_pool"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """A treasurer's instruction, validated for shape by the caller."""
+
+    debtor_account_id: str
+    amount: Money
+    value_date: date
+    purpose: Purpose
+    creditor_account_id: str | None = None
+    counterparty_id: str | None = None
+    creditor: dict[str, Any] | None = None
+    fx_rate: Decimal | None = None
+    bop_code: str | None = None
+    wealth_product_risk_rating: int | None = None
+    references: dict[str, str] = field(default_factory=dict)
+    remark: str | None = None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A transfer on record, whatever its outcome."""
+
+    id: str
+    status: TransferStatus
+    debtor_account_id: str
+    creditor_account_id: str | None
+    counterparty_id: str | None
+    creditor: dict[str, Any] | None
+    amount: Money
+    creditor_amount: Money | None
+    fx_rate: Decimal | None
+    requested_value_date: date
+    value_date: date | None
+    purpose: Purpose
+    bop_code: str | None
+    wealth_product_risk_rating: int | None
+    references: dict[str, str]
+    remark: str | None
+    crosses_border: bool
+    back_valued: bool
+    findings: tuple[Finding, ...]
+    route: dict[str, Any] | None
+    journal_id: str | None
+    review_id: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+INSUFFICIENT_FUNDS_RULE = "INSUFFICIENT_FUNDS"
+
+
+def insufficient_funds_finding(*, amount: Money, available: Money) -> Finding:
+    """The finding that rejects a transfer beyond balance plus overdraft."""
+    return Finding(
+        rule=INSUFFICIENT_FUNDS_RULE,
+        severity=Severity.BLOCK,
+        message=(
+            f"{amount} exceeds the available {available} (balance less reservations plus overdraft)"
+        ),
+        message_zh=f"{amount} 超过可用余额 {available}（余额减预留加透支额度）",
+        rule_version="ledger-1",
+    )

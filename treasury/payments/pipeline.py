@@ -1,0 +1,291 @@
+"""The transfer pipeline's steps, as plain functions inside the caller's unit of work.
+
+assemble → check → screen → (reject | hold | route) → book. Transfers, review decisions and
+cash-pool sweep legs all call these, so there is one path by which money leaves an account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from compliance import rules
+from compliance.model import Finding, PaymentContext
+from treasury.accounts import repository as accounts_repository
+from treasury.accounts.model import BankAccount, Counterparty, LegalEntity, crosses_border
+from treasury.db.base import new_id
+from treasury.errors import (
+    BopCodeRequired,
+    CurrencyMismatch,
+    FxRateRequired,
+    NotFound,
+    ValidationFailed,
+)
+from treasury.ledger import posting as ledger_posting
+from treasury.ledger import repository as ledger_repository
+from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
+from treasury.money import Money, convert
+from treasury.payments.model import BOP_CODE_PATTERN, Purpose, TransferRequest
+from treasury.settlement.model import Route
+from treasury.settlement.routing import RoutingRequest, route_payment
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Parties:
+    """The two sides of a transfer as the group's master data knows them."""
+
+    debtor_account: BankAccount
+    debtor_entity: LegalEntity
+    creditor_account: BankAccount | None
+    creditor_entity: LegalEntity | None
+    counterparty: Counterparty | None
+    creditor_resident: bool
+
+    @property
+    def crosses_border(self) -> bool:
+        """Exactly one side is resident."""
+        return crosses_border(
+            debtor_resident=self.debtor_account.resident, creditor_resident=self.creditor_resident
+        )
+
+
+def assemble(session: Session, tenant_id: str, request: TransferRequest) -> Parties:
+    """Load both sides of the transfer (another tenant's ids are simply not found).
+
+    Raises:
+        NotFound: an account or counterparty that is not the tenant's.
+    """
+    wanted = [request.debtor_account_id]
+    if request.creditor_account_id is not None:
+        wanted.append(request.creditor_account_id)
+    accounts = accounts_repository.bank_accounts_by_id(session, tenant_id, wanted)
+    debtor = _found(accounts.get(request.debtor_account_id), "account", request.debtor_account_id)
+    creditor_account = None
+    if request.creditor_account_id is not None:
+        creditor_account = _found(
+            accounts.get(request.creditor_account_id), "account", request.creditor_account_id
+        )
+    counterparty = None
+    if request.counterparty_id is not None:
+        row = accounts_repository.get_counterparty_row(session, tenant_id, request.counterparty_id)
+        counterparty = accounts_repository.to_counterparty(
+            _found(row, "counterparty", request.counterparty_id)
+        )
+    return Parties(
+        debtor_account=debtor,
+        debtor_entity=_entity(session, tenant_id, debtor.entity_id),
+        creditor_account=creditor_account,
+        creditor_entity=None
+        if creditor_account is None
+        else _entity(session, tenant_id, creditor_account.entity_id),
+        counterparty=counterparty,
+        creditor_resident=_creditor_resident(request, creditor_account, counterparty),
+    )
+
+
+def _found(value: T | None, kind: str, object_id: str) -> T:
+    if value is None:
+        raise NotFound(f"{kind} {object_id} not found")
+    return value
+
+
+def _entity(session: Session, tenant_id: str, entity_id: str) -> LegalEntity:
+    row = accounts_repository.get_entity_row(session, tenant_id, entity_id)
+    return accounts_repository.to_entity(_found(row, "entity", entity_id))
+
+
+def _creditor_resident(
+    request: TransferRequest, account: BankAccount | None, counterparty: Counterparty | None
+) -> bool:
+    if account is not None:
+        return account.resident
+    if counterparty is not None:
+        return counterparty.resident
+    return (request.creditor or {}).get("country") == "CN"
+
+
+def check(request: TransferRequest, parties: Parties) -> Money | None:
+    """Refuse what cannot be a transfer; return the creditor's amount when currencies differ.
+
+    Raises:
+        CurrencyMismatch: the amount is not in the debtor account's currency.
+        FxRateRequired: an internal creditor account in another currency without a rate.
+        ValidationFailed: a rate where none applies, the same account on both sides, a missing
+            risk rating for a wealth product, a malformed BOP code.
+        BopCodeRequired: a transfer crossing the border without a BOP code.
+    """
+    debtor = parties.debtor_account
+    if request.amount.currency.code != debtor.currency:
+        raise CurrencyMismatch(
+            f"amount in {request.amount.currency}, debtor account {debtor.id} in {debtor.currency}"
+        )
+    if parties.creditor_account is not None and parties.creditor_account.id == debtor.id:
+        raise ValidationFailed("debtor and creditor are the same account")
+    _check_purpose_fields(request)
+    if parties.crosses_border and request.bop_code is None:
+        raise BopCodeRequired("a transfer crossing the border needs a bop_code")
+    return _creditor_amount(request, parties)
+
+
+def _check_purpose_fields(request: TransferRequest) -> None:
+    if request.bop_code is not None and not BOP_CODE_PATTERN.match(request.bop_code):
+        raise ValidationFailed(f"bop_code {request.bop_code!r} must be six digits")
+    if request.purpose is Purpose.WEALTH_PRODUCT and request.wealth_product_risk_rating is None:
+        raise ValidationFailed("a wealth_product transfer needs wealth_product_risk_rating (1-5)")
+
+
+def _creditor_amount(request: TransferRequest, parties: Parties) -> Money | None:
+    creditor = parties.creditor_account
+    if creditor is None or creditor.currency == parties.debtor_account.currency:
+        if request.fx_rate is not None:
+            raise ValidationFailed("fx_rate applies only between accounts of different currencies")
+        return None
+    if request.fx_rate is None:
+        raise FxRateRequired(
+            f"{parties.debtor_account.currency} → {creditor.currency} needs an explicit fx_rate"
+        )
+    converted = convert(request.amount, rate=request.fx_rate, to=creditor.currency)
+    if not converted.is_positive():
+        raise ValidationFailed(f"{request.amount} at {request.fx_rate} converts to nothing")
+    return converted
+
+
+def context(request: TransferRequest, parties: Parties, value_date: date) -> PaymentContext:
+    """What the screening rules see."""
+    return PaymentContext(
+        amount=request.amount,
+        purpose=request.purpose.value,
+        value_date=value_date,
+        debtor_account=parties.debtor_account,
+        debtor_entity=parties.debtor_entity,
+        crosses_border=parties.crosses_border,
+        outbound=parties.crosses_border and parties.debtor_account.resident,
+        bop_code=request.bop_code,
+        references=dict(request.references),
+        creditor_account=parties.creditor_account,
+        creditor_entity=parties.creditor_entity,
+        counterparty=parties.counterparty,
+        wealth_product_risk_rating=request.wealth_product_risk_rating,
+    )
+
+
+def screen(payment: PaymentContext) -> list[Finding]:
+    """Run the compliance rules in force."""
+    return rules.screen(payment)
+
+
+def available_to_spend(session: Session, tenant_id: str, account_id: str) -> Money:
+    """Lock the debtor's balance and return balance − reservations + overdraft limit."""
+    account = ledger_repository.lock_accounts(session, tenant_id, [account_id])[account_id]
+    headroom = account.balance_minor - account.reserved_minor + (account.overdraft_limit_minor or 0)
+    return Money.from_minor(headroom, account.currency)
+
+
+def reserve(session: Session, tenant_id: str, account_id: str, amount: Money) -> None:
+    """Set `amount` aside on the (locked) debtor account while the transfer is held."""
+    account = ledger_repository.lock_accounts(session, tenant_id, [account_id])[account_id]
+    account.reserved_minor += amount.minor
+
+
+def release(session: Session, tenant_id: str, account_id: str, amount: Money) -> None:
+    """Give back a reservation when a held transfer is decided."""
+    account = ledger_repository.lock_accounts(session, tenant_id, [account_id])[account_id]
+    account.reserved_minor -= amount.minor
+
+
+def route(parties: Parties, requested: date, *, today: date, now: datetime) -> Route:
+    """Choose the route of a transfer that passed screening."""
+    return route_payment(
+        RoutingRequest(
+            debtor_account=parties.debtor_account,
+            creditor_account=parties.creditor_account,
+            requested_value_date=requested,
+            today=today,
+            now=now,
+        )
+    )
+
+
+def book(
+    session: Session,
+    *,
+    tenant_id: str,
+    transfer_id: str,
+    parties: Parties,
+    amount: Money,
+    creditor_amount: Money | None,
+    value_date: date,
+    description: str,
+    now: datetime,
+    enforce_limits: bool = True,
+) -> JournalEntry:
+    """Post the transfer's journal entry on its value date."""
+    postings = _postings(session, tenant_id, parties, amount, creditor_amount, now)
+    entry = JournalEntry(
+        id=new_id(),
+        value_date=value_date,
+        kind="transfer",
+        description=description[:500],
+        postings=postings,
+        source_id=transfer_id,
+    )
+    ledger_posting.post_entry(
+        session, tenant_id=tenant_id, entry=entry, posted_at=now, enforce_limits=enforce_limits
+    )
+    return entry
+
+
+def _postings(
+    session: Session,
+    tenant_id: str,
+    parties: Parties,
+    amount: Money,
+    creditor_amount: Money | None,
+    now: datetime,
+) -> tuple[Posting, ...]:
+    debtor = parties.debtor_account
+
+    def internal(kind: LedgerAccountKind, currency: str) -> str:
+        return ledger_repository.internal_account(
+            session,
+            tenant_id=tenant_id,
+            entity_id=debtor.entity_id,
+            kind=kind,
+            currency=currency,
+            created_at=now,
+        ).id
+
+    creditor = parties.creditor_account
+    if creditor is None:  # leaves the group: in transit until the bank statement confirms it
+        target = internal(LedgerAccountKind.OUTGOING_PAYMENTS, debtor.currency)
+        return (Posting(debit_account_id=target, credit_account_id=debtor.id, amount=amount),)
+    if creditor_amount is None:
+        return (Posting(debit_account_id=creditor.id, credit_account_id=debtor.id, amount=amount),)
+    # Two same-currency legs through the debtor entity's FX clearing accounts, at the given rate.
+    return (
+        Posting(
+            debit_account_id=internal(LedgerAccountKind.FX_CLEARING, debtor.currency),
+            credit_account_id=debtor.id,
+            amount=amount,
+        ),
+        Posting(
+            debit_account_id=creditor.id,
+            credit_account_id=internal(LedgerAccountKind.FX_CLEARING, creditor.currency),
+            amount=creditor_amount,
+        ),
+    )
+
+
+def describe(request: TransferRequest) -> str:
+    """The journal description of a transfer."""
+    return f"transfer {request.purpose.value}" + (f": {request.remark}" if request.remark else "")
+
+
+def creditor_document(request: TransferRequest) -> dict[str, Any] | None:
+    """The inline creditor as kept on the transfer."""
+    return None if request.creditor is None else dict(request.creditor)

@@ -1,0 +1,88 @@
+"""Queries for transfers and the row ↔ value map."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from compliance.model import Finding
+from treasury.money import Money
+from treasury.payments.model import Purpose, Transfer, TransferStatus
+from treasury.payments.tables import TransferRow
+
+
+def to_transfer(row: TransferRow) -> Transfer:
+    """The value of a transfer row."""
+    creditor_amount = (
+        None
+        if row.creditor_amount_minor is None or row.creditor_currency is None
+        else Money.from_minor(row.creditor_amount_minor, row.creditor_currency)
+    )
+    return Transfer(
+        id=row.id,
+        status=TransferStatus(row.status),
+        debtor_account_id=row.debtor_account_id,
+        creditor_account_id=row.creditor_account_id,
+        counterparty_id=row.counterparty_id,
+        creditor=None if row.creditor_json is None else json.loads(row.creditor_json),
+        amount=Money.from_minor(row.amount_minor, row.currency),
+        creditor_amount=creditor_amount,
+        fx_rate=row.fx_rate,
+        requested_value_date=row.requested_value_date,
+        value_date=row.value_date,
+        purpose=Purpose(row.purpose),
+        bop_code=row.bop_code,
+        wealth_product_risk_rating=row.wealth_product_risk_rating,
+        references=json.loads(row.references_json),
+        remark=row.remark,
+        crosses_border=row.crosses_border,
+        back_valued=row.back_valued,
+        findings=tuple(Finding.from_document(item) for item in json.loads(row.findings_json)),
+        route=None if row.route_json is None else json.loads(row.route_json),
+        journal_id=row.journal_entry_id,
+        review_id=row.review_id,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def get_transfer_row(
+    session: Session, tenant_id: str, transfer_id: str, *, for_update: bool = False
+) -> TransferRow | None:
+    """One of the tenant's transfers."""
+    row = session.get(TransferRow, transfer_id, with_for_update=for_update)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def list_transfers(
+    session: Session,
+    *,
+    tenant_id: str,
+    status: TransferStatus | None,
+    account_id: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+    offset: int,
+) -> list[Transfer]:
+    """The tenant's transfers, newest first, filtered."""
+    query = select(TransferRow).where(TransferRow.tenant_id == tenant_id)
+    if status is not None:
+        query = query.where(TransferRow.status == status.value)
+    if account_id is not None:
+        query = query.where(
+            (TransferRow.debtor_account_id == account_id)
+            | (TransferRow.creditor_account_id == account_id)
+        )
+    if date_from is not None:
+        query = query.where(TransferRow.requested_value_date >= date_from)
+    if date_to is not None:
+        query = query.where(TransferRow.requested_value_date <= date_to)
+    query = (
+        query.order_by(TransferRow.created_at.desc(), TransferRow.id).limit(limit).offset(offset)
+    )
+    return [to_transfer(row) for row in session.scalars(query)]

@@ -1,0 +1,227 @@
+"""Transfer use cases: create one through the pipeline (idempotently), read them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from compliance.model import Finding, Severity, worst
+from treasury.clock import today
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import NotFound
+from treasury.idempotency import repository as idempotency
+from treasury.money import Money
+from treasury.payments import pipeline, repository
+from treasury.payments.model import (
+    Transfer,
+    TransferRequest,
+    TransferStatus,
+    insufficient_funds_finding,
+)
+from treasury.payments.tables import TransferRow
+from treasury.tenancy.model import Principal
+
+IDEMPOTENCY_SCOPE = "transfers"
+CREATED = 201
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """A transfer and whether this response replays an earlier request with the same key."""
+
+    transfer: Transfer
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class IdempotencyOptions:
+    """The key presented, the request it came with, and how long to wait for one in flight."""
+
+    key: str
+    request_document: dict[str, Any]
+    wait_seconds: float
+
+
+def create_transfer(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    request: TransferRequest,
+    idempotency_options: IdempotencyOptions,
+    timezone: str,
+) -> TransferResult:
+    """Record a transfer and take it through screen → (hold) → route → book.
+
+    A block finding or insufficient funds creates it `rejected`; a review finding `held`, its amount
+    reserved; otherwise it is booked on the route's value date. A value date before today records
+    a payment the bank already made: booked as a record, not routed.
+
+    Raises:
+        IdempotencyKeyReused, IdempotencyKeyInFlight: see `treasury.idempotency`.
+        NotFound: an account or counterparty that is not the tenant's.
+        CurrencyMismatch, FxRateRequired, BopCodeRequired, ValidationFailed: see `pipeline.check`.
+    """
+    assert principal.tenant_id is not None
+    tenant_id = principal.tenant_id
+    transfer_id = new_id()
+    with uow:
+        prior = idempotency.claim(
+            uow.session,
+            tenant_id=tenant_id,
+            scope=IDEMPOTENCY_SCOPE,
+            key=idempotency_options.key,
+            request_sha256=idempotency.request_digest(idempotency_options.request_document),
+            result_id=transfer_id,
+            response_status=CREATED,
+            created_at=uow.clock.now(),
+            wait_seconds=idempotency_options.wait_seconds,
+        )
+        if prior is not None:
+            row = repository.get_transfer_row(uow.session, tenant_id, prior.result_id)
+            assert row is not None
+            return TransferResult(repository.to_transfer(row), replayed=True)
+        row = _run_pipeline(uow, principal, transfer_id, request, today(uow.clock, timezone))
+        transfer = repository.to_transfer(row)
+        uow.commit()
+        return TransferResult(transfer, replayed=False)
+
+
+def _run_pipeline(
+    uow: UnitOfWork, principal: Principal, transfer_id: str, request: TransferRequest, today_: date
+) -> TransferRow:
+    assert principal.tenant_id is not None
+    tenant_id, session, now = principal.tenant_id, uow.session, uow.clock.now()
+    parties = pipeline.assemble(session, tenant_id, request)
+    creditor_amount = pipeline.check(request, parties)
+    row = _new_row(principal, transfer_id, request, parties, creditor_amount, today_, now)
+    session.add(row)
+    findings = pipeline.screen(pipeline.context(request, parties, request.value_date))
+    verdict = worst(findings)
+    if verdict is Severity.BLOCK:
+        return _settle_row(row, TransferStatus.REJECTED, findings)
+    if row.back_valued:
+        # Already executed by the bank: booked as a record; findings stay on it for a post-event
+        # review (the review queue opens it), never a hold.
+        entry = _book(uow, row, parties, request, creditor_amount, request.value_date, False)
+        row.value_date, row.journal_entry_id = request.value_date, entry.id
+        return _settle_row(row, TransferStatus.BOOKED, findings)
+    available = pipeline.available_to_spend(session, tenant_id, parties.debtor_account.id)
+    if request.amount.minor > available.minor:
+        funds = insufficient_funds_finding(amount=request.amount, available=available)
+        return _settle_row(row, TransferStatus.REJECTED, [*findings, funds])
+    if verdict is Severity.REVIEW:
+        pipeline.reserve(session, tenant_id, parties.debtor_account.id, request.amount)
+        row.reserved_minor = request.amount.minor
+        return _settle_row(row, TransferStatus.HELD, findings)
+    route = pipeline.route(parties, request.value_date, today=today_, now=now)
+    entry = _book(uow, row, parties, request, creditor_amount, route.value_date, True)
+    row.value_date, row.journal_entry_id = route.value_date, entry.id
+    row.route_json = json.dumps(route.to_document())
+    return _settle_row(row, TransferStatus.BOOKED, findings)
+
+
+def _book(
+    uow: UnitOfWork,
+    row: TransferRow,
+    parties: pipeline.Parties,
+    request: TransferRequest,
+    creditor_amount: Money | None,
+    value_date: date,
+    enforce_limits: bool,
+) -> Any:
+    uow.session.flush()  # the transfer row exists before the entry that points back at it
+    return pipeline.book(
+        uow.session,
+        tenant_id=row.tenant_id,
+        transfer_id=row.id,
+        parties=parties,
+        amount=request.amount,
+        creditor_amount=creditor_amount,
+        value_date=value_date,
+        description=pipeline.describe(request),
+        now=uow.clock.now(),
+        enforce_limits=enforce_limits,
+    )
+
+
+def _settle_row(row: TransferRow, status: TransferStatus, findings: list[Finding]) -> TransferRow:
+    row.status = status.value
+    row.findings_json = json.dumps([finding.to_document() for finding in findings])
+    return row
+
+
+def _new_row(
+    principal: Principal,
+    transfer_id: str,
+    request: TransferRequest,
+    parties: pipeline.Parties,
+    creditor_amount: Money | None,
+    today_: date,
+    now: Any,
+) -> TransferRow:
+    assert principal.tenant_id is not None
+    return TransferRow(
+        id=transfer_id,
+        tenant_id=principal.tenant_id,
+        status=TransferStatus.REJECTED.value,
+        debtor_account_id=request.debtor_account_id,
+        creditor_account_id=request.creditor_account_id,
+        counterparty_id=request.counterparty_id,
+        creditor_json=None if request.creditor is None else json.dumps(request.creditor),
+        amount_minor=request.amount.minor,
+        currency=request.amount.currency.code,
+        creditor_amount_minor=None if creditor_amount is None else creditor_amount.minor,
+        creditor_currency=None if creditor_amount is None else creditor_amount.currency.code,
+        fx_rate=request.fx_rate,
+        requested_value_date=request.value_date,
+        purpose=request.purpose.value,
+        bop_code=request.bop_code,
+        wealth_product_risk_rating=request.wealth_product_risk_rating,
+        references_json=json.dumps(request.references, sort_keys=True),
+        remark=request.remark,
+        crosses_border=parties.crosses_border,
+        back_valued=request.value_date < today_,
+        findings_json="[]",
+        reserved_minor=0,
+        created_by_token_id=principal.token_id,
+        created_by=principal.name,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def get_transfer(uow: UnitOfWork, *, tenant_id: str, transfer_id: str) -> Transfer:
+    """One of the tenant's transfers."""
+    with uow:
+        row = repository.get_transfer_row(uow.session, tenant_id, transfer_id)
+        if row is None:
+            raise NotFound(f"transfer {transfer_id} not found")
+        return repository.to_transfer(row)
+
+
+def list_transfers(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    status: TransferStatus | None,
+    account_id: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Transfer]:
+    """The tenant's transfers, newest first."""
+    with uow:
+        return repository.list_transfers(
+            uow.session,
+            tenant_id=tenant_id,
+            status=status,
+            account_id=account_id,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+            offset=offset,
+        )

@@ -1,0 +1,188 @@
+"""Reference-data use cases: load parameters and rates (operator), read them (everyone)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import ValidationFailed
+from treasury.money import is_currency_code, parse_decimal
+from treasury.refdata import repository
+from treasury.refdata.model import Parameter, ParameterValue, ReferenceRate, split_pair
+
+
+@dataclass(frozen=True)
+class ParameterInput:
+    """A parameter value to load."""
+
+    name: str
+    value: ParameterValue
+    effective_from: date
+    source: str
+
+
+@dataclass(frozen=True)
+class RateInput:
+    """A reference rate to load."""
+
+    pair: str
+    rate_date: date
+    rate: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load wrote."""
+
+    parameters: int
+    reference_rates: int
+
+
+def checked_pair(pair: str) -> str:
+    """A pair of two known currency codes, e.g. USDCNY."""
+    try:
+        base, quote = split_pair(pair)
+    except ValueError as error:
+        raise ValidationFailed(str(error)) from error
+    if not (is_currency_code(base) and is_currency_code(quote)) or base == quote:
+        raise ValidationFailed(f"currency pair {pair!r} is not two different ISO 4217 codes")
+    return pair
+
+
+def checked_rate(rate: Decimal) -> Decimal:
+    """A rate must be positive."""
+    if rate <= 0:
+        raise ValidationFailed(f"rate {rate} must be positive")
+    return rate
+
+
+def load(
+    uow: UnitOfWork, *, parameters: list[ParameterInput], rates: list[RateInput]
+) -> LoadResult:
+    """Append new versions of parameters and rates, all or nothing."""
+    with uow:
+        now = uow.clock.now()
+        for item in parameters:
+            repository.add_parameter(
+                uow.session,
+                name=item.name,
+                value=item.value,
+                effective_from=item.effective_from,
+                source=item.source,
+                loaded_at=now,
+            )
+        for rate in rates:
+            repository.add_reference_rate(
+                uow.session,
+                pair=checked_pair(rate.pair),
+                rate_date=rate.rate_date,
+                rate=checked_rate(rate.rate),
+                source=rate.source,
+                loaded_at=now,
+            )
+        uow.commit()
+        return LoadResult(len(parameters), len(rates))
+
+
+def add_reference_rate(uow: UnitOfWork, rate: RateInput) -> ReferenceRate:
+    """Record one official rate (a new version if the day has one)."""
+    with uow:
+        stored = repository.add_reference_rate(
+            uow.session,
+            pair=checked_pair(rate.pair),
+            rate_date=rate.rate_date,
+            rate=checked_rate(rate.rate),
+            source=rate.source,
+            loaded_at=uow.clock.now(),
+        )
+        uow.commit()
+        return stored
+
+
+def add_parameter(uow: UnitOfWork, item: ParameterInput) -> Parameter:
+    """Record one parameter value from a date on."""
+    with uow:
+        stored = repository.add_parameter(
+            uow.session,
+            name=item.name,
+            value=item.value,
+            effective_from=item.effective_from,
+            source=item.source,
+            loaded_at=uow.clock.now(),
+        )
+        uow.commit()
+        return stored
+
+
+def parameters(uow: UnitOfWork, *, name: str | None, as_of: date | None) -> list[Parameter]:
+    """The values in force on `as_of`, or every version when no date is given."""
+    with uow:
+        if as_of is None:
+            return repository.parameter_history(uow.session, name)
+        return repository.parameters_in_force(uow.session, as_of, name)
+
+
+def reference_rates(
+    uow: UnitOfWork, *, pair: str | None, date_from: date | None, date_to: date | None
+) -> list[ReferenceRate]:
+    """Stored reference rates."""
+    with uow:
+        return repository.list_reference_rates(
+            uow.session, pair=pair, date_from=date_from, date_to=date_to
+        )
+
+
+def reference_rate_on(uow: UnitOfWork, *, pair: str, on: date) -> ReferenceRate | None:
+    """The rate that applies on a date (latest on or before it)."""
+    with uow:
+        return repository.reference_rate_on(uow.session, checked_pair(pair), on)
+
+
+def read_file(path: Path) -> tuple[list[ParameterInput], list[RateInput]]:
+    """Parse a reference-data file: JSON {parameters, reference_rates} or CSV with a header.
+
+    CSV columns `pair,date,rate[,source]` are rates; `name,value,effective_from,source` parameters.
+    """
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        document = json.loads(text, parse_float=lambda s: s, parse_int=lambda s: s)
+        return (
+            [_parameter(item) for item in document.get("parameters", [])],
+            [_rate(item) for item in document.get("reference_rates", [])],
+        )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if rows and "pair" in rows[0]:
+        return [], [_rate(row) for row in rows]
+    return [_parameter(row) for row in rows], []
+
+
+def _parameter(item: dict[str, Any]) -> ParameterInput:
+    try:
+        return ParameterInput(
+            name=str(item["name"]),
+            value=item["value"],
+            effective_from=date.fromisoformat(str(item["effective_from"])),
+            source=str(item["source"]),
+        )
+    except (KeyError, ValueError) as error:
+        raise ValidationFailed(f"parameter {item!r}: {error}") from error
+
+
+def _rate(item: dict[str, Any]) -> RateInput:
+    try:
+        return RateInput(
+            pair=str(item["pair"]),
+            rate_date=date.fromisoformat(str(item["date"])),
+            rate=parse_decimal(str(item["rate"])),
+            source=str(item.get("source") or "file load"),
+        )
+    except (KeyError, ValueError) as error:
+        raise ValidationFailed(f"reference rate {item!r}: {error}") from error

@@ -1,0 +1,23 @@
+"""Configuration from the environment (prefix TREASURY_), built once per entry point."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; no module reads the environment on its own."""
+
+    model_config = SettingsConfigDict(env_prefix="TREASURY_", extra="ignore")
+
+    database_url: str = "sqlite:///./treasury.db"
+    scheduler: Literal["on", "off"] = "on"
+    timezone: str = "Asia/Shanghai"
+    # Largest request body accepted, in bytes (DESIGN §4.2: 2 MiB).
+    max_body_bytes: int = 2 * 1024 * 1024
+    # How long a request waits for another in flight with the same Idempotency-Key before a 409.
+    idempotency_wait_seconds: float = 10.0
+    database_pool_size: int = 10
+    log_level: str = "info"

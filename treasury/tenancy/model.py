@@ -1,0 +1,69 @@
+"""Roles and what each may do (DESIGN §4.2), as pure data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A token's role. `operator` is system-wide and sees no tenant's data."""
+
+    ADMIN = "admin"
+    TREASURER = "treasurer"
+    COMPLIANCE_OFFICER = "compliance_officer"
+    AUDITOR = "auditor"
+    OPERATOR = "operator"
+
+
+TENANT_ROLES = (Role.ADMIN, Role.TREASURER, Role.COMPLIANCE_OFFICER, Role.AUDITOR)
+
+
+class Permission(StrEnum):
+    """Things a caller may be allowed to do."""
+
+    READ = "read"  # read the tenant's data
+    WRITE_TREASURY = "write_treasury"  # entities, accounts, statements, transfers, pools, hedges
+    MANAGE_TOKENS = "manage_tokens"
+    MANAGE_SETTINGS = "manage_settings"
+    DECIDE_REVIEWS = "decide_reviews"
+    SET_AFFILIATION = "set_affiliation"
+    READ_AUDIT = "read_audit"
+    READ_REFDATA = "read_refdata"
+    WRITE_REFDATA = "write_refdata"
+
+
+_TREASURER = {Permission.READ, Permission.WRITE_TREASURY, Permission.READ_REFDATA}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(
+        _TREASURER
+        | {Permission.MANAGE_TOKENS, Permission.MANAGE_SETTINGS, Permission.SET_AFFILIATION}
+    ),
+    Role.TREASURER: frozenset(_TREASURER),
+    Role.COMPLIANCE_OFFICER: frozenset(
+        {
+            Permission.READ,
+            Permission.DECIDE_REVIEWS,
+            Permission.SET_AFFILIATION,
+            Permission.READ_AUDIT,
+            Permission.READ_REFDATA,
+        }
+    ),
+    Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.READ_REFDATA}),
+    Role.OPERATOR: frozenset({Permission.READ_REFDATA, Permission.WRITE_REFDATA}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: a token, its tenant (None for the operator) and its role."""
+
+    token_id: str
+    tenant_id: str | None
+    role: Role
+    name: str
+
+    def can(self, permission: Permission) -> bool:
+        """True when this caller's role grants `permission`."""
+        return permission in ROLE_PERMISSIONS[self.role]

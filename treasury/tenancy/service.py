@@ -1,0 +1,171 @@
+"""Use cases for tenants, tokens and tenant settings; each commits its own unit of work."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from treasury.tenancy import repository
+from treasury.tenancy.model import TENANT_ROLES, Principal, Role
+from treasury.tenancy.tables import TenantRow
+
+TOKEN_PREFIX = "trs_"
+
+DEFAULT_TENANT_SETTINGS: dict[str, Any] = {
+    # DESIGN §4.3 Reviews: two officers at or above CNY 50m equivalent.
+    "dual_approval_threshold": {"amount": "50000000.00", "currency": "CNY"},
+    "hedge_ratio_policy": {},
+    "pool_quota_breach_policy": {"default": "cap"},
+    "back_valuation_limit_days": None,
+}
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just made: its id, role and the secret, shown once."""
+
+    id: str
+    tenant_id: str | None
+    role: Role
+    name: str
+    secret: str
+
+
+def create_tenant(uow: UnitOfWork, *, slug: str, name: str | None) -> tuple[TenantRow, bool]:
+    """Create a tenant, or return the existing one with this slug (idempotent).
+
+    Returns the tenant and whether it was created now.
+    """
+    with uow:
+        existing = repository.find_tenant_by_slug(uow.session, slug)
+        if existing is not None:
+            return existing, False
+        row = repository.add_tenant(
+            uow.session, slug=slug, name=name or slug, created_at=uow.clock.now()
+        )
+        uow.commit()
+        return row, True
+
+
+def create_token(uow: UnitOfWork, *, tenant_slug: str | None, role: Role, name: str) -> IssuedToken:
+    """Issue a bearer token: a tenant role for a tenant, or `operator` with no tenant.
+
+    Raises:
+        ValidationFailed: a tenant role without a tenant, or the operator role with one.
+        NotFound: no tenant with that slug.
+    """
+    if role is Role.OPERATOR and tenant_slug is not None:
+        raise ValidationFailed("an operator token belongs to no tenant")
+    if role is not Role.OPERATOR and tenant_slug is None:
+        raise ValidationFailed(f"a {role.value} token needs a tenant")
+    with uow:
+        tenant_id = None
+        if tenant_slug is not None:
+            tenant = repository.find_tenant_by_slug(uow.session, tenant_slug)
+            if tenant is None:
+                raise NotFound(f"tenant {tenant_slug!r} not found")
+            tenant_id = tenant.id
+        issued = _issue(uow, tenant_id=tenant_id, role=role, name=name)
+        uow.commit()
+        return issued
+
+
+def issue_tenant_token(uow: UnitOfWork, *, admin: Principal, role: Role, name: str) -> IssuedToken:
+    """An admin issues a token of a tenant role for their own tenant."""
+    if role not in TENANT_ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(r.value for r in TENANT_ROLES)}")
+    with uow:
+        issued = _issue(uow, tenant_id=admin.tenant_id, role=role, name=name)
+        uow.commit()
+        return issued
+
+
+def _issue(uow: UnitOfWork, *, tenant_id: str | None, role: Role, name: str) -> IssuedToken:
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = repository.add_token(
+        uow.session,
+        tenant_id=tenant_id,
+        role=role,
+        name=name,
+        secret=secret,
+        created_at=uow.clock.now(),
+    )
+    return IssuedToken(id=row.id, tenant_id=tenant_id, role=role, name=name, secret=secret)
+
+
+def revoke_token(uow: UnitOfWork, *, admin: Principal, token_id: str) -> None:
+    """Revoke one of the tenant's tokens (an admin may not revoke the token in use)."""
+    assert admin.tenant_id is not None
+    with uow:
+        row = repository.get_token(uow.session, admin.tenant_id, token_id)
+        if row is None:
+            raise NotFound(f"token {token_id} not found")
+        if row.id == admin.token_id:
+            raise Conflict("a token cannot revoke itself")
+        if row.revoked_at is None:
+            row.revoked_at = uow.clock.now()
+        uow.commit()
+
+
+def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
+    """The principal of a presented bearer secret.
+
+    Raises:
+        Unauthenticated: no secret, or an unknown or revoked one.
+    """
+    if not secret:
+        raise Unauthenticated("missing bearer token")
+    with uow:
+        principal = repository.principal_for_secret(uow.session, secret)
+    if principal is None:
+        raise Unauthenticated("invalid or revoked bearer token")
+    return principal
+
+
+def tenant_settings(uow: UnitOfWork, tenant_id: str) -> dict[str, Any]:
+    """The tenant's settings, defaults filled in."""
+    with uow:
+        stored = repository.load_settings_document(uow.session, tenant_id)
+    return {**DEFAULT_TENANT_SETTINGS, **stored}
+
+
+def update_tenant_settings(
+    uow: UnitOfWork, tenant_id: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Merge validated changes into the tenant's settings (maps merge key by key)."""
+    with uow:
+        stored = repository.load_settings_document(uow.session, tenant_id)
+        merged = {**DEFAULT_TENANT_SETTINGS, **stored}
+        for key, value in changes.items():
+            current = merged.get(key)
+            if isinstance(value, dict) and isinstance(current, dict):
+                merged[key] = {k: v for k, v in {**current, **value}.items() if v is not None}
+            else:
+                merged[key] = value
+        repository.store_settings_document(uow.session, tenant_id, merged, uow.clock.now())
+        uow.commit()
+        return merged
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listed (never its secret)."""
+
+    id: str
+    role: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def list_tokens(uow: UnitOfWork, tenant_id: str) -> list[TokenInfo]:
+    """The tenant's tokens, oldest first."""
+    with uow:
+        return [
+            TokenInfo(row.id, row.role, row.name, row.created_at, row.revoked_at)
+            for row in repository.list_tokens(uow.session, tenant_id)
+        ]
