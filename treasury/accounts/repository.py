@@ -182,7 +182,7 @@ def bank_accounts_by_id(
     )
     return {
         row.id: to_bank_account(row, ledger, country)
-        for row, ledger, country in session.execute(query).tuples()
+        for row, ledger, country in session.execute(query).all()
     }
 
 
@@ -201,7 +201,7 @@ def list_bank_accounts(
         query = query.where(BankAccountRow.entity_id == entity_id)
     return [
         to_bank_account(row, ledger, country)
-        for row, ledger, country in session.execute(query).tuples()
+        for row, ledger, country in session.execute(query).all()
     ]
 
 

@@ -82,9 +82,14 @@ def _insert_or_wait(session: Session, values: dict[str, Any], wait_seconds: floa
     if on_postgresql:
         _set_lock_timeout(session, f"{int(wait_seconds * 1000)}ms")
     insert = postgresql.insert if on_postgresql else sqlite.insert
-    statement = insert(IdempotencyKeyRow).values(values).on_conflict_do_nothing()
+    statement = (
+        insert(IdempotencyKeyRow)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKeyRow.key)
+    )
     try:
-        inserted = bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+        inserted = session.execute(statement).first() is not None
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise IdempotencyKeyInFlight(
