@@ -119,6 +119,13 @@ class InvalidIdentifier(Rejected):
     title = "Invalid identifier"
 
 
+class RouteUnavailable(Rejected):
+    """No configured rail can carry this payment."""
+
+    code = "ROUTE_UNAVAILABLE"
+    title = "No rail can carry this payment"
+
+
 class DebtModeLocked(Rejected):
     """An entity's cross-border debt mode may not leave `investment_gap`."""
 

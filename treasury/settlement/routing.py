@@ -12,15 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from treasury.accounts.model import BankAccount
-from treasury.errors import Rejected
+from treasury.errors import RouteUnavailable
 from treasury.settlement.model import RailType, Route
-
-
-class RouteUnavailable(Rejected):
-    """No configured rail can carry this payment."""
-
-    code = "ROUTE_UNAVAILABLE"
-    title = "No rail can carry this payment"
 
 
 @dataclass(frozen=True)
