@@ -126,6 +126,13 @@ class RouteUnavailable(Rejected):
     title = "No rail can carry this payment"
 
 
+class BackValuationLimitExceeded(Rejected):
+    """A back-valued transfer older than the tenant's back-valuation limit."""
+
+    code = "BACK_VALUATION_LIMIT"
+    title = "Value date too far in the past"
+
+
 class DebtModeLocked(Rejected):
     """An entity's cross-border debt mode may not leave `investment_gap`."""
 

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from compliance.model import Finding, Severity, worst
 from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import NotFound
+from treasury.errors import BackValuationLimitExceeded, NotFound
 from treasury.idempotency import repository as idempotency
+from treasury.ledger.model import JournalEntry
 from treasury.money import Money
 from treasury.payments import pipeline, repository
 from treasury.payments.model import (
@@ -22,6 +25,7 @@ from treasury.payments.model import (
     insufficient_funds_finding,
 )
 from treasury.payments.tables import TransferRow
+from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.model import Principal
 
 IDEMPOTENCY_SCOPE = "transfers"
@@ -97,17 +101,19 @@ def _run_pipeline(
     parties = pipeline.assemble(session, tenant_id, request)
     creditor_amount = pipeline.check(request, parties)
     row = _new_row(principal, transfer_id, request, parties, creditor_amount, today_, now)
+    if row.back_valued:
+        _check_back_valuation_limit(session, tenant_id, request.value_date, today_)
     session.add(row)
     findings = pipeline.screen(pipeline.context(request, parties, request.value_date))
-    verdict = worst(findings)
-    if verdict is Severity.BLOCK:
-        return _settle_row(row, TransferStatus.REJECTED, findings)
     if row.back_valued:
-        # Already executed by the bank: booked as a record; findings stay on it for a post-event
-        # review (the review queue opens it), never a hold.
+        # Already executed by the bank: booked as a record whatever the findings; a block or
+        # review finding stays on it for a post-event review, never a hold or a rejection.
         entry = _book(uow, row, parties, request, creditor_amount, request.value_date, False)
         row.value_date, row.journal_entry_id = request.value_date, entry.id
         return _settle_row(row, TransferStatus.BOOKED, findings)
+    verdict = worst(findings)
+    if verdict is Severity.BLOCK:
+        return _settle_row(row, TransferStatus.REJECTED, findings)
     available = pipeline.available_to_spend(session, tenant_id, parties.debtor_account.id)
     if request.amount.minor > available.minor:
         funds = insufficient_funds_finding(amount=request.amount, available=available)
@@ -123,6 +129,18 @@ def _run_pipeline(
     return _settle_row(row, TransferStatus.BOOKED, findings)
 
 
+def _check_back_valuation_limit(
+    session: Session, tenant_id: str, value_date: date, today_: date
+) -> None:
+    limit = tenancy_repository.load_settings_document(session, tenant_id).get(
+        "back_valuation_limit_days"
+    )
+    if limit is not None and (today_ - value_date).days > limit:
+        raise BackValuationLimitExceeded(
+            f"value date {value_date} is more than {limit} days before today ({today_})"
+        )
+
+
 def _book(
     uow: UnitOfWork,
     row: TransferRow,
@@ -131,7 +149,7 @@ def _book(
     creditor_amount: Money | None,
     value_date: date,
     enforce_limits: bool,
-) -> Any:
+) -> JournalEntry:
     uow.session.flush()  # the transfer row exists before the entry that points back at it
     return pipeline.book(
         uow.session,
