@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from treasury.accounts.model import BankAccount, Counterparty, LegalEntity
 from treasury.money import Money
+from treasury.refdata.model import BopCode, Parameter
 
 
 class Severity(StrEnum):
@@ -53,7 +55,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class PaymentContext:
-    """Everything a rule may look at, assembled by the caller (transfer, sweep leg, review)."""
+    """Everything a rule may look at, assembled by the caller (transfer, sweep leg, review).
+
+    `parameters` are those in force on the value date; `usd_equivalent` is the amount in USD at the
+    reference rate of the value date (None when no rate is loaded); `bop_entry` is the code's row
+    in the loaded table (None when absent); `facts` carry what only the caller knows, e.g.
+    `debtor_is_pool_master`, `creditor_is_pool_master`, `petty_cash_month_to_date_usd`.
+    """
 
     amount: Money
     purpose: str
@@ -69,6 +77,21 @@ class PaymentContext:
     counterparty: Counterparty | None = None
     wealth_product_risk_rating: int | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    usd_equivalent: Decimal | None = None
+    bop_entry: BopCode | None = None
+
+    @property
+    def direction(self) -> str:
+        """The resident side's view: `payment` when money leaves a resident, else `receipt`."""
+        return "payment" if self.debtor_account.resident else "receipt"
+
+    @property
+    def creditor_affiliated(self) -> bool:
+        """A group account or an affiliated counterparty; an inline creditor never is."""
+        if self.creditor_account is not None:
+            return True
+        return self.counterparty is not None and self.counterparty.affiliated
 
 
 def worst(findings: list[Finding]) -> Severity | None:
@@ -78,3 +101,61 @@ def worst(findings: list[Finding]) -> Severity | None:
         if severity in severities:
             return severity
     return None
+
+
+class ReviewStatus(StrEnum):
+    """Where a review item stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ReviewKind(StrEnum):
+    """`hold`: the transfer waits for the decision; `post_event`: a back-valued record to see."""
+
+    HOLD = "hold"
+    POST_EVENT = "post_event"
+
+
+class Decision(StrEnum):
+    """An officer's decision."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """What the maker-checker rules need to know of a review item."""
+
+    status: ReviewStatus
+    required_approvals: int
+    approved_by: tuple[str, ...]
+    creator_token_id: str
+
+
+class DecisionRefused(Exception):
+    """A decision the maker-checker rules do not allow; `kind` says which family."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # "conflict" | "forbidden"
+
+
+def decide(state: ReviewState, *, officer_token_id: str, decision: Decision) -> ReviewStatus:
+    """The status after this officer's decision (maker-checker, dual approval).
+
+    Raises:
+        DecisionRefused: the item is closed, the officer created the transfer, or already approved.
+    """
+    if state.status is not ReviewStatus.PENDING:
+        raise DecisionRefused("conflict", f"the review is {state.status.value} already")
+    if officer_token_id == state.creator_token_id:
+        raise DecisionRefused("forbidden", "the transfer's creator may not decide on it")
+    if officer_token_id in state.approved_by:
+        raise DecisionRefused("conflict", "this officer has approved already; another must")
+    if decision is Decision.REJECT:
+        return ReviewStatus.REJECTED
+    approvals = len(state.approved_by) + 1
+    return ReviewStatus.APPROVED if approvals >= state.required_approvals else ReviewStatus.PENDING

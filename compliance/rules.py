@@ -1,18 +1,356 @@
 """Screening rules: small pure functions over a `PaymentContext`, each returning findings.
 
-The rule set is empty until the compliance capability lands (capital-account negative list, BOP
-codes, document thresholds, quotas); the pipeline already calls `screen` at its one place.
+Every threshold, list version and switch is an effective-dated parameter in `context.parameters`
+(the set in force on the value date), never a literal here. Sources: regulation.md §3 and §5,
+settlement.md §6. The rule set is one implementation used by transfers, review decisions, route
+quotes and sweep legs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
-from compliance.model import Finding, PaymentContext
+from compliance.model import Finding, PaymentContext, Severity
+from treasury.accounts.model import CAPITAL_ACCOUNT_INCOME_KINDS, EntityKind
+from treasury.errors import ParameterMissing
+from treasury.refdata.model import Parameter
 
 Rule = Callable[[PaymentContext], list[Finding]]
 
-RULES: tuple[Rule, ...] = ()
+# Purposes that, out of capital-account income, need no finding of the negative list.
+_LOAN_PURPOSES = frozenset({"loan", "intercompany_loan"})
+_TAX_FILING_PURPOSES = frozenset({"services_trade", "income", "current_transfer"})
+
+
+def parameter(context: PaymentContext, name: str) -> Parameter:
+    """The parameter in force on the value date, or PARAMETER_MISSING (never a silent default)."""
+    found = context.parameters.get(name)
+    if found is None:
+        raise ParameterMissing(f"parameter {name} has no value in force on {context.value_date}")
+    return found
+
+
+def _version(context: PaymentContext, name: str) -> str:
+    found = parameter(context, name)
+    return f"{name}={found.value}@{found.effective_from.isoformat()}"
+
+
+def _finding(
+    rule: str, severity: Severity, message: str, message_zh: str, version: str
+) -> list[Finding]:
+    return [Finding(rule, severity, message, message_zh, version)]
+
+
+def _usd(context: PaymentContext) -> str:
+    return "unknown" if context.usd_equivalent is None else f"USD {context.usd_equivalent:,.2f}"
+
+
+def _above(context: PaymentContext, name: str) -> bool | None:
+    """Is the USD equivalent strictly above the threshold? None when no rate is loaded."""
+    if context.usd_equivalent is None:
+        return None
+    return context.usd_equivalent > parameter(context, name).decimal()
+
+
+def _rate_missing(rule: str, context: PaymentContext) -> list[Finding]:
+    return _finding(
+        rule,
+        Severity.REVIEW,
+        f"no USDCNY reference rate on or before {context.value_date}: the USD equivalent "
+        "cannot be checked against the threshold",
+        f"{context.value_date} 及之前无 USDCNY 参考汇率，无法按美元等值核对阈值",
+        "reference-rate-missing",
+    )
+
+
+# 1. Capital-account income negative list (资本项目收入使用负面清单) ------------------------
+
+
+def capital_account_negative_list(context: PaymentContext) -> list[Finding]:
+    """Payments out of capital, foreign-debt, listing-proceeds and settlement accounts."""
+    if context.debtor_account.kind not in CAPITAL_ACCOUNT_INCOME_KINDS:
+        return []
+    version = _version(context, "cap_income.negative_list_version")
+    check = _NEGATIVE_LIST.get(context.purpose)
+    return [] if check is None else check(context, version)
+
+
+def _block(message: str, message_zh: str, version: str) -> list[Finding]:
+    return _finding("CAPITAL_ACCOUNT_NEGATIVE_LIST", Severity.BLOCK, message, message_zh, version)
+
+
+def _securities(context: PaymentContext, version: str) -> list[Finding]:
+    return _block(
+        "capital-account income may not be used for securities investment",
+        "资本项目收入不得用于证券投资",
+        version,
+    )
+
+
+def _wealth_product(context: PaymentContext, version: str) -> list[Finding]:
+    ceiling = parameter(context, "cap_income.allowed_wm_max_risk").decimal()
+    rating = context.wealth_product_risk_rating
+    if rating is not None and Decimal(rating) <= ceiling:
+        return []
+    return _block(
+        f"wealth product rated R{rating} exceeds the permitted risk rating R{ceiling}",
+        f"理财产品风险等级 R{rating} 高于允许的 R{ceiling}",
+        version,
+    )
+
+
+def _loan(context: PaymentContext, version: str) -> list[Finding]:
+    if context.creditor_affiliated or context.debtor_entity.lending_in_business_scope:
+        return []
+    return _block(
+        "a loan to a non-affiliated party from capital-account income needs lending in the "
+        "business scope",
+        "经营范围无放贷业务的，资本项目收入不得向非关联企业发放贷款",
+        version,
+    )
+
+
+def _real_estate(context: PaymentContext, version: str) -> list[Finding]:
+    banned = parameter(context, "cap_income.real_estate_ban").value is True
+    if not banned or context.debtor_entity.kind is EntityKind.REAL_ESTATE:
+        return []
+    return _block(
+        "capital-account income may not buy or build non-self-use real estate",
+        "资本项目收入不得用于建设、购买非自用房地产",
+        version,
+    )
+
+
+def _domestic_equity(context: PaymentContext, version: str) -> list[Finding]:
+    if parameter(context, "cap_income.domestic_equity_allowed").value is True:
+        return []
+    return _block(
+        "domestic equity investment with capital-account income is not permitted before "
+        "汇发〔2019〕28号",
+        "汇发〔2019〕28号之前，资本项目收入不得用于境内股权投资",
+        version,
+    )
+
+
+def _other(context: PaymentContext, version: str) -> list[Finding]:
+    return _finding(
+        "CAPITAL_ACCOUNT_USE_UNSPECIFIED",
+        Severity.REVIEW,
+        "capital-account income spent on an unspecified purpose: an officer must see its use",
+        "资本项目收入用途未明确，需合规人员审核",
+        version,
+    )
+
+
+_NEGATIVE_LIST: dict[str, Callable[[PaymentContext, str], list[Finding]]] = {
+    "securities_investment": _securities,
+    "wealth_product": _wealth_product,
+    "loan": _loan,
+    "intercompany_loan": _loan,
+    "real_estate": _real_estate,
+    "domestic_equity_investment": _domestic_equity,
+    "other": _other,
+}
+
+
+# 2. Petty cash (备用金) ------------------------------------------------------------------
+
+
+def petty_cash(context: PaymentContext) -> list[Finding]:
+    """Petty cash from capital-account income above the monthly USD limit per entity → review."""
+    if context.purpose != "petty_cash" or (
+        context.debtor_account.kind not in CAPITAL_ACCOUNT_INCOME_KINDS
+    ):
+        return []
+    if context.usd_equivalent is None:
+        return _rate_missing("PETTY_CASH_LIMIT", context)
+    limit = parameter(context, "cap_income.petty_cash_usd_month").decimal()
+    month_to_date = Decimal(context.facts.get("petty_cash_month_to_date_usd", "0"))
+    if month_to_date + context.usd_equivalent <= limit:
+        return []
+    total = month_to_date + context.usd_equivalent
+    return _finding(
+        "PETTY_CASH_LIMIT",
+        Severity.REVIEW,
+        f"petty cash this month would reach USD {total:,.2f}, above USD {limit:,.0f}: "
+        "documents are required",
+        f"本月备用金累计将达 {total:,.2f} 美元，超过 {limit:,.0f} 美元，需提供单证",
+        _version(context, "cap_income.petty_cash_usd_month"),
+    )
+
+
+# 3. BOP transaction code (涉外收支交易编码) -----------------------------------------------
+
+
+def bop_code(context: PaymentContext) -> list[Finding]:
+    """Malformed, legacy, out-of-section or wrong-direction codes block; unlisted ones inform."""
+    code = context.bop_code
+    if code is None:
+        return []
+    version = _version(context, "bop.section_ranges")
+    invalid = _bop_invalid_reason(context, code)
+    if invalid is not None:
+        return _finding("BOP_CODE_INVALID", Severity.BLOCK, invalid[0], invalid[1], version)
+    findings: list[Finding] = []
+    if context.bop_entry is None:
+        findings += _finding(
+            "BOP_CODE_UNLISTED",
+            Severity.INFO,
+            f"BOP code {code} is well-formed but absent from the loaded code table",
+            f"交易编码 {code} 格式正确，但不在已加载的编码表中",
+            version,
+        )
+    prefixes = parameter(context, "bop.capital_account_prefixes").value
+    assert isinstance(prefixes, list)
+    if code[0] in prefixes and not context.references.get("registration"):
+        findings += _finding(
+            "CAPITAL_ACCOUNT_REF_MISSING",
+            Severity.REVIEW,
+            f"capital and financial account code {code} needs a SAFE registration or filing "
+            "reference",
+            f"资本与金融项目交易编码 {code} 需提供外汇局批件号/备案表号/业务编号",
+            _version(context, "bop.capital_account_prefixes"),
+        )
+    return findings
+
+
+def _bop_invalid_reason(context: PaymentContext, code: str) -> tuple[str, str] | None:
+    if len(code) != 6 or not code.isdigit():
+        return f"BOP code {code!r} is not six digits", f"交易编码 {code!r} 不是六位数字"
+    ranges = parameter(context, "bop.section_ranges").value
+    assert isinstance(ranges, list)
+    if not any(int(low) <= int(code) <= int(high) for low, high in ranges):
+        return (
+            f"BOP code {code} is outside the 2014 code sections (a pre-2014 legacy code?)",
+            f"交易编码 {code} 不在2014版编码区间内（旧版编码？）",
+        )
+    entry = context.bop_entry
+    if entry is not None and entry.directions not in ("both", context.direction):
+        return (
+            f"BOP code {code} is for {entry.directions}s only, not a {context.direction}",
+            f"交易编码 {code} 仅适用于{_ZH_DIRECTION[entry.directions]}",
+        )
+    return None
+
+
+_ZH_DIRECTION = {"receipt": "收入", "payment": "支出"}
+
+
+# 4. Tax filing (服务贸易等项目对外支付税务备案) -------------------------------------------
+
+
+def tax_filing(context: PaymentContext) -> list[Finding]:
+    """Outbound services, income or transfers above the USD threshold need a tax filing."""
+    if not context.outbound or context.references.get("tax_filing"):
+        return []
+    prefixes = parameter(context, "tax_filing.bop_prefixes").value
+    assert isinstance(prefixes, list)
+    by_code = context.bop_code is not None and context.bop_code[:1] in prefixes
+    if context.purpose not in _TAX_FILING_PURPOSES and not by_code:
+        return []
+    above = _above(context, "tax_filing.threshold_usd")
+    if above is None:
+        return _rate_missing("TAX_FILING_MISSING", context)
+    if not above:
+        return []
+    threshold = parameter(context, "tax_filing.threshold_usd").decimal()
+    return _finding(
+        "TAX_FILING_MISSING",
+        Severity.REVIEW,
+        f"outbound payment of {_usd(context)} above USD {threshold:,.0f} needs the tax filing "
+        "form reference",
+        f"对外支付 {_usd(context)} 超过 {threshold:,.0f} 美元，"
+        "需提供服务贸易等项目对外支付税务备案表",
+        _version(context, "tax_filing.threshold_usd"),
+    )
+
+
+# 5. Customs declaration (货物贸易报关单) --------------------------------------------------
+
+
+def customs_declaration(context: PaymentContext) -> list[Finding]:
+    """Goods payments above the USD threshold need a customs declaration (quality firms: later)."""
+    if (
+        context.purpose != "goods_trade"
+        or not context.crosses_border
+        or context.references.get("customs_declaration")
+    ):
+        return []
+    above = _above(context, "customs.threshold_usd")
+    if above is None:
+        return _rate_missing("CUSTOMS_DECLARATION_MISSING", context)
+    if not above:
+        return []
+    version = _version(context, "customs.threshold_usd")
+    if context.debtor_entity.quality_enterprise:
+        return _finding(
+            "CUSTOMS_POST_CHECK",
+            Severity.INFO,
+            f"quality enterprise: goods payment of {_usd(context)} paid on instruction; the "
+            "customs declaration is checked after the event",
+            f"优质企业：货物贸易付款 {_usd(context)} 凭指令办理，报关单事后核查",
+            version,
+        )
+    return _finding(
+        "CUSTOMS_DECLARATION_MISSING",
+        Severity.REVIEW,
+        f"goods payment of {_usd(context)} without a customs declaration reference",
+        f"货物贸易付款 {_usd(context)} 未提供报关单号",
+        version,
+    )
+
+
+# 6. Trade FX class (货物贸易外汇管理分类) ------------------------------------------------
+
+
+def trade_fx_class(context: PaymentContext) -> list[Finding]:
+    """Every cross-border payment of a class B or C entity goes to review."""
+    classes = parameter(context, "trade_fx_class.review_classes").value
+    assert isinstance(classes, list)
+    if not context.crosses_border or context.debtor_entity.trade_fx_class not in classes:
+        return []
+    fx_class = context.debtor_entity.trade_fx_class
+    return _finding(
+        "TRADE_FX_CLASS",
+        Severity.REVIEW,
+        f"the debtor is in trade FX class {fx_class}: every cross-border payment is reviewed",
+        f"付款人货物贸易外汇管理分类为 {fx_class} 类，跨境收付逐笔审核",
+        _version(context, "trade_fx_class.review_classes"),
+    )
+
+
+# 7. Cash pool (跨境资金池) ---------------------------------------------------------------
+
+
+def cash_pool(context: PaymentContext) -> list[Finding]:
+    """A cash-pool payment needs the pool filing and must touch the pool's master account."""
+    if context.purpose != "cash_pool":
+        return []
+    touches_master = bool(
+        context.facts.get("debtor_is_pool_master") or context.facts.get("creditor_is_pool_master")
+    )
+    if context.references.get("pool_filing") and touches_master:
+        return []
+    missing = "no pool filing reference" if touches_master else "neither side is a pool master"
+    return _finding(
+        "CASH_POOL_REF_MISSING",
+        Severity.REVIEW,
+        f"cash-pool payment: {missing}",
+        "资金池划拨：" + ("缺少资金池备案号" if touches_master else "收付双方均非主账户"),
+        "settlement.md §6 rule 4",
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    capital_account_negative_list,
+    petty_cash,
+    bop_code,
+    tax_filing,
+    customs_declaration,
+    trade_fx_class,
+    cash_pool,
+)
 
 
 def screen(context: PaymentContext, rules: tuple[Rule, ...] = RULES) -> list[Finding]:

@@ -5,6 +5,7 @@ Leaving the `with` block without `commit()` rolls back; nothing below a use case
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
 
@@ -12,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from treasury.clock import Clock
+
+logger = logging.getLogger("treasury.db")
 
 
 class UnitOfWork:
@@ -22,6 +25,7 @@ class UnitOfWork:
         self.clock = clock
         self._session: Session | None = None
         self._committed = False
+        self._after_commit: list[Callable[[Session], None]] = []
 
     @property
     def session(self) -> Session:
@@ -38,6 +42,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self._session = self._session_factory()
         self._committed = False
+        self._after_commit = []
         return self
 
     def __exit__(
@@ -55,9 +60,30 @@ class UnitOfWork:
             self._session = None
 
     def commit(self) -> None:
-        """Commit everything done in this unit of work."""
+        """Commit everything done in this unit of work, then run the after-commit steps."""
         self.session.commit()
         self._committed = True
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            self._run_after_commit(callback)
+
+    def after_commit(self, callback: Callable[[Session], None]) -> None:
+        """Run `callback` in its own short transaction once this one has committed (once each)."""
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
+
+    def _run_after_commit(self, callback: Callable[[Session], None]) -> None:
+        # The work is committed already: a failing follow-up is logged and retried by its own
+        # next run (e.g. the audit sealer catches up), never reported as the request's failure.
+        session = self._session_factory()
+        try:
+            callback(session)
+            session.commit()
+        except Exception:
+            session.rollback()
+            logger.exception("after-commit step %s failed", getattr(callback, "__name__", callback))
+        finally:
+            session.close()
 
 
 class UnitOfWorkFactory:

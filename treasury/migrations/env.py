@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from alembic import context
 
+# Every module with rows, so that the metadata knows all tables.
+import compliance.tables  # noqa: F401
 import treasury.accounts.tables
+import treasury.audit.tables
 import treasury.db.lease
 import treasury.idempotency.tables
 import treasury.ledger.tables
 import treasury.payments.tables
 import treasury.refdata.tables
-import treasury.tenancy.tables  # noqa: F401 - registers the rows on the metadata
+import treasury.tenancy.tables  # noqa: F401
 from treasury.db.base import Base
 from treasury.db.engine import build_engine
 

@@ -110,3 +110,21 @@ def insufficient_funds_finding(*, amount: Money, available: Money) -> Finding:
         message_zh=f"{amount} 超过可用余额 {available}（余额减预留加透支额度）",
         rule_version="ledger-1",
     )
+
+
+def request_of(transfer: Transfer) -> TransferRequest:
+    """The instruction a recorded transfer was made from (to run it on after a review)."""
+    return TransferRequest(
+        debtor_account_id=transfer.debtor_account_id,
+        amount=transfer.amount,
+        value_date=transfer.requested_value_date,
+        purpose=transfer.purpose,
+        creditor_account_id=transfer.creditor_account_id,
+        counterparty_id=transfer.counterparty_id,
+        creditor=transfer.creditor,
+        fx_rate=transfer.fx_rate,
+        bop_code=transfer.bop_code,
+        wealth_product_risk_rating=transfer.wealth_product_risk_rating,
+        references=dict(transfer.references),
+        remark=transfer.remark,
+    )

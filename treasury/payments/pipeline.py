@@ -12,8 +12,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from compliance import rules
-from compliance.model import Finding, PaymentContext
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import BankAccount, Counterparty, LegalEntity, crosses_border
 from treasury.db.base import new_id
@@ -153,30 +151,6 @@ def _creditor_amount(request: TransferRequest, parties: Parties) -> Money | None
     if not converted.is_positive():
         raise ValidationFailed(f"{request.amount} at {request.fx_rate} converts to nothing")
     return converted
-
-
-def context(request: TransferRequest, parties: Parties, value_date: date) -> PaymentContext:
-    """What the screening rules see."""
-    return PaymentContext(
-        amount=request.amount,
-        purpose=request.purpose.value,
-        value_date=value_date,
-        debtor_account=parties.debtor_account,
-        debtor_entity=parties.debtor_entity,
-        crosses_border=parties.crosses_border,
-        outbound=parties.crosses_border and parties.debtor_account.resident,
-        bop_code=request.bop_code,
-        references=dict(request.references),
-        creditor_account=parties.creditor_account,
-        creditor_entity=parties.creditor_entity,
-        counterparty=parties.counterparty,
-        wealth_product_risk_rating=request.wealth_product_risk_rating,
-    )
-
-
-def screen(payment: PaymentContext) -> list[Finding]:
-    """Run the compliance rules in force."""
-    return rules.screen(payment)
 
 
 def available_to_spend(session: Session, tenant_id: str, account_id: str) -> Money:

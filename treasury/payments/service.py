@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from compliance.model import Finding, Severity, worst
 from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import BackValuationLimitExceeded, NotFound
 from treasury.idempotency import repository as idempotency
-from treasury.ledger.model import JournalEntry
-from treasury.money import Money
-from treasury.payments import pipeline, repository
+from treasury.payments import outcomes, repository
 from treasury.payments.model import (
     Transfer,
     TransferRequest,
     TransferStatus,
-    insufficient_funds_finding,
 )
 from treasury.payments.tables import TransferRow
 from treasury.tenancy import repository as tenancy_repository
@@ -97,36 +93,20 @@ def _run_pipeline(
     uow: UnitOfWork, principal: Principal, transfer_id: str, request: TransferRequest, today_: date
 ) -> TransferRow:
     assert principal.tenant_id is not None
-    tenant_id, session, now = principal.tenant_id, uow.session, uow.clock.now()
-    parties = pipeline.assemble(session, tenant_id, request)
-    creditor_amount = pipeline.check(request, parties)
-    row = _new_row(principal, transfer_id, request, parties, creditor_amount, today_, now)
+    row = _new_row(principal, transfer_id, request, today_, uow.clock.now())
     if row.back_valued:
-        _check_back_valuation_limit(session, tenant_id, request.value_date, today_)
-    session.add(row)
-    findings = pipeline.screen(pipeline.context(request, parties, request.value_date))
+        _check_back_valuation_limit(uow.session, principal.tenant_id, request.value_date, today_)
+    screened = outcomes.screen(uow, row, request, value_date=request.value_date)
+    row.crosses_border = screened.parties.crosses_border
+    if screened.creditor_amount is not None:
+        row.creditor_amount_minor = screened.creditor_amount.minor
+        row.creditor_currency = screened.creditor_amount.currency.code
+    uow.session.add(row)
     if row.back_valued:
-        # Already executed by the bank: booked as a record whatever the findings; a block or
-        # review finding stays on it for a post-event review, never a hold or a rejection.
-        entry = _book(uow, row, parties, request, creditor_amount, request.value_date, False)
-        row.value_date, row.journal_entry_id = request.value_date, entry.id
-        return _settle_row(row, TransferStatus.BOOKED, findings)
-    verdict = worst(findings)
-    if verdict is Severity.BLOCK:
-        return _settle_row(row, TransferStatus.REJECTED, findings)
-    available = pipeline.available_to_spend(session, tenant_id, parties.debtor_account.id)
-    if request.amount.minor > available.minor:
-        funds = insufficient_funds_finding(amount=request.amount, available=available)
-        return _settle_row(row, TransferStatus.REJECTED, [*findings, funds])
-    if verdict is Severity.REVIEW:
-        pipeline.reserve(session, tenant_id, parties.debtor_account.id, request.amount)
-        row.reserved_minor = request.amount.minor
-        return _settle_row(row, TransferStatus.HELD, findings)
-    route = pipeline.route(parties, request.value_date, today=today_, now=now)
-    entry = _book(uow, row, parties, request, creditor_amount, route.value_date, True)
-    row.value_date, row.journal_entry_id = route.value_date, entry.id
-    row.route_json = json.dumps(route.to_document())
-    return _settle_row(row, TransferStatus.BOOKED, findings)
+        outcomes.record_back_valued(uow, screened, actor=principal)
+    else:
+        outcomes.proceed(uow, screened, actor=principal, today=today_)
+    return row
 
 
 def _check_back_valuation_limit(
@@ -141,44 +121,12 @@ def _check_back_valuation_limit(
         )
 
 
-def _book(
-    uow: UnitOfWork,
-    row: TransferRow,
-    parties: pipeline.Parties,
-    request: TransferRequest,
-    creditor_amount: Money | None,
-    value_date: date,
-    enforce_limits: bool,
-) -> JournalEntry:
-    uow.session.flush()  # the transfer row exists before the entry that points back at it
-    return pipeline.book(
-        uow.session,
-        tenant_id=row.tenant_id,
-        transfer_id=row.id,
-        parties=parties,
-        amount=request.amount,
-        creditor_amount=creditor_amount,
-        value_date=value_date,
-        description=pipeline.describe(request),
-        now=uow.clock.now(),
-        enforce_limits=enforce_limits,
-    )
-
-
-def _settle_row(row: TransferRow, status: TransferStatus, findings: list[Finding]) -> TransferRow:
-    row.status = status.value
-    row.findings_json = json.dumps([finding.to_document() for finding in findings])
-    return row
-
-
 def _new_row(
     principal: Principal,
     transfer_id: str,
     request: TransferRequest,
-    parties: pipeline.Parties,
-    creditor_amount: Money | None,
     today_: date,
-    now: Any,
+    now: datetime,
 ) -> TransferRow:
     assert principal.tenant_id is not None
     return TransferRow(
@@ -191,8 +139,6 @@ def _new_row(
         creditor_json=None if request.creditor is None else json.dumps(request.creditor),
         amount_minor=request.amount.minor,
         currency=request.amount.currency.code,
-        creditor_amount_minor=None if creditor_amount is None else creditor_amount.minor,
-        creditor_currency=None if creditor_amount is None else creditor_amount.currency.code,
         fx_rate=request.fx_rate,
         requested_value_date=request.value_date,
         purpose=request.purpose.value,
@@ -200,7 +146,7 @@ def _new_row(
         wealth_product_risk_rating=request.wealth_product_risk_rating,
         references_json=json.dumps(request.references, sort_keys=True),
         remark=request.remark,
-        crosses_border=parties.crosses_border,
+        crosses_border=False,
         back_valued=request.value_date < today_,
         findings_json="[]",
         reserved_minor=0,

@@ -40,6 +40,18 @@ class ReferenceRate:
     version: int
 
 
+@dataclass(frozen=True)
+class BopCode:
+    """One row of a loaded BOP transaction-code table (涉外收支交易分类与代码)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    directions: str  # both | receipt | payment
+    table_version: str
+
+
 def in_force(values: Iterable[Parameter], on: date) -> Parameter | None:
     """The value effective on `on`: latest effective_from ≤ on; the newer version wins a tie."""
     eligible = [value for value in values if value.effective_from <= on]

@@ -6,12 +6,24 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from treasury.db.base import new_id
-from treasury.refdata.model import Parameter, ParameterValue, ReferenceRate, in_force, latest_rate
-from treasury.refdata.tables import ParameterRow, ReferenceRateRow
+from treasury.refdata.model import (
+    BopCode,
+    Parameter,
+    ParameterValue,
+    ReferenceRate,
+    in_force,
+    latest_rate,
+)
+from treasury.refdata.tables import (
+    BopCodeRow,
+    BopCodeTableRow,
+    ParameterRow,
+    ReferenceRateRow,
+)
 
 
 def _to_parameter(row: ParameterRow) -> Parameter:
@@ -135,3 +147,94 @@ def list_reference_rates(
     if date_to is not None:
         query = query.where(ReferenceRateRow.rate_date <= date_to)
     return [_to_rate(row) for row in session.scalars(query)]
+
+
+def bop_table_in_force(session: Session, on: date) -> str | None:
+    """The version of the BOP code table in force on a date (latest effective on or before)."""
+    query = (
+        select(BopCodeTableRow.version)
+        .where(BopCodeTableRow.effective_from <= on)
+        .order_by(BopCodeTableRow.effective_from.desc(), BopCodeTableRow.loaded_at.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def bop_code(session: Session, *, table_version: str, code: str) -> BopCode | None:
+    """One code of a table version."""
+    row = session.get(BopCodeRow, (table_version, code))
+    if row is None:
+        return None
+    return BopCode(
+        code=row.code,
+        name_zh=row.name_zh,
+        name_en=row.name_en,
+        category=row.category,
+        directions=row.directions,
+        table_version=row.table_version,
+    )
+
+
+def add_bop_table(
+    session: Session,
+    *,
+    version: str,
+    effective_from: date,
+    source: str,
+    rows: list[dict[str, str]],
+    loaded_at: datetime,
+) -> int:
+    """Store a whole BOP code table as a new version; returns the number of codes."""
+    session.add(
+        BopCodeTableRow(
+            version=version, effective_from=effective_from, source=source, loaded_at=loaded_at
+        )
+    )
+    session.flush()
+    session.execute(
+        insert(BopCodeRow),
+        [{**bop_row_values(row), "table_version": version} for row in rows],
+    )
+    return len(rows)
+
+
+def bop_row_values(row: dict[str, str]) -> dict[str, str]:
+    """The stored columns of one CSV row of a BOP code table."""
+    return {
+        "code": row["code"].strip(),
+        "name_zh": row.get("name_zh", "") or "",
+        "name_en": row.get("name_en", "") or "",
+        "category": row.get("category", "") or "",
+        "account": row.get("account", "") or "",
+        "directions": (row.get("directions") or "both").strip(),
+        "notes": row.get("notes", "") or "",
+    }
+
+
+def list_bop_codes(session: Session, table_version: str) -> list[BopCode]:
+    """Every code of a table version."""
+    query = (
+        select(BopCodeRow)
+        .where(BopCodeRow.table_version == table_version)
+        .order_by(BopCodeRow.code)
+    )
+    return [
+        BopCode(r.code, r.name_zh, r.name_en, r.category, r.directions, r.table_version)
+        for r in session.scalars(query)
+    ]
+
+
+def usd_equivalent(session: Session, amount: Decimal, currency: str, on: date) -> Decimal | None:
+    """The amount in USD at the reference rates of `on` (via CNY); None when a rate is missing.
+
+    USD needs no rate; CNY divides by USDCNY; another currency X multiplies by XCNY first.
+    """
+    if currency == "USD":
+        return amount
+    usd_cny = reference_rate_on(session, "USDCNY", on)
+    if usd_cny is None:
+        return None
+    if currency == "CNY":
+        return amount / usd_cny.rate
+    to_cny = reference_rate_on(session, f"{currency}CNY", on)
+    return None if to_cny is None else amount * to_cny.rate / usd_cny.rate

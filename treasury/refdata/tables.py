@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from treasury.db.base import Base
@@ -40,3 +40,31 @@ class ReferenceRateRow(Base):
     source: Mapped[str] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer)
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BopCodeTableRow(Base):
+    """A version of the BOP code table, in force from a date (the operator loads whole tables)."""
+
+    __tablename__ = "refdata_bop_code_table"
+
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(500))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BopCodeRow(Base):
+    """One code of one table version."""
+
+    __tablename__ = "refdata_bop_code"
+
+    table_version: Mapped[str] = mapped_column(
+        ForeignKey("refdata_bop_code_table.version"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(40))
+    account: Mapped[str] = mapped_column(String(40))
+    directions: Mapped[str] = mapped_column(String(10))
+    notes: Mapped[str] = mapped_column(Text)

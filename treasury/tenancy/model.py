@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -67,3 +68,12 @@ class Principal:
     def can(self, permission: Permission) -> bool:
         """True when this caller's role grants `permission`."""
         return permission in ROLE_PERMISSIONS[self.role]
+
+
+DEFAULT_TENANT_SETTINGS: dict[str, Any] = {
+    # DESIGN §4.3 Reviews: two officers at or above CNY 50m equivalent.
+    "dual_approval_threshold": {"amount": "50000000.00", "currency": "CNY"},
+    "hedge_ratio_policy": {},
+    "pool_quota_breach_policy": {"default": "cap"},
+    "back_valuation_limit_days": None,
+}

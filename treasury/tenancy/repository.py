@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from treasury.db.base import new_id
-from treasury.tenancy.model import Principal, Role
+from treasury.tenancy.model import DEFAULT_TENANT_SETTINGS, Principal, Role
 from treasury.tenancy.tables import TenantRow, TenantSettingsRow, TokenRow
 
 
@@ -96,3 +96,8 @@ def store_settings_document(
         row.document = text
         row.updated_at = updated_at
     session.flush()
+
+
+def effective_settings(session: Session, tenant_id: str) -> dict[str, Any]:
+    """The tenant's settings with the defaults filled in."""
+    return {**DEFAULT_TENANT_SETTINGS, **load_settings_document(session, tenant_id)}

@@ -15,14 +15,6 @@ from treasury.tenancy.tables import TenantRow
 
 TOKEN_PREFIX = "trs_"
 
-DEFAULT_TENANT_SETTINGS: dict[str, Any] = {
-    # DESIGN §4.3 Reviews: two officers at or above CNY 50m equivalent.
-    "dual_approval_threshold": {"amount": "50000000.00", "currency": "CNY"},
-    "hedge_ratio_policy": {},
-    "pool_quota_breach_policy": {"default": "cap"},
-    "back_valuation_limit_days": None,
-}
-
 
 @dataclass(frozen=True)
 class IssuedToken:
@@ -129,8 +121,7 @@ def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
 def tenant_settings(uow: UnitOfWork, tenant_id: str) -> dict[str, Any]:
     """The tenant's settings, defaults filled in."""
     with uow:
-        stored = repository.load_settings_document(uow.session, tenant_id)
-    return {**DEFAULT_TENANT_SETTINGS, **stored}
+        return repository.effective_settings(uow.session, tenant_id)
 
 
 def update_tenant_settings(
@@ -138,8 +129,7 @@ def update_tenant_settings(
 ) -> dict[str, Any]:
     """Merge validated changes into the tenant's settings (maps merge key by key)."""
     with uow:
-        stored = repository.load_settings_document(uow.session, tenant_id)
-        merged = {**DEFAULT_TENANT_SETTINGS, **stored}
+        merged = repository.effective_settings(uow.session, tenant_id)
         for key, value in changes.items():
             current = merged.get(key)
             if isinstance(value, dict) and isinstance(current, dict):

@@ -7,15 +7,11 @@ Create Date: 2026-11-26 17:45:53.459101
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC, date, datetime
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
-SEED = Path(__file__).resolve().parents[2] / "refdata" / "seed" / "parameters.json"
+from treasury.migrations.seeding import seed_parameters
+
 APPEND_ONLY_TABLES = ("ledger_journal_entry", "ledger_posting")
 
 
@@ -467,7 +463,7 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _refuse_changes_to_posted_entries()
-    _seed_parameters()
+    seed_parameters("parameters.json")
 
 
 def _refuse_changes_to_posted_entries() -> None:
@@ -489,37 +485,6 @@ def _refuse_changes_to_posted_entries() -> None:
                 f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
                 "BEGIN SELECT RAISE(ABORT, 'ledger entries and postings are append-only'); END"
             )
-
-
-def _seed_parameters() -> None:
-    """Version 1 of every parameter from the seed file, with its source note."""
-    table = sa.table(
-        "refdata_parameter",
-        sa.column("id", sa.String),
-        sa.column("name", sa.String),
-        sa.column("value_json", sa.Text),
-        sa.column("effective_from", sa.Date),
-        sa.column("source", sa.String),
-        sa.column("version", sa.Integer),
-        sa.column("loaded_at", sa.DateTime(timezone=True)),
-    )
-    loaded_at = datetime.now(UTC)
-    seed = json.loads(SEED.read_text(encoding="utf-8"))
-    op.bulk_insert(
-        table,
-        [
-            {
-                "id": str(uuid.uuid4()),
-                "name": item["name"],
-                "value_json": json.dumps(item["value"], sort_keys=True),
-                "effective_from": date.fromisoformat(item["effective_from"]),
-                "source": item["source"],
-                "version": 1,
-                "loaded_at": loaded_at,
-            }
-            for item in seed["parameters"]
-        ],
-    )
 
 
 def downgrade() -> None:

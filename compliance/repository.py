@@ -1,0 +1,182 @@
+"""Queries for the review queue."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from compliance.model import Finding, ReviewKind, ReviewState, ReviewStatus
+from compliance.tables import ReviewDecisionRow, ReviewRow
+from treasury.db.base import new_id
+
+
+@dataclass(frozen=True)
+class ReviewDecisionView:
+    """A recorded decision."""
+
+    officer: str
+    officer_token_id: str
+    decision: str
+    reason: str
+    references: dict[str, str]
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A review item with its decisions so far."""
+
+    id: str
+    transfer_id: str
+    kind: ReviewKind
+    status: ReviewStatus
+    findings: tuple[Finding, ...]
+    required_approvals: int
+    approvals: tuple[ReviewDecisionView, ...]
+    decisions: tuple[ReviewDecisionView, ...]
+    created_at: datetime
+    decided_at: datetime | None
+
+
+def open_review(
+    session: Session,
+    *,
+    tenant_id: str,
+    transfer_id: str,
+    kind: ReviewKind,
+    findings: list[Finding],
+    required_approvals: int,
+    created_by_token_id: str,
+    created_at: datetime,
+) -> str:
+    """Open a review item for a transfer; returns its id."""
+    review_id = new_id()
+    session.add(
+        ReviewRow(
+            id=review_id,
+            tenant_id=tenant_id,
+            transfer_id=transfer_id,
+            kind=kind.value,
+            status=ReviewStatus.PENDING.value,
+            findings_json=json.dumps([finding.to_document() for finding in findings]),
+            required_approvals=required_approvals,
+            approvals=0,
+            created_by_token_id=created_by_token_id,
+            created_at=created_at,
+        )
+    )
+    return review_id
+
+
+def get_row(
+    session: Session, tenant_id: str, review_id: str, *, for_update: bool = False
+) -> ReviewRow | None:
+    """One of the tenant's review rows (locked for a decision when asked)."""
+    query = select(ReviewRow).where(ReviewRow.id == review_id, ReviewRow.tenant_id == tenant_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def _decisions(session: Session, review_ids: list[str]) -> dict[str, list[ReviewDecisionView]]:
+    found: dict[str, list[ReviewDecisionView]] = {review_id: [] for review_id in review_ids}
+    query = (
+        select(ReviewDecisionRow)
+        .where(ReviewDecisionRow.review_id.in_(review_ids))
+        .order_by(ReviewDecisionRow.decided_at)
+    )
+    for row in session.scalars(query):
+        found[row.review_id].append(
+            ReviewDecisionView(
+                officer=row.officer,
+                officer_token_id=row.officer_token_id,
+                decision=row.decision,
+                reason=row.reason,
+                references=json.loads(row.references_json),
+                decided_at=row.decided_at,
+            )
+        )
+    return found
+
+
+def state_of(session: Session, row: ReviewRow, creator_token_id: str) -> ReviewState:
+    """The maker-checker state of a review row."""
+    approvals = [
+        decision.officer_token_id
+        for decision in _decisions(session, [row.id])[row.id]
+        if decision.decision == "approve"
+    ]
+    return ReviewState(
+        status=ReviewStatus(row.status),
+        required_approvals=row.required_approvals,
+        approved_by=tuple(approvals),
+        creator_token_id=creator_token_id,
+    )
+
+
+def add_decision(
+    session: Session,
+    *,
+    row: ReviewRow,
+    officer_token_id: str,
+    officer: str,
+    decision: str,
+    reason: str,
+    references: dict[str, str],
+    decided_at: datetime,
+) -> None:
+    """Record one officer's decision (the unique constraint refuses a second by the same one)."""
+    session.add(
+        ReviewDecisionRow(
+            id=new_id(),
+            review_id=row.id,
+            tenant_id=row.tenant_id,
+            officer_token_id=officer_token_id,
+            officer=officer,
+            decision=decision,
+            reason=reason,
+            references_json=json.dumps(references, sort_keys=True),
+            decided_at=decided_at,
+        )
+    )
+
+
+def to_items(session: Session, rows: list[ReviewRow]) -> list[ReviewItem]:
+    """Review items with their decisions."""
+    decisions = _decisions(session, [row.id for row in rows])
+    return [
+        ReviewItem(
+            id=row.id,
+            transfer_id=row.transfer_id,
+            kind=ReviewKind(row.kind),
+            status=ReviewStatus(row.status),
+            findings=tuple(Finding.from_document(item) for item in json.loads(row.findings_json)),
+            required_approvals=row.required_approvals,
+            approvals=tuple(d for d in decisions[row.id] if d.decision == "approve"),
+            decisions=tuple(decisions[row.id]),
+            created_at=row.created_at,
+            decided_at=row.decided_at,
+        )
+        for row in rows
+    ]
+
+
+def list_rows(
+    session: Session, *, tenant_id: str, status: ReviewStatus | None, limit: int, offset: int
+) -> list[ReviewRow]:
+    """The tenant's review rows, oldest first."""
+    query = select(ReviewRow).where(ReviewRow.tenant_id == tenant_id)
+    if status is not None:
+        query = query.where(ReviewRow.status == status.value)
+    query = query.order_by(ReviewRow.created_at, ReviewRow.id).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def findings_document(findings: list[Finding]) -> list[dict[str, Any]]:
+    """Findings as stored."""
+    return [finding.to_document() for finding in findings]

@@ -1,0 +1,155 @@
+"""Writing events, sealing them into the chain, reading the chain back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from treasury.audit.model import GENESIS_HASH, AuditEvent, ChainHead, SealedEvent, chain_hash
+from treasury.audit.tables import AuditChainHeadRow, AuditEventRow
+from treasury.db.base import new_id
+
+HEAD = "main"
+SEAL_BATCH = 5000
+
+
+def append(
+    session: Session,
+    *,
+    tenant_id: str | None,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    occurred_at: datetime,
+) -> str:
+    """Record a state change in the caller's unit of work (sealed into the chain after commit)."""
+    event_id = new_id()
+    session.add(
+        AuditEventRow(
+            id=event_id,
+            tenant_id=tenant_id,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before_json=None if before is None else _json(before),
+            after_json=None if after is None else _json(after),
+            occurred_at=occurred_at,
+        )
+    )
+    return event_id
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def to_event(row: AuditEventRow) -> AuditEvent:
+    """The event of a row (as hashed)."""
+    return AuditEvent(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        actor=row.actor,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        before=None if row.before_json is None else json.loads(row.before_json),
+        after=None if row.after_json is None else json.loads(row.after_json),
+        occurred_at=row.occurred_at,
+    )
+
+
+def _locked_head(session: Session) -> AuditChainHeadRow:
+    head = session.get(AuditChainHeadRow, HEAD, with_for_update=True)
+    if head is None:
+        head = AuditChainHeadRow(name=HEAD, count=0, hash=GENESIS_HASH)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def seal(session: Session) -> int:
+    """Hash every committed, unsealed event into the chain, in commit-visible order."""
+    head = _locked_head(session)
+    query = (
+        select(AuditEventRow)
+        .where(AuditEventRow.chain_index.is_(None))
+        .order_by(AuditEventRow.seq)
+        .limit(SEAL_BATCH)
+    )
+    rows = list(session.scalars(query))
+    updates: list[dict[str, Any]] = []
+    for row in rows:
+        digest = chain_hash(head.hash, to_event(row))
+        updates.append(
+            {"seq": row.seq, "chain_index": head.count + 1, "prev_hash": head.hash, "hash": digest}
+        )
+        head.count, head.hash = head.count + 1, digest
+    if updates:
+        session.expunge_all()
+        session.execute(update(AuditEventRow), updates)
+        session.execute(
+            update(AuditChainHeadRow)
+            .where(AuditChainHeadRow.name == HEAD)
+            .values(count=head.count, hash=head.hash)
+        )
+    return len(updates)
+
+
+def sealed_events(session: Session) -> Iterator[SealedEvent]:
+    """The sealed chain in order, streamed."""
+    query = (
+        select(AuditEventRow)
+        .where(AuditEventRow.chain_index.is_not(None))
+        .order_by(AuditEventRow.chain_index)
+        .execution_options(yield_per=2000)
+    )
+    for row in session.scalars(query):
+        assert row.chain_index is not None
+        assert row.prev_hash is not None
+        assert row.hash is not None
+        yield SealedEvent(to_event(row), row.chain_index, row.prev_hash, row.hash)
+
+
+def unsealed_count(session: Session) -> int:
+    """Events not yet hashed into the chain."""
+    query = select(func.count()).where(AuditEventRow.chain_index.is_(None))
+    return int(session.scalar(query) or 0)
+
+
+def head(session: Session) -> ChainHead:
+    """The stored chain head (the sealer's cache; verification recomputes it)."""
+    row = session.get(AuditChainHeadRow, HEAD)
+    return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.count, row.hash)
+
+
+def list_events(
+    session: Session,
+    *,
+    tenant_id: str,
+    object_id: str | None,
+    actor: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    limit: int,
+) -> list[tuple[AuditEvent, int | None, str | None]]:
+    """A tenant's events, oldest first, with their chain index and hash."""
+    query = select(AuditEventRow).where(AuditEventRow.tenant_id == tenant_id)
+    if object_id is not None:
+        query = query.where(AuditEventRow.object_id == object_id)
+    if actor is not None:
+        query = query.where(AuditEventRow.actor == actor)
+    if date_from is not None:
+        query = query.where(AuditEventRow.occurred_at >= date_from)
+    if date_to is not None:
+        query = query.where(AuditEventRow.occurred_at < date_to)
+    query = query.order_by(AuditEventRow.seq).limit(limit)
+    return [(to_event(row), row.chain_index, row.hash) for row in session.scalars(query)]

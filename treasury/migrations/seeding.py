@@ -1,0 +1,91 @@
+"""Reference-data seeds loaded by migrations, from the files in `treasury/refdata/seed/`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import op
+
+SEED = Path(__file__).resolve().parent.parent / "refdata" / "seed"
+
+
+def seed_parameters(file_name: str) -> None:
+    """Version 1 of every parameter in a seed file, with its source note."""
+    table = sa.table(
+        "refdata_parameter",
+        sa.column("id", sa.String),
+        sa.column("name", sa.String),
+        sa.column("value_json", sa.Text),
+        sa.column("effective_from", sa.Date),
+        sa.column("source", sa.String),
+        sa.column("version", sa.Integer),
+        sa.column("loaded_at", sa.DateTime(timezone=True)),
+    )
+    loaded_at = datetime.now(UTC)
+    seed = json.loads((SEED / file_name).read_text(encoding="utf-8"))
+    op.bulk_insert(
+        table,
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "name": item["name"],
+                "value_json": json.dumps(item["value"], sort_keys=True),
+                "effective_from": date.fromisoformat(item["effective_from"]),
+                "source": item["source"],
+                "version": 1,
+                "loaded_at": loaded_at,
+            }
+            for item in seed["parameters"]
+        ],
+    )
+
+
+def delete_parameters(file_name: str) -> None:
+    """Remove the seeded version-1 rows of a seed file's parameters."""
+    seed = json.loads((SEED / file_name).read_text(encoding="utf-8"))
+    names = sorted({item["name"] for item in seed["parameters"]})
+    table = sa.table("refdata_parameter", sa.column("name", sa.String))
+    op.execute(table.delete().where(table.c.name.in_(names)))
+
+
+def seed_bop_table(file_name: str, *, version: str, effective_from: date, source: str) -> None:
+    """A BOP code table from a CSV file (code,name_zh,name_en,category,account,directions,notes)."""
+    op.bulk_insert(
+        sa.table(
+            "refdata_bop_code_table",
+            sa.column("version", sa.String),
+            sa.column("effective_from", sa.Date),
+            sa.column("source", sa.String),
+            sa.column("loaded_at", sa.DateTime(timezone=True)),
+        ),
+        [
+            {
+                "version": version,
+                "effective_from": effective_from,
+                "source": source,
+                "loaded_at": datetime.now(UTC),
+            }
+        ],
+    )
+    columns = ("code", "name_zh", "name_en", "category", "account", "directions", "notes")
+    with (SEED / file_name).open(encoding="utf-8", newline="") as handle:
+        rows = [
+            {
+                **{column: (row.get(column) or "").strip() for column in columns},
+                "table_version": version,
+            }
+            for row in csv.DictReader(handle)
+        ]
+    op.bulk_insert(
+        sa.table(
+            "refdata_bop_code",
+            sa.column("table_version", sa.String),
+            *(sa.column(column, sa.String) for column in columns),
+        ),
+        rows,
+    )

@@ -1,0 +1,208 @@
+"""What happens to a transfer once screened: booked, held for review, rejected, or recorded.
+
+Plain steps inside the caller's unit of work, shared by new transfers and review decisions, each
+leaving an audit event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from compliance import repository as reviews
+from compliance.model import Finding, ReviewKind, Severity, worst
+from treasury.audit import service as audit
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.ledger.model import JournalEntry
+from treasury.money import Money
+from treasury.payments import pipeline, screening
+from treasury.payments.model import TransferRequest, TransferStatus, insufficient_funds_finding
+from treasury.payments.tables import TransferRow
+from treasury.refdata import repository as refdata
+from treasury.tenancy import repository as tenancy
+from treasury.tenancy.model import Principal
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A transfer ready for its outcome: both sides, the creditor amount, the findings."""
+
+    row: TransferRow
+    request: TransferRequest
+    parties: pipeline.Parties
+    creditor_amount: Money | None
+    findings: list[Finding]
+
+
+def screen(
+    uow: UnitOfWork,
+    row: TransferRow,
+    request: TransferRequest,
+    *,
+    value_date: date,
+) -> Screened:
+    """Assemble, check and screen a transfer against the rules in force on `value_date`."""
+    parties = pipeline.assemble(uow.session, row.tenant_id, request)
+    creditor_amount = pipeline.check(request, parties)
+    context = screening.payment_context(
+        uow.session,
+        tenant_id=row.tenant_id,
+        request=request,
+        parties=parties,
+        value_date=value_date,
+        exclude_transfer_id=row.id,
+    )
+    return Screened(row, request, parties, creditor_amount, screening.screen(context))
+
+
+def proceed(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) -> None:
+    """Reject on a block, hold on a review, else check funds, route and book."""
+    verdict = worst(screened.findings)
+    if verdict is Severity.BLOCK:
+        reject(uow, screened.row, screened.findings, actor=actor)
+    elif verdict is Severity.REVIEW:
+        hold(uow, screened, actor=actor)
+    else:
+        book(uow, screened, actor=actor, today=today)
+
+
+def reject(uow: UnitOfWork, row: TransferRow, findings: list[Finding], *, actor: Principal) -> None:
+    """The transfer stays on record, rejected, with its findings."""
+    _settle(uow, row, TransferStatus.REJECTED, findings, actor=actor)
+
+
+def hold(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
+    """Reserve the amount and open a review item (or reject when funds are short)."""
+    if not _funds_suffice(uow, screened, actor=actor):
+        return
+    row, amount = screened.row, screened.request.amount
+    uow.session.flush()  # the transfer row exists before the review that points at it
+    pipeline.reserve(uow.session, row.tenant_id, row.debtor_account_id, amount)
+    row.reserved_minor = amount.minor
+    row.review_id = reviews.open_review(
+        uow.session,
+        tenant_id=row.tenant_id,
+        transfer_id=row.id,
+        kind=ReviewKind.HOLD,
+        findings=screened.findings,
+        required_approvals=required_approvals(uow, row.tenant_id, amount, row.requested_value_date),
+        created_by_token_id=row.created_by_token_id,
+        created_at=uow.clock.now(),
+    )
+    _settle(uow, row, TransferStatus.HELD, screened.findings, actor=actor)
+
+
+def book(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) -> None:
+    """Check funds, route and post on the route's value date."""
+    if not _funds_suffice(uow, screened, actor=actor):
+        return
+    row = screened.row
+    route = pipeline.route(
+        screened.parties, row.requested_value_date, today=today, now=uow.clock.now()
+    )
+    entry = _post(uow, screened, route.value_date, enforce_limits=True)
+    row.value_date, row.journal_entry_id = route.value_date, entry.id
+    row.route_json = json.dumps(route.to_document())
+    _settle(uow, row, TransferStatus.BOOKED, screened.findings, actor=actor)
+
+
+def record_back_valued(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
+    """A payment the bank already made: booked as a record whatever the findings.
+
+    A block or review finding opens a post-event review item instead of a hold.
+    """
+    row = screened.row
+    entry = _post(uow, screened, row.requested_value_date, enforce_limits=False)
+    row.value_date, row.journal_entry_id = row.requested_value_date, entry.id
+    if worst(screened.findings) in (Severity.BLOCK, Severity.REVIEW):
+        row.review_id = reviews.open_review(
+            uow.session,
+            tenant_id=row.tenant_id,
+            transfer_id=row.id,
+            kind=ReviewKind.POST_EVENT,
+            findings=screened.findings,
+            required_approvals=1,
+            created_by_token_id=row.created_by_token_id,
+            created_at=uow.clock.now(),
+        )
+    _settle(uow, row, TransferStatus.BOOKED, screened.findings, actor=actor)
+
+
+def _funds_suffice(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> bool:
+    row, amount = screened.row, screened.request.amount
+    available = pipeline.available_to_spend(uow.session, row.tenant_id, row.debtor_account_id)
+    if amount.minor <= available.minor:
+        return True
+    funds = insufficient_funds_finding(amount=amount, available=available)
+    reject(uow, row, [*screened.findings, funds], actor=actor)
+    return False
+
+
+def _post(
+    uow: UnitOfWork, screened: Screened, value_date: date, *, enforce_limits: bool
+) -> JournalEntry:
+    uow.session.flush()  # the transfer row exists before the entry that points back at it
+    return pipeline.book(
+        uow.session,
+        tenant_id=screened.row.tenant_id,
+        transfer_id=screened.row.id,
+        parties=screened.parties,
+        amount=screened.request.amount,
+        creditor_amount=screened.creditor_amount,
+        value_date=value_date,
+        description=pipeline.describe(screened.request),
+        now=uow.clock.now(),
+        enforce_limits=enforce_limits,
+    )
+
+
+def _settle(
+    uow: UnitOfWork,
+    row: TransferRow,
+    status: TransferStatus,
+    findings: list[Finding],
+    *,
+    actor: Principal,
+) -> None:
+    before = row.status
+    row.status = status.value
+    row.findings_json = json.dumps([finding.to_document() for finding in findings])
+    row.updated_at = uow.clock.now()
+    audit.record(
+        uow,
+        tenant_id=row.tenant_id,
+        actor=actor.name,
+        action=f"transfer.{status.value}",
+        object_type="transfer",
+        object_id=row.id,
+        before={"status": before},
+        after={
+            "status": status.value,
+            "amount": row.amount_minor,
+            "currency": row.currency,
+            "value_date": None if row.value_date is None else row.value_date.isoformat(),
+            "journal_entry_id": row.journal_entry_id,
+            "review_id": row.review_id,
+            "rules": sorted({finding.rule for finding in findings}),
+        },
+    )
+
+
+def required_approvals(uow: UnitOfWork, tenant_id: str, amount: Money, on: date) -> int:
+    """Two officers at or above the tenant's dual-approval threshold (CNY equivalent), else one.
+
+    Without a rate to compare an amount in another currency, two are required (the safe side).
+    """
+    settings = tenancy.effective_settings(uow.session, tenant_id)
+    threshold = Decimal(settings["dual_approval_threshold"]["amount"])
+    cny = _cny_equivalent(uow, amount, on)
+    return 2 if cny is None or cny >= threshold else 1
+
+
+def _cny_equivalent(uow: UnitOfWork, amount: Money, on: date) -> Decimal | None:
+    if amount.currency.code == "CNY":
+        return amount.amount
+    rate = refdata.reference_rate_on(uow.session, f"{amount.currency.code}CNY", on)
+    return None if rate is None else amount.amount * rate.rate

@@ -1,0 +1,138 @@
+"""The screening step: assemble what the compliance rules need, then run them.
+
+The caller's facts (pool masters, this month's petty cash) come from payments' own records, so
+compliance never queries payments; parameters, reference rates and the BOP table are those in
+force on the value date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from compliance import rules
+from compliance.model import Finding, PaymentContext
+from treasury.accounts.model import CAPITAL_ACCOUNT_INCOME_KINDS, AccountKind
+from treasury.accounts.tables import BankAccountRow
+from treasury.money import Money
+from treasury.payments.model import TransferRequest, TransferStatus
+from treasury.payments.pipeline import Parties
+from treasury.payments.tables import TransferRow
+from treasury.refdata import repository as refdata
+from treasury.refdata.model import BopCode
+
+# Transfers that spent money (or hold it reserved) count towards monthly limits.
+_SPENDING = (
+    TransferStatus.BOOKED.value,
+    TransferStatus.HELD.value,
+    TransferStatus.ACCEPTED.value,
+    TransferStatus.SETTLED.value,
+)
+
+
+def payment_context(
+    session: Session,
+    *,
+    tenant_id: str,
+    request: TransferRequest,
+    parties: Parties,
+    value_date: date,
+    exclude_transfer_id: str | None = None,
+) -> PaymentContext:
+    """Everything the rules look at, in force on `value_date`."""
+    amount = request.amount
+    return PaymentContext(
+        amount=amount,
+        purpose=request.purpose.value,
+        value_date=value_date,
+        debtor_account=parties.debtor_account,
+        debtor_entity=parties.debtor_entity,
+        crosses_border=parties.crosses_border,
+        outbound=parties.crosses_border and parties.debtor_account.resident,
+        bop_code=request.bop_code,
+        references=dict(request.references),
+        creditor_account=parties.creditor_account,
+        creditor_entity=parties.creditor_entity,
+        counterparty=parties.counterparty,
+        wealth_product_risk_rating=request.wealth_product_risk_rating,
+        facts=_facts(session, tenant_id, request, parties, value_date, exclude_transfer_id),
+        parameters={p.name: p for p in refdata.parameters_in_force(session, value_date)},
+        usd_equivalent=refdata.usd_equivalent(
+            session, amount.amount, amount.currency.code, value_date
+        ),
+        bop_entry=_bop_entry(session, request.bop_code, value_date),
+    )
+
+
+def screen(payment: PaymentContext) -> list[Finding]:
+    """Run the compliance rules in force."""
+    return rules.screen(payment)
+
+
+def _bop_entry(session: Session, code: str | None, on: date) -> BopCode | None:
+    if code is None:
+        return None
+    version = refdata.bop_table_in_force(session, on)
+    return None if version is None else refdata.bop_code(session, table_version=version, code=code)
+
+
+def _facts(
+    session: Session,
+    tenant_id: str,
+    request: TransferRequest,
+    parties: Parties,
+    value_date: date,
+    exclude_transfer_id: str | None,
+) -> dict[str, Any]:
+    creditor = parties.creditor_account
+    facts: dict[str, Any] = {
+        # Until pools are modelled, a pool's master is an account of kind pool_master.
+        "debtor_is_pool_master": parties.debtor_account.kind is AccountKind.POOL_MASTER,
+        "creditor_is_pool_master": creditor is not None
+        and creditor.kind is AccountKind.POOL_MASTER,
+    }
+    if request.purpose.value == "petty_cash" and (
+        parties.debtor_account.kind in CAPITAL_ACCOUNT_INCOME_KINDS
+    ):
+        facts["petty_cash_month_to_date_usd"] = str(
+            _petty_cash_this_month_usd(
+                session, tenant_id, parties.debtor_entity.id, value_date, exclude_transfer_id
+            )
+        )
+    return facts
+
+
+def _petty_cash_this_month_usd(
+    session: Session,
+    tenant_id: str,
+    entity_id: str,
+    value_date: date,
+    exclude_transfer_id: str | None,
+) -> Decimal:
+    """Petty cash paid (or held) from the entity's capital-account income this calendar month."""
+    month_start = value_date.replace(day=1)
+    query = (
+        select(TransferRow.amount_minor, TransferRow.currency, TransferRow.requested_value_date)
+        .join(BankAccountRow, BankAccountRow.id == TransferRow.debtor_account_id)
+        .where(
+            TransferRow.tenant_id == tenant_id,
+            BankAccountRow.entity_id == entity_id,
+            BankAccountRow.kind.in_([kind.value for kind in CAPITAL_ACCOUNT_INCOME_KINDS]),
+            TransferRow.purpose == "petty_cash",
+            TransferRow.status.in_(_SPENDING),
+            TransferRow.requested_value_date >= month_start,
+            TransferRow.requested_value_date <= value_date,
+        )
+    )
+    if exclude_transfer_id is not None:
+        query = query.where(TransferRow.id != exclude_transfer_id)
+    total = Decimal(0)
+    for amount_minor, currency, paid_on in session.execute(query).all():
+        amount = Money.from_minor(amount_minor, currency).amount
+        usd = refdata.usd_equivalent(session, amount, currency, paid_on)
+        total += usd if usd is not None else Decimal(0)
+    return total
