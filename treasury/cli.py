@@ -12,6 +12,8 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from treasury.audit import service as audit_service
+from treasury.audit.model import ChainHead
 from treasury.clock import SystemClock
 from treasury.db import migrate as migrations
 from treasury.db.engine import build_engine
@@ -28,9 +30,11 @@ app = typer.Typer(help="Cross-border treasury service.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants (customer groups).", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
 refdata_app = typer.Typer(help="System-wide reference data.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(token_app, name="token")
 app.add_typer(refdata_app, name="refdata")
+app.add_typer(audit_app, name="audit")
 
 err = Console(stderr=True)
 
@@ -134,6 +138,31 @@ def refdata_load(path: Path) -> None:
     typer.echo(
         f"loaded {result.parameters} parameters and {result.reference_rates} reference rates"
     )
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Seal pending events and print the chain head (COUNT:HASH) to keep outside the database."""
+    typer.echo(str(audit_service.anchor(_uow_factory(Settings())())))
+
+
+@audit_app.command("verify")
+def audit_verify(
+    anchor: Annotated[
+        str | None, typer.Option(help="COUNT:HASH from `treasury audit anchor`")
+    ] = None,
+) -> None:
+    """Check every event of the chain; exit 1 naming the first broken event."""
+    head = None if anchor is None else ChainHead.parse(anchor)
+    report = audit_service.verify(_uow_factory(Settings())(), head)
+    result = report.verification
+    if not result.ok:
+        event = f" (event id {result.broken_event_id})" if result.broken_event_id else ""
+        err.print(f"[red]audit chain broken at event {result.broken_at}{event}: {result.reason}")
+        raise typer.Exit(1)
+    typer.echo(f"audit chain ok: {result.count} events, head {result.head}")
+    if report.unsealed:
+        err.print(f"{report.unsealed} events committed meanwhile are not sealed yet")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from treasury.accounts.model import (
     LegalEntity,
 )
 from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow
+from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, CurrencyMismatch, DebtModeLocked, NotFound
@@ -31,7 +32,9 @@ ENTITY_DEFAULTS: dict[str, Any] = {
 }
 
 
-def create_entity(uow: UnitOfWork, *, tenant_id: str, fields: dict[str, Any]) -> LegalEntity:
+def create_entity(
+    uow: UnitOfWork, *, tenant_id: str, fields: dict[str, Any], actor: str = "system"
+) -> LegalEntity:
     """Register a legal entity of the group.
 
     Raises:
@@ -48,8 +51,31 @@ def create_entity(uow: UnitOfWork, *, tenant_id: str, fields: dict[str, Any]) ->
         uow.session.add(row)
         _flush_or_conflict(uow, f"an entity with code {fields['code']!r} exists")
         entity = repository.to_entity(row)
+        _record(uow, tenant_id, actor, "entity.created", "entity", row.id, None, fields)
         uow.commit()
         return entity
+
+
+def _record(
+    uow: UnitOfWork,
+    tenant_id: str,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    audit.record(
+        uow,
+        tenant_id=tenant_id,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+    )
 
 
 def _check_parent(uow: UnitOfWork, tenant_id: str, parent_id: str | None) -> None:
@@ -83,7 +109,12 @@ def list_entities(uow: UnitOfWork, *, tenant_id: str) -> list[LegalEntity]:
 
 
 def update_entity(
-    uow: UnitOfWork, *, tenant_id: str, entity_id: str, fields: dict[str, Any]
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    entity_id: str,
+    fields: dict[str, Any],
+    actor: str = "system",
 ) -> LegalEntity:
     """Change an entity's master data.
 
@@ -108,15 +139,20 @@ def update_entity(
             raise DebtModeLocked(
                 f"entity {entity_id} uses investment_gap; a switch to {new_mode} is refused"
             )
+        before = repository.to_entity(row)
         repository.apply_entity_fields(row, fields)
         row.updated_at = uow.clock.now()
         _flush_or_conflict(uow, "entity code taken")
         entity = repository.to_entity(row)
+        changed = {name: getattr(before, name) for name in fields}
+        _record(uow, tenant_id, actor, "entity.updated", "entity", row.id, changed, fields)
         uow.commit()
         return entity
 
 
-def create_counterparty(uow: UnitOfWork, *, tenant_id: str, fields: dict[str, Any]) -> Counterparty:
+def create_counterparty(
+    uow: UnitOfWork, *, tenant_id: str, fields: dict[str, Any], actor: str = "system"
+) -> Counterparty:
     """Register an external party as master data (unaffiliated unless said otherwise)."""
     with uow:
         now = uow.clock.now()
@@ -125,6 +161,7 @@ def create_counterparty(uow: UnitOfWork, *, tenant_id: str, fields: dict[str, An
         uow.session.add(row)
         uow.session.flush()
         counterparty = repository.to_counterparty(row)
+        _record(uow, tenant_id, actor, "counterparty.created", "counterparty", row.id, None, fields)
         uow.commit()
         return counterparty
 
@@ -145,17 +182,27 @@ def list_counterparties(uow: UnitOfWork, *, tenant_id: str) -> list[Counterparty
 
 
 def update_counterparty(
-    uow: UnitOfWork, *, tenant_id: str, counterparty_id: str, fields: dict[str, Any]
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    counterparty_id: str,
+    fields: dict[str, Any],
+    actor: str = "system",
 ) -> Counterparty:
     """Change a counterparty's master data (affiliation included, for those allowed to)."""
     with uow:
         row = repository.get_counterparty_row(uow.session, tenant_id, counterparty_id)
         if row is None:
             raise NotFound(f"counterparty {counterparty_id} not found")
+        before = repository.to_counterparty(row)
         repository.apply_counterparty_fields(row, fields)
         row.updated_at = uow.clock.now()
         uow.session.flush()
         counterparty = repository.to_counterparty(row)
+        changed = {name: getattr(before, name) for name in fields}
+        _record(
+            uow, tenant_id, actor, "counterparty.updated", "counterparty", row.id, changed, fields
+        )
         uow.commit()
         return counterparty
 
@@ -170,6 +217,7 @@ def open_bank_account(
     bank_bic: str | None,
     number: str,
     overdraft_limit: Money | None,
+    actor: str = "system",
 ) -> BankAccount:
     """Record a bank account of an entity, with its ledger account.
 
@@ -211,6 +259,8 @@ def open_bank_account(
         _flush_or_conflict(uow, f"account {number} at {bank_bic} in {currency} exists")
         account = repository.get_bank_account(uow.session, tenant_id, account_id)
         assert account is not None
+        after = {"entity_id": entity_id, "currency": currency, "kind": kind.value, "number": number}
+        _record(uow, tenant_id, actor, "account.opened", "account", account_id, None, after)
         uow.commit()
         return account
 

@@ -8,11 +8,13 @@ from treasury.api import problems
 from treasury.api.middleware import BodySizeLimit, RequestId
 from treasury.api.routes import (
     accounts,
+    audit,
     counterparties,
     entities,
     health,
     ledger,
     refdata,
+    reviews,
     tenancy,
     transfers,
 )
@@ -29,6 +31,8 @@ ROUTERS = (
     accounts.router,
     ledger.router,
     transfers.router,
+    reviews.router,
+    audit.router,
     refdata.router,
     tenancy.router,
 )

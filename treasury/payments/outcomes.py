@@ -177,7 +177,7 @@ def _settle(
         action=f"transfer.{status.value}",
         object_type="transfer",
         object_id=row.id,
-        before={"status": before},
+        before=None if before == "new" else {"status": before},
         after={
             "status": status.value,
             "amount": row.amount_minor,

@@ -25,6 +25,8 @@ from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.model import Principal
 
 IDEMPOTENCY_SCOPE = "transfers"
+# A transfer row is "new" only inside the unit of work that creates it; its outcome replaces it.
+NEW = "new"
 CREATED = 201
 
 
@@ -132,7 +134,7 @@ def _new_row(
     return TransferRow(
         id=transfer_id,
         tenant_id=principal.tenant_id,
-        status=TransferStatus.REJECTED.value,
+        status=NEW,
         debtor_account_id=request.debtor_account_id,
         creditor_account_id=request.creditor_account_id,
         counterparty_id=request.counterparty_id,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from treasury.audit import service as audit
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import ValidationFailed
 from treasury.money import is_currency_code, parse_decimal
@@ -65,12 +66,17 @@ def checked_rate(rate: Decimal) -> Decimal:
 
 
 def load(
-    uow: UnitOfWork, *, parameters: list[ParameterInput], rates: list[RateInput]
+    uow: UnitOfWork,
+    *,
+    parameters: list[ParameterInput],
+    rates: list[RateInput],
+    actor: str = "cli",
 ) -> LoadResult:
     """Append new versions of parameters and rates, all or nothing."""
     with uow:
         now = uow.clock.now()
         for item in parameters:
+            _record_parameter(uow, item, actor)
             repository.add_parameter(
                 uow.session,
                 name=item.name,
@@ -80,6 +86,7 @@ def load(
                 loaded_at=now,
             )
         for rate in rates:
+            _record_rate(uow, rate, actor)
             repository.add_reference_rate(
                 uow.session,
                 pair=checked_pair(rate.pair),
@@ -92,9 +99,34 @@ def load(
         return LoadResult(len(parameters), len(rates))
 
 
-def add_reference_rate(uow: UnitOfWork, rate: RateInput) -> ReferenceRate:
+def _record_rate(uow: UnitOfWork, rate: RateInput, actor: str) -> None:
+    audit.record(
+        uow,
+        tenant_id=None,
+        actor=actor,
+        action="reference_rate.loaded",
+        object_type="reference_rate",
+        object_id=f"{rate.pair}@{rate.rate_date.isoformat()}",
+        after={"rate": str(rate.rate), "source": rate.source},
+    )
+
+
+def _record_parameter(uow: UnitOfWork, item: ParameterInput, actor: str) -> None:
+    audit.record(
+        uow,
+        tenant_id=None,
+        actor=actor,
+        action="parameter.loaded",
+        object_type="parameter",
+        object_id=f"{item.name}@{item.effective_from.isoformat()}",
+        after={"value": item.value, "source": item.source},
+    )
+
+
+def add_reference_rate(uow: UnitOfWork, rate: RateInput, *, actor: str = "cli") -> ReferenceRate:
     """Record one official rate (a new version if the day has one)."""
     with uow:
+        _record_rate(uow, rate, actor)
         stored = repository.add_reference_rate(
             uow.session,
             pair=checked_pair(rate.pair),
@@ -107,9 +139,10 @@ def add_reference_rate(uow: UnitOfWork, rate: RateInput) -> ReferenceRate:
         return stored
 
 
-def add_parameter(uow: UnitOfWork, item: ParameterInput) -> Parameter:
+def add_parameter(uow: UnitOfWork, item: ParameterInput, *, actor: str = "cli") -> Parameter:
     """Record one parameter value from a date on."""
     with uow:
+        _record_parameter(uow, item, actor)
         stored = repository.add_parameter(
             uow.session,
             name=item.name,

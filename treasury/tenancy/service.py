@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from treasury.audit import service as audit
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from treasury.tenancy import repository
@@ -39,6 +40,15 @@ def create_tenant(uow: UnitOfWork, *, slug: str, name: str | None) -> tuple[Tena
         row = repository.add_tenant(
             uow.session, slug=slug, name=name or slug, created_at=uow.clock.now()
         )
+        audit.record(
+            uow,
+            tenant_id=row.id,
+            actor="cli",
+            action="tenant.created",
+            object_type="tenant",
+            object_id=row.id,
+            after={"slug": row.slug, "name": row.name},
+        )
         uow.commit()
         return row, True
 
@@ -61,7 +71,7 @@ def create_token(uow: UnitOfWork, *, tenant_slug: str | None, role: Role, name: 
             if tenant is None:
                 raise NotFound(f"tenant {tenant_slug!r} not found")
             tenant_id = tenant.id
-        issued = _issue(uow, tenant_id=tenant_id, role=role, name=name)
+        issued = _issue(uow, tenant_id=tenant_id, role=role, name=name, actor="cli")
         uow.commit()
         return issued
 
@@ -71,12 +81,14 @@ def issue_tenant_token(uow: UnitOfWork, *, admin: Principal, role: Role, name: s
     if role not in TENANT_ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(r.value for r in TENANT_ROLES)}")
     with uow:
-        issued = _issue(uow, tenant_id=admin.tenant_id, role=role, name=name)
+        issued = _issue(uow, tenant_id=admin.tenant_id, role=role, name=name, actor=admin.name)
         uow.commit()
         return issued
 
 
-def _issue(uow: UnitOfWork, *, tenant_id: str | None, role: Role, name: str) -> IssuedToken:
+def _issue(
+    uow: UnitOfWork, *, tenant_id: str | None, role: Role, name: str, actor: str
+) -> IssuedToken:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = repository.add_token(
         uow.session,
@@ -85,6 +97,15 @@ def _issue(uow: UnitOfWork, *, tenant_id: str | None, role: Role, name: str) -> 
         name=name,
         secret=secret,
         created_at=uow.clock.now(),
+    )
+    audit.record(
+        uow,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="token.created",
+        object_type="token",
+        object_id=row.id,
+        after={"role": role.value, "name": name},
     )
     return IssuedToken(id=row.id, tenant_id=tenant_id, role=role, name=name, secret=secret)
 
@@ -100,6 +121,15 @@ def revoke_token(uow: UnitOfWork, *, admin: Principal, token_id: str) -> None:
             raise Conflict("a token cannot revoke itself")
         if row.revoked_at is None:
             row.revoked_at = uow.clock.now()
+            audit.record(
+                uow,
+                tenant_id=admin.tenant_id,
+                actor=admin.name,
+                action="token.revoked",
+                object_type="token",
+                object_id=row.id,
+                after={"role": row.role, "name": row.name},
+            )
         uow.commit()
 
 
@@ -125,11 +155,12 @@ def tenant_settings(uow: UnitOfWork, tenant_id: str) -> dict[str, Any]:
 
 
 def update_tenant_settings(
-    uow: UnitOfWork, tenant_id: str, changes: dict[str, Any]
+    uow: UnitOfWork, tenant_id: str, changes: dict[str, Any], *, actor: str
 ) -> dict[str, Any]:
     """Merge validated changes into the tenant's settings (maps merge key by key)."""
     with uow:
         merged = repository.effective_settings(uow.session, tenant_id)
+        before = dict(merged)
         for key, value in changes.items():
             current = merged.get(key)
             if isinstance(value, dict) and isinstance(current, dict):
@@ -137,6 +168,16 @@ def update_tenant_settings(
             else:
                 merged[key] = value
         repository.store_settings_document(uow.session, tenant_id, merged, uow.clock.now())
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="settings.updated",
+            object_type="tenant_settings",
+            object_id=tenant_id,
+            before=before,
+            after=merged,
+        )
         uow.commit()
         return merged
 

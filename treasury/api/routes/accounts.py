@@ -151,6 +151,7 @@ def open_account(body: AccountCreate, principal: Writer, uow_factory: UowFactory
         bank_bic=None if body.bank_bic is None else checked_bic(body.bank_bic),
         number=body.number,
         overdraft_limit=None if body.overdraft_limit is None else body.overdraft_limit.to_money(),
+        actor=principal.name,
     )
     return AccountOut.of(account)
 

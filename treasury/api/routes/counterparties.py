@@ -117,7 +117,10 @@ def create_counterparty(
     if not principal.can(Permission.WRITE_TREASURY):
         raise Forbidden(f"role {principal.role.value} may not create counterparties")
     counterparty = service.create_counterparty(
-        uow_factory(), tenant_id=tenant_of(principal), fields=_fields(body, principal)
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        fields=_fields(body, principal),
+        actor=principal.name,
     )
     return CounterpartyOut.of(counterparty)
 
@@ -150,5 +153,6 @@ def update_counterparty(
         tenant_id=tenant_of(principal),
         counterparty_id=counterparty_id,
         fields=_fields(body, principal),
+        actor=principal.name,
     )
     return CounterpartyOut.of(counterparty)

@@ -188,7 +188,9 @@ def create_entity(body: EntityCreate, principal: Writer, uow_factory: UowFactory
     """Register a legal entity of the group."""
     fields = domain_fields(body)
     fields.setdefault("kind", body.kind)
-    entity = service.create_entity(uow_factory(), tenant_id=tenant_of(principal), fields=fields)
+    entity = service.create_entity(
+        uow_factory(), tenant_id=tenant_of(principal), fields=fields, actor=principal.name
+    )
     return EntityOut.of(entity)
 
 
@@ -216,5 +218,6 @@ def update_entity(
         tenant_id=tenant_of(principal),
         entity_id=entity_id,
         fields=domain_fields(body),
+        actor=principal.name,
     )
     return EntityOut.of(entity)

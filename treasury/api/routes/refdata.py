@@ -114,6 +114,7 @@ def add_reference_rate(
     rate = service.add_reference_rate(
         uow_factory(),
         service.RateInput(pair=body.pair, rate_date=body.date, rate=body.rate, source=body.source),
+        actor=principal.name,
     )
     return ReferenceRateOut.of(rate)
 
@@ -152,6 +153,7 @@ def add_parameter(
         service.ParameterInput(
             name=body.name, value=body.value, effective_from=body.effective_from, source=body.source
         ),
+        actor=principal.name,
     )
     return ParameterOut.of(parameter)
 

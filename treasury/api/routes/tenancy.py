@@ -98,7 +98,9 @@ def patch_settings(
     body: SettingsPatch, principal: Admin, uow_factory: UowFactoryDep
 ) -> SettingsOut:
     """Change the dual-approval threshold, hedge-ratio policies, quota-breach policies, limits."""
-    merged = service.update_tenant_settings(uow_factory(), tenant_of(principal), _changes(body))
+    merged = service.update_tenant_settings(
+        uow_factory(), tenant_of(principal), _changes(body), actor=principal.name
+    )
     return SettingsOut(**merged)
 
 

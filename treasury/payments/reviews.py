@@ -1,0 +1,191 @@
+"""Review decisions: maker-checker on held transfers, and the queue officers read.
+
+Deciding is a payments use case because an approval continues the transfer pipeline (screen again
+with the attached references, then route and book) inside the same unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from compliance import repository as reviews
+from compliance.model import Decision, DecisionRefused, ReviewKind, ReviewStatus, decide
+from compliance.repository import ReviewItem
+from compliance.tables import ReviewRow
+from treasury.audit import service as audit
+from treasury.clock import today
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from treasury.payments import outcomes, pipeline, repository
+from treasury.payments.model import Transfer, TransferStatus, request_of
+from treasury.payments.tables import TransferRow
+from treasury.tenancy.model import Principal
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """The review after the decision and the transfer it concerns."""
+
+    review: ReviewItem
+    transfer: Transfer
+
+
+def list_reviews(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    status: ReviewStatus | None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[ReviewItem]:
+    """The tenant's review items, oldest first."""
+    with uow:
+        rows = reviews.list_rows(
+            uow.session, tenant_id=tenant_id, status=status, limit=limit, offset=offset
+        )
+        return reviews.to_items(uow.session, rows)
+
+
+def get_review(uow: UnitOfWork, *, tenant_id: str, review_id: str) -> ReviewItem:
+    """One review item."""
+    with uow:
+        row = reviews.get_row(uow.session, tenant_id, review_id)
+        if row is None:
+            raise NotFound(f"review {review_id} not found")
+        return reviews.to_items(uow.session, [row])[0]
+
+
+def decide_review(
+    uow: UnitOfWork,
+    *,
+    officer: Principal,
+    review_id: str,
+    decision: Decision,
+    reason: str,
+    references: dict[str, str],
+    timezone: str,
+) -> DecisionResult:
+    """Record an officer's decision; when it completes the review, finish the transfer.
+
+    Approve (with enough approvals): the attached references join the transfer, the rules run
+    again, and the transfer is routed and booked — or rejected if a rule now blocks or funds fell
+    short. Reject: the reservation is released and the transfer is rejected. A post-event item
+    only records the decision: its payment was made by the bank already.
+
+    Raises:
+        NotFound: another tenant's or no such review.
+        ValidationFailed: no reason.
+        Forbidden: the officer created the transfer.
+        Conflict: the review is closed, or this officer approved it already.
+    """
+    if not reason.strip():
+        raise ValidationFailed("a decision needs a reason")
+    assert officer.tenant_id is not None
+    with uow:
+        row = reviews.get_row(uow.session, officer.tenant_id, review_id, for_update=True)
+        if row is None:
+            raise NotFound(f"review {review_id} not found")
+        transfer_row = repository.get_transfer_row(
+            uow.session, officer.tenant_id, row.transfer_id, for_update=True
+        )
+        assert transfer_row is not None
+        status = _apply(uow, row, transfer_row, officer, decision, reason, references)
+        if status is not ReviewStatus.PENDING and row.kind == ReviewKind.HOLD.value:
+            _finish_transfer(uow, transfer_row, status, references, officer, timezone)
+        _flush_or_conflict(uow)
+        result = DecisionResult(
+            reviews.to_items(uow.session, [row])[0], repository.to_transfer(transfer_row)
+        )
+        uow.commit()
+        return result
+
+
+def _apply(
+    uow: UnitOfWork,
+    row: ReviewRow,
+    transfer_row: TransferRow,
+    officer: Principal,
+    decision: Decision,
+    reason: str,
+    references: dict[str, str],
+) -> ReviewStatus:
+    state = reviews.state_of(uow.session, row, transfer_row.created_by_token_id)
+    try:
+        status = decide(state, officer_token_id=officer.token_id, decision=decision)
+    except DecisionRefused as refused:
+        raise (Forbidden if refused.kind == "forbidden" else Conflict)(str(refused)) from refused
+    reviews.add_decision(
+        uow.session,
+        row=row,
+        officer_token_id=officer.token_id,
+        officer=officer.name,
+        decision=decision.value,
+        reason=reason,
+        references=references,
+        decided_at=uow.clock.now(),
+    )
+    before = {"status": row.status, "approvals": row.approvals}
+    row.approvals += 1 if decision is Decision.APPROVE else 0
+    row.status = status.value
+    if status is not ReviewStatus.PENDING:
+        row.decided_at = uow.clock.now()
+    audit.record(
+        uow,
+        tenant_id=row.tenant_id,
+        actor=officer.name,
+        action=f"review.{decision.value}",
+        object_type="review",
+        object_id=row.id,
+        before=before,
+        after={
+            "status": row.status,
+            "approvals": row.approvals,
+            "required_approvals": row.required_approvals,
+            "reason": reason,
+            "references": references,
+            "transfer_id": row.transfer_id,
+        },
+    )
+    return status
+
+
+def _finish_transfer(
+    uow: UnitOfWork,
+    transfer_row: TransferRow,
+    status: ReviewStatus,
+    references: dict[str, str],
+    officer: Principal,
+    timezone: str,
+) -> None:
+    if transfer_row.status != TransferStatus.HELD.value:
+        raise Conflict(f"transfer {transfer_row.id} is {transfer_row.status}, not held")
+    transfer = repository.to_transfer(transfer_row)
+    pipeline.release(
+        uow.session, transfer_row.tenant_id, transfer_row.debtor_account_id, transfer.amount
+    )
+    transfer_row.reserved_minor = 0
+    if status is ReviewStatus.REJECTED:
+        outcomes.reject(uow, transfer_row, list(transfer.findings), actor=officer)
+        return
+    merged = {**transfer.references, **references}
+    transfer_row.references_json = json.dumps(merged, sort_keys=True)
+    request = request_of(repository.to_transfer(transfer_row))
+    today_ = today(uow.clock, timezone)
+    screened = outcomes.screen(
+        uow, transfer_row, request, value_date=max(request.value_date, today_)
+    )
+    # The officers have seen and accepted the review findings; a block found now still rejects.
+    if any(finding.severity.value == "block" for finding in screened.findings):
+        outcomes.reject(uow, transfer_row, screened.findings, actor=officer)
+    else:
+        outcomes.book(uow, screened, actor=officer, today=today_)
+
+
+def _flush_or_conflict(uow: UnitOfWork) -> None:
+    try:
+        uow.session.flush()
+    except IntegrityError as error:  # the same officer's decision raced itself
+        raise Conflict("this officer has decided on this review already") from error
