@@ -13,6 +13,7 @@ from treasury.accounts.model import (
     BankAccount,
     Counterparty,
     CrossBorderDebtMode,
+    EntityKind,
     LegalEntity,
 )
 from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow
@@ -24,6 +25,7 @@ from treasury.ledger import repository as ledger_repository
 from treasury.money import Money
 
 ENTITY_DEFAULTS: dict[str, Any] = {
+    "kind": EntityKind.ENTERPRISE,
     "trade_fx_class": "A",
     "lending_in_business_scope": False,
     "quality_enterprise": False,

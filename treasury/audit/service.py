@@ -2,20 +2,54 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from treasury.audit import repository
 from treasury.audit.model import AuditEvent, ChainHead, Verification, verify_chain
 from treasury.db.unit_of_work import UnitOfWork
 
+logger = logging.getLogger("treasury.audit")
 
-def _seal(session: Session) -> None:
-    while repository.seal(session) == repository.SEAL_BATCH:
-        pass
+
+# Sealing runs shortly after a commit, in the background, so a burst of writes is hashed in one
+# block instead of one extra transaction per write; verification covers every event either way.
+SEAL_DELAY_SECONDS = 0.5
+_lock = threading.Lock()
+_scheduled: set[str] = set()
+
+
+def _schedule_seal(session: Session) -> None:
+    engine = session.get_bind().engine
+    key = str(engine.url)
+    with _lock:
+        if key in _scheduled:
+            return
+        _scheduled.add(key)
+    timer = threading.Timer(SEAL_DELAY_SECONDS, _seal_in_background, args=(engine, key))
+    timer.daemon = True
+    timer.start()
+
+
+def _seal_in_background(engine: Engine, key: str) -> None:
+    with _lock:
+        _scheduled.discard(key)
+    session = Session(engine)
+    try:
+        while repository.seal(session) == repository.SEAL_BATCH:
+            pass
+        session.commit()
+    except Exception:  # the next seal catches up; a failure here must not kill the process
+        session.rollback()
+        logger.exception("sealing the audit chain failed; the next seal will catch up")
+    finally:
+        session.close()
 
 
 def record(
@@ -41,7 +75,7 @@ def record(
         after=after,
         occurred_at=uow.clock.now(),
     )
-    uow.after_commit(_seal)
+    uow.after_commit(_schedule_seal)
 
 
 def seal_pending(uow: UnitOfWork) -> int:

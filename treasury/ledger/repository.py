@@ -154,9 +154,10 @@ def append_entry(
         insert(PostingRow),
         [_posting_values(tenant_id, entry, posting) for posting in entry.postings],
     )
-    for account_id, change in balance_changes(entry.postings).items():
+    changes = balance_changes(entry.postings)
+    for account_id, change in changes.items():
         accounts[account_id].balance_minor += change
-        _add_day_movement(session, account_id, entry.value_date, change)
+    _add_day_movements(session, entry.value_date, changes)
     session.flush()
 
 
@@ -172,15 +173,18 @@ def _posting_values(tenant_id: str, entry: JournalEntry, posting: Posting) -> di
     }
 
 
-def _add_day_movement(session: Session, account_id: str, value_date: date, change: int) -> None:
-    statement = _insert(session, AccountDayRow).values(
-        account_id=account_id, value_date=value_date, movement_minor=change
+def _add_day_movements(session: Session, value_date: date, changes: dict[str, int]) -> None:
+    statement = _insert(session, AccountDayRow)
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "value_date"],
+        set_={"movement_minor": AccountDayRow.movement_minor + statement.excluded.movement_minor},
     )
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["account_id", "value_date"],
-            set_={"movement_minor": AccountDayRow.movement_minor + change},
-        )
+        statement,
+        [
+            {"account_id": account_id, "value_date": value_date, "movement_minor": change}
+            for account_id, change in changes.items()
+        ],
     )
 
 

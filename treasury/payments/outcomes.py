@@ -78,7 +78,7 @@ def hold(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
     if not _funds_suffice(uow, screened, actor=actor):
         return
     row, amount = screened.row, screened.request.amount
-    uow.session.flush()  # the transfer row exists before the review that points at it
+    _insert(uow, row)  # the transfer row exists before the review that points at it
     pipeline.reserve(uow.session, row.tenant_id, row.debtor_account_id, amount)
     row.reserved_minor = amount.minor
     row.review_id = reviews.open_review(
@@ -117,6 +117,7 @@ def record_back_valued(uow: UnitOfWork, screened: Screened, *, actor: Principal)
     entry = _post(uow, screened, row.requested_value_date, enforce_limits=False)
     row.value_date, row.journal_entry_id = row.requested_value_date, entry.id
     if worst(screened.findings) in (Severity.BLOCK, Severity.REVIEW):
+        _insert(uow, row)
         row.review_id = reviews.open_review(
             uow.session,
             tenant_id=row.tenant_id,
@@ -128,6 +129,11 @@ def record_back_valued(uow: UnitOfWork, screened: Screened, *, actor: Principal)
             created_at=uow.clock.now(),
         )
     _settle(uow, row, TransferStatus.BOOKED, screened.findings, actor=actor)
+
+
+def _insert(uow: UnitOfWork, row: TransferRow) -> None:
+    uow.session.add(row)
+    uow.session.flush()
 
 
 def _funds_suffice(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> bool:
@@ -143,7 +149,6 @@ def _funds_suffice(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> 
 def _post(
     uow: UnitOfWork, screened: Screened, value_date: date, *, enforce_limits: bool
 ) -> JournalEntry:
-    uow.session.flush()  # the transfer row exists before the entry that points back at it
     return pipeline.book(
         uow.session,
         tenant_id=screened.row.tenant_id,
@@ -166,6 +171,7 @@ def _settle(
     *,
     actor: Principal,
 ) -> None:
+    uow.session.add(row)
     before = row.status
     row.status = status.value
     row.findings_json = json.dumps([finding.to_document() for finding in findings])

@@ -22,6 +22,7 @@ from treasury.money import Money
 from treasury.payments.model import TransferRequest, TransferStatus
 from treasury.payments.pipeline import Parties
 from treasury.payments.tables import TransferRow
+from treasury.refdata import cache as refdata_cache
 from treasury.refdata import repository as refdata
 from treasury.refdata.model import BopCode
 
@@ -45,6 +46,7 @@ def payment_context(
 ) -> PaymentContext:
     """Everything the rules look at, in force on `value_date`."""
     amount = request.amount
+    reference = refdata_cache.snapshot(session)
     return PaymentContext(
         amount=amount,
         purpose=request.purpose.value,
@@ -60,10 +62,8 @@ def payment_context(
         counterparty=parties.counterparty,
         wealth_product_risk_rating=request.wealth_product_risk_rating,
         facts=_facts(session, tenant_id, request, parties, value_date, exclude_transfer_id),
-        parameters={p.name: p for p in refdata.parameters_in_force(session, value_date)},
-        usd_equivalent=refdata.usd_equivalent(
-            session, amount.amount, amount.currency.code, value_date
-        ),
+        parameters=reference.parameters_in_force(value_date),
+        usd_equivalent=reference.usd_equivalent(amount.amount, amount.currency.code, value_date),
         bop_entry=_bop_entry(session, request.bop_code, value_date),
     )
 
@@ -131,8 +131,9 @@ def _petty_cash_this_month_usd(
     if exclude_transfer_id is not None:
         query = query.where(TransferRow.id != exclude_transfer_id)
     total = Decimal(0)
+    reference = refdata_cache.snapshot(session)
     for amount_minor, currency, paid_on in session.execute(query).all():
         amount = Money.from_minor(amount_minor, currency).amount
-        usd = refdata.usd_equivalent(session, amount, currency, paid_on)
+        usd = reference.usd_equivalent(amount, currency, paid_on)
         total += usd if usd is not None else Decimal(0)
     return total

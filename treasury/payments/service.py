@@ -103,7 +103,6 @@ def _run_pipeline(
     if screened.creditor_amount is not None:
         row.creditor_amount_minor = screened.creditor_amount.minor
         row.creditor_currency = screened.creditor_amount.currency.code
-    uow.session.add(row)
     if row.back_valued:
         outcomes.record_back_valued(uow, screened, actor=principal)
     else:

@@ -222,19 +222,3 @@ def list_bop_codes(session: Session, table_version: str) -> list[BopCode]:
         BopCode(r.code, r.name_zh, r.name_en, r.category, r.directions, r.table_version)
         for r in session.scalars(query)
     ]
-
-
-def usd_equivalent(session: Session, amount: Decimal, currency: str, on: date) -> Decimal | None:
-    """The amount in USD at the reference rates of `on` (via CNY); None when a rate is missing.
-
-    USD needs no rate; CNY divides by USDCNY; another currency X multiplies by XCNY first.
-    """
-    if currency == "USD":
-        return amount
-    usd_cny = reference_rate_on(session, "USDCNY", on)
-    if usd_cny is None:
-        return None
-    if currency == "CNY":
-        return amount / usd_cny.rate
-    to_cny = reference_rate_on(session, f"{currency}CNY", on)
-    return None if to_cny is None else amount * to_cny.rate / usd_cny.rate

@@ -15,7 +15,7 @@ from treasury.audit import service as audit
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import ValidationFailed
 from treasury.money import is_currency_code, parse_decimal
-from treasury.refdata import repository
+from treasury.refdata import cache, repository
 from treasury.refdata.model import Parameter, ParameterValue, ReferenceRate, split_pair
 
 
@@ -100,6 +100,7 @@ def load(
 
 
 def _record_rate(uow: UnitOfWork, rate: RateInput, actor: str) -> None:
+    uow.after_commit(cache.invalidate)
     audit.record(
         uow,
         tenant_id=None,
@@ -112,6 +113,7 @@ def _record_rate(uow: UnitOfWork, rate: RateInput, actor: str) -> None:
 
 
 def _record_parameter(uow: UnitOfWork, item: ParameterInput, actor: str) -> None:
+    uow.after_commit(cache.invalidate)
     audit.record(
         uow,
         tenant_id=None,
