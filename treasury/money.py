@@ -110,6 +110,13 @@ def parse_decimal(text: str) -> Decimal:
     return value
 
 
+def _whole_minor_units(amount: Decimal, quantum: Decimal) -> bool:
+    try:
+        return amount == amount.quantize(quantum)
+    except InvalidOperation:  # more digits than the decimal context holds: no amount of money
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """A Decimal amount in a currency, never with more decimals than the currency's minor units."""
@@ -124,8 +131,8 @@ class Money:
             raise MoneyError("Money needs a finite amount")
         exponent = self.amount.as_tuple().exponent
         assert isinstance(exponent, int)
-        if exponent < -self.currency.minor_units and self.amount != self.amount.quantize(
-            self.currency.quantum
+        if exponent < -self.currency.minor_units and not _whole_minor_units(
+            self.amount, self.currency.quantum
         ):
             raise MoneyError(
                 f"{self.amount} has more decimals than {self.currency.code} allows "
@@ -190,6 +197,19 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.to_wire()} {self.currency.code}"
+
+
+# Amounts are stored as signed 64-bit integers of minor units (about ±9.2e18). An input beyond 17
+# digits of minor units is refused, which leaves balances headroom above any single amount.
+MAX_AMOUNT_MINOR: Final = 10**17 - 1
+
+
+def check_storable(money: Money) -> Money:
+    """`money` itself when it fits the amounts the service stores; refused otherwise."""
+    if abs(money.minor) > MAX_AMOUNT_MINOR:
+        # Not `{money}`: rendering quantizes, which fails beyond the context's 28 digits.
+        raise MoneyError(f"{money.amount} {money.currency} exceeds the largest amount accepted")
+    return money
 
 
 def round_money(

@@ -19,6 +19,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from treasury.audit import service as audit_service
 from treasury.db import lease
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.settings import Settings
@@ -37,7 +38,12 @@ class Job:
     run: Callable[[UnitOfWorkFactory], None]
 
 
-JOBS: tuple[Job, ...] = ()
+def seal_audit_chain(uow_factory: UnitOfWorkFactory) -> None:
+    """Hash any committed audit events the after-commit sealer has not reached yet."""
+    audit_service.seal_pending(uow_factory())
+
+
+JOBS: tuple[Job, ...] = (Job(id="audit.seal", cron="* * * * *", run=seal_audit_chain),)
 
 
 def holder_name() -> str:

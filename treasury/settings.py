@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,3 +22,7 @@ class Settings(BaseSettings):
     idempotency_wait_seconds: float = 10.0
     database_pool_size: int = 10
     log_level: str = "info"
+    # Signs the officers' page (/review) session cookies. Unset: a random key per process, so
+    # sessions end when the process restarts and do not span processes (set it, at least 32
+    # random characters, when running several API processes or behind a load balancer).
+    session_secret: SecretStr | None = None

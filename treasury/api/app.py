@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from treasury.api import problems
+from treasury.api import problems, web
+from treasury.api.deps import refuse_nul_characters
 from treasury.api.middleware import BodySizeLimit, RequestId
 from treasury.api.routes import (
     accounts,
@@ -54,7 +55,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.uow_factory = UnitOfWorkFactory(engine, clock or SystemClock())
     problems.install(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(refuse_nul_characters)])
+    web.install(app, settings)  # the officers' page, /review
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
     return app

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from treasury.errors import Forbidden, IdempotencyKeyRequired
+from treasury.errors import Forbidden, IdempotencyKeyRequired, ValidationFailed
 from treasury.settings import Settings
 from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Permission, Principal
@@ -87,6 +87,13 @@ def idempotency_key(
 
 
 IdempotencyKeyDep = Annotated[str, Depends(idempotency_key)]
+
+
+def refuse_nul_characters(request: Request) -> None:
+    """Refuse a path or query carrying NUL (U+0000): PostgreSQL text cannot hold it (else a 500)."""
+    params = request.query_params.multi_items()
+    if "\x00" in request.scope["path"] or any("\x00" in k or "\x00" in v for k, v in params):
+        raise ValidationFailed("the path or query contains a NUL character")
 
 
 def business_today(settings: Settings, uow: UnitOfWork) -> date:

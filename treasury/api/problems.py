@@ -115,7 +115,9 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    status = error.status_code
+    # FastAPI answers 400 to a body it cannot decode (e.g. invalid UTF-8): malformed input is
+    # VALIDATION_ERROR 422 in the catalogue, like malformed JSON.
+    status = 422 if error.status_code == 400 else error.status_code
     return problem(
         request,
         status=status,

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from treasury.money import Money, MoneyError, is_currency_code, parse_decimal
+from treasury.money import Money, MoneyError, check_storable, is_currency_code, parse_decimal
 
 
 def _decimal_from_string(value: Any) -> Decimal:
@@ -48,10 +48,28 @@ CurrencyCode = Annotated[
 ]
 
 
+def _refuse_nul(value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain NUL (U+0000)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+
+
 class StrictModel(BaseModel):
-    """Request models refuse unknown fields."""
+    """Request models refuse unknown fields, and NUL in any text (PostgreSQL cannot store it)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        _refuse_nul(data)
+        return data
 
 
 class MoneyIn(StrictModel):
@@ -67,7 +85,7 @@ class MoneyIn(StrictModel):
     @model_validator(mode="after")
     def _is_money(self) -> Self:
         try:
-            Money.of(self.amount, self.currency)
+            check_storable(Money.of(self.amount, self.currency))
         except MoneyError as error:
             raise ValueError(str(error)) from error
         return self
@@ -121,3 +139,6 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 COMMON_PROBLEMS = problem_responses(401, 403, 404, 413, 422)
+
+MAX_OFFSET = 2**31 - 1
+"""The largest list offset: beyond it the database's integer overflows (a 500, not a 422)."""

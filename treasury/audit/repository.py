@@ -112,11 +112,14 @@ def sealed_events(session: Session) -> Iterator[SealedEvent]:
         .order_by(AuditEventRow.chain_index)
         .execution_options(yield_per=2000)
     )
-    for row in session.scalars(query):
-        assert row.chain_index is not None
-        assert row.prev_hash is not None
-        assert row.hash is not None
-        yield SealedEvent(to_event(row), row.chain_index, row.prev_hash, row.hash)
+    # Closed when the caller stops early (a broken link): PostgreSQL streams through a server-side
+    # cursor that must not outlive the session.
+    with session.scalars(query) as rows:
+        for row in rows:
+            assert row.chain_index is not None
+            assert row.prev_hash is not None
+            assert row.hash is not None
+            yield SealedEvent(to_event(row), row.chain_index, row.prev_hash, row.hash)
 
 
 def unsealed_count(session: Session) -> int:

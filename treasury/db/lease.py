@@ -37,12 +37,14 @@ def acquire(session: Session, *, name: str, holder: str, now: datetime, ttl: tim
         return True
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: psycopg reports rowcount -1 for this INSERT under SQLAlchemy.
     created = session.execute(
         insert(LeaseRow)
         .values(name=name, holder=holder, expires_at=now + ttl)
         .on_conflict_do_nothing()
+        .returning(LeaseRow.name)
     )
-    return bool(created.rowcount == 1)  # type: ignore[attr-defined]
+    return created.first() is not None
 
 
 def release(session: Session, *, name: str, holder: str, now: datetime) -> None:

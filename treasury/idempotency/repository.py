@@ -6,9 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from treasury.idempotency.tables import IdempotencyKeyRow
 
 MAX_KEY_LENGTH = 255
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL SQLSTATE of a lock_timeout
+_KEYS = cast(Table, IdempotencyKeyRow.__table__)  # for the Core insert in `_insert_or_wait`
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,10 @@ def _insert_or_wait(session: Session, values: dict[str, Any], wait_seconds: floa
     if on_postgresql:
         _set_lock_timeout(session, f"{int(wait_seconds * 1000)}ms")
     insert = postgresql.insert if on_postgresql else sqlite.insert
-    statement = (
-        insert(IdempotencyKeyRow)
-        .values(values)
-        .on_conflict_do_nothing()
-        .returning(IdempotencyKeyRow.key)
-    )
+    statement = insert(_KEYS).values(values).on_conflict_do_nothing().returning(_KEYS.c.key)
     try:
-        inserted = session.execute(statement).first() is not None
+        # Core on the unit of work's connection (same transaction): the claim is no ORM object.
+        inserted = session.connection().execute(statement).first() is not None
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise IdempotencyKeyInFlight(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,11 @@ from treasury.ledger.model import (
 )
 from treasury.ledger.tables import AccountDayRow, JournalEntryRow, LedgerAccountRow, PostingRow
 from treasury.money import Money
+
+# The plain tables behind append-only rows, for Core inserts (see `append_entry`).
+_ENTRIES = cast(Table, JournalEntryRow.__table__)
+_POSTINGS = cast(Table, PostingRow.__table__)
+_ACCOUNT_DAYS = cast(Table, AccountDayRow.__table__)
 
 
 def internal_account_key(
@@ -98,7 +104,7 @@ def internal_account(
     return session.scalars(query).one()
 
 
-def _insert(session: Session, table: type[LedgerAccountRow] | type[AccountDayRow]):  # type: ignore[no-untyped-def]
+def _insert(session: Session, table: type[LedgerAccountRow] | Table):  # type: ignore[no-untyped-def]
     dialect = session.get_bind().dialect.name
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
@@ -137,21 +143,24 @@ def append_entry(
     posted_at: datetime,
 ) -> None:
     """Write the entry and its postings and move the (already locked) running balances."""
-    session.add(
-        JournalEntryRow(
-            id=entry.id,
-            tenant_id=tenant_id,
-            value_date=entry.value_date,
-            kind=entry.kind,
-            description=entry.description,
-            reverses_entry_id=entry.reverses_entry_id,
-            source_id=entry.source_id,
-            posted_at=posted_at,
-        )
+    # Core inserts on the unit of work's connection (same transaction): entries and postings are
+    # append-only and never read back here, so they skip the ORM unit of work (a flush each).
+    connection = session.connection()
+    connection.execute(
+        insert(_ENTRIES),
+        {
+            "id": entry.id,
+            "tenant_id": tenant_id,
+            "value_date": entry.value_date,
+            "kind": entry.kind,
+            "description": entry.description,
+            "reverses_entry_id": entry.reverses_entry_id,
+            "source_id": entry.source_id,
+            "posted_at": posted_at,
+        },
     )
-    session.flush()
-    session.execute(
-        insert(PostingRow),
+    connection.execute(
+        insert(_POSTINGS),
         [_posting_values(tenant_id, entry, posting) for posting in entry.postings],
     )
     changes = balance_changes(entry.postings)
@@ -174,12 +183,13 @@ def _posting_values(tenant_id: str, entry: JournalEntry, posting: Posting) -> di
 
 
 def _add_day_movements(session: Session, value_date: date, changes: dict[str, int]) -> None:
-    statement = _insert(session, AccountDayRow)
+    table = _ACCOUNT_DAYS
+    statement = _insert(session, table)
     statement = statement.on_conflict_do_update(
         index_elements=["account_id", "value_date"],
-        set_={"movement_minor": AccountDayRow.movement_minor + statement.excluded.movement_minor},
+        set_={"movement_minor": table.c.movement_minor + statement.excluded.movement_minor},
     )
-    session.execute(
+    session.connection().execute(  # Core, like the entry and postings in `append_entry`
         statement,
         [
             {"account_id": account_id, "value_date": value_date, "movement_minor": change}

@@ -15,6 +15,7 @@ from compliance import repository as reviews
 from compliance.model import Finding, ReviewKind, Severity, worst
 from treasury.audit import service as audit
 from treasury.db.unit_of_work import UnitOfWork
+from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
 from treasury.money import Money
 from treasury.payments import pipeline, screening
@@ -136,8 +137,20 @@ def _insert(uow: UnitOfWork, row: TransferRow) -> None:
     uow.session.flush()
 
 
+def lock_both_sides(uow: UnitOfWork, row: TransferRow) -> None:
+    """Lock the debtor's and an internal creditor's balances together, in ascending id order.
+
+    Called before anything locks the debtor alone: transfers (and review decisions) racing in
+    opposite directions between two accounts would otherwise deadlock on PostgreSQL.
+    """
+    creditor = row.creditor_account_id
+    sides = [row.debtor_account_id] + ([] if creditor is None else [creditor])
+    ledger_repository.lock_accounts(uow.session, row.tenant_id, sides)
+
+
 def _funds_suffice(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> bool:
     row, amount = screened.row, screened.request.amount
+    lock_both_sides(uow, row)
     available = pipeline.available_to_spend(uow.session, row.tenant_id, row.debtor_account_id)
     if amount.minor <= available.minor:
         return True

@@ -25,7 +25,7 @@ from treasury.errors import (
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
-from treasury.money import Money, convert
+from treasury.money import Money, check_storable, convert
 from treasury.payments.model import BOP_CODE_PATTERN, Purpose, TransferRequest
 from treasury.settlement.model import Route
 from treasury.settlement.routing import RoutingRequest, route_payment
@@ -74,13 +74,19 @@ def assemble(session: Session, tenant_id: str, request: TransferRequest) -> Part
         counterparty = accounts_repository.to_counterparty(
             _found(row, "counterparty", request.counterparty_id)
         )
+    debtor_entity = _entity(session, tenant_id, debtor.entity_id)
+    creditor_entity = None
+    if creditor_account is not None:  # between an entity's own accounts: one load, not two
+        creditor_entity = (
+            debtor_entity
+            if creditor_account.entity_id == debtor.entity_id
+            else _entity(session, tenant_id, creditor_account.entity_id)
+        )
     return Parties(
         debtor_account=debtor,
-        debtor_entity=_entity(session, tenant_id, debtor.entity_id),
+        debtor_entity=debtor_entity,
         creditor_account=creditor_account,
-        creditor_entity=None
-        if creditor_account is None
-        else _entity(session, tenant_id, creditor_account.entity_id),
+        creditor_entity=creditor_entity,
         counterparty=counterparty,
         creditor_resident=_creditor_resident(request, creditor_account, counterparty),
     )
@@ -147,7 +153,14 @@ def _creditor_amount(request: TransferRequest, parties: Parties) -> Money | None
         raise FxRateRequired(
             f"{parties.debtor_account.currency} → {creditor.currency} needs an explicit fx_rate"
         )
-    converted = convert(request.amount, rate=request.fx_rate, to=creditor.currency)
+    try:
+        converted = check_storable(
+            convert(request.amount, rate=request.fx_rate, to=creditor.currency)
+        )
+    except ArithmeticError as error:  # decimal Overflow or InvalidOperation: beyond any amount
+        raise ValidationFailed(
+            f"{request.amount} at {request.fx_rate} is beyond any amount"
+        ) from error
     if not converted.is_positive():
         raise ValidationFailed(f"{request.amount} at {request.fx_rate} converts to nothing")
     return converted
@@ -164,12 +177,16 @@ def reserve(session: Session, tenant_id: str, account_id: str, amount: Money) ->
     """Set `amount` aside on the (locked) debtor account while the transfer is held."""
     account = ledger_repository.lock_accounts(session, tenant_id, [account_id])[account_id]
     account.reserved_minor += amount.minor
+    # Flush now: a later lock in this unit of work re-reads the row (populate_existing, no
+    # autoflush) and would silently drop an unflushed change.
+    session.flush()
 
 
 def release(session: Session, tenant_id: str, account_id: str, amount: Money) -> None:
     """Give back a reservation when a held transfer is decided."""
     account = ledger_repository.lock_accounts(session, tenant_id, [account_id])[account_id]
     account.reserved_minor -= amount.minor
+    session.flush()  # before the approval's funds check re-reads the row (see `reserve`)
 
 
 def route(parties: Parties, requested: date, *, today: date, now: datetime) -> Route:
@@ -241,15 +258,21 @@ def _postings(
     if creditor_amount is None:
         return (Posting(debit_account_id=creditor.id, credit_account_id=debtor.id, amount=amount),)
     # Two same-currency legs through the debtor entity's FX clearing accounts, at the given rate.
+    # Created in currency order: first FX transfers of one entity racing in opposite directions
+    # would otherwise deadlock on each other's new accounts on PostgreSQL.
+    clearing = {
+        currency: internal(LedgerAccountKind.FX_CLEARING, currency)
+        for currency in sorted({debtor.currency, creditor.currency})
+    }
     return (
         Posting(
-            debit_account_id=internal(LedgerAccountKind.FX_CLEARING, debtor.currency),
+            debit_account_id=clearing[debtor.currency],
             credit_account_id=debtor.id,
             amount=amount,
         ),
         Posting(
             debit_account_id=creditor.id,
-            credit_account_id=internal(LedgerAccountKind.FX_CLEARING, creditor.currency),
+            credit_account_id=clearing[creditor.currency],
             amount=creditor_amount,
         ),
     )

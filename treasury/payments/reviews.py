@@ -163,6 +163,7 @@ def _finish_transfer(
     if transfer_row.status != TransferStatus.HELD.value:
         raise Conflict(f"transfer {transfer_row.id} is {transfer_row.status}, not held")
     transfer = repository.to_transfer(transfer_row)
+    outcomes.lock_both_sides(uow, transfer_row)  # before `release` locks the debtor alone
     pipeline.release(
         uow.session, transfer_row.tenant_id, transfer_row.debtor_account_id, transfer.amount
     )

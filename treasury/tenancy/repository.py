@@ -61,6 +61,15 @@ def principal_for_secret(session: Session, secret: str) -> Principal | None:
     row = session.scalars(
         select(TokenRow).where(TokenRow.secret_sha256 == secret_digest(secret))
     ).one_or_none()
+    return _live_principal(row)
+
+
+def principal_for_token_id(session: Session, token_id: str) -> Principal | None:
+    """The principal of a live token named by its id (a signed web session), or None."""
+    return _live_principal(session.get(TokenRow, token_id))
+
+
+def _live_principal(row: TokenRow | None) -> Principal | None:
     if row is None or row.revoked_at is not None:
         return None
     return Principal(token_id=row.id, tenant_id=row.tenant_id, role=Role(row.role), name=row.name)

@@ -36,6 +36,8 @@ def create_tenant(uow: UnitOfWork, *, slug: str, name: str | None) -> tuple[Tena
     with uow:
         existing = repository.find_tenant_by_slug(uow.session, slug)
         if existing is not None:
+            # Detach it loaded: the rollback on leaving the unit of work would expire it.
+            uow.session.expunge(existing)
             return existing, False
         row = repository.add_tenant(
             uow.session, slug=slug, name=name or slug, created_at=uow.clock.now()
@@ -145,6 +147,19 @@ def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
         principal = repository.principal_for_secret(uow.session, secret)
     if principal is None:
         raise Unauthenticated("invalid or revoked bearer token")
+    return principal
+
+
+def principal_for_token_id(uow: UnitOfWork, token_id: str) -> Principal:
+    """The principal of a token named by its id, as a signed web session names it.
+
+    Raises:
+        Unauthenticated: an unknown or revoked token.
+    """
+    with uow:
+        principal = repository.principal_for_token_id(uow.session, token_id)
+    if principal is None:
+        raise Unauthenticated("the session's token is unknown or revoked")
     return principal
 
 

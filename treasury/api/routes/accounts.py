@@ -23,7 +23,7 @@ from treasury.clock import today
 from treasury.identifiers import checked_bic
 from treasury.ledger import service as ledger_service
 from treasury.ledger.service import AccountBalance
-from treasury.money import Money
+from treasury.money import Money, check_storable
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=COMMON_PROBLEMS)
 
@@ -211,7 +211,7 @@ def import_statement_lines(
         statements.StatementLine(
             bank_ref=line.bank_ref,
             value_date=line.value_date,
-            amount=Money.of(line.amount.lstrip("+"), account.currency),
+            amount=check_storable(Money.of(line.amount.lstrip("+"), account.currency)),
             description=line.description,
             counterparty=line.counterparty,
         )

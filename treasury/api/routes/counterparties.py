@@ -87,8 +87,10 @@ def _fields(model: CounterpartyFields, principal: Principal) -> dict[str, Any]:
         raise Forbidden("affiliation is set by an admin or a compliance officer")
     if set(fields) - {"affiliated"} and not principal.can(Permission.WRITE_TREASURY):
         raise Forbidden(f"role {principal.role.value} may only set affiliation")
-    if fields.get("affiliated", False) is None or ("name" in fields and fields["name"] is None):
-        raise ValidationFailed("name and affiliation cannot be cleared")
+    if fields.get("affiliated", False) is None or any(
+        name in fields and fields[name] is None for name in ("name", "country")
+    ):
+        raise ValidationFailed("name, country and affiliation cannot be cleared")
     if fields.get("country") is not None:
         fields["country"] = checked_country(fields["country"])
     if fields.get("bank_bic") is not None:

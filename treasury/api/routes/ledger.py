@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
+from treasury.accounts import service as accounts_service
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
 from treasury.api.routes.accounts import BalanceOut
 from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, StrictModel, problem_responses
@@ -93,6 +94,8 @@ def entity_ledger_accounts(
     as_of: Annotated[date | None, Query(description="value date; default today")] = None,
 ) -> LedgerAccountList:
     """The entity's bank and internal ledger accounts with balances by value date."""
+    # Another tenant's (or no) entity is 404, not an empty list (invariant 8).
+    accounts_service.get_entity(uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id)
     uow = uow_factory()
     balances = service.entity_ledger_accounts(
         uow,

@@ -12,7 +12,7 @@ from compliance.model import Decision, ReviewStatus
 from compliance.repository import ReviewDecisionView, ReviewItem
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, requires, tenant_of
 from treasury.api.routes.transfers import FindingOut, References
-from treasury.api.wire import COMMON_PROBLEMS, StrictModel, problem_responses
+from treasury.api.wire import COMMON_PROBLEMS, MAX_OFFSET, StrictModel, problem_responses
 from treasury.payments import reviews
 from treasury.payments.model import TransferStatus
 from treasury.tenancy.model import Permission, Principal
@@ -111,7 +111,7 @@ def list_reviews(
     uow_factory: UowFactoryDep,
     status: ReviewStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ReviewList:
     """Review items, oldest first (`?status=pending` for the queue)."""
     items = reviews.list_reviews(

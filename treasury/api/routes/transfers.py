@@ -19,6 +19,7 @@ from treasury.api.deps import (
 from treasury.api.routes.counterparties import Address
 from treasury.api.wire import (
     COMMON_PROBLEMS,
+    MAX_OFFSET,
     DecimalString,
     MoneyOut,
     PositiveMoneyIn,
@@ -238,7 +239,7 @@ def list_transfers(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TransferList:
     """The tenant's transfers, newest first, by status, account and requested value date."""
     transfers = service.list_transfers(

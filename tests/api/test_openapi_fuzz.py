@@ -1,0 +1,142 @@
+"""A schemathesis run over /openapi.json: no 5xx, and no response that contradicts the document.
+
+Authenticated as the treasurer of a fresh tenant that has an entity, accounts, a balance, a
+counterparty, a booked and a held transfer, so that lists return real items for the response
+schemas to judge. Every operation runs with generated path ids (mostly 404s) and, where it has
+them, once more with the tenant's real ids, to reach past the lookups.
+
+Bounded to a few examples per operation and mode with no deadline: about 30 s a database on
+2 cores, so it runs on PostgreSQL too. TREASURY_FUZZ_EXAMPLES raises the count for a longer hunt.
+Schemathesis' own pytest plugin (`from_fixture`) does not work under pytest 9, hence the loop.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Err, Ok
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.support import (
+    TenantFixture,
+    create_entity,
+    fund,
+    open_account,
+    post_transfer,
+    transfer_body,
+)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+_EXAMPLES = os.environ.get("TREASURY_FUZZ_EXAMPLES")
+MAX_EXAMPLES = {
+    GenerationMode.POSITIVE: int(_EXAMPLES or 15),
+    GenerationMode.NEGATIVE: int(_EXAMPLES or 8),
+}
+PINNED_EXAMPLES = int(_EXAMPLES or 8)
+PATH_PARAMETER = re.compile(r"{(\w+)}")
+
+
+def created(response: Any) -> dict[str, Any]:
+    """The body of a 201."""
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def real_ids(client: TestClient, tenant: TenantFixture) -> dict[str, str]:
+    """Give the tenant one of everything; return the ids by path-parameter name."""
+    headers = tenant.treasurer
+    entity = create_entity(client, headers, uscc="91110000600037341L")
+    debtor = open_account(client, headers, entity["id"])
+    creditor = open_account(client, headers, entity["id"], currency="USD")
+    capital = open_account(client, headers, entity["id"], kind="capital")
+    fund(client, headers, debtor["id"], "1000.00")
+    fund(client, headers, capital["id"], "1000.00")
+    booked = created(
+        post_transfer(
+            client, headers, transfer_body(debtor["id"], creditor["id"], "1", fx_rate="1")
+        )
+    )
+    held = created(post_transfer(client, headers, transfer_body(capital["id"], debtor["id"], "1")))
+    assert held["status"] == "held", held
+    counterparty = created(
+        client.post("/v1/counterparties", json={"name": "C", "country": "DE"}, headers=headers)
+    )
+    lines = client.get(f"/v1/accounts/{debtor['id']}/statement-lines", headers=headers).json()
+    return {
+        "entity_id": entity["id"],
+        "account_id": debtor["id"],
+        "counterparty_id": counterparty["id"],
+        "transfer_id": booked["id"],
+        "entry_id": lines["items"][0]["journal_entry_id"],
+        "review_id": held["review_id"],
+        "pair": "USDCNY",
+    }
+
+
+def fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str], **pinned: Any) -> str:
+    """Run one operation's bounded fuzz; return the failure report, or "" when it held."""
+    examples = PINNED_EXAMPLES if pinned else MAX_EXAMPLES[mode]
+
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=pinned or None))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    try:
+        run()
+    except Unsatisfiable:  # nothing to make invalid: GET /healthz takes no input
+        assert mode is GenerationMode.NEGATIVE, operation.label
+    except (Exception, FailureGroup) as error:  # every operation runs; failures reported together
+        return f"{operation.label} ({mode.value}{', real ids' if pinned else ''}): {error}"
+    return ""
+
+
+def test_the_api_keeps_its_documented_contract(
+    app: FastAPI, tenant: TenantFixture, real_ids: dict[str, str]
+) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    results = list(schema.get_all_operations())
+    assert [result.err() for result in results if isinstance(result, Err)] == []
+    operations = [result.ok() for result in results if isinstance(result, Ok)]
+    assert len(operations) > 30
+
+    failures: list[str] = []
+    for operation in operations:
+        names = PATH_PARAMETER.findall(operation.path)
+        pinned = {name: real_ids[name] for name in names if name in real_ids}
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            failures.append(fuzz(operation, mode, tenant.treasurer))
+            if pinned:
+                failures.append(fuzz(operation, mode, tenant.treasurer, **pinned))
+
+    failures = [failure for failure in failures if failure]
+    assert failures == [], "\n\n".join(failures)

@@ -1,0 +1,193 @@
+"""Migrations up, down and up again on a fresh SQLite file and a fresh PostgreSQL database."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+import compliance.tables
+import treasury.accounts.tables
+import treasury.audit.tables
+import treasury.db.lease
+import treasury.idempotency.tables
+import treasury.ledger.tables
+import treasury.payments.tables
+import treasury.refdata.tables
+import treasury.tenancy.tables
+from treasury.db import migrate
+from treasury.db.base import Base
+from treasury.db.engine import build_engine
+from treasury.migrations.seeding import SEED
+from treasury.refdata import repository as refdata
+from treasury.refdata.tables import ParameterRow
+
+# Every module with rows, as in the Alembic environment, so that the metadata knows all tables.
+ROW_MODULES = (
+    compliance.tables,
+    treasury.accounts.tables,
+    treasury.audit.tables,
+    treasury.db.lease,
+    treasury.idempotency.tables,
+    treasury.ledger.tables,
+    treasury.payments.tables,
+    treasury.refdata.tables,
+    treasury.tenancy.tables,
+)
+POSTGRES_URL_VARIABLE = "TREASURY_TEST_POSTGRES_URL"
+CBF_MU_HISTORY = {
+    date(2017, 1, 13): "1",
+    date(2020, 3, 11): "1.25",
+    date(2021, 1, 7): "1",
+    date(2022, 10, 25): "1.25",
+    date(2023, 7, 20): "1.5",
+    date(2025, 1, 13): "1.75",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind; a PostgreSQL one is created and dropped again."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    superuser_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not superuser_url:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} not set")
+    name = f"treasury_migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(superuser_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(superuser_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def inspected(fresh_url: str) -> Iterator[Engine]:
+    """A plain engine on the fresh database, for looking at what the migrations left."""
+    engine = build_engine(fresh_url, pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def trigger_names(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        return {row[0] for row in connection.execute(text(query))}
+
+
+def schema_leftovers(engine: Engine) -> set[str]:
+    """Functions, sequences and types left in the public schema (PostgreSQL only)."""
+    if engine.dialect.name == "sqlite":
+        return set()
+    query = """
+        SELECT 'function ' || p.proname FROM pg_proc p
+          JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+        UNION ALL SELECT 'sequence ' || sequencename FROM pg_sequences WHERE schemaname = 'public'
+        UNION ALL SELECT 'type ' || t.typname FROM pg_type t
+          JOIN pg_namespace n ON n.oid = t.typnamespace
+          WHERE n.nspname = 'public' AND t.typtype = 'e'
+    """
+    with engine.connect() as connection:
+        return {row[0] for row in connection.execute(text(query))}
+
+
+def seeded_parameter_count() -> int:
+    return sum(
+        len(json.loads((SEED / name).read_text(encoding="utf-8"))["parameters"])
+        for name in ("parameters.json", "parameters_compliance.json")
+    )
+
+
+def parameter_rows(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(ParameterRow)) or 0)
+
+
+def test_upgrade_downgrade_upgrade(fresh_url: str, inspected: Engine) -> None:
+    migrate.upgrade(fresh_url)
+
+    assert current_revision(inspected) == head_revision()
+    assert set(Base.metadata.tables) | {"alembic_version"} == table_names(inspected)
+    assert parameter_rows(inspected) == seeded_parameter_count()
+    triggers = trigger_names(inspected)
+    assert any(name.startswith("ledger_posting_") for name in triggers)
+    assert any(name.startswith("ledger_journal_entry_") for name in triggers)
+
+    migrate.downgrade(fresh_url)
+
+    assert table_names(inspected) == {"alembic_version"}
+    assert current_revision(inspected) is None
+    assert trigger_names(inspected) == set()
+    assert schema_leftovers(inspected) == set()
+
+    migrate.upgrade(fresh_url)
+
+    assert current_revision(inspected) == head_revision()
+    assert set(Base.metadata.tables) | {"alembic_version"} == table_names(inspected)
+    assert parameter_rows(inspected) == seeded_parameter_count()
+    assert trigger_names(inspected) == triggers
+
+
+def test_seeded_parameters_are_present_after_upgrade(fresh_url: str, inspected: Engine) -> None:
+    migrate.upgrade(fresh_url)
+
+    with Session(inspected) as session:
+        history = refdata.parameter_history(session, "cbf.mu")
+        in_force = refdata.parameters_in_force(session, date(2026, 11, 26), "cbf.mu")
+
+    assert {parameter.effective_from: parameter.value for parameter in history} == CBF_MU_HISTORY
+    assert all(parameter.source and parameter.version == 1 for parameter in history)
+    assert [parameter.value for parameter in in_force] == ["1.75"]
+
+
+def test_running_upgrade_twice_changes_nothing(fresh_url: str, inspected: Engine) -> None:
+    migrate.upgrade(fresh_url)
+    migrate.upgrade(fresh_url)
+
+    assert current_revision(inspected) == head_revision()
+    assert parameter_rows(inspected) == seeded_parameter_count()
+
+
+def test_migrations_match_the_table_definitions(fresh_url: str, inspected: Engine) -> None:
+    migrate.upgrade(fresh_url)
+
+    with inspected.connect() as connection:
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
+
+    assert differences == []
