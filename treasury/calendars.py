@@ -1,15 +1,16 @@
 """Business-day calendars and day counts: QuantLib's tables plus our dated overrides.
 
-One of the two places that import QuantLib (the other is `hedging/pricing.py`). QuantLib's holiday
-tables stop at a data year (China and Hong Kong: 2026 in QL 1.44); past it, QuantLib silently treats
-every weekday but 1 January as a business day. So every calendar here has a coverage year, and a date
-past it raises `CALENDAR_NOT_LOADED` unless an override for that year is loaded. Overrides are added
-in Python sets, never through `Calendar.addHoliday`, which mutates process-global QuantLib state.
+One of the two places that import QuantLib (the other is `hedging/pricing.py`). QuantLib's
+holiday tables stop at a data year (China and Hong Kong: 2026 in QL 1.44); past it, QuantLib
+silently treats every weekday but 1 January as a business day. So every calendar here has a
+coverage year, and a date past it raises `CALENDAR_NOT_LOADED` unless an override for that year
+is loaded. Overrides are applied in Python sets, never through `Calendar.addHoliday`, which
+mutates process-global QuantLib state.
 
-Business days are precomputed once per calendar into a set of ordinals, so a query costs a set lookup
-and no QuantLib call: routing asks thousands of times per second. Always through `isBusinessDay`:
-QuantLib's `China(IB)` counts the adjusted working weekends (调休) as business days but still says
-Saturday `isWeekend`.
+Business days are precomputed once per calendar into a set of ordinals, so a query costs a set
+lookup and no QuantLib call: routing asks thousands of times per second. Always through
+`isBusinessDay`: QuantLib's `China(IB)` counts the adjusted working weekends (调休) as business
+days but still says Saturday `isWeekend`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ _FACTORIES: dict[str, Callable[[], ql.Calendar]] = {
 }
 CALENDAR_CODES = frozenset(_FACTORIES)
 
-# The last year of each calendar's hand-written table in QuantLib 1.44 (lunar and political holidays);
+# The last year of each calendar's hand-written table in QuantLib 1.44 (lunar, political holidays);
 # rule-based calendars (Fed, TARGET, UK, Japan) are trusted to this horizon. `calendar.cn.max_year`
 # (a reference-data parameter) replaces the China entries when the caller passes it.
 QUANTLIB_DATA_MAX_YEAR: Mapping[str, int] = {
@@ -94,7 +95,7 @@ class CalendarOverride:
             raise ValidationFailed(f"dates outside {self.year}: {sorted(stray)}", field="year")
         both = self.holidays & self.working_days
         if both:
-            raise ValidationFailed(f"both holiday and working day: {sorted(both)}", field="holidays")
+            raise ValidationFailed(f"holiday and working day: {sorted(both)}", field="holidays")
 
 
 @dataclass
@@ -221,7 +222,9 @@ class BusinessCalendars:
         return _Table(covered_until, frozenset(business), expected)
 
 
-def _business_day_before_overrides(calendar: ql.Calendar, day: date, *, from_quantlib: bool) -> bool:
+def _business_day_before_overrides(
+    calendar: ql.Calendar, day: date, *, from_quantlib: bool
+) -> bool:
     if from_quantlib:
         return bool(calendar.isBusinessDay(ql.Date(day.day, day.month, day.year)))
     return day.weekday() < 5  # a year QuantLib does not know: weekdays, then the override
@@ -239,7 +242,7 @@ def currency_calendar(currency: str) -> str:
         raise ValidationFailed(f"no settlement calendar for {currency}", field="currency") from None
 
 
-# -- overrides from data ----------------------------------------------------------------------------
+# -- overrides from data --------------------------------------------------------------------------
 
 
 def overrides_from_document(document: Mapping[str, Any]) -> list[CalendarOverride]:
@@ -271,14 +274,14 @@ _default: BusinessCalendars | None = None
 
 
 def default_calendars() -> BusinessCalendars:
-    """Calendars with the shipped overrides, built once per process (for callers without refdata)."""
+    """Calendars with the shipped overrides, built once per process (callers without refdata)."""
     global _default
     if _default is None:
         _default = BusinessCalendars(seed_overrides())
     return _default
 
 
-# -- day counts -------------------------------------------------------------------------------------
+# -- day counts ----------------------------------------------------------------------------------
 
 _DAY_COUNTERS: dict[str, tuple[ql.DayCounter, int]] = {
     "ACT/360": (ql.Actual360(), 360),

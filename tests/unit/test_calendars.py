@@ -1,4 +1,4 @@
-"""Business-day calendars: settlement.md §5's test vectors, coverage refusal, overrides, day counts."""
+"""Business-day calendars: settlement.md §5 vectors, coverage refusal, overrides, day counts."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def test_seed_overrides_cover_2027_and_mark_cn_expected() -> None:
     assert not calendars.is_business_day("HK", date(2027, 2, 9))
     assert not calendars.is_business_day("HK", date(2027, 12, 27))
     warnings = calendars.warnings(["CN_IB", "HK"], [date(2027, 3, 1)])
-    assert len(warnings) == 1 and warnings[0].startswith("CN_IB 2027")
+    assert len(warnings) == 1
+    assert warnings[0].startswith("CN_IB 2027")
     with pytest.raises(CalendarNotLoaded):
         calendars.is_business_day("CN_IB", date(2028, 1, 3))
 

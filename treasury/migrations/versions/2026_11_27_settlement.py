@@ -1,4 +1,4 @@
-"""settlement: routing reference data (participants, rails, calendar overrides), route decisions, ISO 20022 message records
+"""settlement: participants, rails, calendar overrides, route decisions, ISO 20022 records
 
 Revision ID: 2026_11_27_settlement
 Revises: 2026_11_26_compliance
