@@ -270,10 +270,14 @@ def tax_filing(context: PaymentContext) -> list[Finding]:
 
 
 def customs_declaration(context: PaymentContext) -> list[Finding]:
-    """Goods payments above the USD threshold need a customs declaration (quality firms: later)."""
+    """Import payments above the USD threshold need a customs declaration (quality firms: later).
+
+    Only a resident's outbound payment is an import payment; export proceeds coming in are
+    matched to declarations by the customs data, not held at payment time.
+    """
     if (
         context.purpose != "goods_trade"
-        or not context.crosses_border
+        or not context.outbound
         or context.references.get("customs_declaration")
     ):
         return []

@@ -112,6 +112,13 @@ class BopCodeRequired(Rejected):
     title = "A BOP transaction code is required"
 
 
+class ReferenceRequired(Rejected):
+    """An approval that must carry a document reference (e.g. the tax filing) came without it."""
+
+    code = "REFERENCE_REQUIRED"
+    title = "A document reference is required"
+
+
 class InvalidIdentifier(Rejected):
     """A USCC, LEI, BIC or IBAN that fails its check digits or format."""
 

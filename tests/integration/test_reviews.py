@@ -268,9 +268,19 @@ def test_two_holds_reserve_both_amounts(client: TestClient, tenant: TenantFixtur
 # References attached by the officer re-run the rules ---------------------------------------------
 
 
-def test_approval_with_a_tax_filing_reference_books_and_keeps_the_reference(
+@dataclass(frozen=True)
+class TaxFilingHold:
+    """An onshore services payment to the group's HK entity, held for its tax filing."""
+
+    transfer: Json
+    debtor: str
+    creditor: str
+
+
+def tax_filing_hold(
     client: TestClient, tenant: TenantFixture, uow_factory: UnitOfWorkFactory
-) -> None:
+) -> TaxFilingHold:
+    """CNY 800,000 (USD 112,676 at 7.10) of services_trade without references.tax_filing."""
     refdata_service.add_reference_rate(
         uow_factory(),
         refdata_service.RateInput("USDCNY", TODAY, Decimal("7.10"), "CFETS central parity (test)"),
@@ -284,19 +294,51 @@ def test_approval_with_a_tax_filing_reference_books_and_keeps_the_reference(
     body = transfer_body(
         debtor["id"], creditor["id"], "800000.00", purpose="services_trade", bop_code="228021"
     )
-
     held = post_transfer(client, tenant.treasurer, body)
-
     assert held.status_code == 201, held.text
     assert held.json()["status"] == "held"
     assert held.json()["crosses_border"] is True
     assert [f["rule"] for f in held.json()["findings"]] == ["TAX_FILING_MISSING"]
+    return TaxFilingHold(held.json(), debtor["id"], creditor["id"])
+
+
+def test_approving_a_tax_filing_hold_without_the_reference_is_refused(
+    client: TestClient, tenant: TenantFixture, uow_factory: UnitOfWorkFactory
+) -> None:
+    hold = tax_filing_hold(client, tenant, uow_factory)
+
+    response = client.post(
+        f"/v1/reviews/{hold.transfer['review_id']}/decision",
+        json={"decision": "approve", "reason": "looks fine", "references": {"tax_filing": " "}},
+        headers=tenant.officer,
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "REFERENCE_REQUIRED"
+    review = get_review(client, tenant, hold.transfer["review_id"])
+    assert (review["status"], review["decisions"]) == ("pending", [])
+    assert get_transfer(client, tenant, hold.transfer["id"])["status"] == "held"
+    assert money(client, tenant, hold.debtor) == ("1000000.00", "200000.00")
+    rejected = client.post(  # rejecting needs no document
+        f"/v1/reviews/{hold.transfer['review_id']}/decision",
+        json={"decision": "reject", "reason": "no filing"},
+        headers=tenant.officer,
+    )
+    assert rejected.status_code == 200, rejected.text
+    assert money(client, tenant, hold.debtor) == ("1000000.00", "1000000.00")
+
+
+def test_approval_with_a_tax_filing_reference_books_and_keeps_the_reference(
+    client: TestClient, tenant: TenantFixture, uow_factory: UnitOfWorkFactory
+) -> None:
+    hold = tax_filing_hold(client, tenant, uow_factory)
+    held_id, review_id = hold.transfer["id"], hold.transfer["review_id"]
     officer = principal_of(uow_factory, tenant.officer)
 
     result = decide(
         uow_factory,
         officer,
-        held.json()["review_id"],
+        review_id,
         reason="tax filing form received",
         references={"tax_filing": "TAX-2026-000123"},
     )
@@ -304,13 +346,13 @@ def test_approval_with_a_tax_filing_reference_books_and_keeps_the_reference(
     assert result.review.status is ReviewStatus.APPROVED
     assert result.transfer.status is TransferStatus.BOOKED
     assert result.transfer.references == {"tax_filing": "TAX-2026-000123"}
-    stored = get_transfer(client, tenant, held.json()["id"])
+    stored = get_transfer(client, tenant, held_id)
     assert stored["status"] == "booked"
     assert stored["references"] == {"tax_filing": "TAX-2026-000123"}
     assert "TAX_FILING_MISSING" not in {f["rule"] for f in stored["findings"]}
-    assert money(client, tenant, debtor["id"]) == ("200000.00", "200000.00")
-    assert money(client, tenant, creditor["id"]) == ("800000.00", "800000.00")
-    decision = get_review(client, tenant, held.json()["review_id"])["decisions"][0]
+    assert money(client, tenant, hold.debtor) == ("200000.00", "200000.00")
+    assert money(client, tenant, hold.creditor) == ("800000.00", "800000.00")
+    decision = get_review(client, tenant, review_id)["decisions"][0]
     assert decision["references"] == {"tax_filing": "TAX-2026-000123"}
 
 
@@ -348,6 +390,29 @@ def test_dual_approval_applies_at_or_above_the_threshold(
     client: TestClient, tenant: TenantFixture, amount: str, required: int
 ) -> None:
     lower_dual_approval_threshold(client, tenant, "50000.00")
+    transfer = held_transfer(client, tenant, funded_books(client, tenant), amount)
+    assert get_review(client, tenant, transfer["review_id"])["required_approvals"] == required
+
+
+@pytest.mark.parametrize(("amount", "required"), [("70999.99", 1), ("71000.00", 2)])
+def test_a_threshold_set_in_usd_is_compared_in_cny_equivalents(
+    client: TestClient,
+    tenant: TenantFixture,
+    uow_factory: UnitOfWorkFactory,
+    amount: str,
+    required: int,
+) -> None:
+    refdata_service.add_reference_rate(
+        uow_factory(),
+        refdata_service.RateInput("USDCNY", TODAY, Decimal("7.10"), "CFETS central parity (test)"),
+        actor="test-operator",
+    )
+    response = client.patch(
+        "/v1/settings",
+        json={"dual_approval_threshold": {"amount": "10000.00", "currency": "USD"}},
+        headers=tenant.admin,
+    )
+    assert response.status_code == 200, response.text
     transfer = held_transfer(client, tenant, funded_books(client, tenant), amount)
     assert get_review(client, tenant, transfer["review_id"])["required_approvals"] == required
 

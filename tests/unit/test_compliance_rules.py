@@ -632,6 +632,19 @@ def test_a_declaration_reference_or_a_domestic_payment_needs_nothing() -> None:
     assert rules.customs_declaration(domestic) == []
 
 
+def test_export_proceeds_coming_in_need_no_customs_declaration() -> None:
+    inbound = payment(
+        "goods_trade",
+        kind=AccountKind.NRA,
+        debtor_resident=False,
+        crosses_border=True,
+        usd=Decimal("900000"),
+        bop_code="121010",
+    )
+    assert inbound.outbound is False
+    assert rules.customs_declaration(inbound) == []
+
+
 def test_customs_without_a_reference_rate_is_reviewed_not_passed() -> None:
     findings = rules.customs_declaration(outbound("goods_trade", None))
     assert verdicts(findings) == [("CUSTOMS_DECLARATION_MISSING", Severity.REVIEW)]

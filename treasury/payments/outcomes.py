@@ -212,12 +212,15 @@ def _settle(
 def required_approvals(uow: UnitOfWork, tenant_id: str, amount: Money, on: date) -> int:
     """Two officers at or above the tenant's dual-approval threshold (CNY equivalent), else one.
 
-    Without a rate to compare an amount in another currency, two are required (the safe side).
+    Amount and threshold are both compared in CNY at the reference rates of `on`, whatever
+    currency the tenant set the threshold in. Without a rate to compare, two are required (the
+    safe side).
     """
     settings = tenancy.effective_settings(uow.session, tenant_id)
-    threshold = Decimal(settings["dual_approval_threshold"]["amount"])
+    configured = settings["dual_approval_threshold"]
+    threshold = _cny_equivalent(uow, Money.of(configured["amount"], configured["currency"]), on)
     cny = _cny_equivalent(uow, amount, on)
-    return 2 if cny is None or cny >= threshold else 1
+    return 2 if cny is None or threshold is None or cny >= threshold else 1
 
 
 def _cny_equivalent(uow: UnitOfWork, amount: Money, on: date) -> Decimal | None:

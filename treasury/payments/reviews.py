@@ -18,7 +18,7 @@ from compliance.tables import ReviewRow
 from treasury.audit import service as audit
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from treasury.errors import Conflict, Forbidden, NotFound, ReferenceRequired, ValidationFailed
 from treasury.payments import outcomes, pipeline, repository
 from treasury.payments.model import Transfer, TransferStatus, request_of
 from treasury.payments.tables import TransferRow
@@ -92,6 +92,8 @@ def decide_review(
             uow.session, officer.tenant_id, row.transfer_id, for_update=True
         )
         assert transfer_row is not None
+        if decision is Decision.APPROVE and row.kind == ReviewKind.HOLD.value:
+            _require_references(repository.to_transfer(transfer_row), references)
         status = _apply(uow, row, transfer_row, officer, decision, reason, references)
         if status is not ReviewStatus.PENDING and row.kind == ReviewKind.HOLD.value:
             _finish_transfer(uow, transfer_row, status, references, officer, timezone)
@@ -101,6 +103,21 @@ def decide_review(
         )
         uow.commit()
         return result
+
+
+# A hold that only a document clears: approving it means the officer has that document, so the
+# approval carries its reference (issue 3: "an officer approving it attaches the filing reference").
+REFERENCE_REQUIRED_TO_APPROVE = {"TAX_FILING_MISSING": "tax_filing"}
+
+
+def _require_references(transfer: Transfer, references: dict[str, str]) -> None:
+    held_for = {finding.rule for finding in transfer.findings}
+    for rule, reference in REFERENCE_REQUIRED_TO_APPROVE.items():
+        given = references.get(reference) or transfer.references.get(reference)
+        if rule in held_for and not (given and given.strip()):
+            raise ReferenceRequired(
+                f"approving {rule} needs references.{reference}", rule=rule, reference=reference
+            )
 
 
 def _apply(
