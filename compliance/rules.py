@@ -163,10 +163,11 @@ def petty_cash(context: PaymentContext) -> list[Finding]:
         context.debtor_account.kind not in CAPITAL_ACCOUNT_INCOME_KINDS
     ):
         return []
-    if context.usd_equivalent is None:
+    month_so_far = context.facts.get("petty_cash_month_to_date_usd", "0")
+    if context.usd_equivalent is None or month_so_far is None:
         return _rate_missing("PETTY_CASH_LIMIT", context)
     limit = parameter(context, "cap_income.petty_cash_usd_month").decimal()
-    month_to_date = Decimal(context.facts.get("petty_cash_month_to_date_usd", "0"))
+    month_to_date = Decimal(month_so_far)
     if month_to_date + context.usd_equivalent <= limit:
         return []
     total = month_to_date + context.usd_equivalent

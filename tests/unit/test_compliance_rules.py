@@ -408,6 +408,14 @@ def test_petty_cash_without_a_reference_rate_is_reviewed() -> None:
     assert findings[0].rule_version == "reference-rate-missing"
 
 
+def test_petty_cash_with_an_unknown_month_total_is_reviewed() -> None:
+    # An earlier payment this month had no reference rate: the total is unknown, not zero.
+    facts = {"petty_cash_month_to_date_usd": None}
+    findings = rules.petty_cash(payment("petty_cash", usd=Decimal("1.00"), facts=facts))
+    assert verdicts(findings) == [("PETTY_CASH_LIMIT", Severity.REVIEW)]
+    assert findings[0].rule_version == "reference-rate-missing"
+
+
 # 3. BOP transaction codes -----------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ force on the value date.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from compliance import rules
 from compliance.model import Finding, PaymentContext
 from treasury.accounts.model import CAPITAL_ACCOUNT_INCOME_KINDS, AccountKind
-from treasury.accounts.tables import BankAccountRow
+from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.money import Money
 from treasury.payments.model import TransferRequest, TransferStatus
 from treasury.payments.pipeline import Parties
@@ -98,10 +98,11 @@ def _facts(
     if request.purpose.value == "petty_cash" and (
         parties.debtor_account.kind in CAPITAL_ACCOUNT_INCOME_KINDS
     ):
-        facts["petty_cash_month_to_date_usd"] = str(
-            _petty_cash_this_month_usd(
-                session, tenant_id, parties.debtor_entity.id, value_date, exclude_transfer_id
-            )
+        month_to_date = _petty_cash_this_month_usd(
+            session, tenant_id, parties.debtor_entity.id, value_date, exclude_transfer_id
+        )
+        facts["petty_cash_month_to_date_usd"] = (
+            None if month_to_date is None else str(month_to_date)
         )
     return facts
 
@@ -112,9 +113,19 @@ def _petty_cash_this_month_usd(
     entity_id: str,
     value_date: date,
     exclude_transfer_id: str | None,
-) -> Decimal:
-    """Petty cash paid (or held) from the entity's capital-account income this calendar month."""
+) -> Decimal | None:
+    """Petty cash paid (or held) from the entity's capital-account income in the value month.
+
+    The whole calendar month counts, later-dated payments included (the limit is per month, not
+    per day so far). The entity row is locked first, so two petty-cash payments of one entity
+    screen one after the other and cannot both slip under the limit (PostgreSQL; SQLite already
+    serialises writers). None when a payment's currency has no reference rate: unknown, not zero.
+    """
+    session.execute(
+        select(EntityRow.id).where(EntityRow.id == entity_id).with_for_update()
+    )
     month_start = value_date.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
     query = (
         select(TransferRow.amount_minor, TransferRow.currency, TransferRow.requested_value_date)
         .join(BankAccountRow, BankAccountRow.id == TransferRow.debtor_account_id)
@@ -125,7 +136,7 @@ def _petty_cash_this_month_usd(
             TransferRow.purpose == "petty_cash",
             TransferRow.status.in_(_SPENDING),
             TransferRow.requested_value_date >= month_start,
-            TransferRow.requested_value_date <= value_date,
+            TransferRow.requested_value_date < next_month,
         )
     )
     if exclude_transfer_id is not None:
@@ -135,5 +146,7 @@ def _petty_cash_this_month_usd(
     for amount_minor, currency, paid_on in session.execute(query).all():
         amount = Money.from_minor(amount_minor, currency).amount
         usd = reference.usd_equivalent(amount, currency, paid_on)
-        total += usd if usd is not None else Decimal(0)
+        if usd is None:
+            return None
+        total += usd
     return total
