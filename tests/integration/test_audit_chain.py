@@ -84,9 +84,6 @@ def fresh(
     try:
         migrate.upgrade(url)
         app = create_app(Settings(database_url=url, scheduler="off"), clock=clock)
-        # Create the chain head now: two sealers creating it at once on an empty database would
-        # collide (the background one after the first commit, and `anchor` or `verify` here).
-        audit_service.seal_pending(app.state.uow_factory())
         with TestClient(app, raise_server_exceptions=False) as client:
             yield Fresh(url, app.state.engine, app.state.uow_factory, client)
         _join_pending_seals()
@@ -342,6 +339,44 @@ def test_an_edited_amount_is_named(fresh: Fresh) -> None:
         target["chain_index"],
         target["id"],
     )
+
+
+def test_a_document_edited_into_non_json_is_named_not_a_crash(fresh: Fresh) -> None:
+    history, head, events = sealed_history(fresh)
+    target = event_of(events, "transfer.booked", history.booked_id)
+
+    execute(
+        fresh, "UPDATE audit_event SET after_json = '{not json' WHERE id = :id", id=target["id"]
+    )
+
+    result = verify(fresh, head)
+    assert (result.ok, result.broken_at, result.broken_event_id) == (
+        False,
+        target["chain_index"],
+        target["id"],
+    )
+
+
+def test_sealers_racing_on_an_empty_database_make_one_chain(fresh: Fresh) -> None:
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def seal() -> None:
+        try:
+            barrier.wait(timeout=10)
+            audit_service.seal_pending(fresh.uow_factory())
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=seal) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    make_history(fresh)
+    assert verify(fresh).ok
 
 
 def test_an_edit_with_its_hash_recomputed_breaks_the_next_link(fresh: Fresh) -> None:

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from treasury.audit.model import GENESIS_HASH, AuditEvent, ChainHead, SealedEvent, chain_hash
@@ -61,18 +63,33 @@ def to_event(row: AuditEventRow) -> AuditEvent:
         action=row.action,
         object_type=row.object_type,
         object_id=row.object_id,
-        before=None if row.before_json is None else json.loads(row.before_json),
-        after=None if row.after_json is None else json.loads(row.after_json),
+        before=_document(row.before_json),
+        after=_document(row.after_json),
         occurred_at=row.occurred_at,
     )
 
 
+def _document(stored: str | None) -> Any:
+    """A stored before/after document. Text edited into something that is not JSON any more is
+    kept as text, so its event fails verification by hash instead of stopping the verifier."""
+    if stored is None:
+        return None
+    try:
+        return json.loads(stored)
+    except ValueError:
+        return {"unparseable": stored}
+
+
 def _locked_head(session: Session) -> AuditChainHeadRow:
-    head = session.get(AuditChainHeadRow, HEAD, with_for_update=True)
-    if head is None:
-        head = AuditChainHeadRow(name=HEAD, count=0, hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
+    # The first sealers on an empty database may race to create the head: insert-if-absent, then
+    # lock the one row that exists.
+    dialect = session.get_bind().dialect.name
+    insert_head = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(
+        AuditChainHeadRow
+    ).values(name=HEAD, count=0, hash=GENESIS_HASH)
+    session.execute(insert_head.on_conflict_do_nothing(index_elements=["name"]))
+    head = session.get(AuditChainHeadRow, HEAD, with_for_update=True, populate_existing=True)
+    assert head is not None
     return head
 
 
