@@ -46,11 +46,16 @@ def seed_parameters(file_name: str) -> None:
 
 
 def delete_parameters(file_name: str) -> None:
-    """Remove the seeded version-1 rows of a seed file's parameters."""
+    """Remove the seeded version-1 rows of a seed file's parameters.
+
+    Versions an operator loaded later stay: a downgrade undoes the migration, not their work.
+    """
     seed = json.loads((SEED / file_name).read_text(encoding="utf-8"))
     names = sorted({item["name"] for item in seed["parameters"]})
-    table = sa.table("refdata_parameter", sa.column("name", sa.String))
-    op.execute(table.delete().where(table.c.name.in_(names)))
+    table = sa.table(
+        "refdata_parameter", sa.column("name", sa.String), sa.column("version", sa.Integer)
+    )
+    op.execute(table.delete().where(table.c.name.in_(names), table.c.version == 1))
 
 
 def seed_bop_table(file_name: str, *, version: str, effective_from: date, source: str) -> None:
