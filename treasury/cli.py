@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import signal
 from pathlib import Path
 from types import FrameType
@@ -61,6 +63,10 @@ def serve(
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper())
     migrations.upgrade(settings.database_url)
+    if workers > 1 and settings.session_secret is None:
+        # The review page's sessions must verify in every worker: one key for all of them, made
+        # here and inherited through the environment (it lasts as long as this server).
+        os.environ["TREASURY_SESSION_SECRET"] = secrets.token_urlsafe(32)
     scheduler = None
     if settings.scheduler == "on":
         scheduler = build_scheduler(settings, _uow_factory(settings), blocking=False)
