@@ -14,6 +14,7 @@ from treasury.ledger.model import (
     LedgerError,
     Posting,
     balance_changes,
+    lowest_balance_from,
     reversal_of,
     within_limit,
 )
@@ -183,3 +184,27 @@ def test_within_limit(
         )
         is expected
     )
+
+
+def test_a_later_credit_does_not_cover_an_earlier_payment() -> None:
+    # Running balance 100 includes a credit of 80 dated later: only 20 is there on the day.
+    assert lowest_balance_from(100, [80]) == 20
+    # A later debit must still be met: 100 now, but 50 leaves on a later day.
+    assert lowest_balance_from(100, [-50]) == 100
+    assert lowest_balance_from(100, [80, -50]) == 70
+    assert lowest_balance_from(100, []) == 100
+
+
+@given(
+    balance=st.integers(-(10**6), 10**6),
+    later=st.lists(st.integers(-(10**6), 10**6), max_size=8),
+)
+def test_lowest_balance_from_is_the_minimum_of_each_days_balance(
+    balance: int, later: list[int]
+) -> None:
+    # Brute force: the balance on the value date, then after each later movement.
+    daily = [balance - sum(later)]
+    for movement in later:
+        daily.append(daily[-1] + movement)
+    assert daily[-1] == balance
+    assert lowest_balance_from(balance, later) == min(daily)

@@ -112,3 +112,19 @@ def balance_changes(postings: Iterable[Posting]) -> dict[str, int]:
 def within_limit(*, balance_minor: int, reserved_minor: int, overdraft_limit_minor: int) -> bool:
     """True when what is left after reservations stays at or above −overdraft limit."""
     return balance_minor - reserved_minor >= -overdraft_limit_minor
+
+
+def lowest_balance_from(balance_minor: int, later_movements: Iterable[int]) -> int:
+    """The lowest booked balance on any day from a value date on, given today's running balance
+    and the net movements of each later value date in date order.
+
+    A payment valued on D must be covered on D and on every later day: money that arrives only
+    later (a credit dated after D) cannot pay it, and a debit dated later must still be met. The
+    balance on the last movement day is the running balance; walking back, each day's balance is
+    the next one's less that day's movement.
+    """
+    lowest = balance = balance_minor
+    for movement in reversed(list(later_movements)):
+        balance -= movement
+        lowest = min(lowest, balance)
+    return lowest

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from treasury.db.base import new_id
+from treasury.ledger import model
 from treasury.ledger.model import (
     PER_COUNTERPART_KINDS,
     JournalEntry,
@@ -270,6 +271,19 @@ def balance_as_of(session: Session, account: LedgerAccountRow, as_of: date) -> i
         AccountDayRow.account_id == account.id, AccountDayRow.value_date > as_of
     )
     return account.balance_minor - int(session.scalar(later) or 0)
+
+
+def lowest_balance_from(session: Session, account: LedgerAccountRow, value_date: date) -> int:
+    """The lowest booked balance on `value_date` or any later day (see `model.lowest_balance_from`).
+
+    Reads only the account's movements dated after `value_date`: usually none or a few.
+    """
+    later = (
+        select(AccountDayRow.movement_minor)
+        .where(AccountDayRow.account_id == account.id, AccountDayRow.value_date > value_date)
+        .order_by(AccountDayRow.value_date)
+    )
+    return model.lowest_balance_from(account.balance_minor, session.scalars(later))
 
 
 def list_accounts(session: Session, tenant_id: str, entity_id: str) -> list[LedgerAccountRow]:
