@@ -16,6 +16,7 @@ from treasury.api.routes import (
     ledger,
     refdata,
     reviews,
+    routing,
     tenancy,
     transfers,
 )
@@ -36,6 +37,7 @@ ROUTERS = (
     audit.router,
     refdata.router,
     tenancy.router,
+    routing.router,
 )
 
 

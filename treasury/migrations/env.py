@@ -13,6 +13,7 @@ import treasury.idempotency.tables
 import treasury.ledger.tables
 import treasury.payments.tables
 import treasury.refdata.tables
+import treasury.settlement.tables
 import treasury.tenancy.tables  # noqa: F401
 from treasury.db.base import Base
 from treasury.db.engine import build_engine

@@ -22,6 +22,7 @@ from treasury.payments import pipeline, screening
 from treasury.payments.model import TransferRequest, TransferStatus, insufficient_funds_finding
 from treasury.payments.tables import TransferRow
 from treasury.refdata import repository as refdata
+from treasury.settlement import repository as settlement_repository
 from treasury.tenancy import repository as tenancy
 from treasury.tenancy.model import Principal
 
@@ -100,12 +101,28 @@ def book(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) 
     if not _funds_suffice(uow, screened, actor=actor):
         return
     row = screened.row
-    route = pipeline.route(
-        screened.parties, row.requested_value_date, today=today, now=uow.clock.now()
+    decision = pipeline.route(
+        uow.session,
+        screened.parties,
+        screened.request,
+        row.requested_value_date,
+        today=today,
+        now=uow.clock.now(),
     )
+    route = decision.chosen
+    assert route is not None  # a decision that is not routed raised
     entry = _post(uow, screened, route.value_date, enforce_limits=True)
     row.value_date, row.journal_entry_id = route.value_date, entry.id
-    row.route_json = json.dumps(route.to_document())
+    settlement_repository.save_decision(
+        uow.session,
+        tenant_id=row.tenant_id,
+        transfer_id=row.id,
+        decision=decision.to_document(),
+        now=uow.clock.now(),
+    )
+    row.route_json = json.dumps(
+        {**route.to_document(), "ruleset_version": decision.ruleset_version}
+    )
     _settle(uow, row, TransferStatus.BOOKED, screened.findings, actor=actor)
 
 

@@ -17,9 +17,11 @@ from treasury.accounts.model import BankAccount, Counterparty, LegalEntity, cros
 from treasury.db.base import new_id
 from treasury.errors import (
     BopCodeRequired,
+    CalendarNotLoaded,
     CurrencyMismatch,
     FxRateRequired,
     NotFound,
+    RouteUnavailable,
     ValidationFailed,
 )
 from treasury.ledger import posting as ledger_posting
@@ -27,8 +29,9 @@ from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
 from treasury.money import Money, check_storable, convert
 from treasury.payments.model import BOP_CODE_PATTERN, Purpose, TransferRequest
-from treasury.settlement.model import Route
-from treasury.settlement.routing import RoutingRequest, route_payment
+from treasury.settlement import cache as settlement_cache
+from treasury.settlement import routing
+from treasury.settlement.model import DecisionStatus, RouteDecision, RouteRequest
 
 T = TypeVar("T")
 
@@ -189,17 +192,85 @@ def release(session: Session, tenant_id: str, account_id: str, amount: Money) ->
     session.flush()  # before the approval's funds check re-reads the row (see `reserve`)
 
 
-def route(parties: Parties, requested: date, *, today: date, now: datetime) -> Route:
-    """Choose the route of a transfer that passed screening."""
-    return route_payment(
-        RoutingRequest(
-            debtor_account=parties.debtor_account,
-            creditor_account=parties.creditor_account,
-            requested_value_date=requested,
-            today=today,
-            now=now,
-        )
+def route_request(
+    parties: Parties,
+    request: TransferRequest,
+    *,
+    submitted_at: datetime,
+    requested: date | None,
+    market: str | None = None,
+    charge_bearer: str = "SHAR",
+    urgent: bool = False,
+) -> RouteRequest:
+    """What the router needs of a payment, from both sides as the group's master data has them."""
+    creditor_bank, creditor_country = _creditor_bank(request, parties)
+    return RouteRequest(
+        amount=request.amount,
+        debtor_bank_bic=parties.debtor_account.bank_bic,
+        debtor_resident=parties.debtor_account.resident,
+        creditor_bank_bic=creditor_bank,
+        creditor_country=creditor_country,
+        creditor_resident=parties.creditor_resident,
+        submitted_at=submitted_at,
+        internal=parties.creditor_account is not None,
+        market=market,
+        requested_value_date=requested,
+        charge_bearer=charge_bearer,
+        urgent=urgent,
     )
+
+
+def _creditor_bank(request: TransferRequest, parties: Parties) -> tuple[str | None, str]:
+    if parties.creditor_account is not None:
+        entity = parties.creditor_entity
+        return parties.creditor_account.bank_bic, entity.country if entity else "CN"
+    if parties.counterparty is not None:
+        return parties.counterparty.bank_bic, parties.counterparty.country
+    creditor = request.creditor or {}
+    return creditor.get("bank_bic"), str(creditor.get("country", ""))
+
+
+def decide_route(session: Session, route_request_: RouteRequest, *, today: date) -> RouteDecision:
+    """The router's decision on the reference data and calendars in force today."""
+    currencies = {route_request_.amount.currency.code}
+    return routing.decide(
+        route_request_,
+        settlement_cache.reference(session, today, currencies),
+        settlement_cache.calendars(session, today),
+    )
+
+
+def route(
+    session: Session,
+    parties: Parties,
+    request: TransferRequest,
+    requested: date,
+    *,
+    today: date,
+    now: datetime,
+) -> RouteDecision:
+    """The route step: decide the rail of a transfer that passed screening.
+
+    Transfers, review decisions and cash-pool sweep legs call it inside their own unit of work.
+    A decision that is not `routed` (no rail, or calendars not loaded) is refused, never guessed.
+
+    Raises:
+        CalendarNotLoaded: the dates to decide lie past the loaded holiday calendars.
+        RouteUnavailable: no configured rail can carry the payment.
+    """
+    decision = decide_route(
+        session,
+        route_request(parties, request, submitted_at=now, requested=requested),
+        today=today,
+    )
+    if decision.status is not DecisionStatus.ROUTED:
+        excluded = "; ".join(
+            f"{c.rail_id}: {c.excluded_reason} ({c.detail})" for c in decision.candidates
+        )
+        if routing.CALENDAR_NOT_LOADED in decision.reasons:
+            raise CalendarNotLoaded(f"no rail can be timed: {excluded}")
+        raise RouteUnavailable(f"no configured rail carries this payment: {excluded}")
+    return decision
 
 
 def book(

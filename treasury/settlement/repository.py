@@ -1,0 +1,205 @@
+"""Every query of settlement: reference versions, route decisions, messages and bank reports."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from treasury.calendars import CalendarOverride
+from treasury.db.base import new_id
+from treasury.settlement.tables import (
+    CalendarOverrideRow,
+    ParticipantRow,
+    RailRow,
+    RouteDecisionRow,
+)
+
+
+def _latest(rows: list[Any], key: str) -> dict[str, Any]:
+    """The newest version per key among rows in force (latest effective_from, then version)."""
+    found: dict[str, Any] = {}
+    for row in rows:
+        current = found.get(getattr(row, key))
+        if current is None or (row.effective_from, row.version) > (
+            current.effective_from,
+            current.version,
+        ):
+            found[getattr(row, key)] = row
+    return found
+
+
+def participant_documents(session: Session, on: date) -> dict[str, dict[str, Any]]:
+    """Each participant's document in force on `on`, by BIC."""
+    rows = session.scalars(select(ParticipantRow).where(ParticipantRow.effective_from <= on)).all()
+    return {bic: json.loads(row.document_json) for bic, row in _latest(list(rows), "bic").items()}
+
+
+def rail_documents(session: Session, on: date) -> dict[str, dict[str, Any]]:
+    """Each rail's document in force on `on`, by rail id."""
+    rows = session.scalars(select(RailRow).where(RailRow.effective_from <= on)).all()
+    return {
+        key: json.loads(row.document_json) for key, row in _latest(list(rows), "rail_id").items()
+    }
+
+
+def calendar_overrides(session: Session, on: date) -> list[CalendarOverride]:
+    """The newest version of each calendar year in force on `on`."""
+    rows = session.scalars(
+        select(CalendarOverrideRow).where(CalendarOverrideRow.effective_from <= on)
+    ).all()
+    latest: dict[tuple[str, int], CalendarOverrideRow] = {}
+    for row in rows:
+        current = latest.get((row.calendar, row.year))
+        if current is None or (row.effective_from, row.version) > (
+            current.effective_from,
+            current.version,
+        ):
+            latest[(row.calendar, row.year)] = row
+    return [
+        CalendarOverride(
+            calendar=row.calendar,
+            year=row.year,
+            holidays=frozenset(date.fromisoformat(d) for d in json.loads(row.holidays_json)),
+            working_days=frozenset(
+                date.fromisoformat(d) for d in json.loads(row.working_days_json)
+            ),
+            status=row.status,
+            source=row.source,
+        )
+        for _, row in sorted(latest.items())
+    ]
+
+
+def reference_stamp(session: Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of the stored reference tables: changes whenever a version is added."""
+    stamps = []
+    for table in (ParticipantRow, RailRow, CalendarOverrideRow):
+        stamps.append(session.execute(select(func.count(), func.max(table.loaded_at))).one())
+    return tuple(tuple(stamp) for stamp in stamps)
+
+
+def _next_version(session: Session, column: Any, key_column: Any, key: Any) -> int:
+    found = session.scalar(select(func.max(column)).where(key_column == key))
+    return int(found or 0) + 1
+
+
+def add_participant(
+    session: Session, document: dict[str, Any], *, effective_from: date, source: str, now: datetime
+) -> ParticipantRow:
+    """A new version of a participant."""
+    row = ParticipantRow(
+        id=new_id(),
+        bic=document["bic"],
+        version=_next_version(session, ParticipantRow.version, ParticipantRow.bic, document["bic"]),
+        document_json=json.dumps(document, sort_keys=True, ensure_ascii=False),
+        effective_from=effective_from,
+        source=source,
+        loaded_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_rail(
+    session: Session, document: dict[str, Any], *, effective_from: date, source: str, now: datetime
+) -> RailRow:
+    """A new version of a rail."""
+    row = RailRow(
+        id=new_id(),
+        rail_id=document["id"],
+        version=_next_version(session, RailRow.version, RailRow.rail_id, document["id"]),
+        document_json=json.dumps(document, sort_keys=True, ensure_ascii=False),
+        effective_from=effective_from,
+        source=source,
+        loaded_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_calendar_override(
+    session: Session, override: CalendarOverride, *, effective_from: date, now: datetime
+) -> CalendarOverrideRow:
+    """A new version of a calendar year."""
+    existing = session.scalar(
+        select(func.max(CalendarOverrideRow.version)).where(
+            CalendarOverrideRow.calendar == override.calendar,
+            CalendarOverrideRow.year == override.year,
+        )
+    )
+    row = CalendarOverrideRow(
+        id=new_id(),
+        calendar=override.calendar,
+        year=override.year,
+        version=int(existing or 0) + 1,
+        holidays_json=json.dumps(sorted(d.isoformat() for d in override.holidays)),
+        working_days_json=json.dumps(sorted(d.isoformat() for d in override.working_days)),
+        status=override.status,
+        effective_from=effective_from,
+        source=override.source,
+        loaded_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def versions(session: Session, table: Any, key_column: Any) -> list[Any]:
+    """Every stored version of a reference table, by key then version."""
+    return list(session.scalars(select(table).order_by(key_column, table.version)).all())
+
+
+def save_decision(
+    session: Session,
+    *,
+    tenant_id: str,
+    transfer_id: str,
+    decision: dict[str, Any],
+    now: datetime,
+) -> RouteDecisionRow:
+    """Store a transfer's routing decision, with the EndToEndId and UETR its files will carry."""
+    chosen = decision.get("chosen") or {}
+    send_at = chosen.get("send_at")
+    row = RouteDecisionRow(
+        id=new_id(),
+        tenant_id=tenant_id,
+        transfer_id=transfer_id,
+        status=decision["status"],
+        rail_id=chosen.get("rail_id"),
+        ruleset_version=decision["ruleset_version"],
+        decision_json=json.dumps(decision, sort_keys=True, ensure_ascii=False),
+        end_to_end_id=transfer_id.replace("-", "")[:35],
+        uetr=new_id(),
+        send_date=None if send_at is None else datetime.fromisoformat(send_at).date(),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def decision_of(session: Session, tenant_id: str, transfer_id: str) -> RouteDecisionRow | None:
+    """A transfer's stored decision."""
+    return session.scalar(
+        select(RouteDecisionRow).where(
+            RouteDecisionRow.tenant_id == tenant_id, RouteDecisionRow.transfer_id == transfer_id
+        )
+    )
+
+
+def decision_by_end_to_end(
+    session: Session, tenant_id: str, end_to_end_id: str
+) -> RouteDecisionRow | None:
+    """The decision whose payment carries this EndToEndId."""
+    return session.scalar(
+        select(RouteDecisionRow).where(
+            RouteDecisionRow.tenant_id == tenant_id,
+            RouteDecisionRow.end_to_end_id == end_to_end_id,
+        )
+    )
