@@ -108,9 +108,9 @@ def payment(
     )
 
 
-def beijing(*args: int) -> datetime:
+def beijing(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     """A Beijing wall-clock instant."""
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 def candidate(decision: RouteDecision, rail_id: str) -> Candidate:
@@ -147,9 +147,14 @@ def test_e2_ranking_by_cost_first_chooses_the_clearing_bank() -> None:
     keys = ["value_date", "cost_cny", "policy_rank", "credit_at", "rail_id"]
     decision = routing.decide(
         payment("5000000.00", "CNY", "DEUTDEFF", beijing(2026, 3, 10, 10, 0)),
-        reference(rails={"CIPS_A": {"fee": {"ccy": "CNY", "bps": "5", "min": "50",
-                                            "max": "2000", "cable": "50"}}},
-                  parameters={"routing.ranking_keys": keys}),
+        reference(
+            rails={
+                "CIPS_A": {
+                    "fee": {"ccy": "CNY", "bps": "5", "min": "50", "max": "2000", "cable": "50"}
+                }
+            },
+            parameters={"routing.ranking_keys": keys},
+        ),
         CALENDARS,
     )
 

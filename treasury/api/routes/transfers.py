@@ -131,6 +131,7 @@ class RouteOut(BaseModel):
     value_date: date
     fee_estimate: MoneyOut | None
     explanation: str | None = None
+    ruleset_version: str | None = None
 
 
 class TransferOut(BaseModel):
