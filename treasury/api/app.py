@@ -17,6 +17,7 @@ from treasury.api.routes import (
     refdata,
     reviews,
     routing,
+    settlement_refdata,
     tenancy,
     transfers,
 )
@@ -38,6 +39,7 @@ ROUTERS = (
     refdata.router,
     tenancy.router,
     routing.router,
+    settlement_refdata.router,
 )
 
 
