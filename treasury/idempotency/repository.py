@@ -19,6 +19,11 @@ from treasury.idempotency.tables import IdempotencyKeyRow
 MAX_KEY_LENGTH = 255
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL SQLSTATE of a lock_timeout
 _KEYS = cast(Table, IdempotencyKeyRow.__table__)  # for the Core insert in `_insert_or_wait`
+# Insert-or-nothing, built once per dialect (building a statement costs more than running it).
+_CLAIMS = {
+    name: dialect.insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,10 @@ def _insert_or_wait(session: Session, values: dict[str, Any], wait_seconds: floa
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     if on_postgresql:
         _set_lock_timeout(session, f"{int(wait_seconds * 1000)}ms")
-    insert = postgresql.insert if on_postgresql else sqlite.insert
-    statement = insert(_KEYS).values(values).on_conflict_do_nothing().returning(_KEYS.c.key)
+    statement = _CLAIMS["postgresql" if on_postgresql else "sqlite"]
     try:
         # Core on the unit of work's connection (same transaction): the claim is no ORM object.
-        inserted = session.connection().execute(statement).first() is not None
+        inserted = session.connection().execute(statement, values).first() is not None
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise IdempotencyKeyInFlight(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +26,8 @@ from treasury.money import Money
 _ENTRIES = cast(Table, JournalEntryRow.__table__)
 _POSTINGS = cast(Table, PostingRow.__table__)
 _ACCOUNT_DAYS = cast(Table, AccountDayRow.__table__)
+_LOCKED = "ledger.locked_accounts"
+_DIALECTS = ("postgresql", "sqlite")
 
 
 def internal_account_key(
@@ -125,6 +127,11 @@ def lock_accounts(
     row lock: its write transactions begin IMMEDIATE and so run one at a time.
     """
     ids = sorted(set(account_ids))
+    locked = _locked_in_this_transaction(session)
+    if all(account_id in locked for account_id in ids):
+        # Locked (and read) earlier in this transaction: nobody else can have changed the rows
+        # since, and our own changes are on the very objects. Saves a round trip per step.
+        return {account_id: locked[account_id] for account_id in ids}
     query = (
         select(LedgerAccountRow)
         .where(LedgerAccountRow.id.in_(ids), LedgerAccountRow.tenant_id == tenant_id)
@@ -132,7 +139,24 @@ def lock_accounts(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return {row.id: row for row in session.scalars(query)}
+    found = {row.id: row for row in session.scalars(query)}
+    locked.update(found)
+    return found
+
+
+def _locked_in_this_transaction(session: Session) -> dict[str, LedgerAccountRow]:
+    """The balance rows this session locked in its current transaction (forgotten at its end).
+
+    Balance rows are only ever changed through these ORM objects (never by Core UPDATEs), so a
+    row locked once stays current for the rest of the transaction.
+    """
+    transaction = session.get_transaction()
+    cached = session.info.get(_LOCKED)
+    if cached is None or cached[0] is not transaction:
+        cached = (transaction, {})
+        session.info[_LOCKED] = cached
+    rows: dict[str, LedgerAccountRow] = cached[1]
+    return rows
 
 
 def append_entry(
@@ -148,7 +172,7 @@ def append_entry(
     # append-only and never read back here, so they skip the ORM unit of work (a flush each).
     connection = session.connection()
     connection.execute(
-        insert(_ENTRIES),
+        _INSERT_ENTRY,
         {
             "id": entry.id,
             "tenant_id": tenant_id,
@@ -161,7 +185,7 @@ def append_entry(
         },
     )
     connection.execute(
-        insert(_POSTINGS),
+        _INSERT_POSTINGS,
         [_posting_values(tenant_id, entry, posting) for posting in entry.postings],
     )
     changes = balance_changes(entry.postings)
@@ -183,15 +207,24 @@ def _posting_values(tenant_id: str, entry: JournalEntry, posting: Posting) -> di
     }
 
 
-def _add_day_movements(session: Session, value_date: date, changes: dict[str, int]) -> None:
-    table = _ACCOUNT_DAYS
-    statement = _insert(session, table)
-    statement = statement.on_conflict_do_update(
+def _day_movement_upsert(dialect: str) -> Any:
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_ACCOUNT_DAYS)
+    return statement.on_conflict_do_update(
         index_elements=["account_id", "value_date"],
-        set_={"movement_minor": table.c.movement_minor + statement.excluded.movement_minor},
+        set_={"movement_minor": _ACCOUNT_DAYS.c.movement_minor + statement.excluded.movement_minor},
     )
-    session.connection().execute(  # Core, like the entry and postings in `append_entry`
-        statement,
+
+
+# Built once: constructing a statement costs more than executing its cached compiled form.
+_DAY_MOVEMENT_UPSERTS = {dialect: _day_movement_upsert(dialect) for dialect in _DIALECTS}
+_INSERT_ENTRY = insert(_ENTRIES)
+_INSERT_POSTINGS = insert(_POSTINGS)
+
+
+def _add_day_movements(session: Session, value_date: date, changes: dict[str, int]) -> None:
+    connection = session.connection()
+    connection.execute(  # Core, like the entry and postings in `append_entry`
+        _DAY_MOVEMENT_UPSERTS[connection.dialect.name],
         [
             {"account_id": account_id, "value_date": value_date, "movement_minor": change}
             for account_id, change in changes.items()
