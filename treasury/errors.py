@@ -230,3 +230,24 @@ class CrossBorderFinancingCapExceeded(Rejected):
 
     code = "CROSS_BORDER_FINANCING_CAP_EXCEEDED"
     title = "Cross-border financing cap exceeded"
+
+
+class InstrumentExpired(Rejected):
+    """An FX instrument whose last date is not after the valuation date."""
+
+    code = "INSTRUMENT_EXPIRED"
+    title = "Instrument expired"
+
+
+class MarketDataMissing(Rejected):
+    """No market snapshot, or one without the spot, curve or vols a price needs."""
+
+    code = "MARKET_DATA_MISSING"
+    title = "Market data missing"
+
+
+class ChangeOfUnderlyingRequired(Rejected):
+    """An early hedge close-out without a change-of-underlying reference (real demand)."""
+
+    code = "CHANGE_OF_UNDERLYING_REQUIRED"
+    title = "Change-of-underlying reference required"

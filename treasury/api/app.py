@@ -12,7 +12,9 @@ from treasury.api.routes import (
     audit,
     counterparties,
     entities,
+    fx,
     health,
+    hedging,
     ledger,
     refdata,
     reviews,
@@ -40,6 +42,8 @@ ROUTERS = (
     tenancy.router,
     routing.router,
     settlement_refdata.router,
+    fx.router,
+    hedging.router,
 )
 
 

@@ -1,0 +1,424 @@
+"""The hedge book's use cases: exposures, hedges under the real-demand rule, early close-out, and
+the hedge-ratio report against each entity's policy.
+
+Rules (regulation.md §7): a hedge beyond the exposure's unhedged amount is refused
+(REAL_DEMAND_EXCEEDED); an early close-out needs a change-of-underlying reference; a net-settled
+onshore deal settles in CNY. The book holds deals against CNY (or CNH): their values are CNY.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from hedging import pricing, repository
+from hedging.instruments import instrument_from_document, instrument_kind, instrument_to_document
+from hedging.model import (
+    Direction,
+    Forward,
+    Instrument,
+    Ndf,
+    Option,
+    OptionType,
+    Pair,
+    Swap,
+)
+from hedging.service import value_dates
+from hedging.tables import ExposureRow, HedgeRow
+from treasury.accounts import repository as accounts_repository
+from treasury.audit import service as audit
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import (
+    ChangeOfUnderlyingRequired,
+    Conflict,
+    InstrumentExpired,
+    NotFound,
+    RealDemandExceeded,
+    ValidationFailed,
+)
+from treasury.money import Money
+
+DESIGNATIONS = frozenset({"cash_flow", "none"})
+EXPOSURE_DIRECTIONS = frozenset({"receive", "pay"})
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """An exposure with what is hedged of it."""
+
+    id: str
+    entity_id: str
+    pair: str
+    direction: str
+    amount: Money
+    expected_date: date
+    description: str
+    hedged: Money
+    unhedged: Money
+
+
+@dataclass(frozen=True)
+class Hedge:
+    """A hedge deal as stored."""
+
+    id: str
+    entity_id: str
+    exposure_id: str
+    trade_date: date
+    instrument: dict[str, Any]
+    designation: str
+    locked_rate: Decimal | None
+    status: str
+    closed_date: date | None
+    change_of_underlying_ref: str | None
+    settlement_account_id: str
+
+
+def _exposure(row: ExposureRow, hedged_minor: int) -> Exposure:
+    amount = Money.from_minor(row.amount_minor, row.currency)
+    hedged = Money.from_minor(hedged_minor, row.currency)
+    return Exposure(
+        id=row.id,
+        entity_id=row.entity_id,
+        pair=row.pair,
+        direction=row.direction,
+        amount=amount,
+        expected_date=row.expected_date,
+        description=row.description,
+        hedged=hedged,
+        unhedged=amount - hedged,
+    )
+
+
+def to_hedge(row: HedgeRow) -> Hedge:
+    """The stored row as a value."""
+    return Hedge(
+        id=row.id,
+        entity_id=row.entity_id,
+        exposure_id=row.exposure_id,
+        trade_date=row.trade_date,
+        instrument=json.loads(row.instrument_json),
+        designation=row.designation,
+        locked_rate=row.locked_rate,
+        status=row.status,
+        closed_date=row.closed_date,
+        change_of_underlying_ref=row.change_of_underlying_ref,
+        settlement_account_id=row.settlement_account_id,
+    )
+
+
+def create_exposure(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    entity_id: str,
+    pair: str,
+    direction: str,
+    amount: Money,
+    expected_date: date,
+    description: str,
+    actor: str,
+) -> Exposure:
+    """Record a documented exposure (an expected receipt or payment of the pair's base)."""
+    parsed = Pair.parse(pair)
+    if direction not in EXPOSURE_DIRECTIONS:
+        raise ValidationFailed("direction is receive or pay", field="direction")
+    if amount.currency.code != parsed.ledger_base or not amount.is_positive():
+        raise ValidationFailed(
+            f"the amount is a positive sum of {parsed.base}, the pair's base", field="amount"
+        )
+    with uow:
+        if accounts_repository.get_entity_row(uow.session, tenant_id, entity_id) is None:
+            raise NotFound(f"entity {entity_id} not found")
+        row = ExposureRow(
+            id=new_id(),
+            tenant_id=tenant_id,
+            entity_id=entity_id,
+            pair=parsed.code,
+            direction=direction,
+            amount_minor=amount.minor,
+            currency=amount.currency.code,
+            expected_date=expected_date,
+            description=description,
+            created_at=uow.clock.now(),
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="exposure.created",
+            object_type="exposure",
+            object_id=row.id,
+            after={"pair": row.pair, "direction": direction, "amount": str(amount)},
+        )
+        uow.commit()
+        return _exposure(row, 0)
+
+
+def get_exposure(uow: UnitOfWork, *, tenant_id: str, exposure_id: str) -> Exposure:
+    """One exposure with its hedged amount."""
+    with uow:
+        row = repository.get_exposure(uow.session, tenant_id, exposure_id)
+        if row is None:
+            raise NotFound(f"exposure {exposure_id} not found")
+        return _exposure(row, repository.hedged_minor(uow.session, [row.id]).get(row.id, 0))
+
+
+def list_exposures(uow: UnitOfWork, *, tenant_id: str, entity_id: str | None) -> list[Exposure]:
+    """The tenant's exposures with their hedged amounts."""
+    with uow:
+        rows = repository.list_exposures(uow.session, tenant_id, entity_id)
+        hedged = repository.hedged_minor(uow.session, [row.id for row in rows])
+        return [_exposure(row, hedged.get(row.id, 0)) for row in rows]
+
+
+@dataclass(frozen=True)
+class HedgeRequest:
+    """A hedge to book against an exposure."""
+
+    entity_id: str
+    exposure_id: str
+    trade_date: date
+    instrument: dict[str, Any]
+    designation: str = "none"
+    settlement_account_id: str | None = None
+
+
+def create_hedge(uow: UnitOfWork, *, tenant_id: str, request: HedgeRequest, actor: str) -> Hedge:
+    """Book a hedge within the exposure's unhedged amount (the exposure row is locked, so two
+    hedges racing for the same headroom cannot both pass).
+
+    Raises:
+        NotFound: the entity, exposure or settlement account is not the tenant's.
+        RealDemandExceeded: the notional exceeds the unhedged amount.
+        ValidationFailed: a pair, direction or settlement that does not hedge the exposure.
+        InstrumentExpired: the instrument ends on or before the trade date.
+    """
+    instrument = instrument_from_document(request.instrument)
+    if request.designation not in DESIGNATIONS:
+        raise ValidationFailed("designation is cash_flow or none", field="designation")
+    if instrument.last_date <= request.trade_date:
+        raise InstrumentExpired(f"the instrument ends on {instrument.last_date}")
+    with uow:
+        session = uow.session
+        exposure = repository.get_exposure(session, tenant_id, request.exposure_id, for_update=True)
+        if exposure is None or exposure.entity_id != request.entity_id:
+            raise NotFound(f"exposure {request.exposure_id} not found for this entity")
+        entity = accounts_repository.get_entity_row(session, tenant_id, request.entity_id)
+        assert entity is not None
+        _check_hedges(instrument, exposure, onshore=entity.country == "CN")
+        hedged = repository.hedged_minor(session, [exposure.id]).get(exposure.id, 0)
+        unhedged = exposure.amount_minor - hedged
+        if instrument.notional.minor > unhedged:
+            raise RealDemandExceeded(
+                f"notional {instrument.notional} exceeds the exposure's unhedged "
+                f"{Money.from_minor(unhedged, exposure.currency)}",
+                unhedged=Money.from_minor(unhedged, exposure.currency).to_wire(),
+            )
+        account_id = _settlement_account(uow, tenant_id, request)
+        row = HedgeRow(
+            id=new_id(),
+            tenant_id=tenant_id,
+            entity_id=request.entity_id,
+            exposure_id=exposure.id,
+            trade_date=request.trade_date,
+            instrument_type=instrument_kind(instrument),
+            pair=instrument.pair.code,
+            notional_minor=instrument.notional.minor,
+            notional_currency=instrument.notional.currency.code,
+            instrument_json=json.dumps(instrument_to_document(instrument), sort_keys=True),
+            last_date=instrument.last_date,
+            designation=request.designation,
+            locked_rate=_locked_rate(uow, tenant_id, request, instrument, exposure),
+            status="live",
+            settlement_account_id=account_id,
+            created_at=uow.clock.now(),
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="hedge.created",
+            object_type="hedge",
+            object_id=row.id,
+            after={"exposure_id": exposure.id, "instrument": instrument_to_document(instrument)},
+        )
+        uow.commit()
+        return to_hedge(row)
+
+
+def _check_hedges(instrument: Instrument, exposure: ExposureRow, *, onshore: bool) -> None:
+    """The deal must hedge the exposure: same base, CNY quote, the offsetting direction."""
+    pair = instrument.pair
+    exposure_pair = Pair.parse(exposure.pair)
+    if pair.ledger_base != exposure_pair.ledger_base or pair.ledger_quote != "CNY":
+        raise ValidationFailed(
+            f"a {pair.code} deal does not hedge a {exposure.pair} exposure (the book holds "
+            "deals of the exposure's currency against CNY)",
+            field="pair",
+        )
+    protects = Direction.SELL if exposure.direction == "receive" else Direction.BUY
+    if isinstance(instrument, Forward | Ndf) and instrument.direction is not protects:
+        raise ValidationFailed(
+            f"a {exposure.direction} exposure is hedged by a {protects.value} deal",
+            field="direction",
+        )
+    if isinstance(instrument, Swap) and instrument.direction is protects:
+        raise ValidationFailed(
+            f"a swap hedging a {exposure.direction} exposure must {protects.value} on its far leg",
+            field="direction",
+        )
+    if isinstance(instrument, Option):
+        wanted = OptionType.PUT if exposure.direction == "receive" else OptionType.CALL
+        if instrument.direction is not Direction.BUY or instrument.option_type is not wanted:
+            raise ValidationFailed(
+                f"a {exposure.direction} exposure is hedged by buying a {wanted.value}",
+                field="option_type",
+            )
+    if (
+        isinstance(instrument, Ndf)
+        and onshore
+        and instrument.settlement_currency
+        not in {
+            "CNY",
+            "CNH",
+        }
+    ):
+        raise ValidationFailed(
+            "a net-settled deal of an onshore entity settles in CNY",
+            field="settlement_currency",
+        )
+
+
+def _settlement_account(uow: UnitOfWork, tenant_id: str, request: HedgeRequest) -> str:
+    """The CNY bank account that pays or receives the net settlement (the first one by default)."""
+    accounts = accounts_repository.list_bank_accounts(uow.session, tenant_id, request.entity_id)
+    cny = [account for account in accounts if account.currency == "CNY"]
+    if request.settlement_account_id is not None:
+        chosen = [a for a in cny if a.id == request.settlement_account_id]
+        if not chosen:
+            raise NotFound(
+                f"CNY bank account {request.settlement_account_id} of the entity not found"
+            )
+        return chosen[0].id
+    if not cny:
+        raise ValidationFailed(
+            "the entity has no CNY bank account to settle the hedge", field="entity_id"
+        )
+    return cny[0].id
+
+
+def _locked_rate(
+    uow: UnitOfWork,
+    tenant_id: str,
+    request: HedgeRequest,
+    instrument: Instrument,
+    exposure: ExposureRow,
+) -> Decimal | None:
+    """For a cash-flow designation: the forward to the exposure's date at designation (from the
+    latest snapshot on or before the trade date), else the deal's own rate."""
+    if request.designation != "cash_flow":
+        return None
+    snapshot = repository.latest_snapshot(uow.session, tenant_id, request.trade_date)
+    if snapshot is not None and instrument.pair.code in snapshot.spots:
+        probe = Forward(
+            instrument.pair,
+            Direction.BUY,
+            instrument.notional,
+            Decimal(1),
+            exposure.expected_date,
+        )
+        if probe.delivery_date > request.trade_date:
+            dates = value_dates(uow.session, request.trade_date)
+            return pricing.price(probe, snapshot, snapshot.as_of, dates=dates).forward_rate
+    if isinstance(instrument, Swap):
+        return instrument.far_rate
+    return instrument.strike
+
+
+def get_hedge(uow: UnitOfWork, *, tenant_id: str, hedge_id: str) -> Hedge:
+    """One hedge."""
+    with uow:
+        row = repository.get_hedge(uow.session, tenant_id, hedge_id)
+        if row is None:
+            raise NotFound(f"hedge {hedge_id} not found")
+        return to_hedge(row)
+
+
+def list_hedges(
+    uow: UnitOfWork, *, tenant_id: str, status: str | None, exposure_id: str | None
+) -> list[Hedge]:
+    """The tenant's hedges."""
+    with uow:
+        rows = repository.list_hedges(
+            uow.session, tenant_id, status=status, exposure_id=exposure_id
+        )
+        return [to_hedge(row) for row in rows]
+
+
+def close_hedge(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    hedge_id: str,
+    on: date,
+    change_of_underlying_ref: str | None,
+    actor: str,
+) -> Hedge:
+    """Close a live hedge early: the underlying changed, and the reference proves it. The
+    exposure's headroom returns; the ledger derecognises the carried value at the next
+    revaluation (a closed hedge is valued at zero).
+
+    Raises:
+        ChangeOfUnderlyingRequired: no reference given.
+        Conflict: the hedge is not live.
+        ValidationFailed: a date before the trade or on/after the deal's end.
+    """
+    reference = (change_of_underlying_ref or "").strip()
+    if not reference:
+        raise ChangeOfUnderlyingRequired(
+            "an early close-out needs the change-of-underlying document's reference"
+        )
+    with uow:
+        row = repository.get_hedge(uow.session, tenant_id, hedge_id, for_update=True)
+        if row is None:
+            raise NotFound(f"hedge {hedge_id} not found")
+        if row.status != "live":
+            raise Conflict(f"hedge {hedge_id} is {row.status}, not live")
+        if not row.trade_date <= on < row.last_date:
+            raise ValidationFailed(
+                f"a close-out date lies between the trade date {row.trade_date} and "
+                f"{row.last_date}",
+                field="date",
+            )
+        latest = repository.latest_run(uow.session, tenant_id)
+        if latest is not None and on <= latest.as_of:
+            raise ValidationFailed(
+                f"the book is revalued up to {latest.as_of}; a close-out is dated after it",
+                field="date",
+            )
+        before = {"status": row.status}
+        row.status = "closed"
+        row.closed_date = on
+        row.change_of_underlying_ref = reference[:200]
+        uow.session.flush()
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="hedge.closed",
+            object_type="hedge",
+            object_id=row.id,
+            before=before,
+            after={"status": "closed", "date": on.isoformat(), "reference": reference},
+        )
+        uow.commit()
+        return to_hedge(row)

@@ -1,0 +1,163 @@
+"""Instruments as documents (the wire shape of DESIGN §4.3) and back: how hedges are stored."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from hedging.model import (
+    Direction,
+    ExerciseStyle,
+    Forward,
+    Instrument,
+    Ndf,
+    Option,
+    OptionType,
+    Pair,
+    Swap,
+    check_instrument,
+)
+from treasury.errors import ValidationFailed
+from treasury.money import Money, MoneyError, parse_decimal
+
+
+def _get(document: dict[str, Any], name: str) -> Any:
+    if name not in document or document[name] is None:
+        raise ValidationFailed(f"the instrument needs `{name}`", field=name)
+    return document[name]
+
+
+def _date(document: dict[str, Any], name: str) -> date:
+    value = _get(document, name)
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise ValidationFailed(f"`{name}` must be YYYY-MM-DD", field=name) from error
+
+
+def _decimal(document: dict[str, Any], name: str) -> Decimal:
+    value = _get(document, name)
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return parse_decimal(value)
+    except MoneyError as error:
+        raise ValidationFailed(f"`{name}`: {error.detail}", field=name) from error
+
+
+def _money(document: dict[str, Any]) -> Money:
+    raw = _get(document, "notional")
+    if isinstance(raw, Money):
+        return raw
+    try:
+        return Money.of(raw["amount"], raw["currency"])
+    except (KeyError, TypeError) as error:
+        raise ValidationFailed("`notional` is {amount, currency}", field="notional") from error
+
+
+def instrument_from_document(document: dict[str, Any]) -> Instrument:
+    """An instrument from its document; refuses anything that cannot exist."""
+    kind = document.get("type")
+    pair = Pair.parse(_get(document, "pair"))
+    direction = Direction(_get(document, "direction"))
+    notional = _money(document)
+    instrument: Instrument
+    if kind == "forward":
+        instrument = Forward(
+            pair,
+            direction,
+            notional,
+            _decimal(document, "strike"),
+            _date(document, "delivery_date"),
+        )
+    elif kind == "ndf":
+        instrument = Ndf(
+            pair,
+            direction,
+            notional,
+            _decimal(document, "strike"),
+            _date(document, "delivery_date"),
+            _date(document, "fixing_date"),
+            str(_get(document, "settlement_currency")),
+        )
+    elif kind == "swap":
+        instrument = Swap(
+            pair,
+            direction,
+            notional,
+            _date(document, "near_date"),
+            _decimal(document, "near_rate"),
+            _date(document, "far_date"),
+            _decimal(document, "far_rate"),
+        )
+    elif kind == "option":
+        delivery = document.get("delivery_date")
+        instrument = Option(
+            pair,
+            OptionType(_get(document, "option_type")),
+            direction,
+            notional,
+            _decimal(document, "strike"),
+            _date(document, "expiry_date"),
+            None if delivery is None else _date(document, "delivery_date"),
+            ExerciseStyle(document.get("style") or "european"),
+        )
+    else:
+        raise ValidationFailed(f"unknown instrument type {kind!r}", field="type")
+    return check_instrument(instrument)
+
+
+def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
+    """The instrument's wire document (decimal strings, ISO dates)."""
+    common: dict[str, Any] = {
+        "pair": instrument.pair.code,
+        "direction": instrument.direction.value,
+        "notional": {
+            "amount": instrument.notional.to_wire(),
+            "currency": instrument.notional.currency.code,
+        },
+    }
+    if isinstance(instrument, Forward):
+        return {
+            "type": "forward",
+            **common,
+            "strike": str(instrument.strike),
+            "delivery_date": instrument.delivery_date.isoformat(),
+        }
+    if isinstance(instrument, Ndf):
+        return {
+            "type": "ndf",
+            **common,
+            "strike": str(instrument.strike),
+            "delivery_date": instrument.delivery_date.isoformat(),
+            "fixing_date": instrument.fixing_date.isoformat(),
+            "settlement_currency": instrument.settlement_currency,
+        }
+    if isinstance(instrument, Swap):
+        return {
+            "type": "swap",
+            **common,
+            "near_date": instrument.near_date.isoformat(),
+            "near_rate": str(instrument.near_rate),
+            "far_date": instrument.far_date.isoformat(),
+            "far_rate": str(instrument.far_rate),
+        }
+    return {
+        "type": "option",
+        **common,
+        "option_type": instrument.option_type.value,
+        "strike": str(instrument.strike),
+        "expiry_date": instrument.expiry_date.isoformat(),
+        "delivery_date": None
+        if instrument.delivery_date is None
+        else instrument.delivery_date.isoformat(),
+        "style": instrument.style.value,
+    }
+
+
+def instrument_kind(instrument: Instrument) -> str:
+    """'forward', 'ndf', 'swap' or 'option'."""
+    return str(instrument_to_document(instrument)["type"])

@@ -1,0 +1,331 @@
+"""Pure FX vocabulary: pairs, markets, instruments, prices, the reserve cost, the hedge book rules.
+
+Decimal in, Decimal out. No QuantLib, no database, no clock: `pricing.py` turns these values into
+QuantLib objects and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from treasury.errors import ValidationFailed
+from treasury.money import Money, is_currency_code
+
+ONE_YEAR_DAYS = Decimal(365)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A currency pair quoted as quote-currency units per one base unit (USDCNY: CNY per USD)."""
+
+    base: str
+    quote: str
+
+    @classmethod
+    def parse(cls, text: str) -> Pair:
+        """'USDCNY' → Pair('USD', 'CNY'); CNH stays CNH here (it is its own market)."""
+        if not isinstance(text, str) or len(text) != 6 or not text.isalpha() or not text.isupper():
+            raise ValidationFailed(
+                f"currency pair {text!r} must be six capital letters, e.g. USDCNY"
+            )
+        base, quote = text[:3], text[3:]
+        if not (is_currency_code(base) and is_currency_code(quote)) or base == quote:
+            raise ValidationFailed(f"currency pair {text!r} is not two different ISO 4217 codes")
+        return cls(base, quote)
+
+    @property
+    def code(self) -> str:
+        """'USDCNY'."""
+        return f"{self.base}{self.quote}"
+
+    @property
+    def ledger_quote(self) -> str:
+        """The quote currency as the ledger carries it (CNH → CNY)."""
+        return "CNY" if self.quote == "CNH" else self.quote
+
+    @property
+    def ledger_base(self) -> str:
+        """The base currency as the ledger carries it (CNH → CNY)."""
+        return "CNY" if self.base == "CNH" else self.base
+
+
+class Direction(StrEnum):
+    """The holder buys or sells the base currency (an option: buys or sells the option)."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        """+1 for buy, −1 for sell."""
+        return 1 if self is Direction.BUY else -1
+
+
+class OptionType(StrEnum):
+    """A call on the base currency or a put on it."""
+
+    CALL = "call"
+    PUT = "put"
+
+
+class ExerciseStyle(StrEnum):
+    """European (expiry only) or American (any day up to expiry)."""
+
+    EUROPEAN = "european"
+    AMERICAN = "american"
+
+
+@dataclass(frozen=True)
+class Forward:
+    """An outright forward: `notional` of the base currency exchanged at `strike` on delivery."""
+
+    pair: Pair
+    direction: Direction
+    notional: Money
+    strike: Decimal
+    delivery_date: date
+
+    @property
+    def last_date(self) -> date:
+        """The last date on which the instrument has value."""
+        return self.delivery_date
+
+
+@dataclass(frozen=True)
+class Ndf:
+    """A non-deliverable forward: the difference against the fixing rate, paid in one currency."""
+
+    pair: Pair
+    direction: Direction
+    notional: Money
+    strike: Decimal
+    delivery_date: date
+    fixing_date: date
+    settlement_currency: str
+
+    @property
+    def last_date(self) -> date:
+        """The settlement date."""
+        return self.delivery_date
+
+
+@dataclass(frozen=True)
+class Swap:
+    """An FX swap: the near leg in `direction`, the far leg the other way, same notional."""
+
+    pair: Pair
+    direction: Direction
+    notional: Money
+    near_date: date
+    near_rate: Decimal
+    far_date: date
+    far_rate: Decimal
+
+    @property
+    def last_date(self) -> date:
+        """The far date."""
+        return self.far_date
+
+
+@dataclass(frozen=True)
+class Option:
+    """A vanilla FX option on `notional` of the base currency."""
+
+    pair: Pair
+    option_type: OptionType
+    direction: Direction
+    notional: Money
+    strike: Decimal
+    expiry_date: date
+    delivery_date: date | None = None
+    style: ExerciseStyle = ExerciseStyle.EUROPEAN
+
+    @property
+    def last_date(self) -> date:
+        """The expiry (an unexercised option has no value after it)."""
+        return self.expiry_date
+
+
+Instrument = Forward | Ndf | Swap | Option
+
+
+def check_instrument(instrument: Instrument) -> Instrument:
+    """Refuse instruments that cannot exist (wrong notional currency, dates out of order)."""
+    pair = instrument.pair
+    if instrument.notional.currency.code != pair.ledger_base:
+        raise ValidationFailed(
+            f"the notional is in {instrument.notional.currency} but {pair.code}'s base is "
+            f"{pair.base}",
+            field="notional",
+        )
+    if not instrument.notional.is_positive():
+        raise ValidationFailed("the notional must be positive", field="notional")
+    if isinstance(instrument, Swap):
+        rates = [instrument.near_rate, instrument.far_rate]
+        if instrument.far_date <= instrument.near_date:
+            raise ValidationFailed("a swap's far date must follow its near date", field="far_date")
+    else:
+        rates = [instrument.strike]
+    if any(rate <= 0 for rate in rates):
+        raise ValidationFailed("rates and strikes must be positive", field="strike")
+    if isinstance(instrument, Ndf):
+        _check_ndf(instrument)
+    if (
+        isinstance(instrument, Option)
+        and instrument.delivery_date is not None
+        and instrument.delivery_date < instrument.expiry_date
+    ):
+        raise ValidationFailed("an option delivers on or after expiry", field="delivery_date")
+    return instrument
+
+
+def _check_ndf(ndf: Ndf) -> None:
+    pair = ndf.pair
+    if ndf.fixing_date > ndf.delivery_date:
+        raise ValidationFailed("an NDF fixes on or before delivery", field="fixing_date")
+    settlement = "CNY" if ndf.settlement_currency == "CNH" else ndf.settlement_currency
+    if settlement not in {pair.ledger_base, pair.ledger_quote}:
+        raise ValidationFailed(
+            f"an NDF on {pair.code} settles in {pair.base} or {pair.quote}",
+            field="settlement_currency",
+        )
+
+
+# -- markets ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlatMarket:
+    """The inline market: continuously compounded zero rates, Actual/365 Fixed, no spot lag."""
+
+    spot: Decimal
+    domestic_rate: Decimal  # the quote currency's
+    foreign_rate: Decimal  # the base currency's
+    volatility: Decimal
+
+    def __post_init__(self) -> None:
+        if self.spot <= 0:
+            raise ValidationFailed("the spot must be positive", field="spot")
+        if self.volatility < 0:
+            raise ValidationFailed("the volatility may not be negative", field="volatility")
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """A simple deposit rate for a tenor, with its day count."""
+
+    tenor: str
+    rate: Decimal
+    day_count: str
+
+
+@dataclass(frozen=True)
+class SwapPoint:
+    """Forward points in price units (outright − spot) for a tenor."""
+
+    tenor: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class VolPoint:
+    """ATM, 25-delta risk reversal and butterfly vols for a tenor."""
+
+    tenor: str
+    atm: Decimal
+    rr25: Decimal
+    bf25: Decimal
+
+
+@dataclass(frozen=True)
+class MarketSnapshot:
+    """One day's market: spots, deposit curves, swap points, vol quotes."""
+
+    as_of: date
+    spots: dict[str, Decimal]
+    curves: dict[str, tuple[CurvePoint, ...]] = field(default_factory=dict)
+    swap_points: dict[str, tuple[SwapPoint, ...]] = field(default_factory=dict)
+    vols: dict[str, tuple[VolPoint, ...]] = field(default_factory=dict)
+
+
+DEFAULT_DAY_COUNTS = {"GBP": "ACT/365F", "HKD": "ACT/365F", "CNH": "ACT/365F"}
+
+
+def default_day_count(currency: str) -> str:
+    """The deposit day count of a currency (ACT/360 unless the market uses ACT/365F)."""
+    return DEFAULT_DAY_COUNTS.get(currency, "ACT/360")
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Greeks:
+    """Sensitivities of the whole position, in the quote currency (per 1.00 of vol and rates)."""
+
+    delta: Decimal
+    gamma: Decimal
+    vega: Decimal
+    theta: Decimal
+    rho_domestic: Decimal
+    rho_foreign: Decimal
+
+
+@dataclass(frozen=True)
+class PriceResult:
+    """A price: NPV of the whole position in the quote currency, the forward, Greeks if any."""
+
+    npv: Money
+    npv_exact: Decimal
+    forward_rate: Decimal
+    greeks: Greeks | None = None
+    breakdown: dict[str, str] = field(default_factory=dict)
+
+
+# -- the FX risk reserve ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReserveCost:
+    """What the FX risk reserve on the bank's forward sale adds to a client's forward purchase."""
+
+    ratio: Decimal
+    rate_adjustment: Decimal
+    client_rate: Decimal
+    cost: Money
+
+
+def reserve_cost(
+    *,
+    forward_rate: Decimal,
+    reserve_ratio: Decimal,
+    cny_rate: Decimal,
+    years: Decimal,
+    notional: Decimal,
+    quote_currency: str,
+) -> ReserveCost:
+    """forward × (1 + ratio × r_CNY × min(t, 1 year)): an inferred convention (regulation §7).
+
+    The bank holds `reserve_ratio` of its forward FX sales at zero interest for up to a year; the
+    lost CNY interest is passed to the client in the rate.
+    """
+    adjustment = forward_rate * reserve_ratio * cny_rate * min(max(years, Decimal(0)), Decimal(1))
+    cost = (notional * adjustment).quantize(Decimal("0.01"))
+    return ReserveCost(
+        ratio=reserve_ratio,
+        rate_adjustment=adjustment,
+        client_rate=forward_rate + adjustment,
+        cost=Money.of(cost, quote_currency),
+    )
+
+
+def reserve_applies(instrument: Instrument) -> bool:
+    """The client buys foreign currency forward against CNY: the bank's forward FX sale."""
+    return (
+        isinstance(instrument, Forward | Ndf)
+        and instrument.direction is Direction.BUY
+        and instrument.pair.ledger_quote == "CNY"
+    )

@@ -1,0 +1,266 @@
+"""Every query of the hedge book: snapshots, exposures, hedges, valuations, revaluation runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from hedging.market_data import snapshot_from_document, snapshot_to_document
+from hedging.model import MarketSnapshot
+from hedging.tables import (
+    ExposureRow,
+    HedgeRow,
+    MarketSnapshotRow,
+    RevaluationRunRow,
+    ValuationRow,
+)
+
+_VALUATIONS = cast(Table, ValuationRow.__table__)
+
+LIVE = "live"
+
+
+def add_snapshot(
+    session: Session,
+    *,
+    snapshot_id: str,
+    tenant_id: str,
+    snapshot: MarketSnapshot,
+    source: str,
+    created_at: datetime,
+) -> None:
+    """Store a snapshot (the caller has checked none exists for its date)."""
+    session.add(
+        MarketSnapshotRow(
+            id=snapshot_id,
+            tenant_id=tenant_id,
+            as_of=snapshot.as_of,
+            document_json=json.dumps(snapshot_to_document(snapshot), sort_keys=True),
+            source=source[:200],
+            created_at=created_at,
+        )
+    )
+    session.flush()
+
+
+def snapshot_exists(session: Session, tenant_id: str, as_of: date) -> bool:
+    """True when the tenant has a snapshot of that date."""
+    query = select(MarketSnapshotRow.id).where(
+        MarketSnapshotRow.tenant_id == tenant_id, MarketSnapshotRow.as_of == as_of
+    )
+    return session.scalars(query).first() is not None
+
+
+def snapshot_on(session: Session, tenant_id: str, as_of: date) -> MarketSnapshot | None:
+    """The tenant's snapshot of exactly `as_of`."""
+    query = select(MarketSnapshotRow.document_json).where(
+        MarketSnapshotRow.tenant_id == tenant_id, MarketSnapshotRow.as_of == as_of
+    )
+    found = session.scalars(query).first()
+    return None if found is None else snapshot_from_document(json.loads(found))
+
+
+def latest_snapshot(session: Session, tenant_id: str, on: date) -> MarketSnapshot | None:
+    """The tenant's latest snapshot on or before `on`."""
+    query = (
+        select(MarketSnapshotRow.document_json)
+        .where(MarketSnapshotRow.tenant_id == tenant_id, MarketSnapshotRow.as_of <= on)
+        .order_by(MarketSnapshotRow.as_of.desc())
+        .limit(1)
+    )
+    found = session.scalars(query).first()
+    return None if found is None else snapshot_from_document(json.loads(found))
+
+
+def snapshot_dates(session: Session, tenant_id: str) -> list[date]:
+    """The dates of the tenant's snapshots, newest first."""
+    query = (
+        select(MarketSnapshotRow.as_of)
+        .where(MarketSnapshotRow.tenant_id == tenant_id)
+        .order_by(MarketSnapshotRow.as_of.desc())
+    )
+    return list(session.scalars(query))
+
+
+def get_exposure(
+    session: Session, tenant_id: str, exposure_id: str, *, for_update: bool = False
+) -> ExposureRow | None:
+    """One of the tenant's exposures (locked when asked: hedges against it are serialised)."""
+    row = session.get(ExposureRow, exposure_id, with_for_update=for_update)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def list_exposures(session: Session, tenant_id: str, entity_id: str | None) -> list[ExposureRow]:
+    """The tenant's exposures by expected date."""
+    query = select(ExposureRow).where(ExposureRow.tenant_id == tenant_id)
+    if entity_id is not None:
+        query = query.where(ExposureRow.entity_id == entity_id)
+    return list(session.scalars(query.order_by(ExposureRow.expected_date, ExposureRow.id)))
+
+
+def hedged_minor(session: Session, exposure_ids: Sequence[str]) -> dict[str, int]:
+    """Notional of the live and matured hedges per exposure (closed ones no longer count)."""
+    if not exposure_ids:
+        return {}
+    query = (
+        select(HedgeRow.exposure_id, func.sum(HedgeRow.notional_minor))
+        .where(HedgeRow.exposure_id.in_(exposure_ids), HedgeRow.status != "closed")
+        .group_by(HedgeRow.exposure_id)
+    )
+    return {exposure_id: int(total or 0) for exposure_id, total in session.execute(query).all()}
+
+
+def get_hedge(
+    session: Session, tenant_id: str, hedge_id: str, *, for_update: bool = False
+) -> HedgeRow | None:
+    """One of the tenant's hedges."""
+    row = session.get(HedgeRow, hedge_id, with_for_update=for_update)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def list_hedges(
+    session: Session, tenant_id: str, *, status: str | None, exposure_id: str | None
+) -> list[HedgeRow]:
+    """The tenant's hedges."""
+    query = select(HedgeRow).where(HedgeRow.tenant_id == tenant_id)
+    if status is not None:
+        query = query.where(HedgeRow.status == status)
+    if exposure_id is not None:
+        query = query.where(HedgeRow.exposure_id == exposure_id)
+    return list(session.scalars(query.order_by(HedgeRow.trade_date, HedgeRow.id)))
+
+
+@dataclass(frozen=True)
+class BookRow:
+    """What revaluation reads of a live hedge (plain columns, no ORM object)."""
+
+    id: str
+    entity_id: str
+    exposure_id: str
+    instrument_json: str
+    last_date: date
+    designation: str
+    locked_rate: Any
+    settlement_account_id: str
+    closed_date: date | None = None
+
+
+def live_book(session: Session, tenant_id: str, on: date) -> list[BookRow]:
+    """Every live hedge traded on or before `on`, in one read."""
+    query = select(
+        HedgeRow.id,
+        HedgeRow.entity_id,
+        HedgeRow.exposure_id,
+        HedgeRow.instrument_json,
+        HedgeRow.last_date,
+        HedgeRow.designation,
+        HedgeRow.locked_rate,
+        HedgeRow.settlement_account_id,
+    ).where(HedgeRow.tenant_id == tenant_id, HedgeRow.status == LIVE, HedgeRow.trade_date <= on)
+    return [BookRow(*row) for row in session.execute(query.order_by(HedgeRow.id)).all()]
+
+
+def exposure_terms(session: Session, exposure_ids: Sequence[str]) -> dict[str, tuple[date, str]]:
+    """Expected date and direction of exposures."""
+    found: dict[str, tuple[date, str]] = {}
+    ids = sorted(set(exposure_ids))
+    for start in range(0, len(ids), 5000):
+        query = select(ExposureRow.id, ExposureRow.expected_date, ExposureRow.direction).where(
+            ExposureRow.id.in_(ids[start : start + 5000])
+        )
+        found.update({row[0]: (row[1], row[2]) for row in session.execute(query).all()})
+    return found
+
+
+def closed_between(
+    session: Session, tenant_id: str, after: date | None, until: date
+) -> list[BookRow]:
+    """Hedges closed early after `after` (exclusive) and up to `until`: to settle."""
+    query = select(
+        HedgeRow.id,
+        HedgeRow.entity_id,
+        HedgeRow.exposure_id,
+        HedgeRow.instrument_json,
+        HedgeRow.last_date,
+        HedgeRow.designation,
+        HedgeRow.locked_rate,
+        HedgeRow.settlement_account_id,
+        HedgeRow.closed_date,
+    ).where(
+        HedgeRow.tenant_id == tenant_id,
+        HedgeRow.status == "closed",
+        HedgeRow.closed_date <= until,
+    )
+    if after is not None:
+        query = query.where(HedgeRow.closed_date > after)
+    return [BookRow(*row) for row in session.execute(query.order_by(HedgeRow.id)).all()]
+
+
+def mark_hedges(session: Session, hedge_ids: Sequence[str], *, status: str, on: date) -> None:
+    """Set the status (matured) of hedges."""
+    for start in range(0, len(hedge_ids), 5000):
+        session.execute(
+            update(HedgeRow)
+            .where(HedgeRow.id.in_(hedge_ids[start : start + 5000]))
+            .values(status=status, closed_date=on)
+        )
+
+
+def get_run(session: Session, tenant_id: str, as_of: date) -> RevaluationRunRow | None:
+    """The tenant's revaluation run of a date."""
+    query = select(RevaluationRunRow).where(
+        RevaluationRunRow.tenant_id == tenant_id, RevaluationRunRow.as_of == as_of
+    )
+    return session.scalars(query).first()
+
+
+def latest_run(session: Session, tenant_id: str) -> RevaluationRunRow | None:
+    """The tenant's most recent revaluation run."""
+    query = (
+        select(RevaluationRunRow)
+        .where(RevaluationRunRow.tenant_id == tenant_id)
+        .order_by(RevaluationRunRow.as_of.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def carried_values(session: Session, tenant_id: str, before: date) -> dict[str, int]:
+    """Each hedge's value in its latest valuation before `before` (what the ledger carries)."""
+    last = (
+        select(ValuationRow.hedge_id, func.max(ValuationRow.as_of).label("as_of"))
+        .where(ValuationRow.tenant_id == tenant_id, ValuationRow.as_of < before)
+        .group_by(ValuationRow.hedge_id)
+        .subquery()
+    )
+    query = select(ValuationRow.hedge_id, ValuationRow.npv_minor).join(
+        last, (last.c.hedge_id == ValuationRow.hedge_id) & (last.c.as_of == ValuationRow.as_of)
+    )
+    return {hedge_id: int(npv) for hedge_id, npv in session.execute(query).all()}
+
+
+def add_valuations(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk-insert valuations (Core executemany, in batches)."""
+    connection = session.connection()
+    for start in range(0, len(rows), 10000):
+        connection.execute(insert(_VALUATIONS), rows[start : start + 10000])
+
+
+def valuation_history(session: Session, hedge_id: str) -> list[ValuationRow]:
+    """A hedge's stored valuations, oldest first."""
+    query = select(ValuationRow).where(ValuationRow.hedge_id == hedge_id)
+    return list(session.scalars(query.order_by(ValuationRow.as_of)))
+
+
+def valuation_on(session: Session, hedge_id: str, as_of: date) -> ValuationRow | None:
+    """A hedge's stored valuation of a date."""
+    query = select(ValuationRow).where(
+        ValuationRow.hedge_id == hedge_id, ValuationRow.as_of == as_of
+    )
+    return session.scalars(query).first()

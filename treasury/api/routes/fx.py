@@ -1,0 +1,183 @@
+"""FX pricing: `POST /v1/fx/price` on an inline flat market or a stored snapshot (stateless)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from hedging import service
+from hedging.instruments import instrument_from_document
+from hedging.model import FlatMarket, Greeks, Instrument, PriceResult
+from treasury.api.deps import Reader, UowFactoryDep, tenant_of
+from treasury.api.wire import (
+    COMMON_PROBLEMS,
+    CurrencyCode,
+    DecimalString,
+    MoneyOut,
+    PositiveMoneyIn,
+    StrictModel,
+)
+
+router = APIRouter(prefix="/v1/fx", tags=["fx pricing"], responses=COMMON_PROBLEMS)
+
+Pair = Annotated[str, Field(pattern=r"^[A-Z]{6}$", examples=["USDCNY"])]
+Side = Literal["buy", "sell"]
+
+
+class ForwardIn(StrictModel):
+    """An outright forward on `notional` of the base currency at `strike`."""
+
+    type: Literal["forward"]
+    pair: Pair
+    direction: Side
+    notional: PositiveMoneyIn
+    strike: DecimalString
+    delivery_date: date
+
+
+class NdfIn(StrictModel):
+    """A non-deliverable forward, cash-settled in `settlement_currency` after `fixing_date`."""
+
+    type: Literal["ndf"]
+    pair: Pair
+    direction: Side
+    notional: PositiveMoneyIn
+    strike: DecimalString
+    delivery_date: date
+    fixing_date: date
+    settlement_currency: CurrencyCode
+
+
+class OptionIn(StrictModel):
+    """A vanilla option on `notional` of the base currency."""
+
+    type: Literal["option"]
+    pair: Pair
+    option_type: Literal["call", "put"]
+    direction: Side
+    notional: PositiveMoneyIn
+    strike: DecimalString
+    expiry_date: date
+    delivery_date: date | None = None
+    style: Literal["european", "american"] = "european"
+
+
+class SwapIn(StrictModel):
+    """An FX swap: the near leg in `direction`, the far leg the other way."""
+
+    type: Literal["swap"]
+    pair: Pair
+    direction: Side
+    notional: PositiveMoneyIn
+    near_date: date
+    near_rate: DecimalString
+    far_date: date
+    far_rate: DecimalString
+
+
+InstrumentIn = Annotated[ForwardIn | NdfIn | OptionIn | SwapIn, Field(discriminator="type")]
+
+
+def to_instrument(body: ForwardIn | NdfIn | OptionIn | SwapIn) -> Instrument:
+    """The domain instrument (checked: currencies, dates, positive rates)."""
+    document: dict[str, Any] = body.model_dump(mode="json")
+    document["notional"] = {"amount": body.notional.amount, "currency": body.notional.currency}
+    return instrument_from_document(document)
+
+
+class FlatMarketIn(StrictModel):
+    """Continuously compounded zero rates (Actual/365 Fixed), no spot lag."""
+
+    spot: DecimalString
+    domestic_rate: DecimalString = Field(description="the quote currency's rate")
+    foreign_rate: DecimalString = Field(description="the base currency's rate")
+    volatility: DecimalString | None = Field(default=None, description="needed for options")
+
+
+class SnapshotMarketIn(StrictModel):
+    """A stored snapshot of a date."""
+
+    snapshot: date
+
+
+class PriceIn(StrictModel):
+    """What to price, where and when."""
+
+    as_of: date
+    market: FlatMarketIn | SnapshotMarketIn
+    instrument: InstrumentIn
+
+
+class GreeksOut(BaseModel):
+    """Whole-position sensitivities in the quote currency (vega and rhos per 1.00)."""
+
+    delta: str
+    gamma: str
+    vega: str
+    theta: str
+    rho_domestic: str
+    rho_foreign: str
+
+    @classmethod
+    def of(cls, greeks: Greeks | None) -> GreeksOut | None:
+        """Render Greeks."""
+        if greeks is None:
+            return None
+        return cls(
+            delta=str(greeks.delta),
+            gamma=str(greeks.gamma),
+            vega=str(greeks.vega),
+            theta=str(greeks.theta),
+            rho_domestic=str(greeks.rho_domestic),
+            rho_foreign=str(greeks.rho_foreign),
+        )
+
+
+class PriceOut(BaseModel):
+    """NPV (whole position, holder's sign, quote currency), forward rate, Greeks, breakdown."""
+
+    as_of: date
+    npv: MoneyOut
+    npv_exact: str
+    forward_rate: str
+    greeks: GreeksOut | None
+    breakdown: dict[str, str]
+
+    @classmethod
+    def of(cls, as_of: date, result: PriceResult) -> PriceOut:
+        """Render a price."""
+        return cls(
+            as_of=as_of,
+            npv=MoneyOut.of(result.npv),
+            npv_exact=str(result.npv_exact),
+            forward_rate=str(result.forward_rate),
+            greeks=GreeksOut.of(result.greeks),
+            breakdown=result.breakdown,
+        )
+
+
+@router.post("/price")
+def price(body: PriceIn, principal: Reader, uow_factory: UowFactoryDep) -> PriceOut:
+    """Price a forward, NDF, swap or option; an expired instrument is 422 INSTRUMENT_EXPIRED."""
+    market: FlatMarket | service.SnapshotRequest
+    if isinstance(body.market, FlatMarketIn):
+        market = FlatMarket(
+            spot=body.market.spot,
+            domestic_rate=body.market.domestic_rate,
+            foreign_rate=body.market.foreign_rate,
+            volatility=body.market.volatility or Decimal(0),
+        )
+    else:
+        market = service.SnapshotRequest(body.market.snapshot)
+    result = service.price(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        instrument=to_instrument(body.instrument),
+        market=market,
+        as_of=body.as_of,
+    )
+    return PriceOut.of(body.as_of, result)

@@ -1,0 +1,501 @@
+"""Market data, exposures, hedges, revaluations, effectiveness and the hedge-ratio report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import BaseModel, Field
+
+from hedging import book, effectiveness, ratios, revaluation, service
+from hedging.instruments import instrument_to_document
+from hedging.market_data import snapshot_to_document
+from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, business_today, tenant_of
+from treasury.api.routes.fx import GreeksOut, InstrumentIn, to_instrument
+from treasury.api.wire import (
+    COMMON_PROBLEMS,
+    MoneyOut,
+    PositiveMoneyIn,
+    StrictModel,
+    money_out,
+    problem_responses,
+)
+
+router = APIRouter(tags=["market data, exposures, hedges"], responses=COMMON_PROBLEMS)
+
+
+# -- market data ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/market-data/snapshots",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409),
+)
+def add_snapshot(
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+    document: Annotated[
+        dict[str, Any],
+        Body(
+            examples=[
+                {
+                    "as_of": "2026-11-26",
+                    "spots": {"USDCNY": "7.0850"},
+                    "curves": {"USD": [{"tenor": "1M", "rate": "0.0410"}]},
+                    "swap_points": {"USDCNY": [{"tenor": "1M", "points": "-0.0160"}]},
+                    "vols": {
+                        "USDCNY": [
+                            {"tenor": "1M", "atm": "0.045", "rr25": "0.004", "bf25": "0.002"}
+                        ]
+                    },
+                }
+            ]
+        ),
+    ],
+) -> dict[str, Any]:
+    """Store a day's spots, deposit curves, swap points and vol quotes (one snapshot per as_of)."""
+    snapshot = service.add_snapshot(
+        uow_factory(), tenant_id=tenant_of(principal), document=document, actor=principal.name
+    )
+    return snapshot_to_document(snapshot)
+
+
+class SnapshotList(BaseModel):
+    """The dates with a snapshot, newest first."""
+
+    items: list[date]
+
+
+@router.get("/v1/market-data/snapshots")
+def list_snapshots(principal: Reader, uow_factory: UowFactoryDep) -> SnapshotList:
+    """The tenant's snapshot dates."""
+    return SnapshotList(items=service.snapshot_dates(uow_factory(), tenant_id=tenant_of(principal)))
+
+
+@router.get("/v1/market-data/snapshots/{as_of}")
+def get_snapshot(as_of: date, principal: Reader, uow_factory: UowFactoryDep) -> dict[str, Any]:
+    """One snapshot's document."""
+    snapshot = service.get_snapshot(uow_factory(), tenant_id=tenant_of(principal), as_of=as_of)
+    return snapshot_to_document(snapshot)
+
+
+# -- exposures -----------------------------------------------------------------------------------
+
+
+class ExposureIn(StrictModel):
+    """An expected receipt or payment of the pair's base currency."""
+
+    entity_id: str
+    pair: str = Field(pattern=r"^[A-Z]{6}$", examples=["USDCNY"])
+    direction: Literal["receive", "pay"]
+    amount: PositiveMoneyIn
+    expected_date: date
+    description: str = Field(default="", max_length=500)
+
+
+class ExposureOut(BaseModel):
+    """An exposure with what is hedged of it."""
+
+    id: str
+    entity_id: str
+    pair: str
+    direction: str
+    amount: MoneyOut
+    expected_date: date
+    description: str
+    hedged: MoneyOut
+    unhedged: MoneyOut
+
+    @classmethod
+    def of(cls, exposure: book.Exposure) -> ExposureOut:
+        """Render an exposure."""
+        return cls(
+            id=exposure.id,
+            entity_id=exposure.entity_id,
+            pair=exposure.pair,
+            direction=exposure.direction,
+            amount=MoneyOut.of(exposure.amount),
+            expected_date=exposure.expected_date,
+            description=exposure.description,
+            hedged=MoneyOut.of(exposure.hedged),
+            unhedged=MoneyOut.of(exposure.unhedged),
+        )
+
+
+class ExposureList(BaseModel):
+    """`{"items": [...]}`."""
+
+    items: list[ExposureOut]
+
+
+@router.post("/v1/exposures", status_code=status.HTTP_201_CREATED)
+def create_exposure(body: ExposureIn, principal: Writer, uow_factory: UowFactoryDep) -> ExposureOut:
+    """Record a documented exposure (the real demand hedges are measured against)."""
+    exposure = book.create_exposure(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        entity_id=body.entity_id,
+        pair=body.pair,
+        direction=body.direction,
+        amount=body.amount.to_money(),
+        expected_date=body.expected_date,
+        description=body.description,
+        actor=principal.name,
+    )
+    return ExposureOut.of(exposure)
+
+
+@router.get("/v1/exposures")
+def list_exposures(
+    principal: Reader, uow_factory: UowFactoryDep, entity_id: str | None = None
+) -> ExposureList:
+    """The tenant's exposures."""
+    found = book.list_exposures(uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id)
+    return ExposureList(items=[ExposureOut.of(exposure) for exposure in found])
+
+
+@router.get("/v1/exposures/{exposure_id}")
+def get_exposure(exposure_id: str, principal: Reader, uow_factory: UowFactoryDep) -> ExposureOut:
+    """One exposure."""
+    return ExposureOut.of(
+        book.get_exposure(uow_factory(), tenant_id=tenant_of(principal), exposure_id=exposure_id)
+    )
+
+
+# -- hedges --------------------------------------------------------------------------------------
+
+
+class HedgeIn(StrictModel):
+    """A hedge deal against an exposure of the same entity."""
+
+    entity_id: str
+    exposure_id: str
+    trade_date: date
+    instrument: InstrumentIn
+    designation: Literal["cash_flow", "none"] = "none"
+    settlement_account_id: str | None = Field(
+        default=None, description="the entity's CNY account for net settlement (default: first)"
+    )
+
+
+class HedgeOut(BaseModel):
+    """A hedge as stored."""
+
+    id: str
+    entity_id: str
+    exposure_id: str
+    trade_date: date
+    instrument: dict[str, Any]
+    designation: str
+    locked_rate: str | None
+    status: str
+    closed_date: date | None
+    change_of_underlying_ref: str | None
+    settlement_account_id: str
+
+    @classmethod
+    def of(cls, hedge: book.Hedge) -> HedgeOut:
+        """Render a hedge."""
+        return cls(
+            id=hedge.id,
+            entity_id=hedge.entity_id,
+            exposure_id=hedge.exposure_id,
+            trade_date=hedge.trade_date,
+            instrument=hedge.instrument,
+            designation=hedge.designation,
+            locked_rate=None if hedge.locked_rate is None else str(hedge.locked_rate),
+            status=hedge.status,
+            closed_date=hedge.closed_date,
+            change_of_underlying_ref=hedge.change_of_underlying_ref,
+            settlement_account_id=hedge.settlement_account_id,
+        )
+
+
+class HedgeList(BaseModel):
+    """`{"items": [...]}`."""
+
+    items: list[HedgeOut]
+
+
+@router.post("/v1/hedges", status_code=status.HTTP_201_CREATED)
+def create_hedge(body: HedgeIn, principal: Writer, uow_factory: UowFactoryDep) -> HedgeOut:
+    """Book a hedge; beyond the exposure's unhedged amount → 422 REAL_DEMAND_EXCEEDED."""
+    instrument = to_instrument(body.instrument)
+    hedge = book.create_hedge(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        request=book.HedgeRequest(
+            entity_id=body.entity_id,
+            exposure_id=body.exposure_id,
+            trade_date=body.trade_date,
+            instrument=instrument_to_document(instrument),
+            designation=body.designation,
+            settlement_account_id=body.settlement_account_id,
+        ),
+        actor=principal.name,
+    )
+    return HedgeOut.of(hedge)
+
+
+@router.get("/v1/hedges")
+def list_hedges(
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    status_filter: Annotated[
+        Literal["live", "closed", "matured"] | None, Query(alias="status")
+    ] = None,
+    exposure_id: str | None = None,
+) -> HedgeList:
+    """The tenant's hedges."""
+    found = book.list_hedges(
+        uow_factory(), tenant_id=tenant_of(principal), status=status_filter, exposure_id=exposure_id
+    )
+    return HedgeList(items=[HedgeOut.of(hedge) for hedge in found])
+
+
+class RevaluationIn(StrictModel):
+    """The date to revalue."""
+
+    as_of: date
+
+
+class RevaluationOut(BaseModel):
+    """A revaluation run."""
+
+    id: str
+    as_of: date
+    snapshot_as_of: date
+    count: int
+    settled: int
+    npv_total: MoneyOut
+    status: str
+    replayed: bool
+
+
+@router.post(
+    "/v1/hedges/revaluations",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409),
+)
+def revalue(
+    body: RevaluationIn, response: Response, principal: Writer, uow_factory: UowFactoryDep
+) -> RevaluationOut:
+    """Revalue every live hedge on `as_of` and post the changes; a re-run (200) posts nothing."""
+    run = revaluation.revalue(uow_factory(), tenant_id=tenant_of(principal), as_of=body.as_of)
+    if run.replayed:
+        response.status_code = status.HTTP_200_OK
+    return RevaluationOut(
+        id=run.id,
+        as_of=run.as_of,
+        snapshot_as_of=run.snapshot_as_of,
+        count=run.count,
+        settled=run.settled,
+        npv_total=MoneyOut.of(run.npv_total),
+        status=run.status,
+        replayed=run.replayed,
+    )
+
+
+@router.get("/v1/hedges/{hedge_id}")
+def get_hedge(hedge_id: str, principal: Reader, uow_factory: UowFactoryDep) -> HedgeOut:
+    """One hedge."""
+    return HedgeOut.of(
+        book.get_hedge(uow_factory(), tenant_id=tenant_of(principal), hedge_id=hedge_id)
+    )
+
+
+class CloseIn(StrictModel):
+    """An early close-out: the underlying changed, and this document shows it."""
+
+    date: date
+    change_of_underlying_ref: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/v1/hedges/{hedge_id}/close", responses=problem_responses(409))
+def close_hedge(
+    hedge_id: str, body: CloseIn, principal: Writer, uow_factory: UowFactoryDep
+) -> HedgeOut:
+    """Close a hedge early; without a change-of-underlying reference → 422."""
+    hedge = book.close_hedge(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        hedge_id=hedge_id,
+        on=body.date,
+        change_of_underlying_ref=body.change_of_underlying_ref,
+        actor=principal.name,
+    )
+    return HedgeOut.of(hedge)
+
+
+class ValuationOut(BaseModel):
+    """A hedge's value on a date."""
+
+    hedge_id: str
+    as_of: date
+    snapshot_as_of: date
+    npv: MoneyOut
+    forward_rate: str
+    greeks: GreeksOut | None
+    stored_npv: MoneyOut | None
+
+
+@router.get("/v1/hedges/{hedge_id}/valuation")
+def hedge_valuation(
+    hedge_id: str,
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    as_of: date | None = None,
+) -> ValuationOut:
+    """The hedge priced on `as_of` (default today) from the latest snapshot on or before it."""
+    uow = uow_factory()
+    on = as_of
+    if on is None:
+        with uow:
+            on = business_today(settings, uow)
+    found = effectiveness.valuation(
+        uow_factory(), tenant_id=tenant_of(principal), hedge_id=hedge_id, as_of=on
+    )
+    return ValuationOut(
+        hedge_id=found.hedge_id,
+        as_of=found.as_of,
+        snapshot_as_of=found.snapshot_as_of,
+        npv=MoneyOut.of(found.npv),
+        forward_rate=str(found.forward_rate),
+        greeks=GreeksOut.of(found.greeks),
+        stored_npv=money_out(found.stored_npv),
+    )
+
+
+class HistoryPoint(BaseModel):
+    """A stored valuation of the hedge and of its hedged item."""
+
+    as_of: date
+    hedge: MoneyOut
+    hedged_item: MoneyOut
+
+
+class DollarOffsetOut(BaseModel):
+    """Cumulative dollar offset (effective within 80–125 %)."""
+
+    hedge_change: str
+    item_change: str
+    ratio: str | None
+    effective: bool
+
+
+class RegressionOut(BaseModel):
+    """Regression of period changes (R² ≥ 0.8, slope in [−1.25, −0.8], enough observations)."""
+
+    observations: int
+    slope: str | None
+    intercept: str | None
+    r_squared: str | None
+    effective: bool
+
+
+class EffectivenessOut(BaseModel):
+    """Both tests over the stored history."""
+
+    hedge_id: str
+    designation: str
+    locked_rate: str | None
+    history: list[HistoryPoint]
+    dollar_offset: DollarOffsetOut
+    regression: RegressionOut
+    effective: bool
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+@router.get("/v1/hedges/{hedge_id}/effectiveness")
+def hedge_effectiveness(
+    hedge_id: str, principal: Reader, uow_factory: UowFactoryDep
+) -> EffectivenessOut:
+    """Dollar offset and regression for a designated (cash-flow) hedge."""
+    found = effectiveness.assess(uow_factory(), tenant_id=tenant_of(principal), hedge_id=hedge_id)
+    offset, fitted = found.dollar_offset, found.regression
+    return EffectivenessOut(
+        hedge_id=found.hedge_id,
+        designation=found.designation,
+        locked_rate=_text(found.locked_rate),
+        history=[
+            HistoryPoint(as_of=d, hedge=MoneyOut.of(h), hedged_item=MoneyOut.of(i))
+            for d, h, i in found.history
+        ],
+        dollar_offset=DollarOffsetOut(
+            hedge_change=str(offset.hedge_change),
+            item_change=str(offset.item_change),
+            ratio=_text(offset.ratio),
+            effective=offset.effective,
+        ),
+        regression=RegressionOut(
+            observations=fitted.observations,
+            slope=_text(fitted.slope),
+            intercept=_text(fitted.intercept),
+            r_squared=_text(fitted.r_squared),
+            effective=fitted.effective,
+        ),
+        effective=found.effective,
+    )
+
+
+# -- the hedge-ratio report ----------------------------------------------------------------------
+
+
+class RatioBucketOut(BaseModel):
+    """One exposure bucket (entity, pair, direction, month) against the entity's policy."""
+
+    entity_id: str
+    pair: str
+    direction: str
+    month: str
+    exposure: MoneyOut
+    hedged: MoneyOut
+    ratio: str
+    policy_min: str
+    policy_max: str
+    within_policy: bool
+
+
+class RatioReport(BaseModel):
+    """`{"items": [...]}`: buckets outside the policy are the alerts."""
+
+    items: list[RatioBucketOut]
+
+
+@router.get("/v1/hedge-ratios")
+def hedge_ratios(
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    entity_id: str | None = None,
+) -> RatioReport:
+    """Actual hedge ratio per exposure bucket against each entity's (min, max) policy."""
+    buckets = ratios.report(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        entity_id=entity_id,
+        timezone=settings.timezone,
+    )
+    return RatioReport(
+        items=[
+            RatioBucketOut(
+                entity_id=b.entity_id,
+                pair=b.pair,
+                direction=b.direction,
+                month=b.month,
+                exposure=MoneyOut.of(b.exposure),
+                hedged=MoneyOut.of(b.hedged),
+                ratio=str(b.ratio),
+                policy_min=str(b.policy_min),
+                policy_max=str(b.policy_max),
+                within_policy=b.within_policy,
+            )
+            for b in buckets
+        ]
+    )
