@@ -80,6 +80,29 @@ def test_the_whole_balance_can_be_spent(client: TestClient, tenant: TenantFixtur
     assert balance(client, tenant.treasurer, debtor["id"])["balance"] == "0.00"
 
 
+def test_money_credited_with_a_later_value_date_cannot_pay_an_earlier_payment(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    _, debtor, creditor = accounts(client, tenant, "100.00")
+    fund(client, tenant.treasurer, debtor["id"], "500.00", value_date="2026-11-30")
+
+    def pay(amount: str, value_date: str) -> Json:
+        body = {**transfer_body(debtor["id"], creditor["id"], amount), "value_date": value_date}
+        return created(post_transfer(client, tenant.treasurer, body))
+
+    # 600 on the books, but only 100 of it is there before Monday 30 November.
+    today = pay("300.00", "2026-11-26")
+    assert today["status"] == "rejected"
+    funds = next(f for f in today["findings"] if f["rule"] == "INSUFFICIENT_FUNDS")
+    assert "100.00" in funds["message"]
+    assert pay("300.00", "2026-11-30")["status"] == "booked"
+    # Running balance 300; on the 26th still 100, since the 30th brings a net +200.
+    assert pay("100.01", "2026-11-26")["status"] == "rejected"
+    assert pay("100.00", "2026-11-26")["status"] == "booked"
+    assert balance(client, tenant.treasurer, debtor["id"])["balance"] == "0.00"
+    assert balance(client, tenant.treasurer, debtor["id"], "2026-11-30")["balance"] == "200.00"
+
+
 def test_an_overdraft_limit_extends_what_can_be_spent_and_no_further(
     client: TestClient, tenant: TenantFixture
 ) -> None:

@@ -168,7 +168,9 @@ def lock_both_sides(uow: UnitOfWork, row: TransferRow) -> None:
 def _funds_suffice(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> bool:
     row, amount = screened.row, screened.request.amount
     lock_both_sides(uow, row)
-    available = pipeline.available_to_spend(uow.session, row.tenant_id, row.debtor_account_id)
+    available = pipeline.available_to_spend(
+        uow.session, row.tenant_id, row.debtor_account_id, row.requested_value_date
+    )
     if amount.minor <= available.minor:
         return True
     funds = insufficient_funds_finding(amount=amount, available=available)

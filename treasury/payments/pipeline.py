@@ -169,10 +169,17 @@ def _creditor_amount(request: TransferRequest, parties: Parties) -> Money | None
     return converted
 
 
-def available_to_spend(session: Session, tenant_id: str, account_id: str) -> Money:
-    """Lock the debtor's balance and return balance − reservations + overdraft limit."""
+def available_to_spend(
+    session: Session, tenant_id: str, account_id: str, value_date: date
+) -> Money:
+    """Lock the debtor's balance and return what a payment valued on `value_date` may spend.
+
+    The lowest booked balance from that date on (money credited with a later value date cannot
+    pay it), less reservations, plus the overdraft limit.
+    """
     account = ledger_repository.lock_accounts(session, tenant_id, [account_id])[account_id]
-    headroom = account.balance_minor - account.reserved_minor + (account.overdraft_limit_minor or 0)
+    lowest = ledger_repository.lowest_balance_from(session, account, value_date)
+    headroom = lowest - account.reserved_minor + (account.overdraft_limit_minor or 0)
     return Money.from_minor(headroom, account.currency)
 
 
