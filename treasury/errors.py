@@ -251,3 +251,24 @@ class ChangeOfUnderlyingRequired(Rejected):
 
     code = "CHANGE_OF_UNDERLYING_REQUIRED"
     title = "Change-of-underlying reference required"
+
+
+class AddressUnstructured(Rejected):
+    """A party address without town and country, or with more than two free lines (SR2026)."""
+
+    code = "ADDRESS_UNSTRUCTURED"
+    title = "Address is not structured"
+
+
+class PaymentFileInvalid(Rejected):
+    """A payment file that cannot be made valid against its ISO 20022 schema."""
+
+    code = "PAYMENT_FILE_INVALID"
+    title = "Payment file invalid"
+
+
+class BankReportInvalid(Rejected):
+    """A bank status report or statement that is malformed or does not validate."""
+
+    code = "BANK_REPORT_INVALID"
+    title = "Bank report invalid"

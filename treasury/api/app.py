@@ -14,6 +14,7 @@ from treasury.api.routes import (
     entities,
     fx,
     health,
+    iso20022,
     hedging,
     ledger,
     refdata,
@@ -42,6 +43,7 @@ ROUTERS = (
     tenancy.router,
     routing.router,
     settlement_refdata.router,
+    iso20022.router,
     fx.router,
     hedging.router,
 )

@@ -1,0 +1,151 @@
+"""pain.001 over HTTP: a routed outbound transfer's file, the day's batch, and who has none."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from fastapi.testclient import TestClient
+
+from tests.api.api_support import assert_problem
+from tests.api.test_routing_api import counterparty, money, payer
+from tests.support import TenantFixture, post_transfer
+from treasury.settlement import pain001
+
+NS = {"p": pain001.NAMESPACE}
+UUID4 = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$")
+Json = dict[str, Any]
+
+
+def outbound(client: TestClient, tenant: TenantFixture, account: Json, payee: Json) -> Json:
+    """A booked outbound CNY transfer to `payee`."""
+    response = post_transfer(
+        client,
+        tenant.treasurer,
+        {
+            "debtor_account_id": account["id"],
+            "counterparty_id": payee["id"],
+            "amount": money("1000000.00", "CNH"),
+            "value_date": "2026-11-26",
+            "purpose": "goods_trade",
+            "bop_code": "121010",
+            "references": {"customs_declaration": f"C-{uuid.uuid4().hex[:6]}"},
+            "remark": "import payment PO 4711",
+        },
+    )
+    assert response.status_code == 201, response.text
+    body: Json = response.json()
+    assert body["status"] == "booked", body
+    return body
+
+
+def test_a_routed_transfer_has_a_valid_pain001_with_its_route_and_identifiers(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    payee = counterparty(client, tenant, "HSBCHKHH", "HK")
+    transfer = outbound(client, tenant, account, payee)
+
+    response = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.treasurer)
+    again = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.auditor)
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    pain001.schema().validate(response.text)
+    root = ET.fromstring(response.content)
+    assert (
+        root.findtext(".//p:ReqdExctnDt/p:Dt", namespaces=NS) == transfer["route"]["send_at"][:10]
+    )
+    end_to_end = root.findtext(".//p:PmtId/p:EndToEndId", namespaces=NS) or ""
+    assert 0 < len(end_to_end) <= 35
+    assert UUID4.match(root.findtext(".//p:PmtId/p:UETR", namespaces=NS) or "")
+    amount = root.find(".//p:InstdAmt", NS)
+    assert amount is not None
+    assert (amount.get("Ccy"), amount.text) == ("CNY", "1000000.00")
+    assert root.findtext(".//p:CdtrAgt/p:FinInstnId/p:BICFI", namespaces=NS) == "HSBCHKHH"
+    assert root.findtext(".//p:DbtrAgt/p:FinInstnId/p:BICFI", namespaces=NS) == "HBKACNSH"
+    assert root.findtext(".//p:RgltryRptg/p:Dtls/p:Cd", namespaces=NS) == "121010"
+    assert root.findtext(".//p:ChrgBr", namespaces=NS) == "SHAR"
+    assert again.text == response.text  # stored: the same message id, EndToEndId and UETR
+
+
+def test_the_days_batch_holds_every_routed_transfer_of_the_account(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    payee = counterparty(client, tenant, "HSBCHKHH", "HK")
+    first = outbound(client, tenant, account, payee)
+    second = outbound(client, tenant, account, payee)
+
+    response = client.get(
+        f"/v1/payment-files?debtor_account_id={account['id']}&date=2026-11-26",
+        headers=tenant.treasurer,
+    )
+
+    assert response.status_code == 200, response.text
+    pain001.schema().validate(response.text)
+    root = ET.fromstring(response.content)
+    assert root.findtext(".//p:GrpHdr/p:NbOfTxs", namespaces=NS) == "2"
+    assert root.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=NS) == "2000000.00"
+    ids = {e.text for e in root.iterfind(".//p:EndToEndId", NS)}
+    assert len(ids) == 2
+    assert first["id"] != second["id"]
+
+
+def test_a_book_transfer_and_another_tenants_transfer_have_no_file(
+    client: TestClient, tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    payee = counterparty(client, tenant, "HSBCHKHH", "HK")
+    transfer = outbound(client, tenant, account, payee)
+    other = payer(client, tenant)
+    book = post_transfer(
+        client,
+        tenant.treasurer,
+        {
+            "debtor_account_id": account["id"],
+            "creditor_account_id": other["id"],
+            "amount": money("5.00"),
+            "value_date": "2026-11-26",
+            "purpose": "other",
+        },
+    ).json()
+
+    assert book["route"]["rail"] == "BOOK"
+    assert_problem(
+        client.get(f"/v1/transfers/{book['id']}/pain001", headers=tenant.treasurer),
+        404,
+        "NOT_FOUND",
+    )
+    assert_problem(
+        client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=other_tenant.treasurer),
+        404,
+        "NOT_FOUND",
+    )
+    assert_problem(
+        client.get(
+            f"/v1/payment-files?debtor_account_id={account['id']}&date=2026-11-27",
+            headers=tenant.treasurer,
+        ),
+        404,
+        "NOT_FOUND",
+    )
+
+
+def test_a_counterparty_without_an_address_gets_no_file(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    response = client.post(
+        "/v1/counterparties",
+        json={"name": "No Address Ltd", "country": "HK", "bank_bic": "HSBCHKHH", "account": "1"},
+        headers=tenant.treasurer,
+    )
+    assert response.status_code == 201, response.text
+    transfer = outbound(client, tenant, account, response.json())
+
+    refused = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.treasurer)
+
+    assert_problem(refused, 422, "ADDRESS_UNSTRUCTURED")

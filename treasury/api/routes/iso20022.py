@@ -1,0 +1,50 @@
+"""ISO 20022 files: pain.001 out (per transfer, the day's batch), bank reports in."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from treasury.api.deps import Reader, UowFactoryDep, tenant_of
+from treasury.api.wire import COMMON_PROBLEMS
+from treasury.payments import payment_files
+
+router = APIRouter(tags=["ISO 20022"], responses=COMMON_PROBLEMS)
+
+XML = "application/xml"
+_XML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {XML: {}}, "description": "a pain.001.001.09 document"}
+}
+
+
+def _xml(found: payment_files.PaymentFile) -> Response:
+    return Response(
+        content=found.xml,
+        media_type=XML,
+        headers={"X-Message-Id": found.message_id},
+    )
+
+
+@router.get("/v1/transfers/{transfer_id}/pain001", responses=_XML_RESPONSE)
+def transfer_pain001(transfer_id: str, principal: Reader, uow_factory: UowFactoryDep) -> Response:
+    """The pain.001.001.09 of a routed outbound transfer (404 for any other), XSD-validated."""
+    found = payment_files.transfer_file(
+        uow_factory(), tenant_id=tenant_of(principal), transfer_id=transfer_id
+    )
+    return _xml(found)
+
+
+@router.get("/v1/payment-files", responses=_XML_RESPONSE)
+def payment_file(
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    debtor_account_id: str,
+    on: Annotated[date, Query(alias="date")],
+) -> Response:
+    """The day's batch of a debtor account: every routed outbound transfer sent that day."""
+    found = payment_files.batch_file(
+        uow_factory(), tenant_id=tenant_of(principal), debtor_account_id=debtor_account_id, on=on
+    )
+    return _xml(found)
