@@ -347,6 +347,37 @@ def cash_pool(context: PaymentContext) -> list[Finding]:
     )
 
 
+# 8. Cash-pool quotas (资金池额度, regulation.md §1.4–§1.5) ------------------------------------
+
+
+def pool_quota(context: PaymentContext) -> list[Finding]:
+    """A sweep leg the caller found over a pool quota: held (policy hold) or noted as capped.
+
+    The caller (the sweep) assembles `facts["pool_quota"]`: the quotas breached, the tenant's
+    policy, and the amounts; a leg is never posted over the limit.
+    """
+    quota = context.facts.get("pool_quota")
+    if context.purpose != "cash_pool" or not quota or not quota.get("breached"):
+        return []
+    names = ", ".join(quota["breached"])
+    if quota.get("policy") == "hold":
+        return _finding(
+            "POOL_QUOTA_EXCEEDED",
+            Severity.REVIEW,
+            f"cash-pool leg of {context.amount} would exceed the pool's {names} quota",
+            f"资金池划拨 {context.amount} 将超过资金池{names}额度，需审核",
+            "regulation.md §1.5",
+        )
+    return _finding(
+        "POOL_QUOTA_CAPPED",
+        Severity.INFO,
+        f"cash-pool leg capped to the {names} quota headroom: {context.amount} of "
+        f"{quota.get('requested')} requested",
+        f"资金池划拨按{names}额度余额截至 {context.amount}（申请 {quota.get('requested')}）",
+        "regulation.md §1.5",
+    )
+
+
 RULES: tuple[Rule, ...] = (
     capital_account_negative_list,
     petty_cash,
@@ -355,6 +386,7 @@ RULES: tuple[Rule, ...] = (
     customs_declaration,
     trade_fx_class,
     cash_pool,
+    pool_quota,
 )
 
 

@@ -7,6 +7,7 @@ from alembic import context
 # Every module with rows, so that the metadata knows all tables.
 import compliance.tables  # noqa: F401
 import hedging.tables  # noqa: F401
+import pooling.tables  # noqa: F401
 import treasury.accounts.tables
 import treasury.audit.tables
 import treasury.db.lease

@@ -1,0 +1,297 @@
+"""Posting a run: cross-border legs through the transfer pipeline, the rest as one entry.
+
+A cross-border leg is a transfer (purpose `cash_pool`) through the same steps as any payment —
+assemble, check, screen (with the pool's facts: its master, its filing, a quota breach), then
+reject, hold or route and book. Legs between residents move cash inside the sweep's one journal
+entry. Every leg between two entities also records the intercompany loan: the member's receivable
+from the host and the host's payable (or the reverse), so positions across the group net to zero.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from compliance.model import Finding, Severity
+from pooling import repository
+from pooling.plan import Direction, LegStatus, PlannedLeg
+from pooling.tables import PoolRow
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import InsufficientFunds, RouteUnavailable, ValidationFailed
+from treasury.ledger import repository as ledger_repository
+from treasury.ledger.model import (
+    JournalEntry,
+    LedgerAccountKind,
+    Posting,
+    balance_changes,
+    within_limit,
+)
+from treasury.ledger.tables import LedgerAccountRow
+from treasury.money import Money
+from treasury.payments import outcomes, pipeline, screening
+from treasury.payments.model import Purpose, TransferRequest, TransferStatus
+from treasury.payments.tables import TransferRow
+from treasury.tenancy.model import Principal
+
+_LEDGER_ACCOUNTS: Table = LedgerAccountRow.__table__  # type: ignore[assignment]
+
+
+def cross_border_leg(
+    uow: UnitOfWork,
+    *,
+    pool: PoolRow,
+    leg: PlannedLeg,
+    value_date: date,
+    today: date,
+    actor: Principal,
+    breached: Sequence[str],
+    policy: str,
+) -> tuple[PlannedLeg, str]:
+    """Send a leg through the pipeline; return the leg with its outcome, and the transfer id."""
+    master, member = pool.master_account_id, leg.account_id
+    to_master = leg.direction is Direction.TO_MASTER
+    reference = (
+        {}
+        if pool.filing_ref is None
+        else {"pool_filing": pool.filing_ref, "registration": pool.filing_ref}
+    )
+    request = TransferRequest(
+        debtor_account_id=member if to_master else master,
+        creditor_account_id=master if to_master else member,
+        amount=Money.from_minor(leg.amount_minor, pool.currency),
+        value_date=value_date,
+        purpose=Purpose.CASH_POOL,
+        bop_code=pool.bop_code,
+        references=reference,
+        remark=f"cash pool {pool.name} sweep {leg.direction.value}",
+    )
+    row = _transfer_row(pool.tenant_id, actor, request, uow.clock.now(), today)
+    parties = pipeline.assemble(uow.session, pool.tenant_id, request)
+    creditor_amount = pipeline.check(request, parties)
+    context = screening.payment_context(
+        uow.session,
+        tenant_id=pool.tenant_id,
+        request=request,
+        parties=parties,
+        value_date=value_date,
+        exclude_transfer_id=row.id,
+    )
+    facts = {
+        **context.facts,
+        "debtor_is_pool_master": not to_master,
+        "creditor_is_pool_master": to_master,
+        "pool_quota": {
+            "breached": list(breached),
+            "policy": policy,
+            "requested": str(Money.from_minor(leg.requested_minor, pool.currency)),
+        },
+    }
+    findings = screening.screen(replace(context, facts=facts))
+    screened = outcomes.Screened(row, request, parties, creditor_amount, findings)
+    try:
+        outcomes.proceed(uow, screened, actor=actor, today=today)
+    except RouteUnavailable as error:
+        outcomes.reject(uow, row, [*findings, _route_finding(str(error))], actor=actor)
+    return _outcome(leg, row), row.id
+
+
+def _route_finding(message: str) -> Finding:
+    return Finding("ROUTE_UNAVAILABLE", Severity.BLOCK, message, "无可用清算路径", "routing")
+
+
+def _outcome(leg: PlannedLeg, row: TransferRow) -> PlannedLeg:
+    status = TransferStatus(row.status)
+    if status is TransferStatus.HELD:
+        rules = sorted({f["rule"] for f in json.loads(row.findings_json)})
+        return replace(
+            leg, status=LegStatus.HELD, reason=leg.reason or f"held for review: {', '.join(rules)}"
+        )
+    if status is TransferStatus.REJECTED:
+        blocking = [f["message"] for f in json.loads(row.findings_json) if f["severity"] == "block"]
+        return replace(
+            leg, status=LegStatus.REJECTED, reason="; ".join(blocking)[:500] or "rejected"
+        )
+    return leg
+
+
+def _transfer_row(
+    tenant_id: str, actor: Principal, request: TransferRequest, now: datetime, today: date
+) -> TransferRow:
+    return TransferRow(
+        id=new_id(),
+        tenant_id=tenant_id,
+        status="new",
+        debtor_account_id=request.debtor_account_id,
+        creditor_account_id=request.creditor_account_id,
+        counterparty_id=None,
+        creditor_json=None,
+        amount_minor=request.amount.minor,
+        currency=request.amount.currency.code,
+        fx_rate=None,
+        requested_value_date=request.value_date,
+        purpose=request.purpose.value,
+        bop_code=request.bop_code,
+        wealth_product_risk_rating=None,
+        references_json=json.dumps(request.references, sort_keys=True),
+        remark=request.remark,
+        crosses_border=True,
+        back_valued=request.value_date < today,
+        findings_json="[]",
+        reserved_minor=0,
+        created_by_token_id=actor.token_id,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def internal_accounts(
+    session: Session,
+    *,
+    tenant_id: str,
+    currency: str,
+    wanted: Sequence[tuple[str, LedgerAccountKind, str | None]],
+    now: datetime,
+) -> dict[tuple[str, LedgerAccountKind, str | None], str]:
+    """Internal ledger accounts (owner entity, kind, counterpart), created in bulk when missing."""
+    keys = {
+        ledger_repository.internal_account_key(
+            entity_id=owner, kind=kind, currency=currency, counterpart_entity_id=counterpart
+        ): (owner, kind, counterpart)
+        for owner, kind, counterpart in wanted
+    }
+    existing = repository.intercompany_accounts(session, tenant_id, list(keys))
+    missing = sorted(set(keys) - set(existing))
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for part in repository.chunks(missing, 500):
+        session.connection().execute(
+            insert_(_LEDGER_ACCOUNTS).on_conflict_do_nothing(),
+            [_account_values(tenant_id, key, keys[key], currency, now) for key in part],
+        )
+    if missing:
+        existing.update(repository.intercompany_accounts(session, tenant_id, missing))
+    return {keys[key]: row.id for key, row in existing.items()}
+
+
+def _account_values(
+    tenant_id: str,
+    key: str,
+    spec: tuple[str, LedgerAccountKind, str | None],
+    currency: str,
+    now: datetime,
+) -> dict[str, object]:
+    owner, kind, counterpart = spec
+    return {
+        "id": new_id(),
+        "tenant_id": tenant_id,
+        "account_key": key,
+        "entity_id": owner,
+        "kind": kind.value,
+        "currency": currency,
+        "counterpart_entity_id": counterpart,
+        "name": f"{kind.value.replace('_', ' ')} {currency}",
+        "balance_minor": 0,
+        "reserved_minor": 0,
+        "overdraft_limit_minor": None,
+        "created_at": now,
+    }
+
+
+Loans = dict[tuple[str, LedgerAccountKind, str | None], str]
+_RECEIVABLE = LedgerAccountKind.INTERCOMPANY_RECEIVABLE
+_PAYABLE = LedgerAccountKind.INTERCOMPANY_PAYABLE
+
+
+def intercompany_accounts(
+    session: Session, pool: PoolRow, entity_ids: Sequence[str], now: datetime
+) -> Loans:
+    """Both sides of the loans between the host and these entities (made in bulk)."""
+    host = pool.host_entity_id
+    wanted: list[tuple[str, LedgerAccountKind, str | None]] = []
+    for entity_id in entity_ids:
+        for kind in (_RECEIVABLE, _PAYABLE):
+            wanted += [(entity_id, kind, host), (host, kind, entity_id)]
+    return internal_accounts(
+        session, tenant_id=pool.tenant_id, currency=pool.currency, wanted=wanted, now=now
+    )
+
+
+def loan_postings(
+    host_id: str, entity_id: str, direction: Direction, amount: Money, accounts: Loans
+) -> list[Posting]:
+    """The intercompany loan of one leg: member lends (to master) or borrows (from master)."""
+    if direction is Direction.TO_MASTER:
+        debit = accounts[(entity_id, _RECEIVABLE, host_id)]
+        credit = accounts[(host_id, _PAYABLE, entity_id)]
+    else:
+        debit = accounts[(host_id, _RECEIVABLE, entity_id)]
+        credit = accounts[(entity_id, _PAYABLE, host_id)]
+    return [Posting(debit_account_id=debit, credit_account_id=credit, amount=amount)]
+
+
+def cash_posting(master_id: str, leg: PlannedLeg, amount: Money) -> Posting:
+    """The cash movement of a leg between residents."""
+    if leg.direction is Direction.TO_MASTER:
+        return Posting(debit_account_id=master_id, credit_account_id=leg.account_id, amount=amount)
+    return Posting(debit_account_id=leg.account_id, credit_account_id=master_id, amount=amount)
+
+
+def post_bulk_entry(
+    session: Session,
+    *,
+    tenant_id: str,
+    entry: JournalEntry,
+    posted_at: datetime,
+) -> None:
+    """Post a large entry: lock its accounts in ascending id order (in chunks), check currencies
+    and overdraft limits, append it — what `ledger.posting.post_entry` does, chunked for entries
+    touching tens of thousands of accounts.
+
+    Raises:
+        ValidationFailed: a posting in another currency than its account's.
+        InsufficientFunds: an account would fall below its overdraft limit.
+    """
+    changes = balance_changes(entry.postings)
+    accounts = repository.ledger_rows(session, list(changes), lock=True)
+    for account_id, change in changes.items():
+        account = accounts.get(account_id)
+        if account is None or account.tenant_id != tenant_id:
+            raise ValidationFailed(f"ledger account {account_id} not found")
+        if account.currency != entry.postings[0].amount.currency.code:
+            raise ValidationFailed(f"account {account_id} is held in {account.currency}")
+        if (
+            change < 0
+            and account.overdraft_limit_minor is not None
+            and not within_limit(
+                balance_minor=account.balance_minor + change,
+                reserved_minor=account.reserved_minor,
+                overdraft_limit_minor=account.overdraft_limit_minor,
+            )
+        ):
+            raise InsufficientFunds(f"account {account_id} would fall below its overdraft limit")
+    ledger_repository.append_entry(
+        session, tenant_id=tenant_id, entry=entry, accounts=accounts, posted_at=posted_at
+    )
+
+
+def transfer_statuses(session: Session, transfer_ids: Sequence[str]) -> dict[str, str]:
+    """The current status of these transfers."""
+    found: dict[str, str] = {}
+    for part in repository.chunks(list(transfer_ids)):
+        query = select(TransferRow.id, TransferRow.status).where(TransferRow.id.in_(part))
+        found.update({row[0]: row[1] for row in session.execute(query)})
+    return found
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+    """Bulk Core insert (executemany) on the unit of work's connection."""
+    for part in repository.chunks(rows, 1000):
+        session.connection().execute(insert(table), list(part))

@@ -1,0 +1,78 @@
+"""The regulatory parameters pooling reads, as exact numbers in force on a date.
+
+Values come from reference data (seeded, effective-dated, with source notes); a dict-valued
+parameter such as `cbf.term_factor` is flattened to `cbf.term_factor.short`. A missing parameter
+is an error (PARAMETER_MISSING), never a silent default.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from treasury.errors import ParameterMissing, ReferenceRateMissing
+from treasury.refdata import cache as refdata_cache
+
+
+class Parameters(dict[str, Decimal | None]):
+    """Parameters in force, by name; `number` refuses a missing or disabled one."""
+
+    def __init__(self, on: date, values: dict[str, Decimal | None], texts: dict[str, str]) -> None:
+        super().__init__(values)
+        self.on = on
+        self.texts = texts
+
+    def number(self, name: str) -> Decimal:
+        """The parameter's value, or PARAMETER_MISSING."""
+        value = self.get(name)
+        if value is None:
+            raise ParameterMissing(f"parameter {name} has no value in force on {self.on}")
+        return value
+
+    def text(self, name: str) -> str:
+        """A text parameter (e.g. facil.combine_rule)."""
+        if name not in self.texts:
+            raise ParameterMissing(f"parameter {name} has no value in force on {self.on}")
+        return self.texts[name]
+
+
+def in_force(session: Session, on: date) -> Parameters:
+    """Every numeric parameter in force on `on` (dicts flattened), and the text ones."""
+    values: dict[str, Decimal | None] = {}
+    texts: dict[str, str] = {}
+    for name, parameter in refdata_cache.snapshot(session).parameters_in_force(on).items():
+        value = parameter.value
+        if isinstance(value, dict):
+            for key, item in value.items():
+                values[f"{name}.{key}"] = _number(item)
+        elif value is None:
+            values[name] = None
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            number = _number(value)
+            if number is None:
+                texts[name] = str(value)
+            values[name] = number
+    return Parameters(on, values, texts)
+
+
+def _number(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def cny_rate(session: Session, currency: str, on: date) -> Decimal:
+    """CNY per unit of `currency` at the reference rate of `on` (1 for CNY).
+
+    Raises:
+        ReferenceRateMissing: no rate of the pair on or before `on`.
+    """
+    if currency == "CNY":
+        return Decimal(1)
+    rate = refdata_cache.snapshot(session).rate_on(f"{currency}CNY", on)
+    if rate is None:
+        raise ReferenceRateMissing(f"no {currency}CNY reference rate on or before {on}")
+    return rate.rate

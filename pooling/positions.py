@@ -1,0 +1,152 @@
+"""Reading a pool's state: member balances, intercompany positions and its quota book.
+
+A member entity's intercompany position with the pool is its receivable from the host plus its
+payable to the host (debit-positive balances), so + means the member lends to the pool. The host's
+own accounts carry no position: an entity does not lend to itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from pooling import repository
+from pooling.parameters import Parameters, cny_rate
+from pooling.quotas import EquityShare, QuotaBook, pool_quotas
+from pooling.tables import PoolMemberRow, PoolRow
+from treasury.accounts.model import AccountKind, EntityKind, account_is_resident
+from treasury.accounts.tables import BankAccountRow, EntityRow
+from treasury.money import Currency
+
+
+@dataclass(frozen=True)
+class PoolState:
+    """Everything about a pool's members a run, a forecast or a positions view reads."""
+
+    pool: PoolRow
+    members: list[PoolMemberRow]
+    accounts: dict[str, BankAccountRow]
+    entities: dict[str, EntityRow]
+    master_resident: bool
+
+    def resident(self, account_id: str) -> bool:
+        """Is this member account resident?"""
+        account = self.accounts[account_id]
+        entity = self.entities[account.entity_id]
+        return account_is_resident(entity_country=entity.country, kind=AccountKind(account.kind))
+
+    def cross_border(self, account_id: str) -> bool:
+        """Does a leg between this member and the master cross the border?"""
+        return self.resident(account_id) != self.master_resident
+
+    def lending_entities(self) -> list[str]:
+        """Member entities other than the host (they carry intercompany positions)."""
+        return sorted({m.entity_id for m in self.members} - {self.pool.host_entity_id})
+
+    def cross_border_entities(self) -> list[str]:
+        """Entities with a cross-border member account (their positions weigh on quotas)."""
+        return sorted(
+            {
+                m.entity_id
+                for m in self.members
+                if m.entity_id != self.pool.host_entity_id and self.cross_border(m.account_id)
+            }
+        )
+
+
+def load_state(session: Session, pool: PoolRow) -> PoolState:
+    """The pool's members with their accounts and entities (a few bulk reads)."""
+    members = repository.member_rows(session, pool.id)
+    ids = [pool.master_account_id, *(m.account_id for m in members)]
+    accounts = repository.bank_account_rows(session, pool.tenant_id, ids)
+    entities = repository.entity_rows(
+        session, pool.tenant_id, [a.entity_id for a in accounts.values()]
+    )
+    master = accounts[pool.master_account_id]
+    master_resident = account_is_resident(
+        entity_country=entities[master.entity_id].country, kind=AccountKind(master.kind)
+    )
+    return PoolState(pool, members, accounts, entities, master_resident)
+
+
+def positions(
+    session: Session, pool: PoolRow, entity_ids: Sequence[str], as_of: date | None
+) -> dict[str, int]:
+    """Each entity's position with the pool (pool-currency minor units), by value date.
+
+    `as_of` None gives the running positions (every value date).
+    """
+    keys = {
+        entity_id: repository.intercompany_keys(entity_id, pool.host_entity_id, pool.currency)
+        for entity_id in entity_ids
+    }
+    rows = repository.intercompany_accounts(
+        session, pool.tenant_id, [key for pair in keys.values() for key in pair]
+    )
+    later = (
+        {}
+        if as_of is None
+        else repository.movements_after(session, [row.id for row in rows.values()], as_of)
+    )
+    found: dict[str, int] = {}
+    for entity_id, pair in keys.items():
+        total = 0
+        for key in pair:
+            row = rows.get(key)
+            if row is not None:
+                total += row.balance_minor - later.get(row.id, 0)
+        found[entity_id] = total
+    return found
+
+
+def _cny(minor: int | None) -> Decimal:
+    return Decimal(0) if minor is None else Decimal(minor).scaleb(-2)
+
+
+def quota_book(
+    session: Session, state: PoolState, parameters: Parameters, on: date, as_of: date | None
+) -> QuotaBook | None:
+    """The pool's quotas in force on `on` over its cross-border positions (None: domestic)."""
+    pool = state.pool
+    if pool.regime == "domestic":
+        return None
+    host = state.entities[state.accounts[pool.master_account_id].entity_id]
+    onshore = [
+        (entity, _ratios(state.members, entity.id))
+        for entity in state.entities.values()
+        if entity.country == "CN" and entity.id != host.id
+    ]
+    quotas = pool_quotas(
+        regime=pool.regime,
+        host_equity=_cny(host.owners_equity_minor),
+        host_is_finance_company=host.kind == EntityKind.FINANCE_COMPANY.value,
+        concentration=[EquityShare(_cny(e.owners_equity_minor), r[0]) for e, r in onshore],
+        foreign_debt=[EquityShare(_cny(e.owners_equity_minor), r[1]) for e, r in onshore],
+        pooled=[
+            EquityShare(_cny(e.owners_equity_minor), e.shareholding_ratio)
+            for e in [host, *(entity for entity, _ in onshore)]
+        ],
+        foreign_currency=pool.currency != "CNY",
+        parameters=parameters,
+    )
+    entities = state.cross_border_entities()
+    return QuotaBook(
+        quotas=quotas,
+        rate=cny_rate(session, pool.currency, on),
+        exponent=Currency.of(pool.currency).minor_units,
+        positions=positions(session, pool, entities, as_of),
+    )
+
+
+def _ratios(members: Iterable[PoolMemberRow], entity_id: str) -> tuple[Decimal, Decimal]:
+    for member in members:
+        if member.entity_id == entity_id:
+            return (
+                member.concentration_ratio or Decimal(0),
+                member.foreign_debt_ratio or Decimal(0),
+            )
+    return Decimal(0), Decimal(0)

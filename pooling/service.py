@@ -1,0 +1,474 @@
+"""Pool use cases: create a pool (eligibility checked), add members in batches, change a member's
+rule or its entity's ratios (at most once a calendar year), add interest rates, read pools.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from pooling import repository
+from pooling.interest import RateSet
+from pooling.model import (
+    DayCount,
+    MemberSpec,
+    MemberTerms,
+    Pool,
+    Regime,
+    SweepRule,
+    eligibility_failures,
+    member_terms,
+    ratios_consistent,
+)
+from pooling.parameters import in_force
+from pooling.tables import PoolMemberRow, PoolRateRow, PoolRow, RatioChangeRow
+from treasury.accounts import repository as accounts_repository
+from treasury.accounts.model import AccountKind, EntityKind, account_is_resident
+from treasury.accounts.tables import BankAccountRow
+from treasury.audit import service as audit
+from treasury.clock import today
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import (
+    Conflict,
+    NotFound,
+    PoolIneligible,
+    RatioChangeLimit,
+    ValidationFailed,
+)
+
+SCHEDULE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+DEFAULT_SCHEDULE = "15:00"
+RATIOS = ("concentration_ratio", "foreign_debt_ratio")
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """A new pool as a treasurer describes it."""
+
+    name: str
+    regime: Regime
+    currency: str
+    master_account_id: str
+    members: Sequence[MemberSpec]
+    interest: RateSet | None
+    filing_ref: str | None
+    bop_code: str | None
+    schedule: str | None
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """What a PATCH of a member may change (None: unchanged)."""
+
+    rule: SweepRule | None = None
+    target_minor: int | None = None
+    minimum_transfer_minor: int | None = None
+    concentration_ratio: Decimal | None = None
+    foreign_debt_ratio: Decimal | None = None
+
+
+def create_pool(
+    uow: UnitOfWork, *, tenant_id: str, actor: str, spec: PoolSpec, timezone: str
+) -> Pool:
+    """Create a pool around a master account with its first members.
+
+    Raises:
+        NotFound: an account that is not the tenant's.
+        ValidationFailed: a master that is not a resident pool_master account in the pool's
+            currency, a member in another currency, a bad schedule, rate or BOP code.
+        Conflict: an account already in a pool.
+        PoolIneligible: the regime's eligibility rules fail (named in the detail).
+    """
+    _check_spec(spec)
+    with uow:
+        session = uow.session
+        master = _account(session, tenant_id, spec.master_account_id)
+        host = accounts_repository.get_entity_row(session, tenant_id, master.entity_id)
+        assert host is not None
+        if master.kind != AccountKind.POOL_MASTER.value or master.currency != spec.currency:
+            raise ValidationFailed(
+                "the master account must be a pool_master account in the pool's currency"
+            )
+        if not account_is_resident(entity_country=host.country, kind=AccountKind(master.kind)):
+            raise PoolIneligible("rule 4: the master account must be the onshore host's account")
+        if repository.pooled_accounts(session, [master.id]):
+            raise Conflict(f"account {master.id} is already in a pool")
+        now, today_ = uow.clock.now(), today(uow.clock, timezone)
+        row = PoolRow(
+            id=new_id(),
+            tenant_id=tenant_id,
+            name=spec.name,
+            regime=spec.regime.value,
+            currency=spec.currency,
+            master_account_id=master.id,
+            host_entity_id=host.id,
+            filing_ref=spec.filing_ref,
+            bop_code=spec.bop_code,
+            schedule=spec.schedule or DEFAULT_SCHEDULE,
+            created_on=today_,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        if spec.interest is not None:
+            session.add(_rate_row(row.id, spec.interest, today_))
+        _add(uow, row, spec.members, today_)
+        pool = _pool(session, row)
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="pool.created",
+            object_type="pool",
+            object_id=row.id,
+            after={"regime": row.regime, "members": len(pool.members)},
+        )
+        uow.commit()
+        return pool
+
+
+def _check_spec(spec: PoolSpec) -> None:
+    if spec.schedule is not None and not SCHEDULE.match(spec.schedule):
+        raise ValidationFailed(f"schedule {spec.schedule!r} must be HH:MM")
+    if spec.bop_code is not None and not re.fullmatch(r"\d{6}", spec.bop_code):
+        raise ValidationFailed(f"bop_code {spec.bop_code!r} must be six digits")
+    if spec.interest is not None:
+        _check_rates(spec.interest)
+
+
+def _check_rates(rates: RateSet) -> None:
+    if rates.day_count not in {d.value for d in DayCount}:
+        raise ValidationFailed(f"day_count {rates.day_count!r} must be ACT/360 or ACT/365F")
+    for rate in (rates.credit_rate, rates.debit_rate):
+        if not Decimal(-1) < rate < Decimal(1):
+            raise ValidationFailed(f"rate {rate} must be a fraction per year, e.g. 0.025")
+
+
+def _account(session: Session, tenant_id: str, account_id: str) -> BankAccountRow:
+    row = session.get(BankAccountRow, account_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFound(f"account {account_id} not found")
+    return row
+
+
+def _rate_row(pool_id: str, rates: RateSet, effective_from: date) -> PoolRateRow:
+    return PoolRateRow(
+        pool_id=pool_id,
+        effective_from=effective_from,
+        credit_rate=rates.credit_rate,
+        debit_rate=rates.debit_rate,
+        day_count=rates.day_count,
+    )
+
+
+def _add(uow: UnitOfWork, pool: PoolRow, specs: Sequence[MemberSpec], today_: date) -> None:
+    session = uow.session
+    ids = [spec.account_id for spec in specs]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed("an account appears twice among the members")
+    accounts = repository.bank_account_rows(session, pool.tenant_id, ids)
+    missing = [account_id for account_id in ids if account_id not in accounts]
+    if missing:
+        raise NotFound(f"account {missing[0]} not found")
+    taken = repository.pooled_accounts(session, ids)
+    if taken:
+        raise Conflict(f"account {sorted(taken)[0]} is already in a pool")
+    existing = [repository.to_terms(row) for row in repository.member_rows(session, pool.id)]
+    new = [_terms(spec, accounts[spec.account_id], pool) for spec in specs]
+    _check_members(session, pool, [*existing, *new], today_)
+    now = uow.clock.now()
+    session.add_all(
+        PoolMemberRow(
+            account_id=terms.account_id,
+            pool_id=pool.id,
+            tenant_id=pool.tenant_id,
+            entity_id=terms.entity_id,
+            rule=terms.rule.value,
+            target_minor=terms.target_minor,
+            minimum_transfer_minor=terms.minimum_transfer_minor,
+            concentration_ratio=terms.concentration_ratio,
+            foreign_debt_ratio=terms.foreign_debt_ratio,
+            added_at=now,
+        )
+        for terms in new
+    )
+    session.flush()
+
+
+def _terms(spec: MemberSpec, account: BankAccountRow, pool: PoolRow) -> MemberTerms:
+    if account.currency != pool.currency:
+        raise ValidationFailed(f"member {account.id} is in {account.currency}, not {pool.currency}")
+    if account.id == pool.master_account_id:
+        raise ValidationFailed("the master account is not a member of its own pool")
+    if spec.rule is SweepRule.TARGET_BALANCE and spec.target_minor is None:
+        raise ValidationFailed(f"member {account.id}: target_balance needs a target")
+    if (spec.target_minor or 0) < 0 or spec.minimum_transfer_minor < 0:
+        raise ValidationFailed(f"member {account.id}: target and minimum_transfer are not negative")
+    for ratio in (spec.concentration_ratio, spec.foreign_debt_ratio):
+        if ratio is not None and not Decimal(0) <= ratio <= Decimal(1):
+            raise ValidationFailed(f"member {account.id}: a ratio lies between 0 and 1")
+    return member_terms(spec, account.entity_id)
+
+
+def _check_members(
+    session: Session, pool: PoolRow, terms: Sequence[MemberTerms], today_: date
+) -> None:
+    offenders = ratios_consistent(terms)
+    if offenders:
+        raise ValidationFailed(
+            f"entity {offenders[0]}: all its member accounts carry the same ratios"
+        )
+    entity_ids = {t.entity_id for t in terms} | {pool.host_entity_id}
+    rows = repository.entity_rows(session, pool.tenant_id, entity_ids)
+    entities = {entity_id: accounts_repository.to_entity(row) for entity_id, row in rows.items()}
+    host = entities[pool.host_entity_id]
+    regime = Regime(pool.regime)
+    if regime is not Regime.DOMESTIC and pool.bop_code is None:
+        accounts = repository.bank_account_rows(
+            session, pool.tenant_id, [t.account_id for t in terms]
+        )
+        if any(
+            not account_is_resident(
+                entity_country=entities[a.entity_id].country, kind=AccountKind(a.kind)
+            )
+            for a in accounts.values()
+        ):
+            raise ValidationFailed("a pool with cross-border members needs a bop_code")
+    ratios = {t.entity_id: t.concentration_ratio for t in terms}
+    parameters = in_force(session, today_)
+    failures = eligibility_failures(
+        regime=regime,
+        host=host,
+        members=[entities[entity_id] for entity_id in sorted(entity_ids)],
+        ratios=ratios,
+        parameters={name: value for name, value in parameters.items() if value is not None},
+        on=today_,
+    )
+    if failures:
+        raise PoolIneligible("; ".join(str(failure) for failure in failures))
+
+
+def add_members(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    actor: str,
+    pool_id: str,
+    members: Sequence[MemberSpec],
+    timezone: str,
+) -> Pool:
+    """Add a batch of members; the pool's eligibility is checked again with them."""
+    with uow:
+        row = _pool_row(uow.session, tenant_id, pool_id, for_update=True)
+        _add(uow, row, members, today(uow.clock, timezone))
+        pool = _pool(uow.session, row)
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="pool.members_added",
+            object_type="pool",
+            object_id=pool_id,
+            after={"accounts": [spec.account_id for spec in members]},
+        )
+        uow.commit()
+        return pool
+
+
+def update_member(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    actor: str,
+    pool_id: str,
+    account_id: str,
+    change: MemberChange,
+    timezone: str,
+) -> Pool:
+    """Change a member's rule, target or minimum, or its entity's ratios.
+
+    A ratio belongs to the entity: all its member accounts take the new value. Each ratio changes
+    at most once a calendar year.
+
+    Raises:
+        RatioChangeLimit: a second change of the ratio this calendar year.
+        PoolIneligible: a finance-company host's pool asked to concentrate outbound lending.
+    """
+    with uow:
+        session = uow.session
+        pool = _pool_row(session, tenant_id, pool_id, for_update=True)
+        rows = repository.member_rows(session, pool_id)
+        member = next((m for m in rows if m.account_id == account_id), None)
+        if member is None:
+            raise NotFound(f"account {account_id} is not a member of pool {pool_id}")
+        today_ = today(uow.clock, timezone)
+        _apply_rule(member, change)
+        for ratio in RATIOS:
+            new = getattr(change, ratio)
+            if new is not None and new != getattr(member, ratio):
+                _change_ratio(session, pool, rows, member, ratio, new, today_)
+        _check_members(session, pool, [repository.to_terms(m) for m in rows], today_)
+        pool.updated_at = uow.clock.now()
+        session.flush()
+        result = _pool(session, pool)
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="pool.member_changed",
+            object_type="pool",
+            object_id=pool_id,
+            after={"account_id": account_id, **_change_document(change)},
+        )
+        uow.commit()
+        return result
+
+
+def _apply_rule(member: PoolMemberRow, change: MemberChange) -> None:
+    if change.rule is not None:
+        member.rule = change.rule.value
+        if change.rule is SweepRule.ZERO_BALANCE:
+            member.target_minor = 0
+    if change.target_minor is not None:
+        if change.target_minor < 0 or member.rule != SweepRule.TARGET_BALANCE.value:
+            raise ValidationFailed(
+                "a target applies to a target_balance member and is not negative"
+            )
+        member.target_minor = change.target_minor
+    elif change.rule is SweepRule.TARGET_BALANCE and member.target_minor == 0:
+        pass  # a target of zero is a valid target
+    if change.minimum_transfer_minor is not None:
+        if change.minimum_transfer_minor < 0:
+            raise ValidationFailed("minimum_transfer is not negative")
+        member.minimum_transfer_minor = change.minimum_transfer_minor
+
+
+def _change_ratio(
+    session: Session,
+    pool: PoolRow,
+    rows: list[PoolMemberRow],
+    member: PoolMemberRow,
+    ratio: str,
+    new: Decimal,
+    today_: date,
+) -> None:
+    if not Decimal(0) <= new <= Decimal(1):
+        raise ValidationFailed(f"{ratio} lies between 0 and 1")
+    if repository.ratio_changed_in_year(session, member.entity_id, ratio, today_.year):
+        raise RatioChangeLimit(
+            f"entity {member.entity_id} changed its {ratio} already in {today_.year}: "
+            "at most once a calendar year"
+        )
+    host = accounts_repository.get_entity_row(session, pool.tenant_id, pool.host_entity_id)
+    if (
+        ratio == "concentration_ratio"
+        and new > 0
+        and host is not None
+        and host.kind == EntityKind.FINANCE_COMPANY.value
+    ):
+        raise PoolIneligible("rule 8: a finance-company host may not concentrate outbound lending")
+    session.add(
+        RatioChangeRow(
+            id=new_id(),
+            pool_id=pool.id,
+            entity_id=member.entity_id,
+            ratio=ratio,
+            old_value=getattr(member, ratio),
+            new_value=new,
+            changed_on=today_,
+        )
+    )
+    for row in rows:
+        if row.entity_id == member.entity_id:
+            setattr(row, ratio, new)
+
+
+def _change_document(change: MemberChange) -> dict[str, str | int | None]:
+    return {
+        "rule": None if change.rule is None else change.rule.value,
+        "target_minor": change.target_minor,
+        "minimum_transfer_minor": change.minimum_transfer_minor,
+        "concentration_ratio": None
+        if change.concentration_ratio is None
+        else str(change.concentration_ratio),
+        "foreign_debt_ratio": None
+        if change.foreign_debt_ratio is None
+        else str(change.foreign_debt_ratio),
+    }
+
+
+def add_rates(uow: UnitOfWork, *, tenant_id: str, actor: str, pool_id: str, rates: RateSet) -> Pool:
+    """Add (or replace, for the same date) the pool's interest rates from a date on."""
+    _check_rates(rates)
+    with uow:
+        row = _pool_row(uow.session, tenant_id, pool_id, for_update=True)
+        existing = uow.session.get(PoolRateRow, (pool_id, rates.effective_from))
+        if existing is not None:
+            uow.session.delete(existing)
+            uow.session.flush()
+        uow.session.add(_rate_row(pool_id, rates, rates.effective_from))
+        uow.session.flush()
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="pool.rates_set",
+            object_type="pool",
+            object_id=pool_id,
+            after={
+                "effective_from": rates.effective_from.isoformat(),
+                "credit_rate": str(rates.credit_rate),
+                "debit_rate": str(rates.debit_rate),
+                "day_count": rates.day_count,
+            },
+        )
+        pool = _pool(uow.session, row)
+        uow.commit()
+        return pool
+
+
+def get_pool(uow: UnitOfWork, *, tenant_id: str, pool_id: str) -> Pool:
+    """One of the tenant's pools."""
+    with uow:
+        return _pool(uow.session, _pool_row(uow.session, tenant_id, pool_id))
+
+
+def list_pools(uow: UnitOfWork, *, tenant_id: str) -> list[Pool]:
+    """The tenant's pools."""
+    with uow:
+        return [
+            _pool(uow.session, row) for row in repository.list_pool_rows(uow.session, tenant_id)
+        ]
+
+
+def _pool_row(
+    session: Session, tenant_id: str, pool_id: str, *, for_update: bool = False
+) -> PoolRow:
+    row = repository.get_pool_row(session, tenant_id, pool_id, for_update=for_update)
+    if row is None:
+        raise NotFound(f"pool {pool_id} not found")
+    return row
+
+
+def _pool(session: Session, row: PoolRow) -> Pool:
+    return Pool(
+        id=row.id,
+        name=row.name,
+        regime=Regime(row.regime),
+        currency=row.currency,
+        master_account_id=row.master_account_id,
+        host_entity_id=row.host_entity_id,
+        filing_ref=row.filing_ref,
+        bop_code=row.bop_code,
+        schedule=row.schedule,
+        created_on=row.created_on,
+        members=tuple(repository.to_terms(m) for m in repository.member_rows(session, row.id)),
+        rates=tuple(repository.rate_sets(session, row.id)),
+    )

@@ -1,0 +1,554 @@
+"""Sweep use cases: run a pool's sweep for a business date (once), forecast it, list runs.
+
+A run is one unit of work: it claims the run key (pool, business date), posts every leg and
+commits all of it or nothing — a process killed half-way leaves no half-run, and the next run
+does it exactly once. A second run for the same date returns the first and posts nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import cast
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from pooling import legs as posting
+from pooling import positions as reading
+from pooling import repository
+from pooling.parameters import in_force
+from pooling.plan import (
+    BreachPolicy,
+    Direction,
+    LegStatus,
+    MemberBalance,
+    PlannedLeg,
+    fund_outflow,
+    plan_sweep,
+)
+from pooling.quotas import QuotaBook, QuotaKind
+from pooling.tables import PoolRow, SweepLegRow, SweepRunRow
+from treasury.audit import service as audit
+from treasury.calendars import BusinessCalendars
+from treasury.clock import today
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import NotABusinessDay, NotFound, ValidationFailed
+from treasury.ledger.model import JournalEntry, Posting
+from treasury.money import Money
+from treasury.tenancy import repository as tenancy_repository
+from treasury.tenancy.model import Principal
+
+CALENDAR = "CN_IB"
+_LEGS = cast(Table, SweepLegRow.__table__)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SweepLeg:
+    """A leg as shown."""
+
+    account_id: str
+    direction: Direction
+    requested: Money
+    amount: Money
+    cross_border: bool
+    status: LegStatus
+    transfer_id: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """A run of a pool's sweep for a business date."""
+
+    id: str
+    pool_id: str
+    business_date: date
+    value_date: date
+    status: str
+    late: bool
+    legs: tuple[SweepLeg, ...]
+    journal_entry_id: str | None
+    intercompany_entry_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A run and whether it was made by this call (False: an earlier run returned)."""
+
+    run: SweepRun
+    created: bool
+
+
+@dataclass(frozen=True)
+class QuotaView:
+    """A quota in CNY: limit, used, headroom."""
+
+    kind: QuotaKind
+    limit: Decimal
+    used: Decimal
+
+    @property
+    def headroom(self) -> Decimal:
+        """limit − used (negative when a parameter cut left the balance over it)."""
+        return self.limit - self.used
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The legs a run would post, with their quota effects, and the quotas before and after."""
+
+    business_date: date
+    value_date: date
+    legs: tuple[tuple[SweepLeg, dict[QuotaKind, Decimal]], ...]
+    quotas_before: tuple[QuotaView, ...]
+    quotas_after: tuple[QuotaView, ...]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    state: reading.PoolState
+    legs: list[PlannedLeg]
+    book: QuotaBook | None
+    policy: BreachPolicy
+    value_date: date
+    late: bool
+
+
+def check_business_date(calendars: BusinessCalendars, business_date: date) -> None:
+    """A sweep runs only on China interbank business days within the loaded calendars.
+
+    Raises:
+        CalendarNotLoaded: a date past the calendar's coverage.
+        NotABusinessDay: a weekend or holiday (adjusted working weekends are business days).
+    """
+    calendars.assert_covered(CALENDAR, business_date)
+    if not calendars.is_business_day(CALENDAR, business_date):
+        raise NotABusinessDay(f"{business_date} is not a China interbank business day")
+
+
+def run_sweep(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    pool_id: str,
+    business_date: date,
+    actor: Principal,
+    calendars: BusinessCalendars,
+    timezone: str,
+    progress: Progress | None = None,
+) -> SweepResult:
+    """Sweep a pool for a business date, once.
+
+    Raises:
+        NotFound: no such pool.
+        CalendarNotLoaded, NotABusinessDay: see `check_business_date`.
+        ValidationFailed: a business date after today.
+    """
+    check_business_date(calendars, business_date)
+    with uow:
+        session = uow.session
+        pool = repository.get_pool_row(session, tenant_id, pool_id, for_update=True)
+        if pool is None:
+            raise NotFound(f"pool {pool_id} not found")
+        existing = repository.get_run(session, pool_id, business_date)
+        if existing is not None:
+            return SweepResult(_run(session, pool, existing), created=False)
+        today_ = today(uow.clock, timezone)
+        if business_date > today_:
+            raise ValidationFailed(f"business date {business_date} is after today ({today_})")
+        planned = _plan(session, pool, business_date, today_, calendars, lock=True)
+        run = SweepRunRow(
+            id=new_id(),
+            tenant_id=tenant_id,
+            pool_id=pool_id,
+            business_date=business_date,
+            value_date=planned.value_date,
+            status="running",
+            late=planned.late,
+            journal_entry_id=None,
+            intercompany_entry_id=None,
+            created_by=actor.name,
+            created_at=uow.clock.now(),
+        )
+        session.add(run)
+        session.flush()  # claims the run key (unique per pool and business date)
+        executed = _execute(uow, pool, planned, run, today_, actor, progress)
+        run.status = (
+            "completed" if all(leg.status is LegStatus.BOOKED for leg, _ in executed) else "partial"
+        )
+        posting.insert_rows(
+            session, _LEGS, [_leg_row(run.id, pool, leg, tid) for leg, tid in executed]
+        )
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=actor.name,
+            action="pool.swept",
+            object_type="pool",
+            object_id=pool_id,
+            after={
+                "run_id": run.id,
+                "business_date": business_date.isoformat(),
+                "status": run.status,
+                "legs": len(executed),
+                "journal_entry_id": run.journal_entry_id,
+            },
+        )
+        session.flush()
+        result = _run(session, pool, run)
+        uow.commit()
+        return SweepResult(result, created=True)
+
+
+def _value_date(
+    calendars: BusinessCalendars, business_date: date, today_: date
+) -> tuple[date, bool]:
+    if business_date >= today_:
+        return business_date, False
+    # A late run moves its cash now: on today if it is a business day, else the next one.
+    calendars.assert_covered(CALENDAR, today_)
+    return (
+        today_
+        if calendars.is_business_day(CALENDAR, today_)
+        else calendars.next_business_day(CALENDAR, today_)
+    ), True
+
+
+def _plan(
+    session: Session,
+    pool: PoolRow,
+    business_date: date,
+    today_: date,
+    calendars: BusinessCalendars,
+    *,
+    lock: bool,
+) -> _Planned:
+    value_date, late = _value_date(calendars, business_date, today_)
+    state = reading.load_state(session, pool)
+    member_ids = [m.account_id for m in state.members]
+    ledger = repository.ledger_rows(session, [pool.master_account_id, *member_ids], lock=lock)
+    later = repository.movements_after(session, member_ids, value_date)
+    members = [
+        MemberBalance(
+            terms=repository.to_terms(m),
+            balance_minor=ledger[m.account_id].balance_minor - later.get(m.account_id, 0),
+            spendable_minor=ledger[m.account_id].balance_minor
+            - ledger[m.account_id].reserved_minor,
+            cross_border=state.cross_border(m.account_id),
+        )
+        for m in state.members
+    ]
+    master = ledger[pool.master_account_id]
+    master_spendable = (
+        master.balance_minor - master.reserved_minor + (master.overdraft_limit_minor or 0)
+    )
+    book = reading.quota_book(session, state, in_force(session, value_date), value_date, None)
+    policy = _policy(session, pool)
+    legs = plan_sweep(members, master_spendable_minor=master_spendable, book=book, policy=policy)
+    return _Planned(state, legs, book, policy, value_date, late)
+
+
+def _policy(session: Session, pool: PoolRow) -> BreachPolicy:
+    settings = tenancy_repository.effective_settings(session, pool.tenant_id)
+    policies = settings.get("pool_quota_breach_policy") or {}
+    return BreachPolicy(policies.get(pool.id) or policies.get("default") or "cap")
+
+
+def _execute(
+    uow: UnitOfWork,
+    pool: PoolRow,
+    planned: _Planned,
+    run: SweepRunRow,
+    today_: date,
+    actor: Principal,
+    progress: Progress | None,
+) -> list[tuple[PlannedLeg, str | None]]:
+    """Post the plan: cross-border inflows, the sweep entry, cross-border outflows, the loans."""
+    execution = _Execution(uow, pool, planned, run, today_, actor, progress)
+    return execution.run()
+
+
+class _Execution:
+    """One run's posting, in the order that keeps the master funded."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        pool: PoolRow,
+        planned: _Planned,
+        run: SweepRunRow,
+        today_: date,
+        actor: Principal,
+        progress: Progress | None,
+    ) -> None:
+        self.uow, self.pool, self.planned, self.run_row = uow, pool, planned, run
+        self.today, self.actor, self.progress = today_, actor, progress
+        self.results: dict[int, tuple[PlannedLeg, str | None]] = {}
+        self.done = 0
+        self.now = uow.clock.now()
+        self.loans = posting.intercompany_accounts(
+            uow.session, pool, planned.state.lending_entities(), self.now
+        )
+        self.cross_border_loans = _late_approved_loans(uow.session, pool, self.loans)
+
+    def run(self) -> list[tuple[PlannedLeg, str | None]]:
+        legs = self.planned.legs
+        for index, leg in enumerate(legs):
+            if leg.cross_border and leg.direction is Direction.TO_MASTER:
+                self._send(index, leg)
+        self._sweep_entry()
+        for index, leg in enumerate(legs):
+            if leg.cross_border and leg.direction is Direction.FROM_MASTER:
+                self._send(index, leg)
+        if self.cross_border_loans:
+            self.run_row.intercompany_entry_id = _post(
+                self.uow.session,
+                self.pool,
+                self.run_row,
+                self.cross_border_loans,
+                "pool_intercompany",
+                self.now,
+            )
+        return [self.results[index] for index in range(len(legs))]
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, len(self.planned.legs))
+
+    def _send(self, index: int, leg: PlannedLeg) -> None:
+        outcome, transfer_id = leg, None
+        if leg.moves or leg.status is LegStatus.HELD:
+            outcome, transfer_id = posting.cross_border_leg(
+                self.uow,
+                pool=self.pool,
+                leg=leg,
+                value_date=self.planned.value_date,
+                today=self.today,
+                actor=self.actor,
+                breached=list(leg.breached),
+                policy=self.planned.policy.value,
+            )
+        self.results[index] = (outcome, transfer_id)
+        if outcome.moves and leg.entity_id != self.pool.host_entity_id:
+            self.cross_border_loans.extend(_loans(self.pool, outcome, self.loans))
+        self._tick()
+
+    def _sweep_entry(self) -> None:
+        """Fund the legs from the master with what it now holds, post the residents' legs."""
+        legs, pool = self.planned.legs, self.pool
+        available = _master_available(self.uow.session, pool) + sum(
+            leg.amount_minor
+            for leg in legs
+            if not leg.cross_border and leg.direction is Direction.TO_MASTER and leg.moves
+        )
+        postings: list[Posting] = []
+        for index, planned_leg in enumerate(legs):
+            leg = planned_leg
+            if leg.direction is Direction.FROM_MASTER:
+                leg = legs[index] = fund_outflow(leg, available)
+                available -= leg.amount_minor if leg.moves or leg.status is LegStatus.HELD else 0
+            if leg.cross_border:
+                continue
+            self.results[index] = (leg, None)
+            if leg.moves:
+                amount = Money.from_minor(leg.amount_minor, pool.currency)
+                postings.append(posting.cash_posting(pool.master_account_id, leg, amount))
+                if leg.entity_id != pool.host_entity_id:
+                    postings += _loans(pool, leg, self.loans)
+            self.done += 1
+        if postings:
+            self.run_row.journal_entry_id = _post(
+                self.uow.session, pool, self.run_row, postings, "pool_sweep", self.now
+            )
+        if self.progress is not None:
+            self.progress(self.done, len(legs))
+
+
+def _loans(pool: PoolRow, leg: PlannedLeg, loans_of: posting.Loans) -> list[Posting]:
+    return posting.loan_postings(
+        pool.host_entity_id,
+        leg.entity_id,
+        leg.direction,
+        Money.from_minor(leg.amount_minor, pool.currency),
+        loans_of,
+    )
+
+
+def _late_approved_loans(session: Session, pool: PoolRow, loans_of: posting.Loans) -> list[Posting]:
+    """Loans of held legs decided since: approved ones are recorded now, rejected ones closed."""
+    held = repository.unrecorded_held_legs(session, pool.id)
+    statuses = posting.transfer_statuses(
+        session, [leg.transfer_id for leg in held if leg.transfer_id]
+    )
+    postings: list[Posting] = []
+    for leg in held:
+        status = statuses.get(leg.transfer_id or "", "held")
+        if status == "held":
+            continue
+        leg.loan_recorded = True
+        if status in ("booked", "accepted", "settled") and leg.entity_id != pool.host_entity_id:
+            leg.status = LegStatus.BOOKED.value
+            leg.reason = "approved after review; loan recorded by a later run"
+            postings.extend(
+                posting.loan_postings(
+                    pool.host_entity_id,
+                    leg.entity_id,
+                    Direction(leg.direction),
+                    Money.from_minor(leg.amount_minor, leg.currency),
+                    loans_of,
+                )
+            )
+        else:
+            leg.status = LegStatus.REJECTED.value
+    session.flush()
+    return postings
+
+
+def _master_available(session: Session, pool: PoolRow) -> int:
+    master = repository.ledger_rows(session, [pool.master_account_id], lock=True)[
+        pool.master_account_id
+    ]
+    return master.balance_minor - master.reserved_minor + (master.overdraft_limit_minor or 0)
+
+
+def _post(
+    session: Session,
+    pool: PoolRow,
+    run: SweepRunRow,
+    postings: list[Posting],
+    kind: str,
+    now: datetime,
+) -> str:
+    entry = JournalEntry(
+        id=new_id(),
+        value_date=run.value_date,
+        kind=kind,
+        description=f"cash pool {pool.name}: sweep of {run.business_date.isoformat()}"[:500],
+        postings=tuple(postings),
+        source_id=run.id,
+    )
+    posting.post_bulk_entry(session, tenant_id=pool.tenant_id, entry=entry, posted_at=now)
+    return entry.id
+
+
+def _leg_row(
+    run_id: str, pool: PoolRow, leg: PlannedLeg, transfer_id: str | None
+) -> dict[str, object]:
+    return {
+        "id": new_id(),
+        "run_id": run_id,
+        "account_id": leg.account_id,
+        "entity_id": leg.entity_id,
+        "direction": leg.direction.value,
+        "requested_minor": leg.requested_minor,
+        "amount_minor": leg.amount_minor,
+        "currency": pool.currency,
+        "cross_border": leg.cross_border,
+        "status": leg.status.value,
+        "transfer_id": transfer_id,
+        "reason": None if leg.reason is None else leg.reason[:500],
+        "loan_recorded": leg.status is not LegStatus.HELD,
+    }
+
+
+def _run(session: Session, pool: PoolRow, row: SweepRunRow) -> SweepRun:
+    return _runs(session, pool, [row])[0]
+
+
+def _runs(session: Session, pool: PoolRow, rows: Sequence[SweepRunRow]) -> list[SweepRun]:
+    legs = repository.legs_of(session, [row.id for row in rows])
+    return [
+        SweepRun(
+            id=row.id,
+            pool_id=row.pool_id,
+            business_date=row.business_date,
+            value_date=row.value_date,
+            status=row.status,
+            late=row.late,
+            legs=tuple(
+                SweepLeg(
+                    account_id=leg.account_id,
+                    direction=Direction(leg.direction),
+                    requested=Money.from_minor(leg.requested_minor, leg.currency),
+                    amount=Money.from_minor(leg.amount_minor, leg.currency),
+                    cross_border=leg.cross_border,
+                    status=LegStatus(leg.status),
+                    transfer_id=leg.transfer_id,
+                    reason=leg.reason,
+                )
+                for leg in legs[row.id]
+            ),
+            journal_entry_id=row.journal_entry_id,
+            intercompany_entry_id=row.intercompany_entry_id,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+def list_runs(
+    uow: UnitOfWork, *, tenant_id: str, pool_id: str, limit: int = 50, offset: int = 0
+) -> list[SweepRun]:
+    """A pool's runs, newest first."""
+    with uow:
+        pool = repository.get_pool_row(uow.session, tenant_id, pool_id)
+        if pool is None:
+            raise NotFound(f"pool {pool_id} not found")
+        return _runs(uow.session, pool, repository.list_runs(uow.session, pool_id, limit, offset))
+
+
+def sweep_forecast(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    pool_id: str,
+    business_date: date,
+    calendars: BusinessCalendars,
+    timezone: str,
+) -> Forecast:
+    """The legs a run for `business_date` would post now, with quota effects; posts nothing."""
+    check_business_date(calendars, business_date)
+    with uow:
+        session = uow.session
+        pool = repository.get_pool_row(session, tenant_id, pool_id)
+        if pool is None:
+            raise NotFound(f"pool {pool_id} not found")
+        today_ = today(uow.clock, timezone)
+        before = _quota_views(session, pool, max(business_date, today_))
+        planned = _plan(session, pool, business_date, today_, calendars, lock=False)
+        after = _views(planned.book)
+        legs = tuple(
+            (
+                SweepLeg(
+                    account_id=leg.account_id,
+                    direction=leg.direction,
+                    requested=Money.from_minor(leg.requested_minor, pool.currency),
+                    amount=Money.from_minor(leg.amount_minor, pool.currency),
+                    cross_border=leg.cross_border,
+                    status=leg.status,
+                    transfer_id=None,
+                    reason=leg.reason,
+                ),
+                dict(leg.quota_effects),
+            )
+            for leg in planned.legs
+        )
+        return Forecast(business_date, planned.value_date, legs, before, after)
+
+
+def _quota_views(session: Session, pool: PoolRow, on: date) -> tuple[QuotaView, ...]:
+    state = reading.load_state(session, pool)
+    return _views(reading.quota_book(session, state, in_force(session, on), on, None))
+
+
+def _views(book: QuotaBook | None) -> tuple[QuotaView, ...]:
+    if book is None:
+        return ()
+    return tuple(QuotaView(q.kind, q.limit, book.used(q.kind)) for q in book.quotas)

@@ -1,0 +1,192 @@
+"""Full-coverage cross-border financing: an entity's foreign-debt contracts and its headroom."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from pooling import foreign_debts
+from pooling.cross_border_financing import DebtKind
+from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
+from treasury.api.wire import (
+    COMMON_PROBLEMS,
+    CurrencyCode,
+    MoneyIn,
+    MoneyOut,
+    PositiveMoneyIn,
+    StrictModel,
+)
+from treasury.errors import ValidationFailed
+from treasury.money import Money, MoneyError, check_storable
+
+router = APIRouter(
+    prefix="/v1/entities", tags=["cross-border financing"], responses=COMMON_PROBLEMS
+)
+
+
+class ForeignDebtIn(StrictModel):
+    """A foreign-debt contract: `amount` is a decimal string in `currency`."""
+
+    lender: str = Field(min_length=1, max_length=300)
+    currency: CurrencyCode | None = None
+    amount: Annotated[str, Field(pattern=r"^\d+(\.\d+)?$", examples=["100000000.00"])] | MoneyIn
+    drawdown_date: date
+    maturity_date: date
+    kind: DebtKind = DebtKind.LOAN
+
+
+class RepaymentIn(StrictModel):
+    """A repayment of principal."""
+
+    amount: PositiveMoneyIn
+    date: date
+
+
+class ForeignDebtOut(BaseModel):
+    """A contract with what is outstanding."""
+
+    id: str
+    entity_id: str
+    lender: str
+    kind: DebtKind
+    amount: MoneyOut
+    outstanding: MoneyOut
+    drawdown_date: date
+    maturity_date: date
+
+    @classmethod
+    def of(cls, debt: foreign_debts.ForeignDebt) -> ForeignDebtOut:
+        """Render a contract."""
+        return cls(
+            id=debt.id,
+            entity_id=debt.entity_id,
+            lender=debt.lender,
+            kind=debt.kind,
+            amount=MoneyOut.of(debt.amount),
+            outstanding=MoneyOut.of(debt.outstanding),
+            drawdown_date=debt.drawdown_date,
+            maturity_date=debt.maturity_date,
+        )
+
+
+class ForeignDebtList(BaseModel):
+    """`{"items": [...]}`."""
+
+    items: list[ForeignDebtOut]
+
+
+class FinancingOut(BaseModel):
+    """Cap, risk-weighted use and headroom (CNY) under the rule in force on `as_of`."""
+
+    entity_id: str
+    as_of: date
+    mode: str
+    cap: MoneyOut
+    used: MoneyOut
+    headroom: MoneyOut
+    macro_cap: MoneyOut
+    facilitation_quota: MoneyOut
+
+
+def _cny(value: Decimal) -> MoneyOut:
+    return MoneyOut.of(Money.of(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), "CNY"))
+
+
+def _amount(body: ForeignDebtIn) -> Money:
+    if isinstance(body.amount, MoneyIn):
+        amount = body.amount.to_money()
+        if body.currency is not None and body.currency != amount.currency.code:
+            raise ValidationFailed("amount and currency disagree")
+        return amount
+    if body.currency is None:
+        raise ValidationFailed("currency is required with a plain amount")
+    try:
+        return check_storable(Money.of(body.amount, body.currency))
+    except MoneyError as error:
+        raise ValidationFailed(str(error)) from error
+
+
+@router.post("/{entity_id}/foreign-debts", status_code=status.HTTP_201_CREATED)
+def record_debt(
+    entity_id: str, body: ForeignDebtIn, principal: Writer, uow_factory: UowFactoryDep
+) -> ForeignDebtOut:
+    """Record a contract; beyond the headroom → 422 CROSS_BORDER_FINANCING_CAP_EXCEEDED."""
+    amount = _amount(body)
+    if not amount.is_positive():
+        raise ValidationFailed("amount must be positive")
+    debt = foreign_debts.record_debt(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        actor=principal.name,
+        entity_id=entity_id,
+        spec=foreign_debts.DebtSpec(
+            lender=body.lender,
+            amount=amount,
+            drawdown_date=body.drawdown_date,
+            maturity_date=body.maturity_date,
+            kind=body.kind,
+        ),
+    )
+    return ForeignDebtOut.of(debt)
+
+
+@router.get("/{entity_id}/foreign-debts")
+def list_debts(entity_id: str, principal: Reader, uow_factory: UowFactoryDep) -> ForeignDebtList:
+    """The entity's contracts."""
+    debts = foreign_debts.list_debts(
+        uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id
+    )
+    return ForeignDebtList(items=[ForeignDebtOut.of(debt) for debt in debts])
+
+
+@router.post("/{entity_id}/foreign-debts/{debt_id}/repayments", status_code=status.HTTP_201_CREATED)
+def repay(
+    entity_id: str,
+    debt_id: str,
+    body: RepaymentIn,
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+) -> ForeignDebtOut:
+    """Repay principal; the headroom is restored at once."""
+    debt = foreign_debts.repay(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        actor=principal.name,
+        entity_id=entity_id,
+        debt_id=debt_id,
+        amount=body.amount.to_money(),
+        repayment_date=body.date,
+    )
+    return ForeignDebtOut.of(debt)
+
+
+@router.get("/{entity_id}/cross-border-financing")
+def financing(
+    entity_id: str,
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    as_of: date | None = None,
+) -> FinancingOut:
+    """`{cap, used, headroom}` in CNY under the rule in force today (`used` is risk-weighted)."""
+    found = foreign_debts.financing(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        entity_id=entity_id,
+        timezone=settings.timezone,
+        as_of=as_of,
+    )
+    return FinancingOut(
+        entity_id=found.entity_id,
+        as_of=found.as_of,
+        mode=found.mode.value,
+        cap=_cny(found.headroom.cap),
+        used=_cny(found.headroom.used),
+        headroom=_cny(found.headroom.headroom),
+        macro_cap=_cny(found.macro_cap),
+        facilitation_quota=_cny(found.facilitation_quota),
+    )
