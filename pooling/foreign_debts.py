@@ -246,10 +246,14 @@ def status_on(session: Session, entity: LegalEntity, on: date) -> FinancingStatu
     leverage = parameters.number(f"cbf.leverage.{LEVERAGE_CLASS.get(entity.kind, 'enterprise')}")
     net_assets = Decimal(0) if entity.net_assets is None else entity.net_assets.amount
     macro = macro_cap(net_assets=net_assets, leverage=leverage, mu=parameters.number("cbf.mu"))
-    cap = effective_cap(
-        macro=macro,
-        facilitation=facilitation,
-        rule=CombineRule(parameters.text("facil.combine_rule")),
+    cap = (
+        macro
+        if facilitation == 0
+        else effective_cap(
+            macro=macro,
+            facilitation=facilitation,
+            rule=CombineRule(parameters.text("facil.combine_rule")),
+        )
     )
     weights = Weights(
         term_short=parameters.number("cbf.term_factor.short"),
