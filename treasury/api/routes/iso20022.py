@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel
 
-from treasury.api.deps import Reader, UowFactoryDep, tenant_of
+from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
 from treasury.api.wire import COMMON_PROBLEMS
-from treasury.payments import payment_files
+from treasury.payments import bank_reports, payment_files
 
 router = APIRouter(tags=["ISO 20022"], responses=COMMON_PROBLEMS)
 
@@ -48,3 +49,33 @@ def payment_file(
         uow_factory(), tenant_id=tenant_of(principal), debtor_account_id=debtor_account_id, on=on
     )
     return _xml(found)
+
+
+class ReportOut(BaseModel):
+    """What a bank report changed, per transaction."""
+
+    message_id: str
+    replayed: bool
+    items: list[dict[str, Any]]
+
+
+_XML_BODY: dict[str, Any] = {
+    "requestBody": {"content": {XML: {"schema": {"type": "string"}}}, "required": True}
+}
+
+
+@router.post("/v1/payment-status/pain002", openapi_extra=_XML_BODY)
+def payment_status(
+    body: Annotated[bytes, Body(media_type=XML)],
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+) -> ReportOut:
+    """Apply the bank's pain.002: transfers move to accepted, settled or returned (reversed).
+
+    Applied once per report message id (a replay changes nothing); a malformed or invalid report
+    is 422 `BANK_REPORT_INVALID` and nothing is applied.
+    """
+    result = bank_reports.apply_status_report(uow_factory(), principal=principal, xml=body)
+    return ReportOut(
+        message_id=result.message_id, replayed=result.replayed, items=list(result.items)
+    )

@@ -1,0 +1,212 @@
+"""Bank reports in: a pain.002 moves transfers to accepted, settled or returned.
+
+One unit of work per report: every transaction of it applies, or none (a malformed report is
+refused before anything is read). A report is applied once per message id; a replay returns
+what the first application did and changes nothing. A rejection reverses the transfer's entry
+and keeps the bank's reason as a finding on the transfer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from compliance.model import Finding, Severity
+from treasury.audit import service as audit
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.ledger import posting as ledger_posting
+from treasury.payments import repository
+from treasury.payments.model import TransferStatus
+from treasury.payments.tables import TransferRow
+from treasury.settlement import pain002
+from treasury.settlement import repository as settlement_repository
+from treasury.settlement.pain002 import Outcome
+from treasury.settlement.tables import BankReportRow, PaymentMessageRow
+from treasury.tenancy.model import Principal
+
+PAIN002 = "pain.002"
+# Forward moves only: a report never takes a transfer back to an earlier state.
+_RANK = {
+    TransferStatus.BOOKED.value: 0,
+    TransferStatus.ACCEPTED.value: 1,
+    TransferStatus.SETTLED.value: 2,
+}
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What a report changed, per transaction, and whether this was a replay."""
+
+    message_id: str
+    items: tuple[dict[str, Any], ...]
+    replayed: bool
+
+
+def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) -> ReportResult:
+    """Apply a pain.002 to the tenant's transfers.
+
+    Raises:
+        BankReportInvalid: malformed or invalid against its XSD (nothing applied).
+    """
+    assert principal.tenant_id is not None
+    tenant_id = principal.tenant_id
+    report = pain002.parse(xml)
+    with uow:
+        seen = _seen(uow, tenant_id, PAIN002, report.message_id)
+        if seen is not None:
+            return ReportResult(report.message_id, tuple(json.loads(seen.result_json)), True)
+        statuses = list(report.transactions) or _group_statuses(uow, tenant_id, report)
+        items = tuple(_apply(uow, principal, status) for status in statuses)
+        uow.session.add(
+            BankReportRow(
+                id=new_id(),
+                tenant_id=tenant_id,
+                kind=PAIN002,
+                message_id=report.message_id,
+                sha256=hashlib.sha256(xml).hexdigest(),
+                result_json=json.dumps(list(items)),
+                received_at=uow.clock.now(),
+            )
+        )
+        uow.commit()
+        return ReportResult(report.message_id, items, False)
+
+
+def _seen(uow: UnitOfWork, tenant_id: str, kind: str, message_id: str) -> BankReportRow | None:
+    return uow.session.scalar(
+        select(BankReportRow).where(
+            BankReportRow.tenant_id == tenant_id,
+            BankReportRow.kind == kind,
+            BankReportRow.message_id == message_id,
+        )
+    )
+
+
+def _group_statuses(
+    uow: UnitOfWork, tenant_id: str, report: pain002.StatusReport
+) -> list[pain002.TransactionStatus]:
+    """A group-level status without transaction detail applies to every payment of the file."""
+    if report.group_status is None:
+        return []
+    message = uow.session.scalar(
+        select(PaymentMessageRow).where(
+            PaymentMessageRow.tenant_id == tenant_id,
+            PaymentMessageRow.message_id == report.original_message_id,
+        )
+    )
+    if message is None:
+        return []
+    statuses = []
+    for transfer_id in json.loads(message.transfer_ids_json):
+        decision = settlement_repository.decision_of(uow.session, tenant_id, transfer_id)
+        if decision is not None:
+            statuses.append(
+                pain002.TransactionStatus(
+                    decision.end_to_end_id,
+                    decision.uetr,
+                    report.group_status,
+                    report.group_reason,
+                    None,
+                )
+            )
+    return statuses
+
+
+def _apply(
+    uow: UnitOfWork, principal: Principal, status: pain002.TransactionStatus
+) -> dict[str, Any]:
+    assert principal.tenant_id is not None
+    item: dict[str, Any] = {
+        "end_to_end_id": status.end_to_end_id,
+        "status": status.code,
+        "reason": status.reason_code,
+    }
+    decision = (
+        None
+        if status.end_to_end_id is None
+        else settlement_repository.decision_by_end_to_end(
+            uow.session, principal.tenant_id, status.end_to_end_id
+        )
+    )
+    row = (
+        None
+        if decision is None
+        else repository.get_transfer_row(
+            uow.session, principal.tenant_id, decision.transfer_id, for_update=True
+        )
+    )
+    if row is None:
+        return {**item, "result": "unmatched"}
+    item["transfer_id"] = row.id
+    outcome = status.outcome
+    if outcome is Outcome.PENDING:
+        return {**item, "result": "unchanged"}
+    if outcome is Outcome.REJECTED:
+        return {**item, "result": _return(uow, principal, row, status)}
+    target = TransferStatus.ACCEPTED if outcome is Outcome.ACCEPTED else TransferStatus.SETTLED
+    if row.status not in _RANK or _RANK[row.status] >= _RANK[target.value]:
+        return {**item, "result": f"unchanged ({row.status})"}
+    _move(uow, principal, row, target, status)
+    return {**item, "result": target.value}
+
+
+def _return(
+    uow: UnitOfWork, principal: Principal, row: TransferRow, status: pain002.TransactionStatus
+) -> str:
+    if row.status == TransferStatus.RETURNED.value:
+        return "unchanged (returned)"
+    if row.status == TransferStatus.SETTLED.value or row.journal_entry_id is None:
+        return f"refused: a {row.status} transfer cannot be rejected"
+    ledger_posting.reverse_entry(
+        uow.session,
+        tenant_id=row.tenant_id,
+        entry_id=row.journal_entry_id,
+        reversal_id=new_id(),
+        posted_at=uow.clock.now(),
+    )
+    reason = " ".join(p for p in (status.reason_code, status.reason_text) if p) or "no reason"
+    findings = json.loads(row.findings_json)
+    findings.append(
+        Finding(
+            rule="BANK_REJECTED",
+            severity=Severity.INFO,
+            message=f"the bank rejected the payment ({status.code}): {reason}",
+            message_zh=f"银行退回付款（{status.code}）：{reason}",
+            rule_version="pain.002",
+        ).to_document()
+    )
+    row.findings_json = json.dumps(findings)
+    _move(uow, principal, row, TransferStatus.RETURNED, status)
+    return TransferStatus.RETURNED.value
+
+
+def _move(
+    uow: UnitOfWork,
+    principal: Principal,
+    row: TransferRow,
+    target: TransferStatus,
+    status: pain002.TransactionStatus,
+) -> None:
+    before = row.status
+    row.status = target.value
+    row.updated_at = uow.clock.now()
+    audit.record(
+        uow,
+        tenant_id=row.tenant_id,
+        actor=principal.name,
+        action=f"transfer.{target.value}",
+        object_type="transfer",
+        object_id=row.id,
+        before={"status": before},
+        after={
+            "status": target.value,
+            "bank_status": status.code,
+            "reason": status.reason_code,
+            "reason_text": status.reason_text,
+        },
+    )
