@@ -350,7 +350,7 @@ def black_option(
     ratio = forward / spot
     if rate_years > 0:
         rd = -math.log(discount) / rate_years
-        rf = rd + math.log(ratio) / rate_years
+        rf = rd - math.log(ratio) / rate_years
     else:
         rd = rf = 0.0
     decay = vega * volatility / (2 * vol_years) if vol_years > 0 else 0.0
