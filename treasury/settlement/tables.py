@@ -122,3 +122,16 @@ class BankReportRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     result_json: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StatementMatchRow(Base):
+    """A statement line matched to the transfer it confirms (each side matched once)."""
+
+    __tablename__ = "settlement_statement_match"
+    __table_args__ = (UniqueConstraint("statement_line_id"), UniqueConstraint("transfer_id"))
+
+    id: Mapped[str] = mapped_column(IdColumnType(), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenancy_tenant.id"))
+    statement_line_id: Mapped[str] = mapped_column(ForeignKey("accounts_statement_line.id"))
+    transfer_id: Mapped[str] = mapped_column(ForeignKey("payments_transfer.id"))
+    matched_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
 from treasury.api.wire import COMMON_PROBLEMS
-from treasury.payments import bank_reports, payment_files
+from treasury.payments import bank_reports, payment_files, statements_in
 
 router = APIRouter(tags=["ISO 20022"], responses=COMMON_PROBLEMS)
 
@@ -79,3 +79,29 @@ def payment_status(
     return ReportOut(
         message_id=result.message_id, replayed=result.replayed, items=list(result.items)
     )
+
+
+class StatementOut(BaseModel):
+    """What a statement import did."""
+
+    message_id: str
+    replayed: bool
+    matched: list[dict[str, Any]]
+    unmatched: list[dict[str, Any]]
+    skipped: list[str]
+    not_booked: list[str]
+
+
+@router.post("/v1/statements/camt053", openapi_extra=_XML_BODY)
+def import_camt053(
+    body: Annotated[bytes, Body(media_type=XML)],
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+) -> StatementOut:
+    """Import a camt.053 statement: lines once per entry reference, matched to transfers.
+
+    A matched line confirms its transfer (settled) and posts nothing; unmatched lines post to
+    suspense and are listed. Malformed or invalid → 422 `BANK_REPORT_INVALID`, nothing applied.
+    """
+    result = statements_in.import_statement(uow_factory(), principal=principal, xml=body)
+    return StatementOut(replayed=result.replayed, **result.document())

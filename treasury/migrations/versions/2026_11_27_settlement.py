@@ -24,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = (
+    "settlement_statement_match",
     "settlement_route_decision",
     "settlement_payment_message",
     "settlement_bank_report",
@@ -245,4 +246,32 @@ def _create_tables() -> None:
             name=op.f("uq_settlement_route_decision_tenant_id_end_to_end_id"),
         ),
         sa.UniqueConstraint("transfer_id", name=op.f("uq_settlement_route_decision_transfer_id")),
+    )
+    op.create_table(
+        "settlement_statement_match",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("tenant_id", sa.String(length=36), nullable=False),
+        sa.Column("statement_line_id", sa.String(length=36), nullable=False),
+        sa.Column("transfer_id", sa.String(length=36), nullable=False),
+        sa.Column("matched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["statement_line_id"],
+            ["accounts_statement_line.id"],
+            name=op.f("fk_settlement_statement_match_statement_line_id_accounts_statement_line"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenancy_tenant.id"],
+            name=op.f("fk_settlement_statement_match_tenant_id_tenancy_tenant"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["transfer_id"],
+            ["payments_transfer.id"],
+            name=op.f("fk_settlement_statement_match_transfer_id_payments_transfer"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_settlement_statement_match")),
+        sa.UniqueConstraint(
+            "statement_line_id", name=op.f("uq_settlement_statement_match_statement_line_id")
+        ),
+        sa.UniqueConstraint("transfer_id", name=op.f("uq_settlement_statement_match_transfer_id")),
     )

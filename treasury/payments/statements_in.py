@@ -1,0 +1,279 @@
+"""camt.053 statements in: lines imported once per entry reference and matched to transfers.
+
+A booked debit that carries a transfer's EndToEndId with its amount and value date confirms that
+transfer: the line is recorded against it, nothing new is posted (the transfer's entry already
+moved the money) and the transfer is `settled`. Every other booked line posts against the
+entity's suspense account and is listed for a treasurer. One unit of work per file: all of it
+applies or nothing; an entry seen before is skipped, so a replay changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from treasury.accounts import repository as accounts_repository
+from treasury.accounts.tables import BankAccountRow, StatementLineRow
+from treasury.audit import service as audit
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import BankReportInvalid
+from treasury.ledger import posting as ledger_posting
+from treasury.ledger import repository as ledger_repository
+from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
+from treasury.payments import repository
+from treasury.payments.model import TransferStatus
+from treasury.payments.tables import TransferRow
+from treasury.settlement import camt053
+from treasury.settlement import repository as settlement_repository
+from treasury.settlement.tables import BankReportRow, StatementMatchRow
+from treasury.tenancy.model import Principal
+
+CAMT053 = "camt.053"
+_CONFIRMABLE = (TransferStatus.BOOKED.value, TransferStatus.ACCEPTED.value)
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    """What an import did: matched, unmatched (to suspense), skipped (seen before), not booked."""
+
+    message_id: str
+    matched: tuple[dict[str, Any], ...]
+    unmatched: tuple[dict[str, Any], ...]
+    skipped: tuple[str, ...]
+    not_booked: tuple[str, ...]
+    replayed: bool
+
+    def document(self) -> dict[str, Any]:
+        """The result as stored and shown."""
+        return {
+            "message_id": self.message_id,
+            "matched": list(self.matched),
+            "unmatched": list(self.unmatched),
+            "skipped": list(self.skipped),
+            "not_booked": list(self.not_booked),
+        }
+
+
+def import_statement(uow: UnitOfWork, *, principal: Principal, xml: bytes) -> StatementResult:
+    """Import a camt.053 file of the tenant's accounts.
+
+    Raises:
+        BankReportInvalid: malformed, invalid by its XSD, an account that is not the tenant's, or
+            an entry in another currency than its account (nothing applied).
+    """
+    assert principal.tenant_id is not None
+    tenant_id = principal.tenant_id
+    document = camt053.parse(xml)
+    with uow:
+        seen = uow.session.scalar(
+            select(BankReportRow).where(
+                BankReportRow.tenant_id == tenant_id,
+                BankReportRow.kind == CAMT053,
+                BankReportRow.message_id == document.message_id,
+            )
+        )
+        if seen is not None:
+            return _result(json.loads(seen.result_json), replayed=True)
+        totals: dict[str, list[Any]] = {
+            "matched": [],
+            "unmatched": [],
+            "skipped": [],
+            "not_booked": [],
+        }
+        for statement in document.statements:
+            _import(uow, principal, statement, totals)
+        result = {"message_id": document.message_id, **totals}
+        uow.session.add(
+            BankReportRow(
+                id=new_id(),
+                tenant_id=tenant_id,
+                kind=CAMT053,
+                message_id=document.message_id,
+                sha256=hashlib.sha256(xml).hexdigest(),
+                result_json=json.dumps(result),
+                received_at=uow.clock.now(),
+            )
+        )
+        uow.commit()
+        return _result(result, replayed=False)
+
+
+def _result(document: dict[str, Any], *, replayed: bool) -> StatementResult:
+    return StatementResult(
+        message_id=document["message_id"],
+        matched=tuple(document["matched"]),
+        unmatched=tuple(document["unmatched"]),
+        skipped=tuple(document["skipped"]),
+        not_booked=tuple(document["not_booked"]),
+        replayed=replayed,
+    )
+
+
+def _account(uow: UnitOfWork, tenant_id: str, number: str) -> BankAccountRow:
+    compact = number.replace(" ", "")
+    rows = uow.session.scalars(
+        select(BankAccountRow).where(
+            BankAccountRow.tenant_id == tenant_id, BankAccountRow.number.in_({number, compact})
+        )
+    ).all()
+    if len(rows) != 1:
+        raise BankReportInvalid(f"account {number!r} is not one of the tenant's accounts")
+    return rows[0]
+
+
+def _import(
+    uow: UnitOfWork,
+    principal: Principal,
+    statement: camt053.AccountStatement,
+    totals: dict[str, list[Any]],
+) -> None:
+    assert principal.tenant_id is not None
+    account = _account(uow, principal.tenant_id, statement.account)
+    booked = [entry for entry in statement.entries if entry.booked]
+    totals["not_booked"].extend(e.bank_ref for e in statement.entries if not e.booked)
+    for entry in booked:
+        if entry.amount.currency.code != account.currency:
+            raise BankReportInvalid(
+                f"entry {entry.bank_ref} in {entry.amount.currency}, account in {account.currency}"
+            )
+    refs = [entry.bank_ref for entry in booked]
+    if len(set(refs)) != len(refs):
+        raise BankReportInvalid("an entry reference appears twice in one statement")
+    seen = accounts_repository.seen_bank_refs(uow.session, account.id, refs)
+    for entry in booked:
+        if entry.bank_ref in seen:
+            totals["skipped"].append(entry.bank_ref)
+            continue
+        transfer = _match(uow, principal.tenant_id, account.id, entry)
+        line_id = _line(uow, principal.tenant_id, account, entry, posted=transfer is None)
+        item = {
+            "bank_ref": entry.bank_ref,
+            "line_id": line_id,
+            "amount": entry.amount.to_wire(),
+            "currency": entry.amount.currency.code,
+            "value_date": entry.value_date.isoformat(),
+            "end_to_end_id": entry.end_to_end_id,
+        }
+        if transfer is None:
+            totals["unmatched"].append(item)
+            continue
+        _confirm(uow, principal, transfer, line_id)
+        totals["matched"].append({**item, "transfer_id": transfer.id})
+
+
+def _match(
+    uow: UnitOfWork, tenant_id: str, account_id: str, entry: camt053.Entry
+) -> TransferRow | None:
+    """The transfer this debit confirms: same EndToEndId, amount and value date, not matched yet."""
+    if entry.end_to_end_id is None or entry.amount.minor >= 0:
+        return None
+    decision = settlement_repository.decision_by_end_to_end(
+        uow.session, tenant_id, entry.end_to_end_id
+    )
+    if decision is None:
+        return None
+    row = repository.get_transfer_row(uow.session, tenant_id, decision.transfer_id, for_update=True)
+    if (
+        row is None
+        or row.debtor_account_id != account_id
+        or row.amount_minor != -entry.amount.minor
+        or row.value_date != entry.value_date
+        or row.status not in (*_CONFIRMABLE, TransferStatus.SETTLED.value)
+    ):
+        return None
+    already = uow.session.scalar(
+        select(StatementMatchRow.id).where(StatementMatchRow.transfer_id == row.id)
+    )
+    return None if already is not None else row
+
+
+def _line(
+    uow: UnitOfWork, tenant_id: str, account: BankAccountRow, entry: camt053.Entry, *, posted: bool
+) -> str:
+    """Record the line; post it against suspense unless it confirms a transfer."""
+    now = uow.clock.now()
+    journal_id = _post_to_suspense(uow, tenant_id, account, entry) if posted else None
+    line_id = new_id()
+    uow.session.add(
+        StatementLineRow(
+            id=line_id,
+            tenant_id=tenant_id,
+            account_id=account.id,
+            bank_ref=entry.bank_ref,
+            value_date=entry.value_date,
+            amount_minor=entry.amount.minor,
+            currency=entry.amount.currency.code,
+            description=entry.description,
+            counterparty=entry.counterparty,
+            journal_entry_id=journal_id,
+            imported_at=now,
+        )
+    )
+    uow.session.flush()
+    return line_id
+
+
+def _post_to_suspense(
+    uow: UnitOfWork, tenant_id: str, account: BankAccountRow, entry: camt053.Entry
+) -> str:
+    suspense = ledger_repository.internal_account(
+        uow.session,
+        tenant_id=tenant_id,
+        entity_id=account.entity_id,
+        kind=LedgerAccountKind.SUSPENSE,
+        currency=account.currency,
+        created_at=uow.clock.now(),
+    )
+    money_in = entry.amount.minor > 0
+    journal = JournalEntry(
+        id=new_id(),
+        value_date=entry.value_date,
+        kind="statement_line",
+        description=f"{entry.bank_ref} {entry.description}"[:500],
+        postings=(
+            Posting(
+                debit_account_id=account.id if money_in else suspense.id,
+                credit_account_id=suspense.id if money_in else account.id,
+                amount=entry.amount if money_in else -entry.amount,
+            ),
+        ),
+    )
+    ledger_posting.post_entry(
+        uow.session,
+        tenant_id=tenant_id,
+        entry=journal,
+        posted_at=uow.clock.now(),
+        enforce_limits=False,
+    )
+    return journal.id
+
+
+def _confirm(uow: UnitOfWork, principal: Principal, row: TransferRow, line_id: str) -> None:
+    uow.session.add(
+        StatementMatchRow(
+            id=new_id(),
+            tenant_id=row.tenant_id,
+            statement_line_id=line_id,
+            transfer_id=row.id,
+            matched_at=uow.clock.now(),
+        )
+    )
+    before = row.status
+    if row.status in _CONFIRMABLE:
+        row.status = TransferStatus.SETTLED.value
+        row.updated_at = uow.clock.now()
+    audit.record(
+        uow,
+        tenant_id=row.tenant_id,
+        actor=principal.name,
+        action="transfer.reconciled",
+        object_type="transfer",
+        object_id=row.id,
+        before={"status": before},
+        after={"status": row.status, "statement_line_id": line_id},
+    )
