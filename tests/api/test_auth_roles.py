@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, update
 
 from tests.api.api_support import assert_problem, get_json
 from tests.support import (
@@ -18,7 +20,9 @@ from tests.support import (
     post_transfer,
     transfer_body,
 )
+from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Role
+from treasury.tenancy.tables import TokenRow
 
 PROTECTED = [
     ("GET", "/v1/entities"),
@@ -85,6 +89,29 @@ def test_a_token_made_through_the_api_works_until_it_is_revoked(
     )
     listed = get_json(client, "/v1/tokens", tenant.admin)["items"]
     assert [item["revoked_at"] for item in listed if item["id"] == token["id"]] != [None]
+
+
+def test_a_revocation_by_another_process_takes_effect_within_the_cache_time(
+    client: TestClient,
+    tenant: TenantFixture,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tenancy_service, "PRINCIPAL_CACHE_SECONDS", 0.3)
+    made = client.post(
+        "/v1/tokens", json={"role": "treasurer", "name": "erp"}, headers=tenant.admin
+    ).json()
+    headers = {"Authorization": f"Bearer {made['token']}"}
+    assert client.get("/v1/entities", headers=headers).status_code == 200  # now cached
+
+    # Another API process revokes it: this process learns of it only from the database.
+    with engine.begin() as connection:
+        connection.execute(
+            update(TokenRow).where(TokenRow.id == made["id"]).values(revoked_at=func.now())
+        )
+    time.sleep(0.4)
+
+    assert_problem(client.get("/v1/entities", headers=headers), 401, "UNAUTHENTICATED")
 
 
 def test_tokens_are_managed_by_the_admin_only(client: TestClient, tenant: TenantFixture) -> None:

@@ -38,7 +38,7 @@ def _principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     secret = None if credentials is None else credentials.credentials
-    return tenancy_service.authenticate(uow_factory(), secret)
+    return tenancy_service.authenticate(uow_factory.read_only(), secret)
 
 
 def requires(permission: Permission) -> Callable[[Principal], Principal]:

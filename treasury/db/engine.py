@@ -12,6 +12,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+# Execution option of a read-only unit of work (`UnitOfWorkFactory.read_only`).
+READ_ONLY = "treasury_read_only"
+
 
 def is_sqlite(url: str) -> bool:
     """True for an SQLite database URL."""
@@ -42,6 +45,8 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers need no writer's lock: WAL gives them a consistent snapshot.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
     return engine

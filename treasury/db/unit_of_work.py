@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from treasury.clock import Clock
+from treasury.db.engine import READ_ONLY
 
 logger = logging.getLogger("treasury.db")
 
@@ -93,6 +94,15 @@ class UnitOfWorkFactory:
         self.engine = engine
         self.clock = clock
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+        self._read_sessions = sessionmaker(
+            bind=engine.execution_options(**{READ_ONLY: True}),
+            expire_on_commit=False,
+            autoflush=False,
+        )
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self._sessions, self.clock)
+
+    def read_only(self) -> UnitOfWork:
+        """A unit of work that only reads: on SQLite it does not take the writers' lock."""
+        return UnitOfWork(self._read_sessions, self.clock)

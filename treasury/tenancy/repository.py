@@ -58,9 +58,12 @@ def add_token(
 
 def principal_for_secret(session: Session, secret: str) -> Principal | None:
     """The live token's principal for a presented secret, or None."""
-    row = session.scalars(
-        select(TokenRow).where(TokenRow.secret_sha256 == secret_digest(secret))
-    ).one_or_none()
+    return principal_for_digest(session, secret_digest(secret))
+
+
+def principal_for_digest(session: Session, digest: str) -> Principal | None:
+    """The live token's principal for a secret's SHA-256 digest, or None."""
+    row = session.scalars(select(TokenRow).where(TokenRow.secret_sha256 == digest)).one_or_none()
     return _live_principal(row)
 
 

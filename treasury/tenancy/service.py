@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -133,6 +135,7 @@ def revoke_token(uow: UnitOfWork, *, admin: Principal, token_id: str) -> None:
                 after={"role": row.role, "name": row.name},
             )
         uow.commit()
+    _principals.forget_token(token_id)
 
 
 def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
@@ -143,11 +146,53 @@ def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
     """
     if not secret:
         raise Unauthenticated("missing bearer token")
+    digest = repository.secret_digest(secret)
     with uow:
-        principal = repository.principal_for_secret(uow.session, secret)
+        key = (str(uow.session.get_bind().engine.url), digest)
+        principal = _principals.get(key)
+        if principal is None:
+            principal = repository.principal_for_digest(uow.session, digest)
+            if principal is not None:
+                _principals.put(key, principal)
     if principal is None:
         raise Unauthenticated("invalid or revoked bearer token")
     return principal
+
+
+class _PrincipalCache:
+    """Principals of recently presented tokens, so a busy client is not looked up per request.
+
+    An entry lives `PRINCIPAL_CACHE_SECONDS`; a revocation in this process drops it at once, and
+    reaches the other API processes within that time. Keys are secret digests, never secrets.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[float, Principal]] = {}
+
+    def get(self, key: tuple[str, str]) -> Principal | None:
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None or time.monotonic() - found[0] > PRINCIPAL_CACHE_SECONDS:
+            return None
+        return found[1]
+
+    def put(self, key: tuple[str, str], principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= _PRINCIPAL_CACHE_SIZE:
+                self._entries.clear()  # crude but bounded: a flood of tokens cannot grow it
+            self._entries[key] = (time.monotonic(), principal)
+
+    def forget_token(self, token_id: str) -> None:
+        with self._lock:
+            stale = [key for key, (_, p) in self._entries.items() if p.token_id == token_id]
+            for key in stale:
+                del self._entries[key]
+
+
+PRINCIPAL_CACHE_SECONDS = 2.0
+_PRINCIPAL_CACHE_SIZE = 10_000
+_principals = _PrincipalCache()
 
 
 def principal_for_token_id(uow: UnitOfWork, token_id: str) -> Principal:
