@@ -47,6 +47,11 @@ def get_pool_row(
     return row if row is not None and row.tenant_id == tenant_id else None
 
 
+def get_pool_row_any_tenant(session: Session, pool_id: str) -> PoolRow | None:
+    """A pool by id whatever its tenant (the scheduler's and the operator CLI's view)."""
+    return session.get(PoolRow, pool_id)
+
+
 def list_pool_rows(session: Session, tenant_id: str | None) -> list[PoolRow]:
     """The tenant's pools (every tenant's when None: the scheduler's view)."""
     query = select(PoolRow).order_by(PoolRow.created_at, PoolRow.id)

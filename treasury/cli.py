@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import os
 import secrets
@@ -12,10 +14,14 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from rich import progress as rich_progress
 from rich.console import Console
 
+from pooling import jobs as pooling_jobs
+from pooling import sweeps as pool_sweeps
 from treasury.audit import service as audit_service
 from treasury.audit.model import ChainHead
+from treasury.calendars import default_calendars
 from treasury.clock import SystemClock
 from treasury.db import migrate as migrations
 from treasury.db.engine import build_engine
@@ -169,6 +175,57 @@ def audit_verify(
     typer.echo(f"audit chain ok: {result.count} events, head {result.head}")
     if report.unsealed:
         err.print(f"{report.unsealed} events committed meanwhile are not sealed yet")
+
+
+sweep_app = typer.Typer(help="Cash-pool sweeps.", no_args_is_help=True)
+app.add_typer(sweep_app, name="sweep")
+
+
+@sweep_app.command("run")
+def sweep_run(
+    pool: Annotated[str, typer.Option(help="pool id")],
+    date_: Annotated[str, typer.Option("--date", help="business date YYYY-MM-DD")],
+) -> None:
+    """Sweep a pool for a business date, as the scheduler does (a re-run posts nothing)."""
+    settings = Settings()
+    try:
+        business_date = dt.date.fromisoformat(date_)
+    except ValueError as error:
+        raise typer.BadParameter(f"--date {date_!r} is not YYYY-MM-DD") from error
+    factory = _uow_factory(settings)
+    tenant_id = pooling_jobs.pool_tenant(factory, pool)
+    with rich_progress.Progress(console=err) as bar:
+        task = bar.add_task(f"pool {pool} {business_date}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = pool_sweeps.run_sweep(
+            factory(),
+            tenant_id=tenant_id,
+            pool_id=pool,
+            business_date=business_date,
+            actor=pooling_jobs.system_principal(tenant_id, "cli"),
+            calendars=default_calendars(),
+            timezone=settings.timezone,
+            progress=progress,
+        )
+    run = result.run
+    state = run.status if result.created else f"already run ({run.status})"
+    typer.echo(
+        json.dumps(
+            {
+                "id": run.id,
+                "pool_id": run.pool_id,
+                "business_date": run.business_date.isoformat(),
+                "value_date": run.value_date.isoformat(),
+                "status": run.status,
+                "created": result.created,
+                "legs": len(run.legs),
+            }
+        )
+    )
+    err.print(f"sweep {run.business_date} of pool {pool}: {state}, {len(run.legs)} legs")
 
 
 def main() -> None:

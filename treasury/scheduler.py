@@ -12,14 +12,18 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from pooling import jobs as pooling_jobs
 from treasury.audit import service as audit_service
+from treasury.calendars import BusinessCalendars, default_calendars
 from treasury.db import lease
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.settings import Settings
@@ -77,6 +81,7 @@ def build_scheduler(
     *,
     blocking: bool,
     jobs: tuple[Job, ...] = JOBS,
+    pools: bool = True,
 ) -> BaseScheduler:
     """A scheduler with every job registered (explicit ids, one instance at a time)."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
@@ -91,4 +96,78 @@ def build_scheduler(
             max_instances=1,
             coalesce=True,
         )
+    if pools:
+        sync_pool_jobs(scheduler, settings, uow_factory)
+        refresh = Job(
+            id="pools.refresh",
+            cron="*/5 * * * *",
+            run=lambda _factory: sync_pool_jobs(scheduler, settings, uow_factory),
+        )
+        scheduler.add_job(
+            refresh.run,
+            CronTrigger.from_crontab(refresh.cron, timezone=settings.timezone),
+            args=(uow_factory,),
+            id=refresh.id,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+        )
     return scheduler
+
+
+def pool_jobs(settings: Settings, uow_factory: UnitOfWorkFactory) -> list[Job]:
+    """One sweep job per pool at its schedule (catching up missed dates), and monthly interest."""
+    calendars = default_calendars()
+    jobs = [
+        Job(
+            id=f"pool.sweep.{pool.pool_id}",
+            cron=f"{int(pool.schedule[3:])} {int(pool.schedule[:2])} * * *",
+            run=partial(
+                _sweep_pool, pool_id=pool.pool_id, calendars=calendars, tz=settings.timezone
+            ),
+        )
+        for pool in pooling_jobs.schedules(uow_factory)
+    ]
+    interest = partial(_post_interest, tz=settings.timezone)
+    return [*jobs, Job(id="pools.interest", cron="30 0 1 * *", run=interest)]
+
+
+def _sweep_pool(
+    uow_factory: UnitOfWorkFactory, *, pool_id: str, calendars: BusinessCalendars, tz: str
+) -> None:
+    pooling_jobs.sweep_due(uow_factory, pool_id=pool_id, calendars=calendars, timezone=tz)
+
+
+def _post_interest(uow_factory: UnitOfWorkFactory, *, tz: str) -> None:
+    pooling_jobs.post_monthly_interest(uow_factory, timezone=tz)
+
+
+def sync_pool_jobs(
+    scheduler: BaseScheduler, settings: Settings, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Rebuild the pool jobs from the pools' schedules (in memory; new pools, changed times).
+
+    A job added now also runs at once, so that dates missed while no scheduler ran are caught
+    up at start, one by one in order (the body does that, under the pool's lease).
+    """
+    wanted = {job.id: job for job in pool_jobs(settings, uow_factory)}
+    for existing in scheduler.get_jobs():
+        if existing.id.startswith("pool.sweep.") and existing.id not in wanted:
+            existing.remove()
+    now = datetime.now(ZoneInfo(settings.timezone))
+    for job in wanted.values():
+        trigger = CronTrigger.from_crontab(job.cron, timezone=settings.timezone)
+        found = scheduler.get_job(job.id)
+        if found is not None:
+            if str(found.trigger) != str(trigger):
+                found.reschedule(trigger)
+            continue
+        scheduler.add_job(
+            run_under_lease,
+            trigger,
+            args=(uow_factory, job),
+            id=job.id,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now if job.id.startswith("pool.sweep.") else None,
+        )
