@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from treasury.accounts.model import (
@@ -147,9 +147,27 @@ def list_counterparties(session: Session, tenant_id: str) -> list[Counterparty]:
     return [to_counterparty(row) for row in session.scalars(query)]
 
 
-def to_bank_account(
-    row: BankAccountRow, ledger: LedgerAccountRow, entity_country: str
-) -> BankAccount:
+def _bank_account_query(tenant_id: str) -> Select[*tuple[Any, ...]]:
+    # Plain columns, not ORM rows: accounts are read on every transfer, and building two ORM
+    # objects per account costs more than the query.
+    return (
+        select(
+            BankAccountRow.id,
+            BankAccountRow.entity_id,
+            BankAccountRow.currency,
+            BankAccountRow.kind,
+            BankAccountRow.bank_bic,
+            BankAccountRow.number,
+            LedgerAccountRow.overdraft_limit_minor,
+            EntityRow.country,
+        )
+        .join(LedgerAccountRow, LedgerAccountRow.id == BankAccountRow.id)
+        .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
+        .where(BankAccountRow.tenant_id == tenant_id)
+    )
+
+
+def _to_bank_account(row: Row[Any]) -> BankAccount:
     """The value of a bank account, with its overdraft limit from the ledger side."""
     kind = AccountKind(row.kind)
     return BankAccount(
@@ -159,8 +177,8 @@ def to_bank_account(
         kind=kind,
         bank_bic=row.bank_bic,
         number=row.number,
-        overdraft_limit=Money.from_minor(ledger.overdraft_limit_minor or 0, row.currency),
-        resident=account_is_resident(entity_country=entity_country, kind=kind),
+        overdraft_limit=Money.from_minor(row.overdraft_limit_minor or 0, row.currency),
+        resident=account_is_resident(entity_country=row.country, kind=kind),
     )
 
 
@@ -174,35 +192,18 @@ def bank_accounts_by_id(
     session: Session, tenant_id: str, account_ids: Sequence[str]
 ) -> dict[str, BankAccount]:
     """The tenant's bank accounts among `account_ids` (others' and unknown ids are absent)."""
-    query = (
-        select(BankAccountRow, LedgerAccountRow, EntityRow.country)
-        .join(LedgerAccountRow, LedgerAccountRow.id == BankAccountRow.id)
-        .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
-        .where(BankAccountRow.id.in_(account_ids), BankAccountRow.tenant_id == tenant_id)
-    )
-    return {
-        row.id: to_bank_account(row, ledger, country)
-        for row, ledger, country in session.execute(query).all()
-    }
+    query = _bank_account_query(tenant_id).where(BankAccountRow.id.in_(account_ids))
+    return {row.id: _to_bank_account(row) for row in session.execute(query)}
 
 
 def list_bank_accounts(
     session: Session, tenant_id: str, entity_id: str | None
 ) -> list[BankAccount]:
     """The tenant's bank accounts, optionally of one entity."""
-    query = (
-        select(BankAccountRow, LedgerAccountRow, EntityRow.country)
-        .join(LedgerAccountRow, LedgerAccountRow.id == BankAccountRow.id)
-        .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
-        .where(BankAccountRow.tenant_id == tenant_id)
-        .order_by(BankAccountRow.created_at, BankAccountRow.id)
-    )
+    query = _bank_account_query(tenant_id).order_by(BankAccountRow.created_at, BankAccountRow.id)
     if entity_id is not None:
         query = query.where(BankAccountRow.entity_id == entity_id)
-    return [
-        to_bank_account(row, ledger, country)
-        for row, ledger, country in session.execute(query).all()
-    ]
+    return [_to_bank_account(row) for row in session.execute(query)]
 
 
 def seen_bank_refs(session: Session, account_id: str, bank_refs: Sequence[str]) -> set[str]:
