@@ -123,10 +123,33 @@ def calendars(session: Session, on: date) -> BusinessCalendars:
     return _load(session, on).calendars
 
 
+_references: dict[tuple[Any, ...], tuple[_Loaded, Any, RoutingReference]] = {}
+
+
 def reference(session: Session, on: date, currencies: set[str]) -> RoutingReference:
-    """Everything one routing decision on `on` reads, with its fingerprint as version."""
+    """Everything one routing decision on `on` reads, with its fingerprint as version.
+
+    Built once per loaded reference, parameter snapshot, day and currencies, then reused.
+    """
     loaded = _load(session, on)
     snapshot = refdata_cache.snapshot(session)
+    key = (id(loaded), id(snapshot), on, frozenset(currencies))
+    with _lock:
+        found = _references.get(key)
+    # The objects themselves are kept with the entry, so a reused id never returns a stale one.
+    if found is not None and found[0] is loaded and found[1] is snapshot:
+        return found[2]
+    built = _reference(loaded, snapshot, on, currencies)
+    with _lock:
+        if len(_references) > 256:
+            _references.clear()
+        _references[key] = (loaded, snapshot, built)
+    return built
+
+
+def _reference(
+    loaded: _Loaded, snapshot: refdata_cache.Snapshot, on: date, currencies: set[str]
+) -> RoutingReference:
     parameters = snapshot.parameters_in_force(on)
     routing_parameters = {
         name: parameters[name].value for name in ROUTING_PARAMETERS if name in parameters

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from treasury.calendars import BusinessCalendars, currency_calendar
@@ -74,7 +75,9 @@ def decide(
 # -- eligibility --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _excluded(rail: Rail, reason: str, detail: str) -> Candidate:
+    """An excluded candidate (immutable, so the same exclusion is built once)."""
     return Candidate(rail.id, rail.type, rail.policy_rank, excluded_reason=reason, detail=detail)
 
 
@@ -93,26 +96,18 @@ def _candidate(
 def _static_exclusion(
     rail: Rail, request: RouteRequest, reference: RoutingReference
 ) -> tuple[str, str] | None:
+    """The first reason the rail cannot carry the payment at all (None: it can be timed)."""
     currency = request.amount.currency.code
-    checks: tuple[Callable[[], tuple[str, str] | None], ...] = (
-        lambda: None if rail.enabled else ("RAIL_DISABLED", "the operator disabled this rail"),
-        lambda: _validity(rail, request.submitted_at.date()),
-        lambda: (
-            None
-            if currency in rail.currencies
-            else ("CURRENCY_NOT_SUPPORTED", f"{currency} not in {sorted(rail.currencies)}")
-        ),
-        lambda: _scope(rail, request, reference),
-        lambda: _house_bank(rail, request),
-        lambda: _corridor(rail, request),
-        lambda: _amount(rail, request, reference),
-        *(lambda item=item: _requirement(item, request, reference) for item in rail.requires),
-    )
-    for check in checks:
-        found = check()
-        if found is not None:
-            return found
-    return None
+    if not rail.enabled:
+        return "RAIL_DISABLED", "the operator disabled this rail"
+    if currency not in rail.currencies:
+        return "CURRENCY_NOT_SUPPORTED", f"{currency} not in {sorted(rail.currencies)}"
+    found = _validity(rail, request.submitted_at.date())
+    found = found or _scope(rail, request, reference) or _house_bank(rail, request)
+    found = found or _corridor(rail, request) or _amount(rail, request, reference)
+    for requirement in rail.requires:
+        found = found or _requirement(requirement, request, reference)
+    return found
 
 
 def _validity(rail: Rail, on: date) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from treasury.calendars import BusinessCalendars
@@ -44,19 +45,51 @@ def closed_reason(calendars: BusinessCalendars, codes: Sequence[str], day: date)
     return f"{day.isoformat()} {kind} ({', '.join(shut)})"
 
 
+# (rail, calendars, holiday-service dates, day) → open day and window. Rails and the calendars
+# are immutable, so a window once worked out holds; quotes on the same days share them.
+_WINDOWS: dict[tuple[Any, ...], tuple[bool, tuple[datetime, datetime] | None]] = {}
+_WINDOWS_MAX = 50_000
+
+
 def is_open_day(
     rail: Rail, calendars: BusinessCalendars, settings: RoutingSettings, day: date
 ) -> bool:
     """A business date of the rail's session (or a CIPS holiday-service date it opted into)."""
-    if calendars.is_business_day(rail.session.calendars, day):
-        return True
-    return rail.holiday_service and day in settings.holiday_service_dates
+    return _day(rail, calendars, settings, day)[0]
 
 
 def window(
     rail: Rail, calendars: BusinessCalendars, settings: RoutingSettings, day: date
 ) -> tuple[datetime, datetime] | None:
     """The instants the rail and the house bank both take payments for business date `day`."""
+    return _day(rail, calendars, settings, day)[1]
+
+
+def _day(
+    rail: Rail, calendars: BusinessCalendars, settings: RoutingSettings, day: date
+) -> tuple[bool, tuple[datetime, datetime] | None]:
+    key = (rail, calendars, settings.holiday_service_dates, day)
+    found = _WINDOWS.get(key)
+    if found is None:
+        is_open = _is_open_day(rail, calendars, settings, day)
+        found = (is_open, _window(rail, calendars, settings, day) if is_open else None)
+        if len(_WINDOWS) >= _WINDOWS_MAX:
+            _WINDOWS.clear()
+        _WINDOWS[key] = found
+    return found
+
+
+def _is_open_day(
+    rail: Rail, calendars: BusinessCalendars, settings: RoutingSettings, day: date
+) -> bool:
+    if calendars.is_business_day(rail.session.calendars, day):
+        return True
+    return rail.holiday_service and day in settings.holiday_service_dates
+
+
+def _window(
+    rail: Rail, calendars: BusinessCalendars, settings: RoutingSettings, day: date
+) -> tuple[datetime, datetime] | None:
     session = rail.session
     opening = session.open
     if session.open_after_holiday is not None and not is_open_day(
