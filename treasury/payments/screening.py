@@ -121,9 +121,7 @@ def _petty_cash_this_month_usd(
     screen one after the other and cannot both slip under the limit (PostgreSQL; SQLite already
     serialises writers). None when a payment's currency has no reference rate: unknown, not zero.
     """
-    session.execute(
-        select(EntityRow.id).where(EntityRow.id == entity_id).with_for_update()
-    )
+    session.execute(select(EntityRow.id).where(EntityRow.id == entity_id).with_for_update())
     month_start = value_date.replace(day=1)
     next_month = (month_start + timedelta(days=32)).replace(day=1)
     query = (
