@@ -8,6 +8,8 @@ import logging
 import os
 import secrets
 import signal
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -16,7 +18,9 @@ import typer
 import uvicorn
 from rich import progress as rich_progress
 from rich.console import Console
+from rich.progress import Progress
 
+from hedging import jobs as hedging_jobs
 from pooling import jobs as pooling_jobs
 from pooling import sweeps as pool_sweeps
 from treasury.audit import service as audit_service
@@ -43,6 +47,8 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(token_app, name="token")
 app.add_typer(refdata_app, name="refdata")
 app.add_typer(audit_app, name="audit")
+market_data_app = typer.Typer(help="FX market-data snapshots.", no_args_is_help=True)
+app.add_typer(market_data_app, name="market-data")
 
 err = Console(stderr=True)
 
@@ -175,6 +181,49 @@ def audit_verify(
     typer.echo(f"audit chain ok: {result.count} events, head {result.head}")
     if report.unsealed:
         err.print(f"{report.unsealed} events committed meanwhile are not sealed yet")
+
+
+@market_data_app.command("import")
+def market_data_import(
+    path: Path, tenant: Annotated[str, typer.Option(help="tenant slug")]
+) -> None:
+    """Load market-data snapshots (JSON or CSV) for a tenant; one snapshot per date."""
+    stored = hedging_jobs.import_market_data(
+        _uow_factory(Settings()), tenant_slug=tenant, path=path
+    )
+    typer.echo(f"loaded {len(stored)} snapshots: {', '.join(d.isoformat() for d in stored)}")
+
+
+@app.command()
+def revalue(
+    date_: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="YYYY-MM-DD")],
+    tenant: Annotated[str | None, typer.Option(help="one tenant's slug (default: all)")] = None,
+) -> None:
+    """Revalue the hedge books on a date and post the changes (a re-run posts nothing)."""
+    as_of = date_.date()
+    with Progress(console=err) as bar:
+
+        def progress(slug: str) -> Callable[[str, int, int], None]:
+            task = bar.add_task(f"{slug} {as_of}", total=3)
+
+            def step(stage: str, _done: int, _total: int) -> None:
+                bar.update(task, advance=1, description=f"{slug} {as_of} {stage}")
+
+            return step
+
+        outcomes = hedging_jobs.revalue_all(
+            _uow_factory(Settings()), as_of=as_of, tenant_slug=tenant, progress=progress
+        )
+    for outcome in outcomes:
+        if outcome.run is None:
+            typer.echo(f"{outcome.slug}: skipped ({outcome.skipped})")
+            continue
+        run = outcome.run
+        state = "already revalued" if run.replayed else run.status
+        typer.echo(
+            f"{outcome.slug}: {state} {run.as_of}: {run.count} hedges, {run.settled} settled, "
+            f"total {run.npv_total}"
+        )
 
 
 sweep_app = typer.Typer(help="Cash-pool sweeps.", no_args_is_help=True)

@@ -21,6 +21,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from hedging import jobs as hedging_jobs
 from pooling import jobs as pooling_jobs
 from treasury.audit import service as audit_service
 from treasury.calendars import BusinessCalendars, default_calendars
@@ -47,7 +48,16 @@ def seal_audit_chain(uow_factory: UnitOfWorkFactory) -> None:
     audit_service.seal_pending(uow_factory())
 
 
-JOBS: tuple[Job, ...] = (Job(id="audit.seal", cron="* * * * *", run=seal_audit_chain),)
+def revalue_hedges(uow_factory: UnitOfWorkFactory) -> None:
+    """Revalue every tenant's hedge book on each China business day not yet revalued, in order."""
+    hedging_jobs.daily_revaluation(uow_factory)
+
+
+JOBS: tuple[Job, ...] = (
+    Job(id="audit.seal", cron="* * * * *", run=seal_audit_chain),
+    # 18:30 Shanghai, after the day's fixing and close; the body keeps to China business days.
+    Job(id="hedging.revaluation", cron="30 18 * * *", run=revalue_hedges),
+)
 
 
 def holder_name() -> str:
