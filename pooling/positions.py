@@ -115,8 +115,9 @@ def quota_book(
     if pool.regime == "domestic":
         return None
     host = state.entities[state.accounts[pool.master_account_id].entity_id]
+    ratios = _ratios(state.members)
     onshore = [
-        (entity, _ratios(state.members, entity.id))
+        (entity, ratios.get(entity.id, (Decimal(0), Decimal(0))))
         for entity in state.entities.values()
         if entity.country == "CN" and entity.id != host.id
     ]
@@ -142,11 +143,12 @@ def quota_book(
     )
 
 
-def _ratios(members: Iterable[PoolMemberRow], entity_id: str) -> tuple[Decimal, Decimal]:
+def _ratios(members: Iterable[PoolMemberRow]) -> dict[str, tuple[Decimal, Decimal]]:
+    """Each member entity's (concentration, foreign-debt) ratios (one value per entity)."""
+    found: dict[str, tuple[Decimal, Decimal]] = {}
     for member in members:
-        if member.entity_id == entity_id:
-            return (
-                member.concentration_ratio or Decimal(0),
-                member.foreign_debt_ratio or Decimal(0),
-            )
-    return Decimal(0), Decimal(0)
+        found.setdefault(
+            member.entity_id,
+            (member.concentration_ratio or Decimal(0), member.foreign_debt_ratio or Decimal(0)),
+        )
+    return found

@@ -201,9 +201,42 @@ def run_sweep(
             },
         )
         session.flush()
-        result = _run(session, pool, run)
+        result = _fresh_run(run, pool, executed)
         uow.commit()
         return SweepResult(result, created=True)
+
+
+def _fresh_run(
+    run: SweepRunRow, pool: PoolRow, executed: list[tuple[PlannedLeg, str | None]]
+) -> SweepRun:
+    """The run just made, from its legs in memory (in the order a later read returns them)."""
+    ordered = sorted(  # to_master before from_master, then by account (as `legs_of` reads)
+        executed, key=lambda item: (item[0].direction is Direction.FROM_MASTER, item[0].account_id)
+    )
+    return SweepRun(
+        id=run.id,
+        pool_id=run.pool_id,
+        business_date=run.business_date,
+        value_date=run.value_date,
+        status=run.status,
+        late=run.late,
+        legs=tuple(
+            SweepLeg(
+                account_id=leg.account_id,
+                direction=leg.direction,
+                requested=Money.from_minor(leg.requested_minor, pool.currency),
+                amount=Money.from_minor(leg.amount_minor, pool.currency),
+                cross_border=leg.cross_border,
+                status=leg.status,
+                transfer_id=transfer_id,
+                reason=None if leg.reason is None else leg.reason[:500],
+            )
+            for leg, transfer_id in ordered
+        ),
+        journal_entry_id=run.journal_entry_id,
+        intercompany_entry_id=run.intercompany_entry_id,
+        created_at=run.created_at,
+    )
 
 
 def _value_date(
