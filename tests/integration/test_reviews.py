@@ -288,7 +288,8 @@ def tax_filing_hold(
     )
     onshore = create_entity(client, tenant.treasurer)
     offshore = create_entity(client, tenant.treasurer, country="HK")
-    debtor = open_account(client, tenant.treasurer, onshore["id"])
+    # At the seeded house bank (a CIPS direct participant): the cross-border leg routes over CIPS.
+    debtor = open_account(client, tenant.treasurer, onshore["id"], bank_bic="HBKACNSH")
     creditor = open_account(client, tenant.treasurer, offshore["id"], bank_bic="BKCHHKHH")
     fund(client, tenant.treasurer, debtor["id"], "1000000.00")
     body = transfer_body(
