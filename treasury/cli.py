@@ -35,6 +35,7 @@ from treasury.money import trap_float_operations
 from treasury.refdata import service as refdata_service
 from treasury.scheduler import build_scheduler
 from treasury.settings import Settings
+from treasury.settlement import reference_service as settlement_reference
 from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import TENANT_ROLES, Role
 
@@ -150,12 +151,15 @@ def token_create(
 
 @refdata_app.command("load")
 def refdata_load(path: Path) -> None:
-    """Load reference data (parameters, reference rates) from JSON or CSV, as new versions."""
+    """Load reference data (parameters, rates; participants, rails, calendars) as new versions."""
     parameters, rates = refdata_service.read_file(path)
     result = refdata_service.load(_uow_factory(Settings())(), parameters=parameters, rates=rates)
     typer.echo(
         f"loaded {result.parameters} parameters and {result.reference_rates} reference rates"
     )
+    if settlement_reference.has_routing_data(path):
+        counts = settlement_reference.load_file(_uow_factory(Settings())(), path)
+        typer.echo(", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items()))
 
 
 @audit_app.command("anchor")

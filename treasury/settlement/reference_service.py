@@ -128,28 +128,57 @@ def _calendar_version(row: CalendarOverrideRow) -> Version:
     )
 
 
-def load_file(uow_factory: Any, path: Path, *, actor: str = "cli") -> dict[str, int]:
-    """Load a JSON file of `participants`, `rails` and `calendars` (calendar_overrides.json shape).
+def load_file(uow: UnitOfWork, path: Path, *, actor: str = "cli") -> dict[str, int]:
+    """Load a JSON file of `participants`, `rails` and `calendars` (calendar_overrides.json shape),
+    all or nothing, each item checked as routing reads it.
 
-    `effective_from` and `source_document` at the top level apply to every item without its own.
+    `effective_from` and `source_document` at the top level apply to every item.
     """
     document = json.loads(path.read_text(encoding="utf-8"))
     try:
         effective_from = date.fromisoformat(str(document["effective_from"]))
-        source = str(document.get("source_document") or path.name)
     except (KeyError, ValueError) as error:
         raise ValidationFailed(f"{path.name}: effective_from (YYYY-MM-DD) is required") from error
-    counts = {"participants": 0, "rails": 0, "calendar_overrides": 0}
-    for item in document.get("participants", []):
-        add_participant(
-            uow_factory(), item, effective_from=effective_from, source=source, actor=actor
-        )
-        counts["participants"] += 1
-    for item in document.get("rails", []):
-        note = str(item.get("source_note") or source)
-        add_rail(uow_factory(), item, effective_from=effective_from, source=note, actor=actor)
-        counts["rails"] += 1
-    for override in overrides_from_document(document):
-        add_calendar_override(uow_factory(), override, effective_from=effective_from, actor=actor)
-        counts["calendar_overrides"] += 1
-    return counts
+    source = str(document.get("source_document") or path.name)[:500]
+    participants_in = list(document.get("participants", []))
+    rails_in = list(document.get("rails", []))
+    for item in participants_in:
+        participant_from_document(item)
+    for item in rails_in:
+        rail_from_document(item)
+    overrides = overrides_from_document(document)
+    with uow:
+        now = uow.clock.now()
+        for item in participants_in:
+            row = repository.add_participant(
+                uow.session, item, effective_from=effective_from, source=source, now=now
+            )
+            _audit(uow, actor, "participant", row.bic, row.version, source)
+        for item in rails_in:
+            note = str(item.get("source_note") or source)[:500]
+            rail = repository.add_rail(
+                uow.session, item, effective_from=effective_from, source=note, now=now
+            )
+            _audit(uow, actor, "rail", rail.rail_id, rail.version, note)
+        for override in overrides:
+            year = repository.add_calendar_override(
+                uow.session, override, effective_from=effective_from, now=now
+            )
+            key = f"{year.calendar}/{year.year}"
+            _audit(uow, actor, "calendar_override", key, year.version, override.source)
+        uow.commit()
+    return {
+        "participants": len(participants_in),
+        "rails": len(rails_in),
+        "calendar_overrides": len(overrides),
+    }
+
+
+def has_routing_data(path: Path) -> bool:
+    """True for a JSON file that carries participants, rails or calendars."""
+    if path.suffix.lower() != ".json":
+        return False
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return isinstance(document, dict) and any(
+        key in document for key in ("participants", "rails", "calendars")
+    )
