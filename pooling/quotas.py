@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from treasury.errors import ParameterMissing
+
 
 class QuotaKind(StrEnum):
     """The quotas DESIGN §4.3 reports (net_outflow only when `pool279.k_out` is set)."""
@@ -181,8 +183,9 @@ def pool_quotas(
     """The quotas of a pool under its regime, from the parameters in force."""
 
     def number(name: str) -> Decimal:
-        value = parameters[name]
-        assert value is not None, name
+        value = parameters.get(name)
+        if value is None:
+            raise ParameterMissing(f"parameter {name} has no value in force")
         return value
 
     if regime == "integrated_251":
