@@ -15,15 +15,16 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import QuantLib as ql
 
 from hedging.dates import ValueDates
+from hedging.instruments import instrument_from_document
 from hedging.model import (
     CurvePoint,
     Direction,
@@ -243,6 +244,7 @@ class _Smile:
         self._rr = [float(q.rr25) for _, q in pillars]
         self._bf = [float(q.bf25) for _, q in pillars]
         self._cache: dict[date, tuple[list[float], list[float]]] = {}
+        self._forwards: dict[date, float] = {}
 
     def quotes_at(self, t: float) -> tuple[float, float, float]:
         """(ATM, RR, BF) at time t."""
@@ -290,8 +292,10 @@ class _Smile:
     def vol(self, expiry: date, strike: float) -> float:
         """The Black vol at (expiry, strike)."""
         xs, vols = self.pillars(expiry)
-        delivery = self._market.settle_date(expiry)
-        forward = self._market.forward(delivery)
+        forward = self._forwards.get(expiry)
+        if forward is None:
+            forward = self._market.forward(self._market.settle_date(expiry))
+            self._forwards[expiry] = forward
         x = min(max(math.log(strike / forward), xs[0]), xs[2])
         return _quadratic(xs, vols, x)
 
@@ -659,10 +663,18 @@ def reference_european_npv(option: Option, market: FlatMarket, as_of: date) -> D
 
 @dataclass(frozen=True)
 class BookTrade:
-    """One trade of a book to value: its id and instrument."""
+    """A trade of a book: its id and instrument, or its stored document (parsed when needed)."""
 
     id: str
-    instrument: Instrument
+    instrument: Instrument | None = None
+    document: dict[str, Any] | None = None
+
+    def resolved(self) -> Instrument:
+        """The instrument, parsed from the document when not given."""
+        if self.instrument is not None:
+            return self.instrument
+        assert self.document is not None
+        return instrument_from_document(self.document)
 
 
 @dataclass(frozen=True)
@@ -670,9 +682,59 @@ class BookValues:
     """NPVs (quote currency, exact) and forward rates of a book, in the order given."""
 
     npv: list[Decimal]
-    forward_rate: list[Decimal]
+    forward_rate: list[float]
     sample_size: int
     sample_max_difference: Decimal
+
+
+@dataclass
+class _Vanilla:
+    """Forwards and European options of one pair as columns."""
+
+    rows: list[int] = field(default_factory=list)
+    is_option: list[bool] = field(default_factory=list)
+    notional: list[float] = field(default_factory=list)  # signed: the holder's side
+    strike: list[float] = field(default_factory=list)
+    last: list[date] = field(default_factory=list)  # delivery of a forward, expiry of an option
+    call: list[bool] = field(default_factory=list)
+
+
+def _columns(trade: BookTrade) -> tuple[str, date, tuple[bool, float, float, bool] | None]:
+    """(pair, last date, vanilla columns or None) without building the instrument if possible."""
+    document = trade.document
+    if document is not None:
+        kind = document["type"]
+        sign = 1.0 if document["direction"] == "buy" else -1.0
+        if kind == "forward":
+            last = date.fromisoformat(document["delivery_date"])
+            notional = sign * float(document["notional"]["amount"])
+            return document["pair"], last, (False, notional, float(document["strike"]), False)
+        if (
+            kind == "option"
+            and document.get("style", "european") == "european"
+            and not (document.get("delivery_date"))
+        ):
+            last = date.fromisoformat(document["expiry_date"])
+            notional = sign * float(document["notional"]["amount"])
+            call = document["option_type"] == "call"
+            return document["pair"], last, (True, notional, float(document["strike"]), call)
+    instrument = trade.resolved()
+    notional = instrument.direction.sign * float(instrument.notional.amount)
+    columns: tuple[bool, float, float, bool] | None = None
+    if isinstance(instrument, Forward):
+        columns = (False, notional, float(instrument.strike), False)
+    elif (
+        isinstance(instrument, Option)
+        and instrument.style is ExerciseStyle.EUROPEAN
+        and instrument.delivery_date is None
+    ):
+        columns = (
+            True,
+            notional,
+            float(instrument.strike),
+            instrument.option_type is OptionType.CALL,
+        )
+    return instrument.pair.code, instrument.last_date, columns
 
 
 def price_book(
@@ -683,10 +745,12 @@ def price_book(
     dates: ValueDates | None = None,
     sample_every: int = 100,
 ) -> BookValues:
-    """Value a book of one pair at a time: QuantLib gives discount factors at the unique dates and
-    vols at the unique (expiry, strike), numpy does covered interest parity and Black on all trades
-    at once. Every `sample_every`-th trade is re-priced through `price` (or QuantLib's own engines
-    on the inline market) and must agree within 1e-10 relative or 1e-6 of notional.
+    """Value a book pair by pair: QuantLib gives discount factors at the unique dates and vols at
+    the unique (expiry, strike); numpy does covered interest parity and Black on all forwards and
+    European options at once; other trades go one by one through `price_on`. Every
+    `sample_every`-th trade is re-priced alone through the full QuantLib engine (QuantLib's own
+    `FxForward` / `AnalyticEuropeanEngine` on the inline market) and must agree within 1e-10
+    relative or 1e-6 of notional.
 
     Raises:
         InstrumentExpired: a trade whose last date is not after `as_of`.
@@ -694,104 +758,115 @@ def price_book(
         RuntimeError: the sample check failed (a pricing defect, never silently ignored).
     """
     npv: list[Decimal] = [Decimal(0)] * len(trades)
-    forwards: list[Decimal] = [Decimal(0)] * len(trades)
-    by_pair: dict[str, list[int]] = {}
+    forwards: list[float] = [0.0] * len(trades)
+    vanilla: dict[str, _Vanilla] = {}
+    others: dict[str, list[int]] = {}
     for index, trade in enumerate(trades):
-        if trade.instrument.last_date <= as_of:
-            raise InstrumentExpired(f"trade {trade.id} ended on {trade.instrument.last_date}")
-        by_pair.setdefault(trade.instrument.pair.code, []).append(index)
+        pair, last, columns = _columns(trade)
+        if last <= as_of:
+            raise InstrumentExpired(f"trade {trade.id} ended on {last}")
+        if columns is None:
+            others.setdefault(pair, []).append(index)
+            continue
+        group = vanilla.setdefault(pair, _Vanilla())
+        group.rows.append(index)
+        group.last.append(last)
+        is_option, notional, strike, call = columns
+        group.is_option.append(is_option)
+        group.notional.append(notional)
+        group.strike.append(strike)
+        group.call.append(call)
     checked, worst = 0, Decimal(0)
     with QUANTLIB_LOCK:
         ql.Settings.instance().evaluationDate = _qdate(as_of)
-        for indices in by_pair.values():
-            pair = trades[indices[0]].instrument.pair
-            if isinstance(market, FlatMarket):
-                pair_market = flat_market(market, as_of)
-            else:
-                if dates is None:
-                    raise ValueError("a snapshot needs value dates")
-                pair_market = snapshot_market(market, pair, dates)
-            _price_pair([trades[i] for i in indices], pair_market, indices, npv, forwards)
-            sample = [i for i in indices if i % max(sample_every, 1) == 0]
-            for index in sample:
-                reference = _full_engine(trades[index].instrument, market, pair_market, as_of)
-                worst = max(worst, _agree(trades[index], reference, npv[index]))
-            checked += len(sample)
+        for pair_code in sorted(set(vanilla) | set(others)):
+            pair_market = _pair_market(market, Pair.parse(pair_code), as_of, dates)
+            priced = vanilla.get(pair_code)
+            if priced is not None:
+                values, outrights = _vectorised(priced, pair_market)
+                for row, value, outright in zip(
+                    priced.rows, values.tolist(), outrights.tolist(), strict=True
+                ):
+                    npv[row] = Decimal(repr(value))
+                    forwards[row] = outright
+            for row in others.get(pair_code, []):
+                result = price_on(trades[row].resolved(), pair_market, with_greeks=False)
+                npv[row] = result.npv_exact
+                forwards[row] = float(result.forward_rate)
+            rows = [*(priced.rows if priced else []), *others.get(pair_code, [])]
+            for row in sorted(rows)[:: max(sample_every, 1)]:
+                instrument = trades[row].resolved()
+                reference = _full_engine(instrument, market, pair_market, as_of)
+                worst = max(worst, _agree(trades[row].id, instrument, reference, npv[row]))
+                checked += 1
     return BookValues(npv, forwards, checked, worst)
 
 
-def _agree(trade: BookTrade, reference: Decimal, value: Decimal) -> Decimal:
+def _pair_market(
+    market: FlatMarket | MarketSnapshot, pair: Pair, as_of: date, dates: ValueDates | None
+) -> PairMarket:
+    if isinstance(market, FlatMarket):
+        return flat_market(market, as_of)
+    if dates is None:
+        raise ValueError("a snapshot needs value dates")
+    return snapshot_market(market, pair, dates)
+
+
+def _agree(trade_id: str, instrument: Instrument, reference: Decimal, value: Decimal) -> Decimal:
     difference = abs(reference - value)
-    notional = trade.instrument.notional.amount
+    notional = instrument.notional.amount
     if difference > max(abs(reference) * Decimal("1E-10"), notional * Decimal("1E-6")):
         raise RuntimeError(
-            f"book pricing disagrees with QuantLib on trade {trade.id}: {value} against {reference}"
+            f"book pricing disagrees with QuantLib on trade {trade_id}: {value} against {reference}"
         )
     return difference
 
 
-def _price_pair(
-    trades: list[BookTrade],
-    market: PairMarket,
-    indices: list[int],
-    npv: list[Decimal],
-    forwards: list[Decimal],
-) -> None:
-    vanilla = [
-        k
-        for k, t in enumerate(trades)
-        if isinstance(t.instrument, Forward)
-        or (isinstance(t.instrument, Option) and t.instrument.style is ExerciseStyle.EUROPEAN)
-    ]
-    chosen = set(vanilla)
-    others = [k for k in range(len(trades)) if k not in chosen]
-    if vanilla:
-        values, fwd = _vectorised([trades[k].instrument for k in vanilla], market, np)
-        for position, k in enumerate(vanilla):
-            npv[indices[k]] = _dec(values[position])
-            forwards[indices[k]] = _dec(fwd[position]).quantize(FORWARD_PLACES)
-    for k in others:
-        result = price_on(trades[k].instrument, market, with_greeks=False)
-        npv[indices[k]] = result.npv_exact
-        forwards[indices[k]] = result.forward_rate
-
-
-def _vectorised(instruments: list[Instrument], market: PairMarket, np: Any) -> tuple[Any, Any]:
+def _vectorised(group: _Vanilla, market: PairMarket) -> tuple[Any, Any]:
     """Forwards and European options of one pair, priced together."""
-    deliveries = [
-        i.delivery_date if isinstance(i, Forward) else _option_delivery(cast(Option, i), market)
-        for i in instruments
-    ]
-    unique_dates = sorted(set(deliveries))
+    settle: dict[date, date] = {}
+    deliveries = []
+    for last, is_option in zip(group.last, group.is_option, strict=True):
+        if is_option:
+            if last not in settle:
+                settle[last] = market.settle_date(last)
+            deliveries.append(settle[last])
+        else:
+            deliveries.append(last)
+    unique_dates = set(deliveries)
     df_d = {d: market.df_domestic(d) for d in unique_dates}
     df_f = {d: market.df_foreign(d) for d in unique_dates}
     disc = np.array([df_d[d] for d in deliveries])
     forward = market.spot * np.array([df_f[d] for d in deliveries]) / disc
-    notional = np.array([float(i.notional.amount) * i.direction.sign for i in instruments])
-    strike = np.array([float(cast(Forward | Option, i).strike) for i in instruments])
-    is_option = np.array([isinstance(i, Option) for i in instruments])
-    values = (forward - strike) * disc  # forwards
-    if is_option.any():
+    strike = np.array(group.strike)
+    values = (forward - strike) * disc  # the forwards
+    options = [k for k, is_option in enumerate(group.is_option) if is_option]
+    if options:
         vols: dict[tuple[date, float], float] = {}
-        sigma = np.zeros(len(instruments))
-        years = np.zeros(len(instruments))
-        omega = np.zeros(len(instruments))
-        for k, instrument in enumerate(instruments):
-            if isinstance(instrument, Option):
-                key = (instrument.expiry_date, float(instrument.strike))
-                if key not in vols:
-                    vols[key] = market.vol(*key)
-                sigma[k] = vols[key]
-                years[k] = market.years(instrument.expiry_date)
-                omega[k] = 1.0 if instrument.option_type is OptionType.CALL else -1.0
-        option_values = _black_numpy(np, forward, strike, sigma, years, disc, omega)
-        values = np.where(is_option, option_values, values)
-    return notional * values, forward
+        years: dict[date, float] = {}
+        sigma, time, omega = [], [], []
+        for k in options:
+            key = (group.last[k], group.strike[k])
+            if key not in vols:
+                vols[key] = market.vol(*key)
+            if key[0] not in years:
+                years[key[0]] = market.years(key[0])
+            sigma.append(vols[key])
+            time.append(years[key[0]])
+            omega.append(1.0 if group.call[k] else -1.0)
+        rows = np.array(options)
+        values[rows] = _black_numpy(
+            forward[rows],
+            strike[rows],
+            np.array(sigma),
+            np.array(time),
+            disc[rows],
+            np.array(omega),
+        )
+    return np.array(group.notional) * values, forward
 
 
-def _black_numpy(
-    np: Any, forward: Any, strike: Any, sigma: Any, years: Any, disc: Any, omega: Any
-) -> Any:
+def _black_numpy(forward: Any, strike: Any, sigma: Any, years: Any, disc: Any, omega: Any) -> Any:
     std = sigma * np.sqrt(np.maximum(years, 0.0))
     safe = np.where(std > 0, std, 1.0)
     d1 = (np.log(forward / strike) + 0.5 * safe * safe) / safe

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from hedging.market_data import snapshot_from_document, snapshot_to_document
@@ -245,11 +245,30 @@ def carried_values(session: Session, tenant_id: str, before: date) -> dict[str, 
     return {hedge_id: int(npv) for hedge_id, npv in session.execute(query).all()}
 
 
+_VALUATION_COLUMNS = (
+    "tenant_id",
+    "hedge_id",
+    "run_id",
+    "as_of",
+    "npv_minor",
+    "currency",
+    "forward_rate",
+    "hypothetical_npv_minor",
+)
+
+
 def add_valuations(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Bulk-insert valuations (Core executemany, in batches)."""
+    """Bulk-insert valuations straight through the driver's executemany, in batches (a revaluation
+    writes one row per hedge; the ORM's per-row parameter processing would dominate the run)."""
     connection = session.connection()
-    for start in range(0, len(rows), 10000):
-        connection.execute(insert(_VALUATIONS), rows[start : start + 10000])
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {_VALUATIONS.name} ({', '.join(_VALUATION_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(_VALUATION_COLUMNS))})"
+    )
+    values = [tuple(row[column] for column in _VALUATION_COLUMNS) for row in rows]
+    for start in range(0, len(values), 10000):
+        connection.exec_driver_sql(statement, values[start : start + 10000])
 
 
 def valuation_history(session: Session, hedge_id: str) -> list[ValuationRow]:

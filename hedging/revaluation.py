@@ -162,17 +162,17 @@ def _revalue_book(
     tenant_id, as_of = run.tenant_id, run.as_of
     book = repository.live_book(session, tenant_id, as_of)
     report("load", len(book), len(book))
-    instruments = {
-        row.id: instrument_from_document(json.loads(row.instrument_json)) for row in book
-    }
     alive = [row for row in book if row.last_date > as_of]
     matured = [row for row in book if row.last_date <= as_of]
     closed = repository.closed_between(session, tenant_id, previous, as_of)
-    for row in closed:
-        instruments[row.id] = instrument_from_document(json.loads(row.instrument_json))
+    designated = [row for row in alive if row.designation == "cash_flow"]
+    instruments = {
+        row.id: instrument_from_document(json.loads(row.instrument_json))
+        for row in [*matured, *closed, *designated]
+    }
     dates = value_dates(session, as_of)
     market = replace(snapshot, as_of=as_of)
-    values = _price_alive(alive, instruments, market, dates)
+    values = _price_alive(alive, market, dates)
     report("price", len(alive), len(book))
     hypothetical = _hypothetical_values(session, alive, instruments, market, dates)
     settlements = {row.id: _intrinsic(instruments[row.id], snapshot) for row in matured}
@@ -191,7 +191,7 @@ def _revalue_book(
         kind = _result_kind(row)
         changes.revalue(row.entity_id, kind, carried=carried.get(row.id, 0), value=value)
         changes.settle(row.entity_id, kind, row.settlement_account_id, value)
-        valuations.append(_valuation(run, row.id, 0, Decimal(0), None))
+        valuations.append(_valuation(run, row.id, 0, "0", None))
     repository.add_valuations(session, valuations)
     repository.mark_hedges(session, [row.id for row in matured], status="matured", on=as_of)
     _post(uow, run, changes)
@@ -210,7 +210,7 @@ def _result_kind(row: BookRow) -> str:
 
 
 def _valuation(
-    run: RevaluationRunRow, hedge_id: str, value: int, forward: Decimal, hypothetical: int | None
+    run: RevaluationRunRow, hedge_id: str, value: int, forward: str, hypothetical: int | None
 ) -> dict[str, object]:
     return {
         "tenant_id": run.tenant_id,
@@ -219,7 +219,7 @@ def _valuation(
         "as_of": run.as_of,
         "npv_minor": value,
         "currency": CURRENCY,
-        "forward_rate": str(forward),
+        "forward_rate": forward,
         "hypothetical_npv_minor": hypothetical,
     }
 
@@ -229,15 +229,12 @@ def _minor(amount: Decimal) -> int:
 
 
 def _price_alive(
-    alive: list[BookRow],
-    instruments: dict[str, Instrument],
-    market: MarketSnapshot,
-    dates: ValueDates,
-) -> dict[str, tuple[int, Decimal]]:
-    trades = [pricing.BookTrade(row.id, instruments[row.id]) for row in alive]
+    alive: list[BookRow], market: MarketSnapshot, dates: ValueDates
+) -> dict[str, tuple[int, str]]:
+    trades = [pricing.BookTrade(row.id, document=json.loads(row.instrument_json)) for row in alive]
     priced = pricing.price_book(trades, market, market.as_of, dates=dates)
     return {
-        trade.id: (_minor(npv), forward)
+        trade.id: (_minor(npv), f"{forward:.10f}")
         for trade, npv, forward in zip(trades, priced.npv, priced.forward_rate, strict=True)
     }
 
