@@ -81,7 +81,7 @@ SNAPSHOT: dict[str, Any] = {
 def instrument_documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
     """A book: 70 % forwards selling USD, 30 % bought USD puts, maturities up to a year."""
     rng = random.Random(seed)
-    documents = []
+    documents: list[dict[str, Any]] = []
     for index in range(count):
         last = AS_OF + timedelta(days=rng.randint(7, 360))
         notional = {"amount": f"{rng.randint(1, 500) * 1000}.00", "currency": "USD"}
@@ -134,7 +134,7 @@ def pricing_alone(documents: list[dict[str, Any]]) -> dict[str, Any]:
     plain_per_trade = (time.perf_counter() - started) / len(sample)
     snapshot = snapshot_from_document(SNAPSHOT)
     dates = ValueDates(default_calendars())
-    dates.spot_date(trades[0].instrument.pair, AS_OF)  # calendars built before the clock starts
+    dates.spot_date(trades[0].resolved().pair, AS_OF)  # calendars built before the clock starts
     started = time.perf_counter()
     snapshot_book = pricing.price_book(trades, snapshot, AS_OF, dates=dates, sample_every=100)
     batch_snapshot = time.perf_counter() - started
