@@ -26,9 +26,9 @@ from pooling.model import (
     ratios_consistent,
 )
 from pooling.parameters import in_force
-from pooling.tables import PoolMemberRow, PoolRateRow, PoolRow, RatioChangeRow
+from pooling.tables import PoolMemberRow, PoolRateRow, PoolRow
 from treasury.accounts import repository as accounts_repository
-from treasury.accounts.model import AccountKind, EntityKind, account_is_resident
+from treasury.accounts.model import AccountKind, account_is_resident
 from treasury.accounts.tables import BankAccountRow
 from treasury.audit import service as audit
 from treasury.clock import today
@@ -38,13 +38,11 @@ from treasury.errors import (
     Conflict,
     NotFound,
     PoolIneligible,
-    RatioChangeLimit,
     ValidationFailed,
 )
 
 SCHEDULE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DEFAULT_SCHEDULE = "15:00"
-RATIOS = ("concentration_ratio", "foreign_debt_ratio")
 
 
 @dataclass(frozen=True)
@@ -60,17 +58,6 @@ class PoolSpec:
     filing_ref: str | None
     bop_code: str | None
     schedule: str | None
-
-
-@dataclass(frozen=True)
-class MemberChange:
-    """What a PATCH of a member may change (None: unchanged)."""
-
-    rule: SweepRule | None = None
-    target_minor: int | None = None
-    minimum_transfer_minor: int | None = None
-    concentration_ratio: Decimal | None = None
-    foreign_debt_ratio: Decimal | None = None
 
 
 def create_pool(
@@ -120,7 +107,7 @@ def create_pool(
         if spec.interest is not None:
             session.add(_rate_row(row.id, spec.interest, today_))
         _add(uow, row, spec.members, today_)
-        pool = _pool(session, row)
+        pool = to_pool(session, row)
         audit.record(
             uow,
             tenant_id=tenant_id,
@@ -182,7 +169,7 @@ def _add(uow: UnitOfWork, pool: PoolRow, specs: Sequence[MemberSpec], today_: da
         raise Conflict(f"account {sorted(taken)[0]} is already in a pool")
     existing = [repository.to_terms(row) for row in repository.member_rows(session, pool.id)]
     new = [_terms(spec, accounts[spec.account_id], pool) for spec in specs]
-    _check_members(session, pool, [*existing, *new], today_)
+    check_members(session, pool, [*existing, *new], today_)
     now = uow.clock.now()
     session.add_all(
         PoolMemberRow(
@@ -217,7 +204,7 @@ def _terms(spec: MemberSpec, account: BankAccountRow, pool: PoolRow) -> MemberTe
     return member_terms(spec, account.entity_id)
 
 
-def _check_members(
+def check_members(
     session: Session, pool: PoolRow, terms: Sequence[MemberTerms], today_: date
 ) -> None:
     offenders = ratios_consistent(terms)
@@ -266,9 +253,9 @@ def add_members(
 ) -> Pool:
     """Add a batch of members; the pool's eligibility is checked again with them."""
     with uow:
-        row = _pool_row(uow.session, tenant_id, pool_id, for_update=True)
+        row = pool_row(uow.session, tenant_id, pool_id, for_update=True)
         _add(uow, row, members, today(uow.clock, timezone))
-        pool = _pool(uow.session, row)
+        pool = to_pool(uow.session, row)
         audit.record(
             uow,
             tenant_id=tenant_id,
@@ -282,133 +269,11 @@ def add_members(
         return pool
 
 
-def update_member(
-    uow: UnitOfWork,
-    *,
-    tenant_id: str,
-    actor: str,
-    pool_id: str,
-    account_id: str,
-    change: MemberChange,
-    timezone: str,
-) -> Pool:
-    """Change a member's rule, target or minimum, or its entity's ratios.
-
-    A ratio belongs to the entity: all its member accounts take the new value. Each ratio changes
-    at most once a calendar year.
-
-    Raises:
-        RatioChangeLimit: a second change of the ratio this calendar year.
-        PoolIneligible: a finance-company host's pool asked to concentrate outbound lending.
-    """
-    with uow:
-        session = uow.session
-        pool = _pool_row(session, tenant_id, pool_id, for_update=True)
-        rows = repository.member_rows(session, pool_id)
-        member = next((m for m in rows if m.account_id == account_id), None)
-        if member is None:
-            raise NotFound(f"account {account_id} is not a member of pool {pool_id}")
-        today_ = today(uow.clock, timezone)
-        _apply_rule(member, change)
-        for ratio in RATIOS:
-            new = getattr(change, ratio)
-            if new is not None and new != getattr(member, ratio):
-                _change_ratio(session, pool, rows, member, ratio, new, today_)
-        _check_members(session, pool, [repository.to_terms(m) for m in rows], today_)
-        pool.updated_at = uow.clock.now()
-        session.flush()
-        result = _pool(session, pool)
-        audit.record(
-            uow,
-            tenant_id=tenant_id,
-            actor=actor,
-            action="pool.member_changed",
-            object_type="pool",
-            object_id=pool_id,
-            after={"account_id": account_id, **_change_document(change)},
-        )
-        uow.commit()
-        return result
-
-
-def _apply_rule(member: PoolMemberRow, change: MemberChange) -> None:
-    if change.rule is not None:
-        member.rule = change.rule.value
-        if change.rule is SweepRule.ZERO_BALANCE:
-            member.target_minor = 0
-    if change.target_minor is not None:
-        if change.target_minor < 0 or member.rule != SweepRule.TARGET_BALANCE.value:
-            raise ValidationFailed(
-                "a target applies to a target_balance member and is not negative"
-            )
-        member.target_minor = change.target_minor
-    elif change.rule is SweepRule.TARGET_BALANCE and member.target_minor == 0:
-        pass  # a target of zero is a valid target
-    if change.minimum_transfer_minor is not None:
-        if change.minimum_transfer_minor < 0:
-            raise ValidationFailed("minimum_transfer is not negative")
-        member.minimum_transfer_minor = change.minimum_transfer_minor
-
-
-def _change_ratio(
-    session: Session,
-    pool: PoolRow,
-    rows: list[PoolMemberRow],
-    member: PoolMemberRow,
-    ratio: str,
-    new: Decimal,
-    today_: date,
-) -> None:
-    if not Decimal(0) <= new <= Decimal(1):
-        raise ValidationFailed(f"{ratio} lies between 0 and 1")
-    if repository.ratio_changed_in_year(session, member.entity_id, ratio, today_.year):
-        raise RatioChangeLimit(
-            f"entity {member.entity_id} changed its {ratio} already in {today_.year}: "
-            "at most once a calendar year"
-        )
-    host = accounts_repository.get_entity_row(session, pool.tenant_id, pool.host_entity_id)
-    if (
-        ratio == "concentration_ratio"
-        and new > 0
-        and host is not None
-        and host.kind == EntityKind.FINANCE_COMPANY.value
-    ):
-        raise PoolIneligible("rule 8: a finance-company host may not concentrate outbound lending")
-    session.add(
-        RatioChangeRow(
-            id=new_id(),
-            pool_id=pool.id,
-            entity_id=member.entity_id,
-            ratio=ratio,
-            old_value=getattr(member, ratio),
-            new_value=new,
-            changed_on=today_,
-        )
-    )
-    for row in rows:
-        if row.entity_id == member.entity_id:
-            setattr(row, ratio, new)
-
-
-def _change_document(change: MemberChange) -> dict[str, str | int | None]:
-    return {
-        "rule": None if change.rule is None else change.rule.value,
-        "target_minor": change.target_minor,
-        "minimum_transfer_minor": change.minimum_transfer_minor,
-        "concentration_ratio": None
-        if change.concentration_ratio is None
-        else str(change.concentration_ratio),
-        "foreign_debt_ratio": None
-        if change.foreign_debt_ratio is None
-        else str(change.foreign_debt_ratio),
-    }
-
-
 def add_rates(uow: UnitOfWork, *, tenant_id: str, actor: str, pool_id: str, rates: RateSet) -> Pool:
     """Add (or replace, for the same date) the pool's interest rates from a date on."""
     _check_rates(rates)
     with uow:
-        row = _pool_row(uow.session, tenant_id, pool_id, for_update=True)
+        row = pool_row(uow.session, tenant_id, pool_id, for_update=True)
         existing = uow.session.get(PoolRateRow, (pool_id, rates.effective_from))
         if existing is not None:
             uow.session.delete(existing)
@@ -429,7 +294,7 @@ def add_rates(uow: UnitOfWork, *, tenant_id: str, actor: str, pool_id: str, rate
                 "day_count": rates.day_count,
             },
         )
-        pool = _pool(uow.session, row)
+        pool = to_pool(uow.session, row)
         uow.commit()
         return pool
 
@@ -437,18 +302,18 @@ def add_rates(uow: UnitOfWork, *, tenant_id: str, actor: str, pool_id: str, rate
 def get_pool(uow: UnitOfWork, *, tenant_id: str, pool_id: str) -> Pool:
     """One of the tenant's pools."""
     with uow:
-        return _pool(uow.session, _pool_row(uow.session, tenant_id, pool_id))
+        return to_pool(uow.session, pool_row(uow.session, tenant_id, pool_id))
 
 
 def list_pools(uow: UnitOfWork, *, tenant_id: str) -> list[Pool]:
     """The tenant's pools."""
     with uow:
         return [
-            _pool(uow.session, row) for row in repository.list_pool_rows(uow.session, tenant_id)
+            to_pool(uow.session, row) for row in repository.list_pool_rows(uow.session, tenant_id)
         ]
 
 
-def _pool_row(
+def pool_row(
     session: Session, tenant_id: str, pool_id: str, *, for_update: bool = False
 ) -> PoolRow:
     row = repository.get_pool_row(session, tenant_id, pool_id, for_update=for_update)
@@ -457,7 +322,7 @@ def _pool_row(
     return row
 
 
-def _pool(session: Session, row: PoolRow) -> Pool:
+def to_pool(session: Session, row: PoolRow) -> Pool:
     return Pool(
         id=row.id,
         name=row.name,
