@@ -308,3 +308,27 @@ def test_a_transfer_no_rail_can_carry_is_refused_and_nothing_is_booked(
     assert_problem(response, 422, "ROUTE_UNAVAILABLE")
     listed = get_json(client, f"/v1/transfers?account_id={account['id']}", tenant.treasurer)
     assert listed["items"] == []
+
+
+def test_a_quote_out_of_any_calendar_range_is_refused_not_crashed(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    payee = counterparty(client, tenant, "HSBCHKHH", "HK")
+    base: Json = {
+        "debtor_account_id": account["id"],
+        "counterparty_id": payee["id"],
+        "amount": money("1.00"),
+        "purpose": "goods_trade",
+        "bop_code": "121010",
+    }
+
+    early = client.post(
+        "/v1/routes/quote",
+        json={**base, "submitted_at": "0001-01-01T00:00:00+00:00"},
+        headers=tenant.treasurer,
+    )
+    late = quote(client, tenant, **base, value_date="2199-12-31")
+
+    assert_problem(early, 422, "VALIDATION_ERROR")
+    assert (late["status"], late["reasons"]) == ("reject", ["CALENDAR_NOT_LOADED"])

@@ -58,6 +58,9 @@ class QuoteIn(StrictModel):
         named = [self.creditor_account_id, self.counterparty_id, self.creditor]
         if sum(item is not None for item in named) != 1:
             raise ValueError("name exactly one of creditor_account_id, counterparty_id, creditor")
+        years = [d.year for d in (self.submitted_at, self.value_date) if d is not None]
+        if any(not 2000 <= year <= 2199 for year in years):
+            raise ValueError("submitted_at and value_date must lie in the years 2000-2199")
         return self
 
     def to_quote(self) -> quotes.QuoteRequest:
