@@ -332,3 +332,51 @@ def test_a_quote_out_of_any_calendar_range_is_refused_not_crashed(
 
     assert_problem(early, 422, "VALIDATION_ERROR")
     assert (late["status"], late["reasons"]) == ("reject", ["CALENDAR_NOT_LOADED"])
+
+
+def test_e8_an_inbound_payment_in_golden_week_is_credited_on_october_8(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    response = client.post(
+        "/v1/routes/inbound-quote",
+        json={"currency": "USD", "nostro_value_date": "2026-10-02"},
+        headers=tenant.treasurer,
+    )
+    beyond = client.post(
+        "/v1/routes/inbound-quote",
+        json={"currency": "USD", "nostro_value_date": "2028-01-03"},
+        headers=tenant.treasurer,
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["credit_date"] == "2026-10-08"
+    assert "holiday gap: 2026-10-02 holiday (CN_IB)" in body["explanation"]
+    assert (beyond.json()["status"], beyond.json()["reasons"]) == (
+        "reject",
+        ["CALENDAR_NOT_LOADED"],
+    )
+
+
+def test_a_transfer_between_two_accounts_at_one_bank_books_in_any_currency(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    entity = create_entity(client, tenant.treasurer)
+    debtor = open_account(client, tenant.treasurer, entity["id"], currency="NZD")
+    creditor = open_account(client, tenant.treasurer, entity["id"], currency="NZD")
+    fund(client, tenant.treasurer, debtor["id"], "100.00")
+
+    response = post_transfer(
+        client,
+        tenant.treasurer,
+        {
+            "debtor_account_id": debtor["id"],
+            "creditor_account_id": creditor["id"],
+            "amount": money("10.00", "NZD"),
+            "value_date": "2026-11-26",
+            "purpose": "other",
+        },
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["route"]["rail"] == "BOOK"

@@ -19,7 +19,7 @@ def static_exclusion(
     currency = request.amount.currency.code
     if not rail.enabled:
         return "RAIL_DISABLED", "the operator disabled this rail"
-    if currency not in rail.currencies:
+    if currency not in rail.currencies and "*" not in rail.currencies:
         return "CURRENCY_NOT_SUPPORTED", f"{currency} not in {sorted(rail.currencies)}"
     found = _validity(rail, request.submitted_at.date())
     found = found or _scope(rail, request, reference) or _house_bank(rail, request)

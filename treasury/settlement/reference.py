@@ -172,8 +172,12 @@ def rail_from_document(document: Mapping[str, Any]) -> Rail:
     except ValueError as error:
         raise ValidationFailed(f"rail {rail_id}: {error}") from None
     currencies = document.get("currencies") or []
-    if not currencies or not all(is_currency_code(str(c)) and c != "CNH" for c in currencies):
-        raise ValidationFailed(f"rail {rail_id}: currencies must be ISO 4217 codes (CNY for CNH)")
+    if not currencies or not all(
+        c == "*" or (is_currency_code(str(c)) and c != "CNH") for c in currencies
+    ):
+        raise ValidationFailed(
+            f"rail {rail_id}: currencies must be ISO 4217 codes (CNY for CNH), or '*' for any"
+        )
     requires = tuple(str(item) for item in document.get("requires") or [])
     bad = [item for item in requires if not _REQUIREMENT.match(item)]
     if bad:

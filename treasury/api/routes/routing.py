@@ -14,6 +14,7 @@ from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, StrictModel
 from treasury.money import Money, MoneyError, check_storable
 from treasury.payments import quotes
 from treasury.payments.model import Purpose, TransferRequest
+from treasury.settlement import inbound
 from treasury.settlement.model import Candidate, RouteDecision
 
 router = APIRouter(prefix="/v1/routes", tags=["routing"], responses=COMMON_PROBLEMS)
@@ -163,3 +164,39 @@ def quote_route(
         uow_factory(), principal=principal, quote=body.to_quote(), timezone=settings.timezone
     )
     return QuoteOut.of(quote)
+
+
+class InboundIn(StrictModel):
+    """An inbound payment: the value date the nostro bank gives it."""
+
+    currency: str = Field(min_length=3, max_length=3)
+    nostro_value_date: date
+
+    @model_validator(mode="after")
+    def _in_range(self) -> InboundIn:
+        if not 2000 <= self.nostro_value_date.year <= 2199:
+            raise ValueError("nostro_value_date must lie in the years 2000-2199")
+        return self
+
+
+class InboundOut(BaseModel):
+    """When the onshore account is credited."""
+
+    status: str
+    reasons: list[str]
+    credit_date: date | None
+    explanation: str
+    warnings: list[str]
+
+
+@router.post("/inbound-quote")
+def inbound_quote(
+    body: InboundIn, principal: Writer, uow_factory: UowFactoryDep, settings: SettingsDep
+) -> InboundOut:
+    """The onshore credit date of an inbound payment: the first China interbank business day on
+    or after the nostro value date (settlement.md E8); `reject` / `CALENDAR_NOT_LOADED` past the
+    loaded calendars."""
+    found = inbound.credit_date(
+        uow_factory(), nostro_value_date=body.nostro_value_date, timezone=settings.timezone
+    )
+    return InboundOut(**found)
