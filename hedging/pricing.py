@@ -272,20 +272,10 @@ class _Smile:
         delivery = market.settle_date(expiry)
         df_d, df_f = market.df_domestic(delivery), market.df_foreign(delivery)
         forward = market.spot * df_f / df_d
-        call_vol, put_vol = atm + bf + rr / 2, atm + bf - rr / 2
-        sqrt_t = math.sqrt(t)
-        spot_delta = ql.DeltaVolQuote.Spot
-        atm_strike = ql.BlackDeltaCalculator(
-            ql.Option.Call, spot_delta, market.spot, df_d, df_f, atm * sqrt_t
-        ).atmStrike(ql.DeltaVolQuote.AtmDeltaNeutral)
-        call_strike = ql.BlackDeltaCalculator(
-            ql.Option.Call, spot_delta, market.spot, df_d, df_f, call_vol * sqrt_t
-        ).strikeFromDelta(0.25)
-        put_strike = ql.BlackDeltaCalculator(
-            ql.Option.Put, spot_delta, market.spot, df_d, df_f, put_vol * sqrt_t
-        ).strikeFromDelta(-0.25)
-        xs = [math.log(k / forward) for k in (put_strike, atm_strike, call_strike)]
-        found = (xs, [put_vol, atm, call_vol])
+        strikes, vols = delta_pillars(
+            spot=market.spot, df_domestic=df_d, df_foreign=df_f, years=t, atm=atm, rr25=rr, bf25=bf
+        )
+        found = ([math.log(k / forward) for k in strikes], list(vols))
         self._cache[expiry] = found
         return found
 
@@ -298,6 +288,33 @@ class _Smile:
             self._forwards[expiry] = forward
         x = min(max(math.log(strike / forward), xs[0]), xs[2])
         return _quadratic(xs, vols, x)
+
+
+def delta_pillars(
+    *,
+    spot: float,
+    df_domestic: float,
+    df_foreign: float,
+    years: float,
+    atm: float,
+    rr25: float,
+    bf25: float,
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """Strikes and vols of the 25Δ put, the ATM delta-neutral straddle and the 25Δ call, from
+    spot (not premium-adjusted) deltas: σ25 = ATM + BF ± RR/2 (smile-strangle convention)."""
+    call_vol, put_vol = atm + bf25 + rr25 / 2, atm + bf25 - rr25 / 2
+    sqrt_t = math.sqrt(years)
+    convention = ql.DeltaVolQuote.Spot
+    atm_strike = ql.BlackDeltaCalculator(
+        ql.Option.Call, convention, spot, df_domestic, df_foreign, atm * sqrt_t
+    ).atmStrike(ql.DeltaVolQuote.AtmDeltaNeutral)
+    call_strike = ql.BlackDeltaCalculator(
+        ql.Option.Call, convention, spot, df_domestic, df_foreign, call_vol * sqrt_t
+    ).strikeFromDelta(0.25)
+    put_strike = ql.BlackDeltaCalculator(
+        ql.Option.Put, convention, spot, df_domestic, df_foreign, put_vol * sqrt_t
+    ).strikeFromDelta(-0.25)
+    return (put_strike, atm_strike, call_strike), (put_vol, atm, call_vol)
 
 
 def _quadratic(xs: list[float], ys: list[float], x: float) -> float:

@@ -261,12 +261,24 @@ def add_valuations(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk-insert valuations straight through the driver's executemany, in batches (a revaluation
     writes one row per hedge; the ORM's per-row parameter processing would dominate the run)."""
     connection = session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    values = [tuple(row[column] for column in _VALUATION_COLUMNS) for row in rows]
+    if connection.dialect.name == "postgresql":
+        # COPY on the unit of work's own connection: same transaction, a fraction of the time.
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        columns = ", ".join(_VALUATION_COLUMNS)
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {_VALUATIONS.name} ({columns}) FROM STDIN") as copy,
+        ):
+            for value in values:
+                copy.write_row(value)
+        return
+    marker = "?"
     statement = (
         f"INSERT INTO {_VALUATIONS.name} ({', '.join(_VALUATION_COLUMNS)}) "
         f"VALUES ({', '.join([marker] * len(_VALUATION_COLUMNS))})"
     )
-    values = [tuple(row[column] for column in _VALUATION_COLUMNS) for row in rows]
     for start in range(0, len(values), 10000):
         connection.exec_driver_sql(statement, values[start : start + 10000])
 

@@ -170,3 +170,54 @@ def test_csv_rows_group_into_one_document_per_date() -> None:
     assert snapshot.vols["USDCNY"][0].rr25 == Decimal("0.004")
     assert snapshot.swap_points["USDCNY"][0].points == Decimal("-0.0160")
     assert snapshot.curves["USD"][0].day_count == "ACT/360"
+
+
+@pytest.mark.parametrize(
+    ("days", "df_usd", "df_eur", "atm", "rr", "bf", "strikes", "vols"),
+    [
+        # Castagna & Mercurio (2007), Table 2: EUR/USD 1 July 2005, spot 1.205.
+        (
+            94,
+            0.9902752,
+            0.9945049,
+            0.0905,
+            -0.005,
+            0.0013,
+            (1.1733, 1.2114, 1.2487),
+            (0.0943, 0.0905, 0.0893),
+        ),
+        (
+            367,
+            0.9585801,
+            0.9785056,
+            0.0940,
+            -0.0022,
+            0.0014,
+            (1.1597, 1.2355, 1.3148),
+            (0.0965, 0.0940, 0.0943),
+        ),
+    ],
+)
+def test_castagna_mercurio_delta_strikes(
+    days: int,
+    df_usd: float,
+    df_eur: float,
+    atm: float,
+    rr: float,
+    bf: float,
+    strikes: tuple[float, float, float],
+    vols: tuple[float, float, float],
+) -> None:
+    with pricing.QUANTLIB_LOCK:
+        found_strikes, found_vols = pricing.delta_pillars(
+            spot=1.205,
+            df_domestic=df_usd,
+            df_foreign=df_eur,
+            years=days / 365,
+            atm=atm,
+            rr25=rr,
+            bf25=bf,
+        )
+
+    assert [round(k, 4) for k in found_strikes] == list(strikes)
+    assert found_vols == pytest.approx(vols, abs=1e-12)
