@@ -380,3 +380,38 @@ def test_a_transfer_between_two_accounts_at_one_bank_books_in_any_currency(
 
     assert response.status_code == 201, response.text
     assert response.json()["route"]["rail"] == "BOOK"
+
+
+def test_e6_a_pool_sweep_after_the_cutoff_before_national_day_goes_on_october_8(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    onshore = create_entity(client, tenant.treasurer)
+    master = open_account(
+        client, tenant.treasurer, onshore["id"], bank_bic=HOUSE, kind="pool_master"
+    )
+    hk_centre = create_entity(client, tenant.treasurer, country="HK", name="HK Treasury Centre")
+    centre = open_account(client, tenant.treasurer, hk_centre["id"], bank_bic="HSBCHKHH")
+    fields: Json = {
+        "debtor_account_id": master["id"],
+        "creditor_account_id": centre["id"],
+        "amount": money("50000000.00"),
+        "purpose": "cash_pool",
+        "bop_code": "822030",
+        "submitted_at": "2026-09-30T17:20:00+08:00",
+    }
+
+    without_filing = quote(client, tenant, **fields)
+    body = quote(
+        client,
+        tenant,
+        **fields,
+        references={"pool_filing": "POOL-2026-1", "registration": "POOL-2026-1"},
+    )
+
+    assert without_filing["status"] == "hold"
+    assert "CASH_POOL_REF_MISSING" in without_filing["reasons"]
+    assert body["status"] == "routed", body
+    assert body["chosen"]["rail_id"] == "CIPS_A"
+    assert body["chosen"]["send_at"] == "2026-10-08T08:30:00+08:00"
+    assert body["chosen"]["value_date"] == "2026-10-08"
+    assert "2026-10-01 holiday (CN_IB)" in body["chosen"]["explanation"]
