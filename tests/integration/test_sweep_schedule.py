@@ -41,9 +41,12 @@ def test_missed_dates_are_swept_in_order_each_by_its_own_run(
     # the 7.00 and 3.00 dated later, so the later runs found nothing left to sweep
     assert [len(run.legs) for run in runs] == [1, 0, 0, 0, 0]
     assert fixture.books.balance(fixture.master).balance == Money.of("20.00", "CNY")
-    assert jobs.sweep_due(
-        uow_factory, pool_id=fixture.pool_id, calendars=default_calendars(), timezone=TZ
-    ) == []
+    assert (
+        jobs.sweep_due(
+            uow_factory, pool_id=fixture.pool_id, calendars=default_calendars(), timezone=TZ
+        )
+        == []
+    )
     listed = sweeps.list_runs(uow_factory(), tenant_id=tenant.id, pool_id=fixture.pool_id)
     assert len(listed) == 5
 
