@@ -15,7 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from hedging import pricing, repository
-from hedging.instruments import instrument_from_document, instrument_kind, instrument_to_document
+from hedging.instruments import (
+    instrument_from_document,
+    instrument_kind,
+    instrument_to_document,
+    pricing_columns,
+)
 from hedging.model import (
     Direction,
     Forward,
@@ -233,6 +238,7 @@ def create_hedge(uow: UnitOfWork, *, tenant_id: str, request: HedgeRequest, acto
             notional_minor=instrument.notional.minor,
             notional_currency=instrument.notional.currency.code,
             instrument_json=json.dumps(instrument_to_document(instrument), sort_keys=True),
+            **pricing_columns(instrument),
             last_date=instrument.last_date,
             designation=request.designation,
             locked_rate=_locked_rate(uow, tenant_id, request, instrument, exposure),

@@ -161,3 +161,18 @@ def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
 def instrument_kind(instrument: Instrument) -> str:
     """'forward', 'ndf', 'swap' or 'option'."""
     return str(instrument_to_document(instrument)["type"])
+
+
+def pricing_columns(instrument: Instrument) -> dict[str, Any]:
+    """The columns a hedge row keeps for revaluation without its document."""
+    vanilla = isinstance(instrument, Forward) or (
+        isinstance(instrument, Option)
+        and instrument.style is ExerciseStyle.EUROPEAN
+        and instrument.delivery_date is None
+    )
+    return {
+        "direction": instrument.direction.value,
+        "strike": instrument.far_rate if isinstance(instrument, Swap) else instrument.strike,
+        "option_type": instrument.option_type.value if isinstance(instrument, Option) else None,
+        "vanilla": vanilla,
+    }

@@ -44,12 +44,13 @@ from hedging.model import (
 )
 from treasury.calendars import year_fraction
 from treasury.errors import InstrumentExpired, MarketDataMissing, ValidationFailed
-from treasury.money import round_money
+from treasury.money import Currency, Money, round_money
 
 QUANTLIB_LOCK = threading.RLock()
 _A365 = ql.Actual365Fixed()
 _DAY_COUNTERS = {"ACT/360": ql.Actual360(), "ACT/365F": ql.Actual365Fixed()}
 FORWARD_PLACES = Decimal("1E-10")
+_SCALE = {0: 1.0, 2: 100.0, 3: 1000.0, 4: 10000.0}
 
 
 def _dec(value: float) -> Decimal:
@@ -679,17 +680,41 @@ def reference_european_npv(option: Option, market: FlatMarket, as_of: date) -> D
 
 
 @dataclass(frozen=True)
+class VanillaColumns:
+    """A forward (`option_type` None) or a European option delivering at expiry, as columns."""
+
+    pair: str
+    last: date
+    direction: str
+    notional_minor: int
+    currency: str
+    strike: Decimal
+    option_type: str | None
+
+    def instrument(self) -> Forward | Option:
+        """The instrument these columns describe."""
+        pair, side = Pair.parse(self.pair), Direction(self.direction)
+        notional = Money.from_minor(self.notional_minor, self.currency)
+        if self.option_type is None:
+            return Forward(pair, side, notional, self.strike, self.last)
+        return Option(pair, OptionType(self.option_type), side, notional, self.strike, self.last)
+
+
+@dataclass(frozen=True)
 class BookTrade:
-    """A trade of a book: its id and instrument, or its stored document (parsed when needed)."""
+    """A trade of a book: its id and instrument, its stored document, or its columns."""
 
     id: str
     instrument: Instrument | None = None
     document: dict[str, Any] | None = None
+    columns: VanillaColumns | None = None
 
     def resolved(self) -> Instrument:
-        """The instrument, parsed from the document when not given."""
+        """The instrument, built from the document or columns when not given."""
         if self.instrument is not None:
             return self.instrument
+        if self.columns is not None:
+            return self.columns.instrument()
         assert self.document is not None
         return instrument_from_document(self.document)
 
@@ -718,6 +743,13 @@ class _Vanilla:
 
 def _columns(trade: BookTrade) -> tuple[str, date, tuple[bool, float, float, bool] | None]:
     """(pair, last date, vanilla columns or None) without building the instrument if possible."""
+    given = trade.columns
+    if given is not None:
+        sign = 1.0 if given.direction == "buy" else -1.0
+        notional = sign * given.notional_minor / _SCALE[Currency.of(given.currency).minor_units]
+        is_option = given.option_type is not None
+        call = given.option_type == "call"
+        return given.pair, given.last, (is_option, notional, float(given.strike), call)
     document = trade.document
     if document is not None:
         kind = document["type"]

@@ -138,32 +138,62 @@ def list_hedges(
 
 @dataclass(frozen=True)
 class BookRow:
-    """What revaluation reads of a live hedge (plain columns, no ORM object)."""
+    """What revaluation reads of a hedge (plain columns, no ORM object, no document)."""
 
     id: str
     entity_id: str
     exposure_id: str
-    instrument_json: str
     last_date: date
     designation: str
     locked_rate: Any
     settlement_account_id: str
-    closed_date: date | None = None
+    pair: str
+    direction: str
+    notional_minor: int
+    notional_currency: str
+    strike: Any
+    option_type: str | None
+    vanilla: bool
+    closed_date: date | None
+
+
+_BOOK_COLUMNS = (
+    HedgeRow.id,
+    HedgeRow.entity_id,
+    HedgeRow.exposure_id,
+    HedgeRow.last_date,
+    HedgeRow.designation,
+    HedgeRow.locked_rate,
+    HedgeRow.settlement_account_id,
+    HedgeRow.pair,
+    HedgeRow.direction,
+    HedgeRow.notional_minor,
+    HedgeRow.notional_currency,
+    HedgeRow.strike,
+    HedgeRow.option_type,
+    HedgeRow.vanilla,
+    HedgeRow.closed_date,
+)
 
 
 def live_book(session: Session, tenant_id: str, on: date) -> list[BookRow]:
     """Every live hedge traded on or before `on`, in one read."""
-    query = select(
-        HedgeRow.id,
-        HedgeRow.entity_id,
-        HedgeRow.exposure_id,
-        HedgeRow.instrument_json,
-        HedgeRow.last_date,
-        HedgeRow.designation,
-        HedgeRow.locked_rate,
-        HedgeRow.settlement_account_id,
-    ).where(HedgeRow.tenant_id == tenant_id, HedgeRow.status == LIVE, HedgeRow.trade_date <= on)
-    return [BookRow(*row) for row in session.execute(query.order_by(HedgeRow.id)).all()]
+    query = select(*_BOOK_COLUMNS).where(
+        HedgeRow.tenant_id == tenant_id, HedgeRow.status == LIVE, HedgeRow.trade_date <= on
+    )
+    return [BookRow(**row._asdict()) for row in session.execute(query.order_by(HedgeRow.id))]
+
+
+def instrument_documents(session: Session, hedge_ids: Sequence[str]) -> dict[str, str]:
+    """The stored instrument documents of some hedges (JSON text)."""
+    found: dict[str, str] = {}
+    ids = sorted(set(hedge_ids))
+    for start in range(0, len(ids), 5000):
+        query = select(HedgeRow.id, HedgeRow.instrument_json).where(
+            HedgeRow.id.in_(ids[start : start + 5000])
+        )
+        found.update({row[0]: row[1] for row in session.execute(query).all()})
+    return found
 
 
 def exposure_terms(session: Session, exposure_ids: Sequence[str]) -> dict[str, tuple[date, str]]:
@@ -182,24 +212,14 @@ def closed_between(
     session: Session, tenant_id: str, after: date | None, until: date
 ) -> list[BookRow]:
     """Hedges closed early after `after` (exclusive) and up to `until`: to settle."""
-    query = select(
-        HedgeRow.id,
-        HedgeRow.entity_id,
-        HedgeRow.exposure_id,
-        HedgeRow.instrument_json,
-        HedgeRow.last_date,
-        HedgeRow.designation,
-        HedgeRow.locked_rate,
-        HedgeRow.settlement_account_id,
-        HedgeRow.closed_date,
-    ).where(
+    query = select(*_BOOK_COLUMNS).where(
         HedgeRow.tenant_id == tenant_id,
         HedgeRow.status == "closed",
         HedgeRow.closed_date <= until,
     )
     if after is not None:
         query = query.where(HedgeRow.closed_date > after)
-    return [BookRow(*row) for row in session.execute(query.order_by(HedgeRow.id)).all()]
+    return [BookRow(**row._asdict()) for row in session.execute(query.order_by(HedgeRow.id))]
 
 
 def mark_hedges(session: Session, hedge_ids: Sequence[str], *, status: str, on: date) -> None:

@@ -166,13 +166,14 @@ def _revalue_book(
     matured = [row for row in book if row.last_date <= as_of]
     closed = repository.closed_between(session, tenant_id, previous, as_of)
     designated = [row for row in alive if row.designation == "cash_flow"]
+    needed = [*matured, *closed, *designated, *(row for row in alive if not row.vanilla)]
+    documents = repository.instrument_documents(session, [row.id for row in needed])
     instruments = {
-        row.id: instrument_from_document(json.loads(row.instrument_json))
-        for row in [*matured, *closed, *designated]
+        hedge_id: instrument_from_document(json.loads(text)) for hedge_id, text in documents.items()
     }
     dates = value_dates(session, as_of)
     market = replace(snapshot, as_of=as_of)
-    values = _price_alive(alive, market, dates)
+    values = _price_alive(alive, instruments, market, dates)
     report("price", len(alive), len(book))
     hypothetical = _hypothetical_values(session, alive, instruments, market, dates)
     settlements = {row.id: _intrinsic(instruments[row.id], snapshot) for row in matured}
@@ -229,14 +230,34 @@ def _minor(amount: Decimal) -> int:
 
 
 def _price_alive(
-    alive: list[BookRow], market: MarketSnapshot, dates: ValueDates
+    alive: list[BookRow],
+    instruments: dict[str, Instrument],
+    market: MarketSnapshot,
+    dates: ValueDates,
 ) -> dict[str, tuple[int, str]]:
-    trades = [pricing.BookTrade(row.id, document=json.loads(row.instrument_json)) for row in alive]
+    trades = [
+        pricing.BookTrade(row.id, columns=_columns(row))
+        if row.vanilla
+        else pricing.BookTrade(row.id, instruments[row.id])
+        for row in alive
+    ]
     priced = pricing.price_book(trades, market, market.as_of, dates=dates)
     return {
         trade.id: (_minor(npv), f"{forward:.10f}")
         for trade, npv, forward in zip(trades, priced.npv, priced.forward_rate, strict=True)
     }
+
+
+def _columns(row: BookRow) -> pricing.VanillaColumns:
+    return pricing.VanillaColumns(
+        pair=row.pair,
+        last=row.last_date,
+        direction=row.direction,
+        notional_minor=row.notional_minor,
+        currency=row.notional_currency,
+        strike=row.strike,
+        option_type=row.option_type,
+    )
 
 
 def _hypothetical_values(

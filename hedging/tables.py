@@ -8,7 +8,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from treasury.db.base import Base
@@ -65,6 +75,12 @@ class HedgeRow(Base):
     notional_minor: Mapped[int] = mapped_column(BigInteger)
     notional_currency: Mapped[str] = mapped_column(String(3))
     instrument_json: Mapped[str] = mapped_column(Text)
+    # What the daily revaluation needs of a forward or a European option without parsing the
+    # document: the side, the strike, call or put, and whether it is such a plain ("vanilla") deal.
+    direction: Mapped[str] = mapped_column(String(4))
+    strike: Mapped[Decimal | None] = mapped_column(DecimalText())
+    option_type: Mapped[str | None] = mapped_column(String(4))
+    vanilla: Mapped[bool] = mapped_column(Boolean)
     last_date: Mapped[date] = mapped_column(Date)
     designation: Mapped[str] = mapped_column(String(12))
     locked_rate: Mapped[Decimal | None] = mapped_column(DecimalText())
