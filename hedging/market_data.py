@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
+
 from hedging.dates import parse_tenor
 from hedging.model import (
     CurvePoint,
@@ -240,3 +242,33 @@ class FileSource:
             raise ValidationFailed(f"no market data file {path.name}")
         documents = documents_from_file(path)
         return documents[0]
+
+
+class HttpSource:
+    """Snapshot documents from an HTTP feed answering `GET {base_url}/{as_of}` with the JSON
+    document. The transport is injectable (tests use `httpx.MockTransport`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout_seconds: float = 10.0,
+    ) -> None:
+        self._client = httpx.Client(base_url=base_url, transport=transport, timeout=timeout_seconds)
+
+    def fetch(self, as_of: date) -> dict[str, Any]:
+        """The document of `as_of`; a feed error or a non-object body is 422 VALIDATION_ERROR."""
+        try:
+            response = self._client.get(f"/{as_of.isoformat()}")
+            response.raise_for_status()
+            document = json.loads(response.text, parse_float=str, parse_int=str)
+        except (httpx.HTTPError, json.JSONDecodeError) as error:
+            raise ValidationFailed(f"market data feed for {as_of}: {error}") from error
+        if not isinstance(document, dict):
+            raise ValidationFailed(f"market data feed for {as_of}: not a JSON object")
+        return document
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 from decimal import Decimal
@@ -221,3 +222,24 @@ def test_castagna_mercurio_delta_strikes(
 
     assert [round(k, 4) for k in found_strikes] == list(strikes)
     assert found_vols == pytest.approx(vols, abs=1e-12)
+
+
+def test_an_http_feed_behind_the_source_interface() -> None:
+    import httpx
+
+    from hedging.market_data import HttpSource
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/feed/2026-03-10":
+            return httpx.Response(200, text=json.dumps(DOCUMENT))
+        return httpx.Response(404)
+
+    source = HttpSource("https://md.example/feed", transport=httpx.MockTransport(handler))
+    try:
+        snapshot = snapshot_from_document(source.fetch(date(2026, 3, 10)))
+        with pytest.raises(ValidationFailed):
+            source.fetch(date(2026, 3, 11))
+    finally:
+        source.close()
+
+    assert snapshot.spots["USDCNY"] == Decimal("7.0850")
