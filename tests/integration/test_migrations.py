@@ -128,7 +128,12 @@ def schema_leftovers(engine: Engine) -> set[str]:
 def seeded_parameter_count() -> int:
     return sum(
         len(json.loads((SEED / name).read_text(encoding="utf-8"))["parameters"])
-        for name in ("parameters.json", "parameters_compliance.json", "parameters_hedging.json")
+        for name in (
+            "parameters.json",
+            "parameters_compliance.json",
+            "parameters_hedging.json",
+            "parameters_settlement.json",
+        )
     )
 
 
