@@ -169,7 +169,8 @@ def _import(
 def _match(
     uow: UnitOfWork, tenant_id: str, account_id: str, entry: camt053.Entry
 ) -> TransferRow | None:
-    """The transfer this debit confirms: same EndToEndId, amount and value date, not matched yet."""
+    """The transfer this debit confirms, not matched yet: same EndToEndId and amount, valued on
+    the transfer's value date or the day it was sent (an FX debit is booked on the send date)."""
     if entry.end_to_end_id is None or entry.amount.minor >= 0:
         return None
     decision = settlement_repository.decision_by_end_to_end(
@@ -182,7 +183,7 @@ def _match(
         row is None
         or row.debtor_account_id != account_id
         or row.amount_minor != -entry.amount.minor
-        or row.value_date != entry.value_date
+        or entry.value_date not in (row.value_date, decision.send_date)
         or row.status not in (*_CONFIRMABLE, TransferStatus.SETTLED.value)
     ):
         return None
