@@ -51,6 +51,7 @@ _A365 = ql.Actual365Fixed()
 _DAY_COUNTERS = {"ACT/360": ql.Actual360(), "ACT/365F": ql.Actual365Fixed()}
 FORWARD_PLACES = Decimal("1E-10")
 _SCALE = {0: 1.0, 2: 100.0, 3: 1000.0, 4: 10000.0}
+QUANTLIB_FIRST_YEAR, QUANTLIB_LAST_YEAR = 1901, 2199
 
 
 def _dec(value: float) -> Decimal:
@@ -58,6 +59,11 @@ def _dec(value: float) -> Decimal:
 
 
 def _qdate(day: date) -> ql.Date:
+    if not QUANTLIB_FIRST_YEAR <= day.year <= QUANTLIB_LAST_YEAR:
+        raise ValidationFailed(
+            f"{day} lies outside the dates QuantLib handles "
+            f"({QUANTLIB_FIRST_YEAR}-{QUANTLIB_LAST_YEAR})"
+        )
     return ql.Date(day.day, day.month, day.year)
 
 

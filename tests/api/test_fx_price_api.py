@@ -168,6 +168,8 @@ def test_a_snapshot_prices_with_spot_lag_and_smile(
         ),
         ({"market": {**INLINE, "spot": "-7"}}, "VALIDATION_ERROR"),
         ({"instrument": {**forward(), "type": "barrier"}}, "VALIDATION_ERROR"),
+        # Beyond QuantLib's dates (1901-2199): refused, not a 500.
+        ({"instrument": forward(delivery_date="2200-01-02")}, "VALIDATION_ERROR"),
     ],
 )
 def test_bad_requests_are_problems(
