@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from compliance.model import Finding, Severity
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import Conflict
 from treasury.ledger import posting as ledger_posting
 from treasury.payments import repository
 from treasury.payments.model import TransferStatus
@@ -73,7 +75,13 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
                 received_at=uow.clock.now(),
             )
         )
-        uow.commit()
+        try:
+            uow.commit()
+        except IntegrityError:
+            # The same report (or one of its lines) applied by a concurrent request first.
+            raise Conflict(
+                "this report is being applied by another request; retry to replay it"
+            ) from None
         return ReportResult(report.message_id, items, False)
 
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.tables import BankAccountRow, StatementLineRow
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import BankReportInvalid
+from treasury.errors import BankReportInvalid, Conflict
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
@@ -65,42 +66,50 @@ def import_statement(uow: UnitOfWork, *, principal: Principal, xml: bytes) -> St
     Raises:
         BankReportInvalid: malformed, invalid by its XSD, an account that is not the tenant's, or
             an entry in another currency than its account (nothing applied).
+        Conflict: the same statement (or one of its lines) applied concurrently (nothing applied).
     """
     assert principal.tenant_id is not None
-    tenant_id = principal.tenant_id
     document = camt053.parse(xml)
     with uow:
-        seen = uow.session.scalar(
-            select(BankReportRow).where(
-                BankReportRow.tenant_id == tenant_id,
-                BankReportRow.kind == CAMT053,
-                BankReportRow.message_id == document.message_id,
-            )
+        try:
+            return _apply(uow, principal, document, xml)
+        except IntegrityError:
+            # The same statement, or one of its lines, written by a concurrent request first.
+            raise Conflict(
+                "this statement is being applied by another request; retry to replay it"
+            ) from None
+
+
+def _apply(
+    uow: UnitOfWork, principal: Principal, document: camt053.Statement, xml: bytes
+) -> StatementResult:
+    assert principal.tenant_id is not None
+    seen = uow.session.scalar(
+        select(BankReportRow).where(
+            BankReportRow.tenant_id == principal.tenant_id,
+            BankReportRow.kind == CAMT053,
+            BankReportRow.message_id == document.message_id,
         )
-        if seen is not None:
-            return _result(json.loads(seen.result_json), replayed=True)
-        totals: dict[str, list[Any]] = {
-            "matched": [],
-            "unmatched": [],
-            "skipped": [],
-            "not_booked": [],
-        }
-        for statement in document.statements:
-            _import(uow, principal, statement, totals)
-        result = {"message_id": document.message_id, **totals}
-        uow.session.add(
-            BankReportRow(
-                id=new_id(),
-                tenant_id=tenant_id,
-                kind=CAMT053,
-                message_id=document.message_id,
-                sha256=hashlib.sha256(xml).hexdigest(),
-                result_json=json.dumps(result),
-                received_at=uow.clock.now(),
-            )
+    )
+    if seen is not None:
+        return _result(json.loads(seen.result_json), replayed=True)
+    totals: dict[str, list[Any]] = {"matched": [], "unmatched": [], "skipped": [], "not_booked": []}
+    for statement in document.statements:
+        _import(uow, principal, statement, totals)
+    result = {"message_id": document.message_id, **totals}
+    uow.session.add(
+        BankReportRow(
+            id=new_id(),
+            tenant_id=principal.tenant_id,
+            kind=CAMT053,
+            message_id=document.message_id,
+            sha256=hashlib.sha256(xml).hexdigest(),
+            result_json=json.dumps(result),
+            received_at=uow.clock.now(),
         )
-        uow.commit()
-        return _result(result, replayed=False)
+    )
+    uow.commit()
+    return _result(result, replayed=False)
 
 
 def _result(document: dict[str, Any], *, replayed: bool) -> StatementResult:
