@@ -119,9 +119,8 @@ def first_send(
     for _ in range(settings.max_search_days):
         if not is_open_day(rail, calendars, settings, day):
             if day >= local:
-                notes.append(
-                    f"{rail.session.tz} {closed_reason(calendars, rail.session.calendars, day)}"
-                )
+                shut = closed_reason(calendars, rail.session.calendars, day)
+                notes.append(f"no {rail.id} session: {shut}")
             day += timedelta(days=1)
             continue
         span = window(rail, calendars, settings, day)
