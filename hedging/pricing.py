@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import QuantLib as ql
@@ -685,9 +685,9 @@ def reference_european_npv(option: Option, market: FlatMarket, as_of: date) -> D
 # -- a whole book ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VanillaColumns:
-    """A forward (`option_type` None) or a European option delivering at expiry, as columns."""
+class VanillaColumns(NamedTuple):
+    """A forward (`option_type` None) or a European option delivering at expiry, as columns (a
+    named tuple: one per hedge in a revaluation)."""
 
     pair: str
     last: date

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
@@ -136,9 +135,9 @@ def list_hedges(
     return list(session.scalars(query.order_by(HedgeRow.trade_date, HedgeRow.id)))
 
 
-@dataclass(frozen=True)
-class BookRow:
-    """What revaluation reads of a hedge (plain columns, no ORM object, no document)."""
+class BookRow(NamedTuple):
+    """What revaluation reads of a hedge (plain columns, no ORM object, no document); a named
+    tuple, since a revaluation makes one per hedge."""
 
     id: str
     entity_id: str
@@ -181,7 +180,8 @@ def live_book(session: Session, tenant_id: str, on: date) -> list[BookRow]:
     query = select(*_BOOK_COLUMNS).where(
         HedgeRow.tenant_id == tenant_id, HedgeRow.status == LIVE, HedgeRow.trade_date <= on
     )
-    return [BookRow(**row._asdict()) for row in session.execute(query.order_by(HedgeRow.id))]
+    rows = session.execute(query.order_by(HedgeRow.id))
+    return [BookRow(*cast(tuple[Any, ...], row)) for row in rows]
 
 
 def instrument_documents(session: Session, hedge_ids: Sequence[str]) -> dict[str, str]:
@@ -219,7 +219,8 @@ def closed_between(
     )
     if after is not None:
         query = query.where(HedgeRow.closed_date > after)
-    return [BookRow(**row._asdict()) for row in session.execute(query.order_by(HedgeRow.id))]
+    rows = session.execute(query.order_by(HedgeRow.id))
+    return [BookRow(*cast(tuple[Any, ...], row)) for row in rows]
 
 
 def mark_hedges(session: Session, hedge_ids: Sequence[str], *, status: str, on: date) -> None:

@@ -250,13 +250,13 @@ def _price_alive(
 
 def _columns(row: BookRow) -> pricing.VanillaColumns:
     return pricing.VanillaColumns(
-        pair=row.pair,
-        last=row.last_date,
-        direction=row.direction,
-        notional_minor=row.notional_minor,
-        currency=row.notional_currency,
-        strike=row.strike,
-        option_type=row.option_type,
+        row.pair,
+        row.last_date,
+        row.direction,
+        row.notional_minor,
+        row.notional_currency,
+        row.strike,
+        row.option_type,
     )
 
 
