@@ -798,14 +798,14 @@ def price_book(
     as_of: date,
     *,
     dates: ValueDates | None = None,
-    sample_every: int = 100,
+    sample_every: int | None = 100,
 ) -> BookValues:
     """Value a book pair by pair: QuantLib gives discount factors at the unique dates and vols at
     the unique (expiry, strike); numpy does covered interest parity and Black on all forwards and
     European options at once; other trades go one by one through `price_on`. Every
-    `sample_every`-th trade is re-priced alone through the full QuantLib engine (QuantLib's own
-    `FxForward` / `AnalyticEuropeanEngine` on the inline market) and must agree within 1e-10
-    relative or 1e-6 of notional.
+    `sample_every`-th trade (None: no sample) is re-priced alone through the full QuantLib
+    engine (QuantLib's own `FxForward` / `AnalyticEuropeanEngine` on the inline market) and must
+    agree within 1e-10 relative or 1e-6 of notional.
 
     Raises:
         InstrumentExpired: a trade whose last date is not after `as_of`.
@@ -849,7 +849,8 @@ def price_book(
                 npv[row] = result.npv_exact
                 forwards[row] = float(result.forward_rate)
             rows = [*(priced.rows if priced else []), *others.get(pair_code, [])]
-            for row in sorted(rows)[:: max(sample_every, 1)]:
+            sampled = [] if sample_every is None else sorted(rows)[:: max(sample_every, 1)]
+            for row in sampled:
                 instrument = trades[row].resolved()
                 reference = _full_engine(instrument, market, pair_market, as_of)
                 worst = max(worst, _agree(trades[row].id, instrument, reference, npv[row]))
