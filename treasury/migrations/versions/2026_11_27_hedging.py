@@ -150,9 +150,7 @@ def upgrade() -> None:
             name=op.f("fk_hedging_valuation_run_id_hedging_revaluation_run"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hedging_valuation")),
-        sa.UniqueConstraint(
-            "hedge_id", "as_of", name=op.f("uq_hedging_valuation_hedge_id_as_of")
-        ),
+        sa.UniqueConstraint("hedge_id", "as_of", name=op.f("uq_hedging_valuation_hedge_id_as_of")),
     )
     op.create_index(op.f("ix_hedging_valuation_run_id"), "hedging_valuation", ["run_id"])
     seed_parameters(PARAMETERS)
