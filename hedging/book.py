@@ -25,6 +25,7 @@ from hedging.model import (
     Direction,
     Forward,
     Instrument,
+    KnockOut,
     Ndf,
     Option,
     OptionType,
@@ -270,6 +271,12 @@ def _check_hedges(instrument: Instrument, exposure: ExposureRow, *, onshore: boo
             f"a {pair.code} deal does not hedge a {exposure.pair} exposure (the book holds "
             "deals of the exposure's currency against CNY)",
             field="pair",
+        )
+    if isinstance(instrument, KnockOut):
+        raise ValidationFailed(
+            "knock-out options are priced but not booked as hedges: a knocked-out deal leaves "
+            "the exposure open",
+            field="type",
         )
     protects = Direction.SELL if exposure.direction == "receive" else Direction.BUY
     if isinstance(instrument, Forward | Ndf) and instrument.direction is not protects:

@@ -11,6 +11,7 @@ from hedging.model import (
     ExerciseStyle,
     Forward,
     Instrument,
+    KnockOut,
     Ndf,
     Option,
     OptionType,
@@ -105,6 +106,18 @@ def instrument_from_document(document: dict[str, Any]) -> Instrument:
             None if delivery is None else _date(document, "delivery_date"),
             ExerciseStyle(document.get("style") or "european"),
         )
+    elif kind == "knock_out":
+        instrument = KnockOut(
+            pair,
+            OptionType(_get(document, "option_type")),
+            direction,
+            notional,
+            _decimal(document, "strike"),
+            _date(document, "expiry_date"),
+            str(_get(document, "barrier_type")),
+            _decimal(document, "barrier"),
+            _decimal(document, "rebate") if document.get("rebate") is not None else Decimal(0),
+        )
     else:
         raise ValidationFailed(f"unknown instrument type {kind!r}", field="type")
     return check_instrument(instrument)
@@ -145,6 +158,17 @@ def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
             "far_date": instrument.far_date.isoformat(),
             "far_rate": str(instrument.far_rate),
         }
+    if isinstance(instrument, KnockOut):
+        return {
+            "type": "knock_out",
+            **common,
+            "option_type": instrument.option_type.value,
+            "strike": str(instrument.strike),
+            "expiry_date": instrument.expiry_date.isoformat(),
+            "barrier_type": instrument.barrier_type,
+            "barrier": str(instrument.barrier),
+            "rebate": str(instrument.rebate),
+        }
     return {
         "type": "option",
         **common,
@@ -173,6 +197,8 @@ def pricing_columns(instrument: Instrument) -> dict[str, Any]:
     return {
         "direction": instrument.direction.value,
         "strike": instrument.far_rate if isinstance(instrument, Swap) else instrument.strike,
-        "option_type": instrument.option_type.value if isinstance(instrument, Option) else None,
+        "option_type": instrument.option_type.value
+        if isinstance(instrument, Option | KnockOut)
+        else None,
         "vanilla": vanilla,
     }

@@ -149,7 +149,31 @@ class Option:
         return self.expiry_date
 
 
-Instrument = Forward | Ndf | Swap | Option
+BARRIER_TYPES = frozenset({"up_out", "down_out"})
+
+
+@dataclass(frozen=True)
+class KnockOut:
+    """A European option that dies when spot touches `barrier` (continuously monitored), paying
+    `rebate` (quote currency per unit of base) at the hit."""
+
+    pair: Pair
+    option_type: OptionType
+    direction: Direction
+    notional: Money
+    strike: Decimal
+    expiry_date: date
+    barrier_type: str
+    barrier: Decimal
+    rebate: Decimal = Decimal(0)
+
+    @property
+    def last_date(self) -> date:
+        """The expiry."""
+        return self.expiry_date
+
+
+Instrument = Forward | Ndf | Swap | Option | KnockOut
 
 
 def check_instrument(instrument: Instrument) -> Instrument:
@@ -173,6 +197,8 @@ def check_instrument(instrument: Instrument) -> Instrument:
         raise ValidationFailed("rates and strikes must be positive", field="strike")
     if isinstance(instrument, Ndf):
         _check_ndf(instrument)
+    if isinstance(instrument, KnockOut):
+        _check_knock_out(instrument)
     if (
         isinstance(instrument, Option)
         and instrument.delivery_date is not None
@@ -180,6 +206,13 @@ def check_instrument(instrument: Instrument) -> Instrument:
     ):
         raise ValidationFailed("an option delivers on or after expiry", field="delivery_date")
     return instrument
+
+
+def _check_knock_out(option: KnockOut) -> None:
+    if option.barrier_type not in BARRIER_TYPES:
+        raise ValidationFailed("barrier_type is up_out or down_out", field="barrier_type")
+    if option.barrier <= 0 or option.rebate < 0:
+        raise ValidationFailed("a barrier is positive, a rebate not negative", field="barrier")
 
 
 def _check_ndf(ndf: Ndf) -> None:

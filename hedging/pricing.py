@@ -33,6 +33,7 @@ from hedging.model import (
     Forward,
     Greeks,
     Instrument,
+    KnockOut,
     MarketSnapshot,
     Ndf,
     Option,
@@ -469,7 +470,10 @@ def price_on(
     elif isinstance(instrument, Swap):
         npv, forward = _swap(instrument, market, notional)
     else:
-        unit = _option(instrument, market, with_greeks=with_greeks)
+        if isinstance(instrument, KnockOut):
+            unit = _knock_out(instrument, market, with_greeks=with_greeks)
+        else:
+            unit = _option(instrument, market, with_greeks=with_greeks)
         npv, forward = notional * unit.value, unit.forward
         greeks = Greeks(
             delta=_dec(notional * unit.delta),
@@ -479,7 +483,8 @@ def price_on(
             rho_domestic=_dec(notional * unit.rho_domestic),
             rho_foreign=_dec(notional * unit.rho_foreign),
         )
-        breakdown["delivery_date"] = _option_delivery(instrument, market).isoformat()
+        if isinstance(instrument, Option):
+            breakdown["delivery_date"] = _option_delivery(instrument, market).isoformat()
     exact = _dec(npv)
     return PriceResult(
         npv=round_money(exact, quote),
@@ -550,33 +555,62 @@ def _option(option: Option, market: PairMarket, *, with_greeks: bool = True) -> 
     )
 
 
+Engine = Callable[..., float]  # (as_of, *, spot, rd, rf, vol) → value per unit on as_of
+
+
 def _american(
     option: Option, market: PairMarket, sigma: float, *, with_greeks: bool = True
 ) -> OptionValue:
     """QdFp on the flat-equivalent market to expiry (delivery on exercise), Greeks by bumping."""
-    t = market.years(option.expiry_date)
-    expiry = _qdate(option.expiry_date)
-    df_d0 = float(market.domestic.discount(expiry))
-    df_f0 = float(market.foreign.discount(expiry))
+
+    def engine(as_of: date, **inputs: float) -> float:
+        return _qdfp(option, as_of, **inputs)
+
+    payoff = 1.0 if option.option_type is OptionType.CALL else -1.0
+    return _flat_engine_value(
+        engine,
+        option.expiry_date,
+        market,
+        sigma,
+        intrinsic=lambda spot: max(payoff * (spot - float(option.strike)), 0.0),
+        with_greeks=with_greeks,
+    )
+
+
+def _flat_engine_value(
+    engine: Engine,
+    expiry: date,
+    market: PairMarket,
+    sigma: float,
+    *,
+    intrinsic: Callable[[float], float],
+    with_greeks: bool,
+) -> OptionValue:
+    """Run a QuantLib engine on the flat-equivalent market to `expiry` (zero rates, the spot for
+    immediate delivery, one vol); carry the value to the premium date; Greeks by bumping."""
+    t = market.years(expiry)
+    df_d0 = float(market.domestic.discount(_qdate(expiry)))
+    df_f0 = float(market.foreign.discount(_qdate(expiry)))
     rd, rf = -math.log(df_d0) / t, -math.log(df_f0) / t
-    # The spot for immediate delivery, and the value carried to the premium date.
     pay_df_d = float(market.domestic.discount(_qdate(market.pay_date)))
     pay_df_f = float(market.foreign.discount(_qdate(market.pay_date)))
     spot0 = market.spot * pay_df_f / pay_df_d
     inputs = {"spot": spot0, "rd": rd, "rf": rf, "vol": sigma}
 
     def value(**changes: float) -> float:
-        args = {**inputs, **changes}
-        return _qdfp(option, market.as_of, **args) / pay_df_d
+        return engine(market.as_of, **{**inputs, **changes}) / pay_df_d
 
     base = value()
     forward = spot0 * df_f0 / df_d0
     if not with_greeks:
         return OptionValue(base, forward, *(math.nan,) * 6)
-    h = spot0 * 1e-3
+    h, step = spot0 * 1e-3, 1e-4
     up, down = value(spot=spot0 + h), value(spot=spot0 - h)
-    step = 1e-4
-    later = _qdfp_later(option, market, inputs) / pay_df_d
+    if (expiry - market.as_of).days <= 1:
+        later = intrinsic(spot0) / pay_df_d
+    else:
+        later = engine(market.as_of + timedelta(days=1), **inputs) / pay_df_d
+        ql.Settings.instance().evaluationDate = _qdate(market.as_of)
     return OptionValue(
         value=base,
         forward=forward,
@@ -589,15 +623,24 @@ def _american(
     )
 
 
+def _flat_process(
+    today: ql.Date, *, spot: float, rd: float, rf: float, vol: float, day_count: ql.DayCounter
+) -> ql.GarmanKohlagenProcess:
+    """Garman-Kohlhagen on flat curves: the foreign (base) curve first, then the domestic."""
+    return ql.GarmanKohlagenProcess(
+        ql.QuoteHandle(ql.SimpleQuote(spot)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, rf, day_count, ql.Continuous)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, rd, day_count, ql.Continuous)),
+        ql.BlackVolTermStructureHandle(
+            ql.BlackConstantVol(today, ql.NullCalendar(), vol, day_count)
+        ),
+    )
+
+
 def _qdfp(option: Option, as_of: date, *, spot: float, rd: float, rf: float, vol: float) -> float:
     today = _qdate(as_of)
     ql.Settings.instance().evaluationDate = today
-    process = ql.GarmanKohlagenProcess(
-        ql.QuoteHandle(ql.SimpleQuote(spot)),
-        ql.YieldTermStructureHandle(ql.FlatForward(today, rf, _A365, ql.Continuous)),
-        ql.YieldTermStructureHandle(ql.FlatForward(today, rd, _A365, ql.Continuous)),
-        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, ql.NullCalendar(), vol, _A365)),
-    )
+    process = _flat_process(today, spot=spot, rd=rd, rf=rf, vol=vol, day_count=_A365)
     kind = ql.Option.Call if option.option_type is OptionType.CALL else ql.Option.Put
     instrument = ql.VanillaOption(
         ql.PlainVanillaPayoff(kind, float(option.strike)),
@@ -607,16 +650,83 @@ def _qdfp(option: Option, as_of: date, *, spot: float, rd: float, rf: float, vol
     return float(instrument.NPV())
 
 
-def _qdfp_later(option: Option, market: PairMarket, inputs: dict[str, float]) -> float:
-    """The value one day later, all else equal (for theta); intrinsic at expiry."""
-    days_left = (option.expiry_date - market.as_of).days
-    if days_left <= 1:
-        intrinsic = inputs["spot"] - float(option.strike)
-        sign = 1.0 if option.option_type is OptionType.CALL else -1.0
-        return max(sign * intrinsic, 0.0)
-    later = _qdfp(option, market.as_of + timedelta(days=1), **inputs)
-    ql.Settings.instance().evaluationDate = _qdate(market.as_of)
-    return later
+_BARRIERS = {"up_out": ql.Barrier.UpOut, "down_out": ql.Barrier.DownOut}
+
+
+def _knock_out(option: KnockOut, market: PairMarket, *, with_greeks: bool = True) -> OptionValue:
+    """A continuously monitored knock-out (Reiner-Rubinstein/Haug, `AnalyticBarrierEngine`) on
+    the flat-equivalent market, the vol at the strike; the rebate is paid at the hit. A spot
+    already through the barrier is a knocked-out deal worth its rebate."""
+    sigma = market.vol(option.expiry_date, float(option.strike))
+    touched = (option.barrier_type == "up_out" and market.spot >= float(option.barrier)) or (
+        option.barrier_type == "down_out" and market.spot <= float(option.barrier)
+    )
+    if touched:
+        forward = market.forward(market.settle_date(option.expiry_date))
+        return OptionValue(float(option.rebate), forward, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+    def engine(as_of: date, **inputs: float) -> float:
+        return _barrier_npv(option, as_of, _A365, **inputs)
+
+    payoff = 1.0 if option.option_type is OptionType.CALL else -1.0
+    return _flat_engine_value(
+        engine,
+        option.expiry_date,
+        market,
+        sigma,
+        intrinsic=lambda spot: max(payoff * (spot - float(option.strike)), 0.0),
+        with_greeks=with_greeks,
+    )
+
+
+def _barrier_npv(
+    option: KnockOut,
+    as_of: date,
+    day_count: ql.DayCounter,
+    *,
+    spot: float,
+    rd: float,
+    rf: float,
+    vol: float,
+) -> float:
+    today = _qdate(as_of)
+    ql.Settings.instance().evaluationDate = today
+    process = _flat_process(today, spot=spot, rd=rd, rf=rf, vol=vol, day_count=day_count)
+    kind = ql.Option.Call if option.option_type is OptionType.CALL else ql.Option.Put
+    instrument = ql.BarrierOption(
+        _BARRIERS[option.barrier_type],
+        float(option.barrier),
+        float(option.rebate),
+        ql.PlainVanillaPayoff(kind, float(option.strike)),
+        ql.EuropeanExercise(_qdate(option.expiry_date)),
+    )
+    instrument.setPricingEngine(ql.AnalyticBarrierEngine(process))
+    return float(instrument.NPV())
+
+
+def knock_out_fx_option(
+    *,
+    option: KnockOut,
+    spot: Decimal,
+    days: int,
+    domestic_rate: Decimal,
+    foreign_rate: Decimal,
+    volatility: Decimal,
+) -> Decimal:
+    """A unit knock-out for a time of `days`/360 years (Actual/360, so that published examples
+    with T = 0.5 are exact): Decimal in, Decimal out."""
+    start = option.expiry_date - timedelta(days=days)
+    with QUANTLIB_LOCK:
+        value = _barrier_npv(
+            option,
+            start,
+            ql.Actual360(),
+            spot=float(spot),
+            rd=float(domestic_rate),
+            rf=float(foreign_rate),
+            vol=float(volatility),
+        )
+    return _dec(value)
 
 
 def reference_forward_npv(forward: Forward, market: FlatMarket, as_of: date) -> Decimal:

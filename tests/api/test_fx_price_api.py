@@ -186,3 +186,25 @@ def test_pricing_needs_a_token(client: TestClient) -> None:
     )
 
     assert_problem(response, 401, "UNAUTHENTICATED")
+
+
+def test_a_knock_out_is_priced_but_not_booked(client: TestClient, tenant: TenantFixture) -> None:
+    instrument = {
+        "type": "knock_out",
+        "pair": "USDCNY",
+        "option_type": "put",
+        "direction": "buy",
+        "notional": {"amount": "1000000.00", "currency": "USD"},
+        "strike": "7.10",
+        "expiry_date": "2026-11-26",
+        "barrier_type": "down_out",
+        "barrier": "6.80",
+    }
+
+    response = price(
+        client, tenant, {"as_of": "2025-11-26", "market": INLINE, "instrument": instrument}
+    )
+
+    assert response.status_code == 200, response.text
+    assert Decimal(response.json()["npv"]["amount"]) > 0
+    assert response.json()["greeks"] is not None

@@ -368,3 +368,24 @@ def test_the_hedge_ratio_report_flags_buckets_outside_policy(
     assert patch.status_code == 200, patch.text
     [bucket] = get_json(client, "/v1/hedge-ratios", tenant.auditor)["items"]
     assert bucket["within_policy"] is True
+
+
+def test_a_knock_out_is_not_booked_as_a_hedge(client: TestClient, tenant: TenantFixture) -> None:
+    entity, _, exposure = exporter(client, tenant)
+    body = forward_hedge(entity, exposure, "100000.00")
+    body["instrument"] = {
+        "type": "knock_out",
+        "pair": "USDCNY",
+        "option_type": "put",
+        "direction": "buy",
+        "notional": {"amount": "100000.00", "currency": "USD"},
+        "strike": "7.00",
+        "expiry_date": "2027-05-24",
+        "barrier_type": "down_out",
+        "barrier": "6.80",
+    }
+
+    response = client.post("/v1/hedges", json=body, headers=tenant.treasurer)
+
+    assert_problem(response, 422, "VALIDATION_ERROR")
+    assert get_json(client, "/v1/hedges", tenant.treasurer)["items"] == []

@@ -21,6 +21,7 @@ from hedging.model import (
     ExerciseStyle,
     FlatMarket,
     Forward,
+    KnockOut,
     Ndf,
     Option,
     OptionType,
@@ -314,5 +315,76 @@ def test_a_book_priced_at_once_agrees_with_trade_by_trade() -> None:
 
     assert book.sample_size == len(range(0, 300, 7))
     for trade, value in zip(trades, book.npv, strict=True):
-        alone = pricing.price(trade.instrument, market, AS_OF).npv_exact
+        alone = pricing.price(trade.resolved(), market, AS_OF).npv_exact
         assert abs(value - alone) <= max(abs(alone) * D("1e-10"), D("1e-9"))
+
+
+# Haug (2007), Table 4-13: S = 100, T = 0.5, r = 8 %, b = 4 % (q = 4 %), rebate 3.
+@pytest.mark.parametrize(
+    ("barrier_type", "kind", "strike", "barrier", "vol", "expected"),
+    [
+        ("down_out", OptionType.CALL, "90", "95", "0.25", "9.0246"),
+        ("down_out", OptionType.CALL, "100", "95", "0.25", "6.7924"),
+        ("up_out", OptionType.CALL, "90", "105", "0.25", "2.6789"),
+        ("down_out", OptionType.CALL, "90", "95", "0.30", "8.8334"),
+    ],
+)
+def test_haug_knock_out_values(
+    barrier_type: str, kind: OptionType, strike: str, barrier: str, vol: str, expected: str
+) -> None:
+    option = KnockOut(
+        USDCNY,
+        kind,
+        Direction.BUY,
+        usd("1"),
+        D(strike),
+        date(2026, 6, 30),
+        barrier_type,
+        D(barrier),
+        D("3"),
+    )
+
+    value = pricing.knock_out_fx_option(
+        option=option,
+        spot=D("100"),
+        days=180,
+        domestic_rate=D("0.08"),
+        foreign_rate=D("0.04"),
+        volatility=D(vol),
+    )
+
+    assert abs(value - D(expected)) < D("1e-4")
+
+
+def test_a_knock_out_is_cheaper_than_its_vanilla_and_dies_at_the_barrier() -> None:
+    market = FlatMarket(D("7.18"), D("0.015"), D("0.043"), D("0.05"))
+    vanilla = Option(USDCNY, OptionType.CALL, Direction.BUY, usd("1000000"), D("7.10"), ONE_YEAR)
+    alive = KnockOut(
+        USDCNY,
+        OptionType.CALL,
+        Direction.BUY,
+        usd("1000000"),
+        D("7.10"),
+        ONE_YEAR,
+        "up_out",
+        D("7.60"),
+        D("0"),
+    )
+    dead = KnockOut(
+        USDCNY,
+        OptionType.CALL,
+        Direction.BUY,
+        usd("1000000"),
+        D("7.10"),
+        ONE_YEAR,
+        "up_out",
+        D("7.15"),
+        D("0.01"),
+    )
+
+    knock_out = pricing.price(alive, market, AS_OF)
+    knocked = pricing.price(dead, market, AS_OF)
+
+    assert D(0) < knock_out.npv_exact < pricing.price(vanilla, market, AS_OF).npv_exact
+    assert knock_out.greeks is not None
+    assert knocked.npv == Money.of("10000.00", "CNY")  # the rebate, paid at the hit

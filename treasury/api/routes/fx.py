@@ -79,10 +79,27 @@ class SwapIn(StrictModel):
     far_rate: DecimalString
 
 
-InstrumentIn = Annotated[ForwardIn | NdfIn | OptionIn | SwapIn, Field(discriminator="type")]
+class KnockOutIn(StrictModel):
+    """A European knock-out option (continuously monitored); the rebate is paid at the hit."""
+
+    type: Literal["knock_out"]
+    pair: Pair
+    option_type: Literal["call", "put"]
+    direction: Side
+    notional: PositiveMoneyIn
+    strike: DecimalString
+    expiry_date: date
+    barrier_type: Literal["up_out", "down_out"]
+    barrier: DecimalString
+    rebate: DecimalString | None = Field(default=None, description="quote currency per unit")
 
 
-def to_instrument(body: ForwardIn | NdfIn | OptionIn | SwapIn) -> Instrument:
+InstrumentIn = Annotated[
+    ForwardIn | NdfIn | OptionIn | SwapIn | KnockOutIn, Field(discriminator="type")
+]
+
+
+def to_instrument(body: ForwardIn | NdfIn | OptionIn | SwapIn | KnockOutIn) -> Instrument:
     """The domain instrument (checked: currencies, dates, positive rates)."""
     document: dict[str, Any] = body.model_dump(mode="json")
     document["notional"] = {"amount": body.notional.amount, "currency": body.notional.currency}
