@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -12,11 +15,27 @@ from tests.api.test_routing_api import counterparty, payer
 from tests.integration.builders import principal_of
 from tests.integration.test_concurrency import race
 from tests.support import TenantFixture
+from treasury.audit import service as audit_service
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict
 from treasury.ledger.tables import JournalEntryRow
 from treasury.payments import bank_reports
 from treasury.payments.bank_reports import ReportResult
+
+
+@pytest.fixture(autouse=True)
+def _audit_sealer_done_first(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Let the audit sealer's pending timers finish before the engines they use are disposed.
+
+    The sealer runs shortly after a commit on the engine that committed; firing after that engine
+    was disposed, it would open a connection nobody closes (a ResourceWarning, an error under
+    `filterwarnings = error`, in whichever test happens to run then).
+    """
+    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    yield
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.join(timeout=30)
 
 
 @pytest.mark.postgres_only

@@ -5,15 +5,34 @@ from __future__ import annotations
 import json
 import random
 import string
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from treasury import cli
+from treasury.audit import service as audit_service
 from treasury.cli import app
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import ValidationFailed
 from treasury.settlement import reference_service
+
+
+@pytest.fixture(autouse=True)
+def _audit_sealer_done_first(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Let the audit sealer's pending timers finish before the engines they use are disposed.
+
+    The sealer runs shortly after a commit on the engine that committed; firing after that engine
+    was disposed, it would open a connection nobody closes (a ResourceWarning, an error under
+    `filterwarnings = error`, in whichever test happens to run then).
+    """
+    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    yield
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.join(timeout=30)
 
 
 def random_bic() -> str:
@@ -46,6 +65,8 @@ def test_the_cli_loads_participants_as_new_versions(
         },
     )
     monkeypatch.setenv("TREASURY_DATABASE_URL", database_url)
+    # The test's engine, disposed by its fixture (the CLI's own would leak its connections).
+    monkeypatch.setattr(cli, "_uow_factory", lambda _settings: uow_factory)
 
     result = CliRunner().invoke(app, ["refdata", "load", str(path)])
 
