@@ -46,6 +46,7 @@ from treasury.errors import (
     RealDemandExceeded,
     ValidationFailed,
 )
+from treasury.idempotency import repository as idempotency_repository
 from treasury.money import Money
 
 DESIGNATIONS = frozenset({"cash_flow", "none"})
@@ -196,9 +197,29 @@ class HedgeRequest:
     settlement_account_id: str | None = None
 
 
-def create_hedge(uow: UnitOfWork, *, tenant_id: str, request: HedgeRequest, actor: str) -> Hedge:
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """An optional Idempotency-Key with the request it came with."""
+
+    key: str
+    request_document: dict[str, Any]
+    wait_seconds: float
+
+
+IDEMPOTENCY_SCOPE = "hedges"
+
+
+def create_hedge(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    request: HedgeRequest,
+    actor: str,
+    idempotency: IdempotentRequest | None = None,
+) -> tuple[Hedge, bool]:
     """Book a hedge within the exposure's unhedged amount (the exposure row is locked, so two
-    hedges racing for the same headroom cannot both pass).
+    hedges racing for the same headroom cannot both pass). Returns it with whether it replays an
+    earlier request with the same Idempotency-Key (which writes nothing).
 
     Raises:
         NotFound: the entity, exposure or settlement account is not the tenant's.
@@ -211,55 +232,87 @@ def create_hedge(uow: UnitOfWork, *, tenant_id: str, request: HedgeRequest, acto
         raise ValidationFailed("designation is cash_flow or none", field="designation")
     if instrument.last_date <= request.trade_date:
         raise InstrumentExpired(f"the instrument ends on {instrument.last_date}")
+    hedge_id = new_id()
     with uow:
-        session = uow.session
-        exposure = repository.get_exposure(session, tenant_id, request.exposure_id, for_update=True)
-        if exposure is None or exposure.entity_id != request.entity_id:
-            raise NotFound(f"exposure {request.exposure_id} not found for this entity")
-        entity = accounts_repository.get_entity_row(session, tenant_id, request.entity_id)
-        assert entity is not None
-        _check_hedges(instrument, exposure, onshore=entity.country == "CN")
-        hedged = repository.hedged_minor(session, [exposure.id]).get(exposure.id, 0)
-        unhedged = exposure.amount_minor - hedged
-        if instrument.notional.minor > unhedged:
-            raise RealDemandExceeded(
-                f"notional {instrument.notional} exceeds the exposure's unhedged "
-                f"{Money.from_minor(unhedged, exposure.currency)}",
-                unhedged=Money.from_minor(unhedged, exposure.currency).to_wire(),
+        if idempotency is not None:
+            prior = idempotency_repository.claim(
+                uow.session,
+                tenant_id=tenant_id,
+                scope=IDEMPOTENCY_SCOPE,
+                key=idempotency.key,
+                request_sha256=idempotency_repository.request_digest(idempotency.request_document),
+                result_id=hedge_id,
+                response_status=201,
+                created_at=uow.clock.now(),
+                wait_seconds=idempotency.wait_seconds,
             )
-        account_id = _settlement_account(uow, tenant_id, request)
-        row = HedgeRow(
-            id=new_id(),
-            tenant_id=tenant_id,
-            entity_id=request.entity_id,
-            exposure_id=exposure.id,
-            trade_date=request.trade_date,
-            instrument_type=instrument_kind(instrument),
-            pair=instrument.pair.code,
-            notional_minor=instrument.notional.minor,
-            notional_currency=instrument.notional.currency.code,
-            instrument_json=json.dumps(instrument_to_document(instrument), sort_keys=True),
-            **pricing_columns(instrument),
-            last_date=instrument.last_date,
-            designation=request.designation,
-            locked_rate=_locked_rate(uow, tenant_id, request, instrument, exposure),
-            status="live",
-            settlement_account_id=account_id,
-            created_at=uow.clock.now(),
-        )
-        session.add(row)
-        session.flush()
-        audit.record(
-            uow,
-            tenant_id=tenant_id,
-            actor=actor,
-            action="hedge.created",
-            object_type="hedge",
-            object_id=row.id,
-            after={"exposure_id": exposure.id, "instrument": instrument_to_document(instrument)},
-        )
+            if prior is not None:
+                found = repository.get_hedge(uow.session, tenant_id, prior.result_id)
+                if found is None:
+                    raise NotFound(f"hedge {prior.result_id} not found")
+                return to_hedge(found), True
+        hedge = _book(uow, tenant_id, request, instrument, actor=actor, hedge_id=hedge_id)
         uow.commit()
-        return to_hedge(row)
+        return hedge, False
+
+
+def _book(
+    uow: UnitOfWork,
+    tenant_id: str,
+    request: HedgeRequest,
+    instrument: Instrument,
+    *,
+    actor: str,
+    hedge_id: str,
+) -> Hedge:
+    """Check real demand under the exposure's row lock and write the hedge (no commit)."""
+    session = uow.session
+    exposure = repository.get_exposure(session, tenant_id, request.exposure_id, for_update=True)
+    if exposure is None or exposure.entity_id != request.entity_id:
+        raise NotFound(f"exposure {request.exposure_id} not found for this entity")
+    entity = accounts_repository.get_entity_row(session, tenant_id, request.entity_id)
+    assert entity is not None
+    _check_hedges(instrument, exposure, onshore=entity.country == "CN")
+    hedged = repository.hedged_minor(session, [exposure.id]).get(exposure.id, 0)
+    unhedged = exposure.amount_minor - hedged
+    if instrument.notional.minor > unhedged:
+        raise RealDemandExceeded(
+            f"notional {instrument.notional} exceeds the exposure's unhedged "
+            f"{Money.from_minor(unhedged, exposure.currency)}",
+            unhedged=Money.from_minor(unhedged, exposure.currency).to_wire(),
+        )
+    account_id = _settlement_account(uow, tenant_id, request)
+    row = HedgeRow(
+        id=hedge_id,
+        tenant_id=tenant_id,
+        entity_id=request.entity_id,
+        exposure_id=exposure.id,
+        trade_date=request.trade_date,
+        instrument_type=instrument_kind(instrument),
+        pair=instrument.pair.code,
+        notional_minor=instrument.notional.minor,
+        notional_currency=instrument.notional.currency.code,
+        instrument_json=json.dumps(instrument_to_document(instrument), sort_keys=True),
+        **pricing_columns(instrument),
+        last_date=instrument.last_date,
+        designation=request.designation,
+        locked_rate=_locked_rate(uow, tenant_id, request, instrument, exposure),
+        status="live",
+        settlement_account_id=account_id,
+        created_at=uow.clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        uow,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="hedge.created",
+        object_type="hedge",
+        object_id=row.id,
+        after={"exposure_id": exposure.id, "instrument": instrument_to_document(instrument)},
+    )
+    return to_hedge(row)
 
 
 def _check_hedges(instrument: Instrument, exposure: ExposureRow, *, onshore: bool) -> None:

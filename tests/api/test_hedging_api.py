@@ -389,3 +389,23 @@ def test_a_knock_out_is_not_booked_as_a_hedge(client: TestClient, tenant: Tenant
 
     assert_problem(response, 422, "VALIDATION_ERROR")
     assert get_json(client, "/v1/hedges", tenant.treasurer)["items"] == []
+
+
+def test_a_hedge_posted_again_with_its_idempotency_key_is_booked_once(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    entity, _, exposure = exporter(client, tenant)
+    body = forward_hedge(entity, exposure, "600000.00")
+    headers = {**tenant.treasurer, "Idempotency-Key": "hedge-ex-1-a"}
+
+    first = client.post("/v1/hedges", json=body, headers=headers)
+    again = client.post("/v1/hedges", json=body, headers=headers)
+    other = client.post("/v1/hedges", json={**body, "trade_date": "2026-11-25"}, headers=headers)
+
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert_problem(other, 409, "IDEMPOTENCY_KEY_REUSED")
+    shown = get_json(client, f"/v1/exposures/{exposure['id']}", tenant.treasurer)
+    assert shown["hedged"]["amount"] == "600000.00"

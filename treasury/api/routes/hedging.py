@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
 from hedging import book, effectiveness, ratios, revaluation, service
@@ -219,11 +219,31 @@ class HedgeList(BaseModel):
     items: list[HedgeOut]
 
 
-@router.post("/v1/hedges", status_code=status.HTTP_201_CREATED)
-def create_hedge(body: HedgeIn, principal: Writer, uow_factory: UowFactoryDep) -> HedgeOut:
+@router.post("/v1/hedges", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
+def create_hedge(
+    body: HedgeIn,
+    response: Response,
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional: a replay returns the hedge booked first and writes nothing",
+        ),
+    ] = None,
+) -> HedgeOut:
     """Book a hedge; beyond the exposure's unhedged amount → 422 REAL_DEMAND_EXCEEDED."""
     instrument = to_instrument(body.instrument)
-    hedge = book.create_hedge(
+    idempotency = None
+    if idempotency_key is not None:
+        idempotency = book.IdempotentRequest(
+            key=idempotency_key,
+            request_document=body.model_dump(mode="json"),
+            wait_seconds=settings.idempotency_wait_seconds,
+        )
+    hedge, replayed = book.create_hedge(
         uow_factory(),
         tenant_id=tenant_of(principal),
         request=book.HedgeRequest(
@@ -235,7 +255,10 @@ def create_hedge(body: HedgeIn, principal: Writer, uow_factory: UowFactoryDep) -
             settlement_account_id=body.settlement_account_id,
         ),
         actor=principal.name,
+        idempotency=idempotency,
     )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return HedgeOut.of(hedge)
 
 
