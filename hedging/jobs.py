@@ -22,7 +22,7 @@ from hedging.tables import MarketSnapshotRow
 from treasury.calendars import default_calendars
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWorkFactory
-from treasury.errors import MarketDataMissing, NotFound
+from treasury.errors import MarketDataMissing, NotFound, TreasuryError
 from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.tables import TenantRow
 
@@ -132,8 +132,10 @@ def daily_revaluation(uow_factory: UnitOfWorkFactory, timezone: str = "Asia/Shan
         for day in dates_to_revalue(last, on):
             try:
                 run = revaluation.revalue(uow_factory(), tenant_id=tenant_id, as_of=day)
-            except MarketDataMissing as error:
-                logger.warning("revaluation of %s for %s skipped: %s", day, slug, error.detail)
+            except TreasuryError as error:  # one tenant's gap never stops the others
+                logger.warning(
+                    "revaluation of %s for %s stopped (%s): %s", day, slug, error.code, error.detail
+                )
                 break
             logger.info(
                 "revaluation of %s for %s: %d hedges, %s", day, slug, run.count, run.npv_total
