@@ -243,3 +243,43 @@ def test_an_http_feed_behind_the_source_interface() -> None:
         source.close()
 
     assert snapshot.spots["USDCNY"] == Decimal("7.0850")
+
+
+def test_the_implied_curve_is_what_fx_swap_rate_helpers_bootstrap() -> None:
+    # On a date where QuantLib's own spot and tenor dates agree with the CFETS rule, bootstrap
+    # the CNY curve from the swap points with `FxSwapRateHelper`s (USD the collateral curve) and
+    # compare the outrights at every pillar with the snapshot market's.
+    snapshot = snapshot_from_document(DOCUMENT)
+    with pricing.QUANTLIB_LOCK:
+        ql.Settings.instance().evaluationDate = ql.Date(10, 3, 2026)
+        market = pricing.snapshot_market(snapshot, USDCNY, DATES)
+        usd = ql.YieldTermStructureHandle(market.foreign)
+        calendar = ql.JointCalendar(
+            ql.China(ql.China.IB), ql.UnitedStates(ql.UnitedStates.FederalReserve)
+        )
+        spot = ql.QuoteHandle(ql.SimpleQuote(7.085))
+        helpers = [
+            ql.FxSwapRateHelper(
+                ql.QuoteHandle(ql.SimpleQuote(float(point.points))),
+                spot,
+                ql.Period(point.tenor),
+                2,
+                calendar,
+                ql.ModifiedFollowing,
+                True,
+                True,
+                usd,
+            )
+            for point in snapshot.swap_points["USDCNY"]
+        ]
+        cny = ql.PiecewiseLogLinearDiscount(ql.Date(10, 3, 2026), helpers, ql.Actual365Fixed())
+        for helper in helpers:
+            start, end = helper.earliestDate(), helper.latestDate()
+            assert start.to_date() == market.pay_date
+            bootstrapped = (
+                7.085
+                * usd.discount(end)
+                / usd.discount(start)
+                / (cny.discount(end) / cny.discount(start))
+            )
+            assert market.forward(end.to_date()) == pytest.approx(bootstrapped, rel=1e-12)
