@@ -250,7 +250,7 @@ def test_the_implied_curve_is_what_fx_swap_rate_helpers_bootstrap() -> None:
     # the CNY curve from the swap points with `FxSwapRateHelper`s (USD the collateral curve) and
     # compare the outrights at every pillar with the snapshot market's.
     snapshot = snapshot_from_document(DOCUMENT)
-    with pricing.QUANTLIB_LOCK:
+    with pricing.QUANTLIB_LOCK, ql.SavedSettings():
         ql.Settings.instance().evaluationDate = ql.Date(10, 3, 2026)
         market = pricing.snapshot_market(snapshot, USDCNY, DATES)
         usd = ql.YieldTermStructureHandle(market.foreign)
