@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from hedging.model import Pair
 from treasury.calendars import BusinessCalendars, currency_calendar
-from treasury.errors import ValidationFailed
+from treasury.errors import CalendarNotLoaded, ValidationFailed
 
 DEFAULT_CNH_CALENDARS = ("HK", "US_FED")
 _TENOR = re.compile(r"^(\d{1,3})([DWMY])$")
@@ -99,6 +99,20 @@ class ValueDates:
         for _ in range(SPOT_LAG):
             current = self.roll_forward(rules.count, current + timedelta(days=1))
         return self.roll_forward(rules.settle, current)
+
+    def delivery_date(self, pair: Pair, day: date) -> date:
+        """The spot date of `day` for valuing a deal's delivery: past the loaded holiday tables
+        it is two weekdays later (an approximation worth a day's carry at most, so that a
+        long-dated deal can still be valued; dealing dates never take this path)."""
+        try:
+            return self.spot_date(pair, day)
+        except CalendarNotLoaded:
+            current = day
+            for _ in range(SPOT_LAG):
+                current += timedelta(days=1)
+                while current.weekday() >= 5:
+                    current += timedelta(days=1)
+            return current
 
     def tenor_date(self, pair: Pair, start: date, tenor: str) -> date:
         """The value date `tenor` after the spot date `start` (modified following, end of month)."""

@@ -148,7 +148,7 @@ def snapshot_market(snapshot: MarketSnapshot, pair: Pair, dates: ValueDates) -> 
         domestic=quote_curve,
         foreign=base_curve,
         vol=lambda _expiry, _strike: math.nan,
-        settle_date=lambda day: dates.spot_date(pair, day),
+        settle_date=lambda day: dates.delivery_date(pair, day),
     )
     quotes = snapshot.vols.get(pair.code, ())
     if quotes:

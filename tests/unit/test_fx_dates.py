@@ -66,3 +66,9 @@ def test_bad_tenors_are_refused(tenor: str) -> None:
 def test_add_months_clips_to_the_month_end() -> None:
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
     assert add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
+
+
+def test_a_delivery_past_the_tables_is_valued_two_weekdays_on() -> None:
+    # Fri 2030-06-07 + 2 weekdays = Tue 2030-06-11; within the tables the CFETS rule applies.
+    assert DATES.delivery_date(USDCNY, date(2030, 6, 7)) == date(2030, 6, 11)
+    assert DATES.delivery_date(USDCNY, date(2025, 7, 3)) == date(2025, 7, 7)

@@ -283,3 +283,17 @@ def test_the_implied_curve_is_what_fx_swap_rate_helpers_bootstrap() -> None:
                 / (cny.discount(end) / cny.discount(start))
             )
             assert market.forward(end.to_date()) == pytest.approx(bootstrapped, rel=1e-12)
+
+
+def test_a_long_dated_option_is_valued_past_the_holiday_tables() -> None:
+    from hedging.model import Option, OptionType
+
+    snapshot = snapshot_from_document(DOCUMENT)
+    option = Option(
+        USDCNY, OptionType.PUT, Direction.BUY, Money.of("1", "USD"), Decimal(7), date(2028, 6, 30)
+    )
+
+    result = pricing.price(option, snapshot, snapshot.as_of, dates=DATES)
+
+    assert result.breakdown["delivery_date"] == "2028-07-04"  # Fri + 2 weekdays (no 2028 table)
+    assert result.npv_exact > 0
