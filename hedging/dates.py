@@ -114,6 +114,26 @@ class ValueDates:
                     current += timedelta(days=1)
             return current
 
+    def pillar_date(self, pair: Pair, start: date, tenor: str) -> date:
+        """A curve or smile pillar's date: `tenor_date`, or past the loaded holiday tables the
+        tenor rolled to a weekday (modified following), so a market stays usable there."""
+        try:
+            return self.tenor_date(pair, start, tenor)
+        except CalendarNotLoaded:
+            count, unit = parse_tenor(tenor)
+            if unit in "DW":
+                raw = start + timedelta(days=count * (7 if unit == "W" else 1))
+            else:
+                raw = add_months(start, count * (12 if unit == "Y" else 1))
+            rolled = raw
+            while rolled.weekday() >= 5:
+                rolled += timedelta(days=1)
+            if rolled.month != raw.month:
+                rolled = raw
+                while rolled.weekday() >= 5:
+                    rolled -= timedelta(days=1)
+            return rolled
+
     def tenor_date(self, pair: Pair, start: date, tenor: str) -> date:
         """The value date `tenor` after the spot date `start` (modified following, end of month)."""
         rules = pair_calendars(pair, self._cnh)

@@ -181,7 +181,7 @@ def _deposit_curve(
     """Deposits from the spot date: DF(spot→T) = 1 / (1 + r·τ); the first one also spans
     as_of → spot. A log-linear discount curve through the pillars."""
     points = _curve_points(snapshot, currency)
-    pillars = [(dates.tenor_date(pair, pay, p.tenor), p) for p in points]
+    pillars = [(dates.pillar_date(pair, pay, p.tenor), p) for p in points]
     pillars.sort(key=lambda item: item[0])
     first = pillars[0][1]
     df_pay = 1.0 / (1.0 + float(first.rate) * _tau(first.day_count, snapshot.as_of, pay))
@@ -210,7 +210,7 @@ def _implied_curve(
     base_pay = float(base_curve.discount(_qdate(pay)))
     nodes = {snapshot.as_of: 1.0, pay: df_pay} if pay > snapshot.as_of else {snapshot.as_of: 1.0}
     for point in snapshot.swap_points[pair.code]:
-        end = dates.tenor_date(pair, pay, point.tenor)
+        end = dates.pillar_date(pair, pay, point.tenor)
         outright = spot + float(point.points)
         if outright <= 0:
             raise ValidationFailed(f"swap points {point.points} make a negative outright")
@@ -244,7 +244,7 @@ class _Smile:
     ) -> None:
         self._market = market
         pillars = [
-            (market.years(dates.tenor_date(pair, market.pay_date, q.tenor)), q) for q in quotes
+            (market.years(dates.pillar_date(pair, market.pay_date, q.tenor)), q) for q in quotes
         ]
         pillars.sort(key=lambda item: item[0])
         self._times = [t for t, _ in pillars]

@@ -72,3 +72,10 @@ def test_a_delivery_past_the_tables_is_valued_two_weekdays_on() -> None:
     # Fri 2030-06-07 + 2 weekdays = Tue 2030-06-11; within the tables the CFETS rule applies.
     assert DATES.delivery_date(USDCNY, date(2030, 6, 7)) == date(2030, 6, 11)
     assert DATES.delivery_date(USDCNY, date(2025, 7, 3)) == date(2025, 7, 7)
+
+
+def test_pillars_past_the_tables_roll_on_weekdays() -> None:
+    # 2030-08-31 is a Saturday: modified following stays in August (Fri 2030-08-30).
+    assert DATES.pillar_date(USDCNY, date(2030, 7, 31), "1M") == date(2030, 8, 30)
+    assert DATES.pillar_date(USDCNY, date(2030, 2, 28), "1M") == date(2030, 3, 28)
+    assert DATES.pillar_date(USDCNY, date(2025, 7, 7), "1Y") == date(2026, 7, 7)
