@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -113,4 +114,17 @@ def test_an_invalid_file_or_a_foreign_account_applies_nothing(
     assert_problem(post(client, tenant, invalid), 422, "BANK_REPORT_INVALID")
     assert_problem(post(client, other_tenant, foreign), 422, "BANK_REPORT_INVALID")
     assert_problem(post(client, tenant, b"<Document/>"), 422, "BANK_REPORT_INVALID")
+    assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000000.00"
+
+
+def test_a_body_naming_a_file_is_not_read_and_an_unknown_encoding_is_invalid(
+    client: TestClient, tenant: TenantFixture, tmp_path: Path
+) -> None:
+    account = payer(client, tenant)
+    on_disk = tmp_path / "statement.xml"
+    on_disk.write_bytes(statement(account["number"], entry("F1", "5.00", "CRDT", "2026-11-26")))
+    encoding = b'<?xml version="1.0" encoding="no-such-codec"?><Document/>'
+
+    for body in (str(on_disk).encode(), on_disk.as_uri().encode(), encoding):
+        assert_problem(post(client, tenant, body), 422, "BANK_REPORT_INVALID")
     assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000000.00"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -163,3 +164,20 @@ def test_another_tenants_end_to_end_id_is_unmatched(
     assert response.json()["items"][0]["result"] == "unmatched"
     found = get_json(client, f"/v1/transfers/{transfer['id']}", tenant.treasurer)
     assert found["status"] == "booked"
+
+
+def test_a_body_naming_a_file_or_url_is_not_fetched_and_an_unknown_encoding_is_invalid(
+    client: TestClient, tenant: TenantFixture, tmp_path: Path
+) -> None:
+    account = payer(client, tenant)
+    transfer = outbound(client, tenant, account, counterparty(client, tenant, "HSBCHKHH", "HK"))
+    message_id, e2e = identifiers(client, tenant, transfer["id"])
+    on_disk = tmp_path / "report.xml"
+    on_disk.write_bytes(report(message_id, (e2e, "RJCT")))
+    encoding = b'<?xml version="1.0" encoding="no-such-codec"?><Document/>'
+
+    for body in (str(on_disk).encode(), on_disk.as_uri().encode(), encoding):
+        assert_problem(post_report(client, tenant, body), 422, "BANK_REPORT_INVALID")
+    found = get_json(client, f"/v1/transfers/{transfer['id']}", tenant.treasurer)
+    assert found["status"] == "booked"
+    assert balance(client, tenant.treasurer, account["id"])["balance"] == "99000000.00"

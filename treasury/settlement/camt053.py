@@ -22,6 +22,7 @@ import xmlschema
 
 from treasury.errors import BankReportInvalid
 from treasury.money import Money, MoneyError
+from treasury.settlement import xml_input
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d\d)$")
 _lock = threading.Lock()
@@ -82,17 +83,14 @@ def parse(xml: bytes) -> Statement:
         BankReportInvalid: not XML, not a camt.053, invalid by its XSD, or an entry without a
             bank reference or value date.
     """
-    try:
-        resource = xmlschema.XMLResource(xml, defuse="always")
-    except (xmlschema.XMLResourceError, ET.ParseError, ValueError) as error:
-        raise BankReportInvalid(f"not a well-formed XML document: {error}") from None
-    root: Any = resource.root
+    document = xml_input.resource(xml)
+    root: Any = document.root
     tag = str(root.tag)
     found = _NAMESPACE.match(tag[1 : tag.index("}")]) if tag.startswith("{") else None
     if found is None:
         raise BankReportInvalid("the document is not a camt.053 statement")
     version = found.group(1)
-    errors = list(schema(version).iter_errors(xmlschema.XMLResource(xml, defuse="always")))
+    errors = list(schema(version).iter_errors(document))
     if errors:
         raise BankReportInvalid(f"camt.053.001.{version} does not validate: {errors[0].reason}")
     ns = {"c": tag[1 : tag.index("}")]}

@@ -20,6 +20,7 @@ from xml.etree import ElementTree as ET
 import xmlschema
 
 from treasury.errors import BankReportInvalid
+from treasury.settlement import xml_input
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:pain\.002\.001\.(\d\d)$")
 SHIPPED_VERSIONS = frozenset({"03", "12", "14", "15"})
@@ -94,9 +95,10 @@ def parse(xml: bytes) -> StatusReport:
     Raises:
         BankReportInvalid: not XML, not a pain.002, an unshipped version, or invalid by its XSD.
     """
-    root, namespace = _root(xml)
+    document = xml_input.resource(xml)
+    root, namespace = _root(document)
     version = _version(namespace)
-    errors = list(schema(version).iter_errors(xmlschema.XMLResource(xml, defuse="always")))
+    errors = list(schema(version).iter_errors(document))
     if errors:
         raise BankReportInvalid(f"pain.002.001.{version} does not validate: {errors[0].reason}")
     ns = {"p": namespace}
@@ -115,12 +117,8 @@ def parse(xml: bytes) -> StatusReport:
     )
 
 
-def _root(xml: bytes) -> tuple[ET.Element, str]:
-    try:
-        resource = xmlschema.XMLResource(xml, defuse="always")
-    except (xmlschema.XMLResourceError, ET.ParseError, ValueError) as error:
-        raise BankReportInvalid(f"not a well-formed XML document: {error}") from None
-    root: Any = resource.root
+def _root(document: xmlschema.XMLResource) -> tuple[ET.Element, str]:
+    root: Any = document.root
     tag = str(root.tag)
     if not tag.startswith("{") or not tag.endswith("}Document"):
         raise BankReportInvalid("the document is not an ISO 20022 Document")
