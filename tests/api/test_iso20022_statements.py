@@ -128,3 +128,21 @@ def test_a_body_naming_a_file_is_not_read_and_an_unknown_encoding_is_invalid(
     for body in (str(on_disk).encode(), on_disk.as_uri().encode(), encoding):
         assert_problem(post(client, tenant, body), 422, "BANK_REPORT_INVALID")
     assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000000.00"
+
+
+def test_an_amount_beyond_storage_a_zero_amount_or_an_impossible_year_is_invalid(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    good = entry("G1", "5.00", "CRDT", "2026-11-26")
+    bad_entries = (
+        entry("Z1", "999999999999999999", "CRDT", "2026-11-26"),  # 18 digits: valid by the XSD
+        entry("Z2", "0.00", "DBIT", "2026-11-26"),
+        entry("Z3", "1.00", "CRDT", "10000-01-01"),  # xs:date allows five-digit years
+        entry("Z4", "1.00", "CRDT", "-0001-01-01"),
+    )
+
+    for bad in bad_entries:
+        response = post(client, tenant, statement(account["number"], good, bad))
+        assert_problem(response, 422, "BANK_REPORT_INVALID")
+    assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000000.00"

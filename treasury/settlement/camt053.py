@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 import xmlschema
 
 from treasury.errors import BankReportInvalid
-from treasury.money import Money, MoneyError
+from treasury.money import Money, MoneyError, check_storable
 from treasury.settlement import xml_input
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d\d)$")
@@ -119,13 +119,20 @@ def _entry(node: ET.Element, ns: dict[str, str]) -> Entry:
     assert amount_node is not None  # required by the XSD
     try:
         amount = Money.of(Decimal((amount_node.text or "").strip()), amount_node.get("Ccy", ""))
+        check_storable(amount)
     except MoneyError as error:
         raise BankReportInvalid(f"entry {reference}: {error}") from None
+    if amount.minor == 0:
+        raise BankReportInvalid(f"entry {reference} has a zero amount")
     if _text(node, "c:CdtDbtInd", ns) == "DBIT":
         amount = -amount
     value = _text(node, "c:ValDt/c:Dt", ns) or _text(node, "c:BookgDt/c:Dt", ns)
     if value is None:
         raise BankReportInvalid(f"entry {reference} has no value or booking date")
+    try:  # xs:date admits years a date cannot hold (e.g. 10000, -0001)
+        value_date = date.fromisoformat(value[:10])
+    except ValueError:
+        raise BankReportInvalid(f"entry {reference}: value date {value} is out of range") from None
     status = _text(node, "c:Sts/c:Cd", ns) or _text(node, "c:Sts", ns) or ""
     refs = "c:NtryDtls/c:TxDtls/c:Refs/"
     party = "c:NtryDtls/c:TxDtls/c:RltdPties/"
@@ -133,7 +140,7 @@ def _entry(node: ET.Element, ns: dict[str, str]) -> Entry:
         bank_ref=reference,
         amount=amount,
         booked=status == "BOOK",
-        value_date=date.fromisoformat(value[:10]),
+        value_date=value_date,
         end_to_end_id=_text(node, refs + "c:EndToEndId", ns),
         uetr=_text(node, refs + "c:UETR", ns),
         description=(
