@@ -11,8 +11,15 @@ from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem, get_json
 from tests.api.test_iso20022_api import NS, outbound
-from tests.api.test_routing_api import counterparty, payer
-from tests.support import TenantFixture, balance
+from tests.api.test_routing_api import HOUSE, counterparty, payer
+from tests.support import (
+    TenantFixture,
+    balance,
+    create_entity,
+    open_account,
+    post_transfer,
+    transfer_body,
+)
 
 Json = dict[str, Any]
 PAIN002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.12"
@@ -181,3 +188,27 @@ def test_a_body_naming_a_file_or_url_is_not_fetched_and_an_unknown_encoding_is_i
     found = get_json(client, f"/v1/transfers/{transfer['id']}", tenant.treasurer)
     assert found["status"] == "booked"
     assert balance(client, tenant.treasurer, account["id"])["balance"] == "99000000.00"
+
+
+def test_a_report_naming_a_book_transfer_leaves_it_alone(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    entity = create_entity(client, tenant.treasurer)
+    own = open_account(client, tenant.treasurer, entity["id"], bank_bic=HOUSE)
+    response = post_transfer(
+        client, tenant.treasurer, transfer_body(account["id"], own["id"], "10.00")
+    )
+    transfer = response.json()
+    assert transfer["route"]["rail_id"] == "BOOK", transfer
+    e2e = transfer["id"].replace("-", "")  # what a pain.001 would carry, had there been one
+    no_file = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.treasurer)
+    assert_problem(no_file, 404, "NOT_FOUND")
+
+    result = post_report(client, tenant, report("NO-SUCH-FILE", (e2e, "RJCT")))
+
+    assert result.status_code == 200, result.text
+    assert result.json()["items"][0]["result"] == "unmatched"
+    found = get_json(client, f"/v1/transfers/{transfer['id']}", tenant.treasurer)
+    assert found["status"] == "booked"
+    assert balance(client, tenant.treasurer, own["id"])["balance"] == "10.00"

@@ -40,6 +40,10 @@ _RANK = {
 }
 
 
+# A transfer booked between the group's own accounts has no payment file: no bank reports on it.
+_NOT_SENT_TO_A_BANK = (None, "BOOK")
+
+
 @dataclass(frozen=True)
 class ReportResult:
     """What a report changed, per transaction, and whether this was a replay."""
@@ -143,7 +147,7 @@ def _apply(
     )
     row = (
         None
-        if decision is None
+        if decision is None or decision.rail_id in _NOT_SENT_TO_A_BANK
         else repository.get_transfer_row(
             uow.session, principal.tenant_id, decision.transfer_id, for_update=True
         )
