@@ -17,10 +17,16 @@ from pydantic import (
 
 from treasury.money import Money, MoneyError, check_storable, is_currency_code, parse_decimal
 
+MAX_DECIMAL_CHARACTERS = 40
+"""The longest decimal string accepted: rates and ratios are stored as text of at most 64
+characters (PostgreSQL refuses a longer one: a 500, not a 422)."""
+
 
 def _decimal_from_string(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise ValueError("must be a decimal string, not a JSON number")
+    if len(value) > MAX_DECIMAL_CHARACTERS:
+        raise ValueError(f"a decimal has at most {MAX_DECIMAL_CHARACTERS} characters")
     try:
         return parse_decimal(value)
     except MoneyError as error:
@@ -37,7 +43,13 @@ DecimalString = Annotated[
     Decimal,
     BeforeValidator(_decimal_from_string),
     PlainSerializer(lambda value: str(value), return_type=str),
-    Field(json_schema_extra={"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}),
+    Field(
+        json_schema_extra={
+            "type": "string",
+            "pattern": r"^-?\d+(\.\d+)?$",
+            "maxLength": MAX_DECIMAL_CHARACTERS,
+        }
+    ),
 ]
 """A decimal sent as a string, e.g. "7.1025"; a JSON number is refused."""
 
