@@ -149,3 +149,48 @@ def test_a_counterparty_without_an_address_gets_no_file(
     refused = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.treasurer)
 
     assert_problem(refused, 422, "ADDRESS_UNSTRUCTURED")
+
+
+def payee_with(client: TestClient, tenant: TenantFixture, name: str, account: str) -> Json:
+    """A Hong Kong counterparty with this name and account number."""
+    response = client.post(
+        "/v1/counterparties",
+        json={
+            "name": name,
+            "country": "HK",
+            "bank_bic": "HSBCHKHH",
+            "account": account,
+            "address": {"town": "Hong Kong", "country": "HK"},
+        },
+        headers=tenant.treasurer,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_an_account_with_punctuation_goes_as_it_is_and_a_long_one_is_not_cut_short(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    dashed = "HK12-3456-7890-1234"  # looks like an IBAN's start, is not one
+    transfer = outbound(client, tenant, account, payee_with(client, tenant, "Dash Ltd", dashed))
+    long_number = "1234567890" * 4  # 40 characters: the file's field holds 34
+    too_long = outbound(client, tenant, account, payee_with(client, tenant, "Long", long_number))
+
+    response = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.treasurer)
+    refused = client.get(f"/v1/transfers/{too_long['id']}/pain001", headers=tenant.treasurer)
+
+    assert response.status_code == 200, response.text
+    root = ET.fromstring(response.content)
+    assert root.findtext(".//p:CdtrAcct/p:Id/p:Othr/p:Id", namespaces=NS) == dashed
+    assert_problem(refused, 422, "PAYMENT_FILE_INVALID")
+
+
+def test_a_name_xml_cannot_carry_makes_no_file(client: TestClient, tenant: TenantFixture) -> None:
+    account = payer(client, tenant)
+    payee = payee_with(client, tenant, "Bell\x07 Ltd", "123456789")
+    transfer = outbound(client, tenant, account, payee)
+
+    refused = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.treasurer)
+
+    assert_problem(refused, 422, "PAYMENT_FILE_INVALID")

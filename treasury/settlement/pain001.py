@@ -27,6 +27,7 @@ from treasury.money import Money
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 VERSION = "pain.001.001.09"
 MAX_ADDRESS_LINES = 2
+MAX_ACCOUNT_LENGTH = 34  # Max34Text: GenericAccountIdentification1/Id
 _schema_lock = threading.Lock()
 
 
@@ -117,7 +118,10 @@ def build(
     for payment in payments:
         _payment_information(root, payment)
     xml: bytes = ET.tostring(document, encoding="utf-8", xml_declaration=True)
-    errors = list(schema().iter_errors(xml.decode("utf-8")))
+    try:
+        errors = list(schema().iter_errors(xml.decode("utf-8")))
+    except xmlschema.XMLResourceError as error:  # e.g. a control character in a party's name
+        raise PaymentFileInvalid(f"{VERSION} is not well-formed XML: {error}") from None
     if errors:
         raise PaymentFileInvalid(f"{VERSION} does not validate: {errors[0].reason}")
     return xml
@@ -191,12 +195,18 @@ def _account(parent: ET.Element, tag: str, number: str) -> None:
     compact = number.replace(" ", "").upper()
     if _is_iban(compact):
         _text(identification, "IBAN", compact)
+    elif len(number) > MAX_ACCOUNT_LENGTH:  # cut short, it would name another account
+        raise PaymentFileInvalid(
+            f"account {number!r} is longer than the {MAX_ACCOUNT_LENGTH} characters a file carries"
+        )
     else:
-        _text(_sub(identification, "Othr"), "Id", number[:34])
+        _text(_sub(identification, "Othr"), "Id", number)
 
 
 def _is_iban(value: str) -> bool:
-    if not (15 <= len(value) <= 34 and value[:2].isalpha() and value[2:4].isdigit()):
+    if not (15 <= len(value) <= 34 and value.isascii() and value.isalnum()):
+        return False
+    if not (value[:2].isalpha() and value[2:4].isdigit()):
         return False
     digits = "".join(str(int(ch, 36)) for ch in value[4:] + value[:4])
     return int(digits) % 97 == 1
