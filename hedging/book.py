@@ -8,6 +8,7 @@ onshore deal settles in CNY. The book holds deals against CNY (or CNH): their va
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -232,6 +233,8 @@ def create_hedge(
         raise ValidationFailed("designation is cash_flow or none", field="designation")
     if instrument.last_date <= request.trade_date:
         raise InstrumentExpired(f"the instrument ends on {instrument.last_date}")
+    for field in dataclasses.fields(instrument):
+        _check_priceable(getattr(instrument, field.name), field.name)
     hedge_id = new_id()
     with uow:
         if idempotency is not None:
@@ -270,6 +273,8 @@ def _book(
     exposure = repository.get_exposure(session, tenant_id, request.exposure_id, for_update=True)
     if exposure is None or exposure.entity_id != request.entity_id:
         raise NotFound(f"exposure {request.exposure_id} not found for this entity")
+    if request.designation == "cash_flow":
+        _check_priceable(exposure.expected_date, "expected_date")
     entity = accounts_repository.get_entity_row(session, tenant_id, request.entity_id)
     assert entity is not None
     _check_hedges(instrument, exposure, onshore=entity.country == "CN")
@@ -313,6 +318,19 @@ def _book(
         after={"exposure_id": exposure.id, "instrument": instrument_to_document(instrument)},
     )
     return to_hedge(row)
+
+
+def _check_priceable(value: object, name: str) -> None:
+    """A booked deal is priced at every revaluation of the book: a date the pricer cannot handle
+    (with a year's margin for spot lags) would stop them all, so it is refused here."""
+    if isinstance(value, date) and not (
+        pricing.QUANTLIB_FIRST_YEAR < value.year < pricing.QUANTLIB_LAST_YEAR
+    ):
+        raise ValidationFailed(
+            f"{name} {value} lies outside the dates the book can value "
+            f"({pricing.QUANTLIB_FIRST_YEAR + 1}-{pricing.QUANTLIB_LAST_YEAR - 1})",
+            field=name,
+        )
 
 
 def _check_hedges(instrument: Instrument, exposure: ExposureRow, *, onshore: bool) -> None:

@@ -316,12 +316,18 @@ def delta_pillars(
     atm_strike = ql.BlackDeltaCalculator(
         ql.Option.Call, convention, spot, df_domestic, df_foreign, atm * sqrt_t
     ).atmStrike(ql.DeltaVolQuote.AtmDeltaNeutral)
-    call_strike = ql.BlackDeltaCalculator(
-        ql.Option.Call, convention, spot, df_domestic, df_foreign, call_vol * sqrt_t
-    ).strikeFromDelta(0.25)
-    put_strike = ql.BlackDeltaCalculator(
-        ql.Option.Put, convention, spot, df_domestic, df_foreign, put_vol * sqrt_t
-    ).strikeFromDelta(-0.25)
+    try:
+        call_strike = ql.BlackDeltaCalculator(
+            ql.Option.Call, convention, spot, df_domestic, df_foreign, call_vol * sqrt_t
+        ).strikeFromDelta(0.25)
+        put_strike = ql.BlackDeltaCalculator(
+            ql.Option.Put, convention, spot, df_domestic, df_foreign, put_vol * sqrt_t
+        ).strikeFromDelta(-0.25)
+    except RuntimeError as error:  # a spot delta reaches at most the base's discount factor
+        raise ValidationFailed(
+            f"no 25-delta strike exists {years:.1f} years out (base discount factor "
+            f"{df_foreign:.4f}): the smile cannot value an option this long"
+        ) from error
     return (put_strike, atm_strike, call_strike), (put_vol, atm, call_vol)
 
 
