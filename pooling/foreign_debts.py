@@ -37,6 +37,7 @@ from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import CrossBorderFinancingCapExceeded, NotFound, ValidationFailed
+from treasury.idempotency import repository as idempotency_repository
 from treasury.money import Money
 
 # Which leverage of `cbf.leverage` an entity kind takes (§2.1).
@@ -55,6 +56,38 @@ class DebtSpec:
     drawdown_date: date
     maturity_date: date
     kind: DebtKind
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """An optional Idempotency-Key with the request it came with (path ids included)."""
+
+    key: str
+    request_document: dict[str, object]
+    wait_seconds: float
+
+
+def _replay(
+    uow: UnitOfWork, tenant_id: str, scope: str, idempotency: IdempotentRequest, result_id: str
+) -> ForeignDebt | None:
+    """Claim the key (None), or the contract its first request left (a replay writes nothing)."""
+    prior = idempotency_repository.claim(
+        uow.session,
+        tenant_id=tenant_id,
+        scope=scope,
+        key=idempotency.key,
+        request_sha256=idempotency_repository.request_digest(idempotency.request_document),
+        result_id=result_id,
+        response_status=201,
+        created_at=uow.clock.now(),
+        wait_seconds=idempotency.wait_seconds,
+    )
+    if prior is None:
+        return None
+    row = uow.session.get(ForeignDebtRow, prior.result_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFound(f"foreign debt {prior.result_id} not found")
+    return _debt(row, row.outstanding_minor)
 
 
 @dataclass(frozen=True)
@@ -84,9 +117,16 @@ class FinancingStatus:
 
 
 def record_debt(
-    uow: UnitOfWork, *, tenant_id: str, actor: str, entity_id: str, spec: DebtSpec
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    actor: str,
+    entity_id: str,
+    spec: DebtSpec,
+    idempotency: IdempotentRequest | None = None,
 ) -> ForeignDebt:
-    """Record a contract drawn on its drawdown date, within the cap.
+    """Record a contract drawn on its drawdown date, within the cap (a replay of an
+    Idempotency-Key returns the contract recorded first and writes nothing).
 
     Raises:
         NotFound: no such entity.
@@ -96,11 +136,16 @@ def record_debt(
     """
     if spec.maturity_date <= spec.drawdown_date:
         raise ValidationFailed("maturity_date must be after drawdown_date")
+    debt_id = new_id()
     with uow:
         session = uow.session
+        if idempotency is not None:
+            replayed = _replay(uow, tenant_id, "foreign_debts", idempotency, debt_id)
+            if replayed is not None:
+                return replayed
         entity = _entity(session, tenant_id, entity_id, for_update=True)
         row = ForeignDebtRow(
-            id=new_id(),
+            id=debt_id,
             tenant_id=tenant_id,
             entity_id=entity_id,
             lender=spec.lender,
@@ -167,8 +212,10 @@ def repay(
     debt_id: str,
     amount: Money,
     repayment_date: date,
+    idempotency: IdempotentRequest | None = None,
 ) -> ForeignDebt:
-    """Repay principal; the headroom comes back at once.
+    """Repay principal; the headroom comes back at once (a replay of an Idempotency-Key returns
+    the contract and writes nothing).
 
     Raises:
         NotFound: no such contract of the entity.
@@ -176,6 +223,10 @@ def repay(
     """
     with uow:
         session = uow.session
+        if idempotency is not None:
+            replayed = _replay(uow, tenant_id, "foreign_debt_repayments", idempotency, debt_id)
+            if replayed is not None:
+                return replayed
         _entity(session, tenant_id, entity_id, for_update=True)
         row = session.get(ForeignDebtRow, debt_id, with_for_update=True)
         if row is None or row.tenant_id != tenant_id or row.entity_id != entity_id:

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, status
 from pydantic import BaseModel, Field
 
 from pooling import foreign_debts
@@ -19,9 +19,11 @@ from treasury.api.wire import (
     MoneyOut,
     PositiveMoneyIn,
     StrictModel,
+    problem_responses,
 )
 from treasury.errors import ValidationFailed
 from treasury.money import Money, MoneyError, check_storable
+from treasury.settings import Settings
 
 router = APIRouter(
     prefix="/v1/entities", tags=["cross-border financing"], responses=COMMON_PROBLEMS
@@ -96,6 +98,25 @@ def _cny(value: Decimal) -> MoneyOut:
     return MoneyOut.of(Money.of(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), "CNY"))
 
 
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Optional: a replay returns the first request's contract and writes nothing",
+    ),
+]
+
+
+def _idempotency(
+    key: str | None, settings: Settings, document: dict[str, object]
+) -> foreign_debts.IdempotentRequest | None:
+    if key is None:
+        return None
+    return foreign_debts.IdempotentRequest(
+        key=key, request_document=document, wait_seconds=settings.idempotency_wait_seconds
+    )
+
+
 def _amount(body: ForeignDebtIn) -> Money:
     if isinstance(body.amount, MoneyIn):
         amount = body.amount.to_money()
@@ -110,9 +131,18 @@ def _amount(body: ForeignDebtIn) -> Money:
         raise ValidationFailed(str(error)) from error
 
 
-@router.post("/{entity_id}/foreign-debts", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{entity_id}/foreign-debts",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409),
+)
 def record_debt(
-    entity_id: str, body: ForeignDebtIn, principal: Writer, uow_factory: UowFactoryDep
+    entity_id: str,
+    body: ForeignDebtIn,
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> ForeignDebtOut:
     """Record a contract; beyond the headroom → 422 CROSS_BORDER_FINANCING_CAP_EXCEEDED."""
     amount = _amount(body)
@@ -130,6 +160,11 @@ def record_debt(
             maturity_date=body.maturity_date,
             kind=body.kind,
         ),
+        idempotency=_idempotency(
+            idempotency_key,
+            settings,
+            {"entity_id": entity_id, **body.model_dump(mode="json")},
+        ),
     )
     return ForeignDebtOut.of(debt)
 
@@ -143,13 +178,19 @@ def list_debts(entity_id: str, principal: Reader, uow_factory: UowFactoryDep) ->
     return ForeignDebtList(items=[ForeignDebtOut.of(debt) for debt in debts])
 
 
-@router.post("/{entity_id}/foreign-debts/{debt_id}/repayments", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{entity_id}/foreign-debts/{debt_id}/repayments",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409),
+)
 def repay(
     entity_id: str,
     debt_id: str,
     body: RepaymentIn,
     principal: Writer,
     uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> ForeignDebtOut:
     """Repay principal; the headroom is restored at once."""
     debt = foreign_debts.repay(
@@ -160,6 +201,11 @@ def repay(
         debt_id=debt_id,
         amount=body.amount.to_money(),
         repayment_date=body.date,
+        idempotency=_idempotency(
+            idempotency_key,
+            settings,
+            {"entity_id": entity_id, "debt_id": debt_id, **body.model_dump(mode="json")},
+        ),
     )
     return ForeignDebtOut.of(debt)
 
