@@ -12,7 +12,7 @@ from tests.api.api_support import assert_problem, get_json
 from tests.api.test_iso20022_api import outbound
 from tests.api.test_iso20022_status import identifiers
 from tests.api.test_routing_api import counterparty, payer
-from tests.support import TenantFixture, balance
+from tests.support import TenantFixture, balance, open_account
 
 Json = dict[str, Any]
 CAMT = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
@@ -146,3 +146,28 @@ def test_an_amount_beyond_storage_a_zero_amount_or_an_impossible_year_is_invalid
         response = post(client, tenant, statement(account["number"], good, bad))
         assert_problem(response, 422, "BANK_REPORT_INVALID")
     assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000000.00"
+
+
+def test_one_number_in_two_currencies_is_told_apart_by_the_statement_currency(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    dollars = open_account(
+        client,
+        tenant.treasurer,
+        account["entity_id"],
+        currency="USD",
+        bank_bic=account["bank_bic"],
+        number=account["number"],
+    )
+    with_currency = statement(account["number"], entry("M1", "5.00", "CRDT", "2026-11-26"))
+    with_currency = with_currency.replace(b"</Othr></Id>", b"</Othr></Id><Ccy>CNY</Ccy>")
+    by_entries = statement(account["number"], entry("M2", "7.00", "CRDT", "2026-11-26"))
+
+    first = post(client, tenant, with_currency)
+    second = post(client, tenant, by_entries)
+
+    assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
+    assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000012.00"
+    assert balance(client, tenant.treasurer, dollars["id"])["balance"] == "0.00"

@@ -123,13 +123,26 @@ def _result(document: dict[str, Any], *, replayed: bool) -> StatementResult:
     )
 
 
-def _account(uow: UnitOfWork, tenant_id: str, number: str) -> BankAccountRow:
+def _account(
+    uow: UnitOfWork, tenant_id: str, statement: camt053.AccountStatement
+) -> BankAccountRow:
+    """The tenant's account of a statement: by number, then (one number in several currencies or
+    at several banks) by the statement's account currency, or its entries' one currency, and BIC."""
+    number = statement.account
     compact = number.replace(" ", "")
-    rows = uow.session.scalars(
-        select(BankAccountRow).where(
-            BankAccountRow.tenant_id == tenant_id, BankAccountRow.number.in_({number, compact})
-        )
-    ).all()
+    rows = list(
+        uow.session.scalars(
+            select(BankAccountRow).where(
+                BankAccountRow.tenant_id == tenant_id, BankAccountRow.number.in_({number, compact})
+            )
+        ).all()
+    )
+    currencies = {entry.amount.currency.code for entry in statement.entries}
+    currency = statement.currency or (currencies.pop() if len(currencies) == 1 else None)
+    if len(rows) > 1 and currency is not None:
+        rows = [row for row in rows if row.currency == currency]
+    if len(rows) > 1 and statement.servicer_bic is not None:
+        rows = [row for row in rows if row.bank_bic == statement.servicer_bic]
     if len(rows) != 1:
         raise BankReportInvalid(f"account {number!r} is not one of the tenant's accounts")
     return rows[0]
@@ -142,7 +155,7 @@ def _import(
     totals: dict[str, list[Any]],
 ) -> None:
     assert principal.tenant_id is not None
-    account = _account(uow, principal.tenant_id, statement.account)
+    account = _account(uow, principal.tenant_id, statement)
     booked = [entry for entry in statement.entries if entry.booked]
     totals["not_booked"].extend(e.bank_ref for e in statement.entries if not e.booked)
     for entry in booked:

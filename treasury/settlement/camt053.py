@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 import xmlschema
 
 from treasury.errors import BankReportInvalid
-from treasury.money import Money, MoneyError, check_storable
+from treasury.money import Currency, Money, MoneyError, check_storable
 from treasury.settlement import xml_input
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d\d)$")
@@ -49,6 +49,8 @@ class AccountStatement:
     statement_id: str
     account: str
     entries: tuple[Entry, ...]
+    currency: str | None = None  # Acct/Ccy: tells apart accounts sharing one number
+    servicer_bic: str | None = None  # Acct/Svcr: the account-holding bank
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,22 @@ def parse(xml: bytes) -> Statement:
 
 def _statement(node: ET.Element, ns: dict[str, str]) -> AccountStatement:
     account = _text(node, "c:Acct/c:Id/c:IBAN", ns) or _text(node, "c:Acct/c:Id/c:Othr/c:Id", ns)
+    agent = "c:Acct/c:Svcr/c:FinInstnId/"
     return AccountStatement(
         statement_id=_text(node, "c:Id", ns) or "",
         account=account or "",
         entries=tuple(_entry(entry, ns) for entry in node.iterfind("c:Ntry", ns)),
+        currency=_currency(_text(node, "c:Acct/c:Ccy", ns)),
+        servicer_bic=_text(node, agent + "c:BICFI", ns) or _text(node, agent + "c:BIC", ns),
     )
+
+
+def _currency(code: str | None) -> str | None:
+    """The ISO 4217 code an account is kept in (CNH is CNY); an unknown code is invalid."""
+    try:
+        return None if code is None else Currency.of(code).code
+    except MoneyError as error:
+        raise BankReportInvalid(f"statement account currency: {error}") from None
 
 
 def _entry(node: ET.Element, ns: dict[str, str]) -> Entry:
