@@ -18,8 +18,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.support import TenantFixture, make_tenant
+from tests.support import TenantFixture, dispose_app, make_tenant
 from treasury.api.app import create_app
+from treasury.audit import service as audit_service
 from treasury.clock import FixedClock
 from treasury.db import migrate
 from treasury.db.engine import build_engine
@@ -91,11 +92,14 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock) -> Iterator[FastAPI]:
-    """The API on the test database and clock."""
+def app(
+    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FastAPI]:
+    """The API on the test database and clock (audit sealing soon after each commit)."""
+    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
     application = create_app(settings, clock=clock)
     yield application
-    application.state.engine.dispose()
+    dispose_app(application)
 
 
 @pytest.fixture

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from treasury.db.unit_of_work import UnitOfWorkFactory
@@ -127,3 +129,20 @@ def balance(client: TestClient, headers: dict[str, str], account_id: str, as_of:
     response = client.get(f"/v1/accounts/{account_id}/balance{query}", headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def join_audit_sealers() -> None:
+    """Wait for the audit sealer's pending timers (each seals in its own short transaction)."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.join(timeout=30)
+
+
+def dispose_app(app: FastAPI) -> None:
+    """Dispose an app's engine once its audit sealers have finished.
+
+    A sealer firing after `engine.dispose()` would open a connection nobody closes: a
+    ResourceWarning, an error under `filterwarnings = error`, in whichever test runs then.
+    """
+    join_audit_sealers()
+    app.state.engine.dispose()

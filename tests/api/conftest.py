@@ -1,33 +1,12 @@
-"""Fixtures of the HTTP tests: audit sealing done before the app's engine goes; funded books."""
+"""Fixtures of the HTTP tests: funded books."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import Books
 from tests.support import TenantFixture, create_entity, fund, open_account
-from treasury.audit import service as audit_service
-
-
-@pytest.fixture(autouse=True)
-def _audit_sealer_done_before_the_engine_is_disposed(
-    app: FastAPI, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    """Let the audit sealer's timer fire and finish while the `app` fixture's engine still lives.
-
-    A timer firing after `engine.dispose()` would open a connection nobody closes: a
-    ResourceWarning, an error under `filterwarnings = error`, in whichever test runs then.
-    """
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
-    yield
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
-            thread.join(timeout=30)
 
 
 @pytest.fixture

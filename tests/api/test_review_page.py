@@ -16,6 +16,7 @@ from tests.support import (
     TenantFixture,
     balance,
     create_entity,
+    dispose_app,
     fund,
     open_account,
     post_transfer,
@@ -232,7 +233,7 @@ def test_a_configured_secret_lets_a_session_span_processes(
             assert three.get("/review", follow_redirects=False).status_code == 303
     finally:
         for application in apps:
-            application.state.engine.dispose()
+            dispose_app(application)
 
 
 def test_a_short_session_secret_is_refused(settings: Settings) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from tests.support import (
     TenantFixture,
     create_entity,
+    dispose_app,
     fund,
     make_tenant,
     open_account,
@@ -60,12 +61,6 @@ class Fresh:
     client: TestClient
 
 
-def _join_pending_seals() -> None:
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
-            thread.join(timeout=30)
-
-
 @pytest.fixture
 def fresh(
     database_url: str, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
@@ -86,8 +81,7 @@ def fresh(
         app = create_app(Settings(database_url=url, scheduler="off"), clock=clock)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield Fresh(url, app.state.engine, app.state.uow_factory, client)
-        _join_pending_seals()
-        app.state.engine.dispose()
+        dispose_app(app)
     finally:
         if admin is not None:
             with admin.connect() as connection:

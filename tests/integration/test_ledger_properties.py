@@ -82,6 +82,8 @@ class Model:
     books: Books
     account_ids: list[str]
     balances: list[int] = field(default_factory=lambda: [0] * len(ACCOUNTS))
+    # Net movement of each account per value date, to know what is there on a given day.
+    movements: list[dict[date, int]] = field(default_factory=lambda: [{} for _ in ACCOUNTS])
     # Entries that may be reversed, with their effect on one bank account: (account, change).
     reversible: dict[str, tuple[int, int]] = field(default_factory=dict)
     transfer_entries: list[str] = field(default_factory=list)
@@ -95,8 +97,21 @@ class Model:
             self.money(operation.account, operation.amount_minor),
             TODAY + timedelta(days=operation.day_offset),
         )
-        self.balances[operation.account] += operation.amount_minor
+        self.move(
+            operation.account, operation.amount_minor, TODAY + timedelta(operation.day_offset)
+        )
         self.reversible[entry_id] = (operation.account, operation.amount_minor)
+
+    def move(self, account: int, change: int, value_date: date) -> None:
+        self.balances[account] += change
+        days = self.movements[account]
+        days[value_date] = days.get(value_date, 0) + change
+
+    def lowest_balance_from(self, account: int, value_date: date) -> int:
+        """Brute force: the balance at the end of the value date and of every later day moved."""
+        days = self.movements[account]
+        ends = sorted({value_date, *(day for day in days if day >= value_date)})
+        return min(sum(m for day, m in days.items() if day <= end) for end in ends)
 
     def transfer(self, operation: Transfer) -> None:
         debtor = operation.debtor
@@ -115,11 +130,15 @@ class Model:
             fx_rate=rate,
         ).transfer
         back_valued = operation.day_offset < 0
-        if back_valued or amount.minor <= self.balances[debtor] + ACCOUNTS[debtor][1]:
+        requested = TODAY + timedelta(days=operation.day_offset)
+        # A payment is covered only by what is there from its value date on.
+        available = self.lowest_balance_from(debtor, requested) + ACCOUNTS[debtor][1]
+        if back_valued or amount.minor <= available:
             assert result.status is TransferStatus.BOOKED
             assert result.journal_id is not None
-            self.balances[debtor] -= amount.minor
-            self.balances[creditor] += received.minor
+            assert result.value_date is not None
+            self.move(debtor, -amount.minor, result.value_date)
+            self.move(creditor, received.minor, result.value_date)
             self.transfer_entries.append(result.journal_id)
         else:
             assert result.status is TransferStatus.REJECTED
@@ -132,7 +151,7 @@ class Model:
         entry_id = sorted(self.reversible)[operation.pick % len(self.reversible)]
         account, change = self.reversible.pop(entry_id)
         reversal = self.books.reverse(entry_id)
-        self.balances[account] -= change
+        self.move(account, -change, reversal.value_date)
         self.reversible[reversal.id] = (account, -change)
 
     def reverse_transfer(self, operation: ReverseTransfer) -> None:
