@@ -7,11 +7,13 @@ import uuid
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem
 from tests.api.test_routing_api import counterparty, money, payer
 from tests.support import TenantFixture, post_transfer
+from treasury.payments import payment_files
 from treasury.settlement import pain001
 
 NS = {"p": pain001.NAMESPACE}
@@ -194,3 +196,25 @@ def test_a_name_xml_cannot_carry_makes_no_file(client: TestClient, tenant: Tenan
     refused = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.treasurer)
 
     assert_problem(refused, 422, "PAYMENT_FILE_INVALID")
+
+
+def test_a_file_stored_by_a_concurrent_request_is_returned_not_a_500(
+    client: TestClient, tenant: TenantFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = payer(client, tenant)
+    transfer = outbound(client, tenant, account, counterparty(client, tenant, "HSBCHKHH", "HK"))
+    path = f"/v1/transfers/{transfer['id']}/pain001"
+    first = client.get(path, headers=tenant.treasurer)
+    stored = payment_files._stored
+    looks: list[str] = []
+
+    def looked_before_the_other_committed(uow: Any, tenant_id: str, message_id: str) -> Any:
+        looks.append(message_id)
+        return None if len(looks) == 1 else stored(uow, tenant_id, message_id)
+
+    monkeypatch.setattr(payment_files, "_stored", looked_before_the_other_committed)
+    second = client.get(path, headers=tenant.treasurer)
+
+    assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
+    assert second.text == first.text

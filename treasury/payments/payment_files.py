@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
@@ -49,11 +50,7 @@ def transfer_file(uow: UnitOfWork, *, tenant_id: str, transfer_id: str) -> Payme
         if row is None or decision is None or not _fileable(row, decision):
             raise NotFound(f"transfer {transfer_id} has no payment file")
         message_id = "P" + transfer_id.replace("-", "")[:34]
-        found = _stored(uow, tenant_id, message_id)
-        if found is None:
-            found = _make(uow, tenant_id, message_id, [(row, decision)], kind="single")
-            uow.commit()
-        return found
+        return _stored_or_made(uow, tenant_id, message_id, [(row, decision)], kind="single")
 
 
 def batch_file(uow: UnitOfWork, *, tenant_id: str, debtor_account_id: str, on: date) -> PaymentFile:
@@ -78,11 +75,7 @@ def batch_file(uow: UnitOfWork, *, tenant_id: str, debtor_account_id: str, on: d
             raise NotFound(f"no payments of account {debtor_account_id} to send on {on}")
         digest = hashlib.sha256("|".join(t.id for t, _ in pairs).encode()).hexdigest()
         message_id = f"B{on:%Y%m%d}{digest[:26]}"
-        found = _stored(uow, tenant_id, message_id)
-        if found is None:
-            found = _make(uow, tenant_id, message_id, pairs, kind="batch")
-            uow.commit()
-        return found
+        return _stored_or_made(uow, tenant_id, message_id, pairs, kind="batch")
 
 
 def _fileable(row: TransferRow, decision: RouteDecisionRow) -> bool:
@@ -92,6 +85,31 @@ def _fileable(row: TransferRow, decision: RouteDecisionRow) -> bool:
         and decision.status == "routed"
         and decision.rail_id not in (None, "BOOK")
     )
+
+
+def _stored_or_made(
+    uow: UnitOfWork,
+    tenant_id: str,
+    message_id: str,
+    pairs: list[tuple[TransferRow, RouteDecisionRow]],
+    *,
+    kind: str,
+) -> PaymentFile:
+    """The stored file, or a new one stored now; when a concurrent request stored it first, that
+    one (the same message id is never made twice)."""
+    found = _stored(uow, tenant_id, message_id)
+    if found is not None:
+        return found
+    try:
+        made = _make(uow, tenant_id, message_id, pairs, kind=kind)
+        uow.commit()
+    except IntegrityError:
+        uow.session.rollback()
+        found = _stored(uow, tenant_id, message_id)
+        if found is None:
+            raise
+        return found
+    return made
 
 
 def _stored(uow: UnitOfWork, tenant_id: str, message_id: str) -> PaymentFile | None:
