@@ -456,10 +456,12 @@ def close_hedge(
     on: date,
     change_of_underlying_ref: str | None,
     actor: str,
+    idempotency: IdempotentRequest | None = None,
 ) -> Hedge:
     """Close a live hedge early: the underlying changed, and the reference proves it. The
     exposure's headroom returns; the ledger derecognises the carried value at the next
-    revaluation (a closed hedge is valued at zero).
+    revaluation (a closed hedge is valued at zero). A replay of an Idempotency-Key returns the
+    hedge and writes nothing.
 
     Raises:
         ChangeOfUnderlyingRequired: no reference given.
@@ -472,9 +474,24 @@ def close_hedge(
             "an early close-out needs the change-of-underlying document's reference"
         )
     with uow:
+        prior = None
+        if idempotency is not None:
+            prior = idempotency_repository.claim(
+                uow.session,
+                tenant_id=tenant_id,
+                scope="hedge_closes",
+                key=idempotency.key,
+                request_sha256=idempotency_repository.request_digest(idempotency.request_document),
+                result_id=hedge_id,
+                response_status=200,
+                created_at=uow.clock.now(),
+                wait_seconds=idempotency.wait_seconds,
+            )
         row = repository.get_hedge(uow.session, tenant_id, hedge_id, for_update=True)
         if row is None:
             raise NotFound(f"hedge {hedge_id} not found")
+        if prior is not None:
+            return to_hedge(row)
         if row.status != "live":
             raise Conflict(f"hedge {hedge_id} is {row.status}, not live")
         if not row.trade_date <= on < row.last_date:

@@ -338,9 +338,27 @@ class CloseIn(StrictModel):
 
 @router.post("/v1/hedges/{hedge_id}/close", responses=problem_responses(409))
 def close_hedge(
-    hedge_id: str, body: CloseIn, principal: Writer, uow_factory: UowFactoryDep
+    hedge_id: str,
+    body: CloseIn,
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional: a replay returns the closed hedge and writes nothing",
+        ),
+    ] = None,
 ) -> HedgeOut:
     """Close a hedge early; without a change-of-underlying reference → 422."""
+    idempotency = None
+    if idempotency_key is not None:
+        idempotency = book.IdempotentRequest(
+            key=idempotency_key,
+            request_document={"hedge_id": hedge_id, **body.model_dump(mode="json")},
+            wait_seconds=settings.idempotency_wait_seconds,
+        )
     hedge = book.close_hedge(
         uow_factory(),
         tenant_id=tenant_of(principal),
@@ -348,6 +366,7 @@ def close_hedge(
         on=body.date,
         change_of_underlying_ref=body.change_of_underlying_ref,
         actor=principal.name,
+        idempotency=idempotency,
     )
     return HedgeOut.of(hedge)
 
