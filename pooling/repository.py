@@ -281,6 +281,17 @@ def unrecorded_held_legs(session: Session, pool_id: str) -> list[SweepLegRow]:
     return list(session.scalars(query))
 
 
+def leg_of_transfer(session: Session, transfer_id: str) -> tuple[SweepLegRow, str] | None:
+    """The sweep leg a transfer carries, with its pool's id (None: not a pool leg)."""
+    query = (
+        select(SweepLegRow, SweepRunRow.pool_id)
+        .join(SweepRunRow, SweepRunRow.id == SweepLegRow.run_id)
+        .where(SweepLegRow.transfer_id == transfer_id)
+    )
+    found = session.execute(query).first()
+    return None if found is None else (found[0], found[1])
+
+
 def last_interest_period(session: Session, pool_id: str) -> InterestPeriodRow | None:
     """The latest interest period posted for a pool."""
     query = (

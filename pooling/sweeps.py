@@ -16,7 +16,7 @@ from typing import cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from pooling import execution, repository
+from pooling import approvals, execution, repository
 from pooling import legs as posting
 from pooling import positions as reading
 from pooling.parameters import in_force
@@ -37,12 +37,18 @@ from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotABusinessDay, NotFound, ValidationFailed
 from treasury.money import Money
+from treasury.payments.reviews import register_approval_check
 from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.model import Principal
 
 CALENDAR = "CN_IB"
 _LEGS = cast(Table, SweepLegRow.__table__)
 Progress = Callable[[int, int], None]
+
+# A leg this module holds over a quota must fit the quota when a review approves it too: the
+# approval books through payments, which cannot see pool quotas (see `pooling.approvals`). Every
+# entry point that decides reviews (the API app, the CLI) imports this module.
+register_approval_check(approvals.check_pool_quota)
 
 
 @dataclass(frozen=True)

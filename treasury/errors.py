@@ -232,6 +232,13 @@ class CrossBorderFinancingCapExceeded(Rejected):
     title = "Cross-border financing cap exceeded"
 
 
+class PoolQuotaExceeded(Rejected):
+    """Approving a held pool leg that still does not fit the pool's quota headroom."""
+
+    code = "POOL_QUOTA_EXCEEDED"
+    title = "Pool quota exceeded"
+
+
 class InstrumentExpired(Rejected):
     """An FX instrument whose last date is not after the valuation date."""
 

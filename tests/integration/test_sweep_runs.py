@@ -232,6 +232,17 @@ def test_hold_policy_holds_the_leg_and_a_later_run_records_its_approved_loan(
     pending = reviews_service.list_reviews(uow_factory(), tenant_id=tenant.id, status=None)
     (review,) = [item for item in pending if item.transfer_id == leg.transfer_id]
     assert "POOL_QUOTA_EXCEEDED" in {finding.rule for finding in review.findings}
+    # The filing raised: FD quota 3,500.00 (an approval over the quota is refused, see
+    # test_sweep_held_legs.py)
+    host = accounts_service.get_bank_account(
+        uow_factory(), tenant_id=tenant.id, account_id=fixture.master
+    ).entity_id
+    accounts_service.update_entity(
+        uow_factory(),
+        tenant_id=tenant.id,
+        entity_id=host,
+        fields={"owners_equity": Money.of("1000.00", CNY)},
+    )
     reviews_service.decide_review(
         uow_factory(),
         officer=officer,

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from compliance import repository as reviews
 from compliance.model import Decision, DecisionRefused, ReviewKind, ReviewStatus, decide
@@ -23,6 +26,29 @@ from treasury.payments import outcomes, pipeline, repository
 from treasury.payments.model import Transfer, TransferStatus, request_of
 from treasury.payments.tables import TransferRow
 from treasury.tenancy.model import Principal
+
+
+# Checks an approval must pass before the transfer is booked, registered by the capabilities
+# above payments that hold transfers on facts only they can assemble: pooling holds a sweep leg
+# over a pool quota, and only pooling can recompute the quota's headroom (it imports payments, so
+# payments may not import it). A check raises a `TreasuryError` to refuse the approval; the unit
+# of work then rolls back and the review stays pending with its reservation. Each entry point
+# that can decide reviews imports the registering module (`pooling.sweeps`) through its routes.
+class ApprovalCheck(Protocol):
+    """Refuse (raise) or allow (return) booking an approved held transfer on `value_date`."""
+
+    def __call__(
+        self, session: Session, *, tenant_id: str, transfer: Transfer, value_date: date
+    ) -> None: ...
+
+
+APPROVAL_CHECKS: list[ApprovalCheck] = []
+
+
+def register_approval_check(check: ApprovalCheck) -> None:
+    """Run `check` before booking any approved held transfer (once, however often registered)."""
+    if check not in APPROVAL_CHECKS:
+        APPROVAL_CHECKS.append(check)
 
 
 @dataclass(frozen=True)
@@ -80,6 +106,8 @@ def decide_review(
         ValidationFailed: no reason.
         Forbidden: the officer created the transfer.
         Conflict: the review is closed, or this officer approved it already.
+        TreasuryError: an approval check refused booking (e.g. POOL_QUOTA_EXCEEDED: a held pool
+            leg still over its quota); nothing changes and the review stays pending.
     """
     if not reason.strip():
         raise ValidationFailed("a decision needs a reason")
@@ -180,6 +208,15 @@ def _finish_transfer(
     if transfer_row.status != TransferStatus.HELD.value:
         raise Conflict(f"transfer {transfer_row.id} is {transfer_row.status}, not held")
     transfer = repository.to_transfer(transfer_row)
+    today_ = today(uow.clock, timezone)
+    if status is ReviewStatus.APPROVED:
+        for check in APPROVAL_CHECKS:
+            check(
+                uow.session,
+                tenant_id=transfer_row.tenant_id,
+                transfer=transfer,
+                value_date=max(transfer.requested_value_date, today_),
+            )
     outcomes.lock_both_sides(uow, transfer_row)  # before `release` locks the debtor alone
     pipeline.release(
         uow.session, transfer_row.tenant_id, transfer_row.debtor_account_id, transfer.amount
@@ -191,7 +228,6 @@ def _finish_transfer(
     merged = {**transfer.references, **references}
     transfer_row.references_json = json.dumps(merged, sort_keys=True)
     request = request_of(repository.to_transfer(transfer_row))
-    today_ = today(uow.clock, timezone)
     screened = outcomes.screen(
         uow, transfer_row, request, value_date=max(request.value_date, today_)
     )
