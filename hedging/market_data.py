@@ -12,14 +12,14 @@ import csv
 import io
 import json
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
-from hedging.dates import parse_tenor
+from hedging.dates import add_months, parse_tenor
 from hedging.model import (
     CurvePoint,
     MarketSnapshot,
@@ -34,6 +34,9 @@ from treasury.money import MoneyError, is_currency_code, parse_decimal
 
 MAX_RATE = Decimal(1)
 MAX_VOL = Decimal(5)
+MAX_SPOT = Decimal(10) ** 7  # units of quote per base; beyond it prices leave Decimal's precision
+# Pillars must end where QuantLib has dates (up to 2199), with a year to spare for spot lags.
+FIRST_YEAR, LAST_YEAR = 1902, 2198
 
 
 def _number(value: Any, where: str) -> Decimal:
@@ -65,25 +68,53 @@ def snapshot_from_document(document: Mapping[str, Any]) -> MarketSnapshot:
         as_of = date.fromisoformat(str(document["as_of"]))
     except (KeyError, ValueError) as error:
         raise ValidationFailed("a snapshot needs `as_of` as YYYY-MM-DD") from error
+    if not FIRST_YEAR <= as_of.year <= LAST_YEAR:
+        raise ValidationFailed(f"as_of {as_of} lies outside {FIRST_YEAR}-{LAST_YEAR}")
     spots = {
-        Pair.parse(code).code: _positive(_number(value, f"spots.{code}"), f"spots.{code}")
-        for code, value in dict(document.get("spots") or {}).items()
+        Pair.parse(code).code: _spot(_number(value, f"spots.{code}"), f"spots.{code}")
+        for code, value in _section(document, "spots").items()
     }
     if not spots:
         raise ValidationFailed("a snapshot needs at least one spot", field="spots")
-    return MarketSnapshot(
+    snapshot = MarketSnapshot(
         as_of=as_of,
         spots=spots,
-        curves=_curves(dict(document.get("curves") or {})),
-        swap_points=_swap_points(dict(document.get("swap_points") or {})),
-        vols=_vols(dict(document.get("vols") or {})),
+        curves=_curves(_section(document, "curves")),
+        swap_points=_swap_points(_section(document, "swap_points")),
+        vols=_vols(_section(document, "vols")),
     )
+    for section in (snapshot.curves, snapshot.swap_points, snapshot.vols):
+        for points in section.values():
+            for point in points:
+                _check_reach(as_of, point.tenor)
+    return snapshot
 
 
-def _positive(value: Decimal, where: str) -> Decimal:
-    if value <= 0:
-        raise ValidationFailed(f"{where} must be positive")
+def _section(document: Mapping[str, Any], name: str) -> dict[str, Any]:
+    value = document.get(name) or {}
+    if not isinstance(value, Mapping):
+        raise ValidationFailed(f"{name}: an object keyed by currency or pair", field=name)
+    return dict(value)
+
+
+def _spot(value: Decimal, where: str) -> Decimal:
+    if not Decimal(0) < value < MAX_SPOT:
+        raise ValidationFailed(f"{where} must be positive and below {MAX_SPOT:,}")
     return value
+
+
+def _check_reach(as_of: date, tenor: str) -> None:
+    """A pillar the pricer could not date would make every price from the snapshot fail."""
+    count, unit = parse_tenor(tenor)
+    try:
+        if unit in ("D", "W"):
+            end = as_of + timedelta(days=count * (7 if unit == "W" else 1))
+        else:
+            end = add_months(as_of, count * (12 if unit == "Y" else 1))
+    except (OverflowError, ValueError):
+        end = date.max
+    if end.year > LAST_YEAR:
+        raise ValidationFailed(f"tenor {tenor} reaches past {LAST_YEAR}", field="tenor")
 
 
 def _curves(raw: dict[str, Any]) -> dict[str, tuple[CurvePoint, ...]]:
