@@ -446,15 +446,21 @@ def price(
         raise InstrumentExpired(
             f"the instrument's last date {instrument.last_date} is not after {as_of}"
         )
+    if not isinstance(market, FlatMarket) and dates is None:
+        raise ValueError("a snapshot needs value dates")
     with QUANTLIB_LOCK:
         ql.Settings.instance().evaluationDate = _qdate(as_of)
-        if isinstance(market, FlatMarket):
-            pair_market = flat_market(market, as_of)
-        else:
-            if dates is None:
-                raise ValueError("a snapshot needs value dates")
-            pair_market = snapshot_market(market, instrument.pair, dates)
-        return price_on(instrument, pair_market)
+        try:
+            if isinstance(market, FlatMarket):
+                pair_market = flat_market(market, as_of)
+            else:
+                assert dates is not None
+                pair_market = snapshot_market(market, instrument.pair, dates)
+            return price_on(instrument, pair_market)
+        except (RuntimeError, ArithmeticError, ValueError) as error:  # QuantLib, overflow, log(0)
+            raise ValidationFailed(
+                f"this market gives the instrument no finite price ({error})"
+            ) from error
 
 
 def price_on(
