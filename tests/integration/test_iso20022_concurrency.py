@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -15,27 +12,11 @@ from tests.api.test_routing_api import counterparty, payer
 from tests.integration.builders import principal_of
 from tests.integration.test_concurrency import race
 from tests.support import TenantFixture
-from treasury.audit import service as audit_service
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict
 from treasury.ledger.tables import JournalEntryRow
 from treasury.payments import bank_reports
 from treasury.payments.bank_reports import ReportResult
-
-
-@pytest.fixture(autouse=True)
-def _audit_sealer_done_first(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Let the audit sealer's pending timers finish before the engines they use are disposed.
-
-    The sealer runs shortly after a commit on the engine that committed; firing after that engine
-    was disposed, it would open a connection nobody closes (a ResourceWarning, an error under
-    `filterwarnings = error`, in whichever test happens to run then).
-    """
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
-    yield
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
-            thread.join(timeout=30)
 
 
 @pytest.mark.postgres_only
@@ -67,3 +48,40 @@ def test_one_rejection_sent_twice_at_once_reverses_the_transfer_once(
             .where(JournalEntryRow.reverses_entry_id == transfer["journal_id"])
         )
     assert reversals == 1
+
+
+@pytest.mark.postgres_only
+def test_reports_naming_the_same_transfers_in_opposite_orders_do_not_deadlock(
+    client: TestClient, tenant: TenantFixture, uow_factory: UnitOfWorkFactory
+) -> None:
+    account = payer(client, tenant)
+    creditor = counterparty(client, tenant, "HSBCHKHH", "HK")
+    treasurer = principal_of(uow_factory, tenant.treasurer)
+    for _ in range(3):
+        first, second = (outbound(client, tenant, account, creditor) for _ in range(2))
+        (message, one), (_, two) = (identifiers(client, tenant, t["id"]) for t in (first, second))
+        forward = report(message, (one, "RJCT"), (two, "RJCT"))
+        backward = report(message, (two, "RJCT"), (one, "RJCT"))
+
+        outcomes = race(
+            [
+                lambda xml=xml: bank_reports.apply_status_report(  # type: ignore[misc]
+                    uow_factory(), principal=treasurer, xml=xml
+                )
+                for xml in (forward, backward)
+            ],
+            workers=2,
+        )
+
+        assert all(isinstance(o, ReportResult) for o in outcomes), outcomes
+        with uow_factory() as uow:
+            reversals = uow.session.scalar(
+                select(func.count())
+                .select_from(JournalEntryRow)
+                .where(
+                    JournalEntryRow.reverses_entry_id.in_(
+                        [first["journal_id"], second["journal_id"]]
+                    )
+                )
+            )
+        assert reversals == 2

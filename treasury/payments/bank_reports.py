@@ -67,6 +67,7 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
         if seen is not None:
             return ReportResult(report.message_id, tuple(json.loads(seen.result_json)), True)
         statuses = list(report.transactions) or _group_statuses(uow, tenant_id, report)
+        _lock_transfers_in_id_order(uow, tenant_id, statuses)
         items = tuple(_apply(uow, principal, status) for status in statuses)
         uow.session.add(
             BankReportRow(
@@ -87,6 +88,27 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
                 "this report is being applied by another request; retry to replay it"
             ) from None
         return ReportResult(report.message_id, items, False)
+
+
+def _lock_transfers_in_id_order(
+    uow: UnitOfWork, tenant_id: str, statuses: list[pain002.TransactionStatus]
+) -> None:
+    """Lock every transfer the report names, in ascending id order, before changing any.
+
+    Two reports naming the same transfers in opposite orders would otherwise each hold one row
+    and wait for the other's (a deadlock on PostgreSQL).
+    """
+    transfer_ids = set()
+    for status in statuses:
+        if status.end_to_end_id is None:
+            continue
+        decision = settlement_repository.decision_by_end_to_end(
+            uow.session, tenant_id, status.end_to_end_id
+        )
+        if decision is not None:
+            transfer_ids.add(decision.transfer_id)
+    for transfer_id in sorted(transfer_ids):
+        repository.get_transfer_row(uow.session, tenant_id, transfer_id, for_update=True)
 
 
 def _seen(uow: UnitOfWork, tenant_id: str, kind: str, message_id: str) -> BankReportRow | None:
