@@ -26,7 +26,7 @@ from pooling import sweeps as pool_sweeps
 from treasury.audit import service as audit_service
 from treasury.audit.model import ChainHead
 from treasury.calendars import default_calendars
-from treasury.clock import SystemClock
+from treasury.clock import SystemClock, today
 from treasury.db import migrate as migrations
 from treasury.db.engine import build_engine
 from treasury.db.unit_of_work import UnitOfWorkFactory
@@ -205,6 +205,9 @@ def revalue(
 ) -> None:
     """Revalue the hedge books on a date and post the changes (a re-run posts nothing)."""
     as_of = date_.date()
+    settings = Settings()
+    if as_of > today(SystemClock(), settings.timezone):
+        raise typer.BadParameter(f"{as_of} is in the future", param_hint="--date")
     with Progress(console=err) as bar:
 
         def progress(slug: str) -> Callable[[str, int, int], None]:
@@ -216,7 +219,7 @@ def revalue(
             return step
 
         outcomes = hedging_jobs.revalue_all(
-            _uow_factory(Settings()), as_of=as_of, tenant_slug=tenant, progress=progress
+            _uow_factory(settings), as_of=as_of, tenant_slug=tenant, progress=progress
         )
     for outcome in outcomes:
         if outcome.run is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem, get_json
 from tests.support import TenantFixture, create_entity, open_account
+from treasury.clock import FixedClock
 
 Json = dict[str, Any]
 
@@ -216,7 +218,7 @@ def ledger_balances(client: TestClient, headers: dict[str, str], entity_id: str)
 
 
 def test_revaluation_posts_the_change_once_per_date(
-    client: TestClient, tenant: TenantFixture
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
 ) -> None:
     headers = tenant.treasurer
     entity, _, exposure = exporter(client, tenant)
@@ -244,6 +246,9 @@ def test_revaluation_posts_the_change_once_per_date(
     assert Decimal(balances.get("fx_result_unrealised", "0")) == -day_one
 
     post_snapshot(client, headers, snapshot("2026-11-27", "7.1850"))  # USD up: the short loses
+    future = client.post("/v1/hedges/revaluations", json={"as_of": "2026-11-27"}, headers=headers)
+    assert_problem(future, 422, "VALIDATION_ERROR")  # not before the day comes
+    clock.instant += timedelta(days=1)
     second = client.post("/v1/hedges/revaluations", json={"as_of": "2026-11-27"}, headers=headers)
     assert second.status_code == 201, second.text
     day_two = Decimal(second.json()["npv_total"]["amount"])
@@ -268,7 +273,7 @@ def test_revaluation_without_market_data_is_refused(
 
 
 def test_a_designated_hedge_books_to_the_hedge_reserve_and_reports_effectiveness(
-    client: TestClient, tenant: TenantFixture
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
 ) -> None:
     headers = tenant.treasurer
     entity, _, exposure = exporter(client, tenant)
@@ -298,6 +303,7 @@ def test_a_designated_hedge_books_to_the_hedge_reserve_and_reports_effectiveness
     for day, spot in zip(days, spots, strict=True):
         if day != "2026-11-26":
             post_snapshot(client, headers, snapshot(day, spot))
+        clock.instant = datetime.combine(date.fromisoformat(day), time(2), tzinfo=UTC)
         run = client.post("/v1/hedges/revaluations", json={"as_of": day}, headers=headers)
         assert run.status_code == 201, run.text
 

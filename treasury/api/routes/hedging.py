@@ -21,6 +21,7 @@ from treasury.api.wire import (
     money_out,
     problem_responses,
 )
+from treasury.errors import ValidationFailed
 
 router = APIRouter(tags=["market data, exposures, hedges"], responses=COMMON_PROBLEMS)
 
@@ -303,10 +304,21 @@ class RevaluationOut(BaseModel):
     responses=problem_responses(409),
 )
 def revalue(
-    body: RevaluationIn, response: Response, principal: Writer, uow_factory: UowFactoryDep
+    body: RevaluationIn,
+    response: Response,
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
 ) -> RevaluationOut:
-    """Revalue every live hedge on `as_of` and post the changes; a re-run (200) posts nothing."""
-    run = revaluation.revalue(uow_factory(), tenant_id=tenant_of(principal), as_of=body.as_of)
+    """Revalue every live hedge on `as_of` and post the changes; a re-run (200) posts nothing.
+
+    Never a future date: it would settle deals maturing by then at today's market, against the
+    bank accounts, and lock out every earlier date.
+    """
+    uow = uow_factory()
+    if body.as_of > business_today(settings, uow):
+        raise ValidationFailed(f"as_of {body.as_of} is in the future", field="as_of")
+    run = revaluation.revalue(uow, tenant_id=tenant_of(principal), as_of=body.as_of)
     if run.replayed:
         response.status_code = status.HTTP_200_OK
     return RevaluationOut(
