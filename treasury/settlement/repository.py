@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -91,33 +91,41 @@ def add_participant(
     session: Session, document: dict[str, Any], *, effective_from: date, source: str, now: datetime
 ) -> ParticipantRow:
     """A new version of a participant."""
-    row = ParticipantRow(
-        id=new_id(),
-        bic=document["bic"],
-        version=_next_version(session, ParticipantRow.version, ParticipantRow.bic, document["bic"]),
-        document_json=json.dumps(document, sort_keys=True, ensure_ascii=False),
-        effective_from=effective_from,
-        source=source,
-        loaded_at=now,
+    row = ParticipantRow(id=new_id(), bic=document["bic"])
+    return _add_version(
+        session, row, document, effective_from=effective_from, source=source, now=now
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def add_rail(
     session: Session, document: dict[str, Any], *, effective_from: date, source: str, now: datetime
 ) -> RailRow:
     """A new version of a rail."""
-    row = RailRow(
-        id=new_id(),
-        rail_id=document["id"],
-        version=_next_version(session, RailRow.version, RailRow.rail_id, document["id"]),
-        document_json=json.dumps(document, sort_keys=True, ensure_ascii=False),
-        effective_from=effective_from,
-        source=source,
-        loaded_at=now,
+    row = RailRow(id=new_id(), rail_id=document["id"])
+    return _add_version(
+        session, row, document, effective_from=effective_from, source=source, now=now
     )
+
+
+_Versioned = TypeVar("_Versioned", ParticipantRow, RailRow)
+
+
+def _add_version(
+    session: Session,
+    row: _Versioned,
+    document: dict[str, Any],
+    *,
+    effective_from: date,
+    source: str,
+    now: datetime,
+) -> _Versioned:
+    """Store `row` (its key set) as the next version of its key, with the document."""
+    if isinstance(row, ParticipantRow):
+        row.version = _next_version(session, ParticipantRow.version, ParticipantRow.bic, row.bic)
+    else:
+        row.version = _next_version(session, RailRow.version, RailRow.rail_id, row.rail_id)
+    row.document_json = json.dumps(document, sort_keys=True, ensure_ascii=False)
+    row.effective_from, row.source, row.loaded_at = effective_from, source, now
     session.add(row)
     session.flush()
     return row
