@@ -222,3 +222,8 @@ def list_bop_codes(session: Session, table_version: str) -> list[BopCode]:
         BopCode(r.code, r.name_zh, r.name_en, r.category, r.directions, r.table_version)
         for r in session.scalars(query)
     ]
+
+
+def bop_table_exists(session: Session, version: str) -> bool:
+    """Whether a BOP code table version is stored already."""
+    return session.get(BopCodeTableRow, version) is not None

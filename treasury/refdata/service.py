@@ -13,10 +13,16 @@ from typing import Any
 
 from treasury.audit import service as audit
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import ValidationFailed
+from treasury.errors import Conflict, ValidationFailed
 from treasury.money import is_currency_code, parse_decimal
 from treasury.refdata import cache, repository
-from treasury.refdata.model import Parameter, ParameterValue, ReferenceRate, split_pair
+from treasury.refdata.model import (
+    BopCode,
+    Parameter,
+    ParameterValue,
+    ReferenceRate,
+    split_pair,
+)
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,53 @@ def reference_rates(
         return repository.list_reference_rates(
             uow.session, pair=pair, date_from=date_from, date_to=date_to
         )
+
+
+def add_bop_table(
+    uow: UnitOfWork,
+    *,
+    version: str,
+    effective_from: date,
+    source: str,
+    rows: list[dict[str, str]],
+    actor: str = "cli",
+) -> int:
+    """Store a whole BOP code table as a new version in force from a date; the codes it holds."""
+    with uow:
+        if repository.bop_table_exists(uow.session, version):
+            raise Conflict(f"BOP code table version {version} is loaded already")
+        audit.record(
+            uow,
+            tenant_id=None,
+            actor=actor,
+            action="bop_code_table.loaded",
+            object_type="bop_code_table",
+            object_id=version,
+            after={
+                "effective_from": effective_from.isoformat(),
+                "source": source,
+                "codes": len(rows),
+            },
+        )
+        count = repository.add_bop_table(
+            uow.session,
+            version=version,
+            effective_from=effective_from,
+            source=source,
+            rows=rows,
+            loaded_at=uow.clock.now(),
+        )
+        uow.commit()
+        return count
+
+
+def bop_codes_on(uow: UnitOfWork, on: date) -> tuple[str | None, list[BopCode]]:
+    """The BOP code table in force on a date: its version and codes (None and [] if none)."""
+    with uow:
+        version = repository.bop_table_in_force(uow.session, on)
+        if version is None:
+            return None, []
+        return version, repository.list_bop_codes(uow.session, version)
 
 
 def reference_rate_on(uow: UnitOfWork, *, pair: str, on: date) -> ReferenceRate | None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, field_validator
 
 from treasury.api.deps import Operator, RefdataReader, UowFactoryDep
-from treasury.api.wire import COMMON_PROBLEMS, DecimalString, StrictModel
+from treasury.api.wire import COMMON_PROBLEMS, DecimalString, StrictModel, problem_responses
 from treasury.errors import NotFound
 from treasury.refdata import service
-from treasury.refdata.model import Parameter, ReferenceRate
+from treasury.refdata.model import BopCode, Parameter, ReferenceRate
 
 router = APIRouter(tags=["reference data"], responses=COMMON_PROBLEMS)
 
@@ -168,3 +168,95 @@ def list_parameters(
     """Parameters: every version, or those in force on `as_of`."""
     found = service.parameters(uow_factory(), name=name, as_of=as_of)
     return ParameterList(items=[ParameterOut.of(parameter) for parameter in found])
+
+
+class BopCodeIn(StrictModel):
+    """One code of a BOP transaction-code table (涉外收支交易分类与代码)."""
+
+    code: str = Field(pattern=r"^[0-9]{6}$", examples=["121010"])
+    name_zh: str = Field(default="", max_length=200)
+    name_en: str = Field(default="", max_length=300)
+    category: str = Field(default="", max_length=40)
+    account: str = Field(default="", max_length=40)
+    directions: Literal["both", "receipt", "payment"] = "both"
+    notes: str = Field(default="", max_length=2000)
+
+
+class BopTableIn(StrictModel):
+    """A whole BOP code table, a new version in force from a date."""
+
+    version: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")
+    effective_from: date
+    source: str = Field(min_length=1, max_length=500)
+    codes: list[BopCodeIn] = Field(min_length=1, max_length=5000)
+
+    @field_validator("codes")
+    @classmethod
+    def _unique(cls, codes: list[BopCodeIn]) -> list[BopCodeIn]:
+        if len({code.code for code in codes}) != len(codes):
+            raise ValueError("each code appears once in a table")
+        return codes
+
+
+class BopTableOut(BaseModel):
+    """A stored BOP code table version."""
+
+    version: str
+    effective_from: date
+    source: str
+    count: int
+
+
+class BopCodeOut(BaseModel):
+    """A code of the table in force."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    directions: str
+
+    @classmethod
+    def of(cls, code: BopCode) -> BopCodeOut:
+        """Render a code."""
+        return cls(
+            code=code.code,
+            name_zh=code.name_zh,
+            name_en=code.name_en,
+            category=code.category,
+            directions=code.directions,
+        )
+
+
+class BopCodeList(BaseModel):
+    """The table in force on a date: `{"version", "items": [...]}`."""
+
+    version: str | None
+    items: list[BopCodeOut]
+
+
+@router.post("/v1/bop-codes", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
+def add_bop_table(body: BopTableIn, principal: Operator, uow_factory: UowFactoryDep) -> BopTableOut:
+    """Load a BOP code table as a new version from a date (a version name is used once)."""
+    count = service.add_bop_table(
+        uow_factory(),
+        version=body.version,
+        effective_from=body.effective_from,
+        source=body.source,
+        rows=[code.model_dump() for code in body.codes],
+        actor=principal.name,
+    )
+    return BopTableOut(
+        version=body.version, effective_from=body.effective_from, source=body.source, count=count
+    )
+
+
+@router.get("/v1/bop-codes")
+def list_bop_codes(
+    principal: RefdataReader,
+    uow_factory: UowFactoryDep,
+    as_of: Annotated[date, Query(description="the table in force that day")],
+) -> BopCodeList:
+    """The BOP code table in force on a date."""
+    version, codes = service.bop_codes_on(uow_factory(), as_of)
+    return BopCodeList(version=version, items=[BopCodeOut.of(code) for code in codes])
