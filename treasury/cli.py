@@ -151,8 +151,10 @@ def token_create(
 
 @refdata_app.command("load")
 def refdata_load(path: Path) -> None:
-    """Load reference data (parameters, rates; participants, rails, calendars) as new versions."""
+    """Load reference data (parameters, rates; participants, rails, calendars; BOP code tables)
+    as new versions."""
     parameters, rates = refdata_service.read_file(path)
+    bop_tables = refdata_service.read_bop_tables(path)  # checked before anything is written
     result = refdata_service.load(_uow_factory(Settings())(), parameters=parameters, rates=rates)
     typer.echo(
         f"loaded {result.parameters} parameters and {result.reference_rates} reference rates"
@@ -160,6 +162,15 @@ def refdata_load(path: Path) -> None:
     if settlement_reference.has_routing_data(path):
         counts = settlement_reference.load_file(_uow_factory(Settings())(), path)
         typer.echo(", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items()))
+    for table in bop_tables:
+        count = refdata_service.add_bop_table(
+            _uow_factory(Settings())(),
+            version=table.version,
+            effective_from=table.effective_from,
+            source=table.source,
+            rows=table.rows,
+        )
+        typer.echo(f"loaded BOP code table {table.version}: {count} codes")
 
 
 @audit_app.command("anchor")

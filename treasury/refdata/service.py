@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -179,6 +180,65 @@ def reference_rates(
         return repository.list_reference_rates(
             uow.session, pair=pair, date_from=date_from, date_to=date_to
         )
+
+
+@dataclass(frozen=True)
+class BopTableInput:
+    """A whole BOP code table to load, in force from a date."""
+
+    version: str
+    effective_from: date
+    source: str
+    rows: list[dict[str, str]]
+
+
+_BOP_DIRECTIONS = {"both", "receipt", "payment"}
+
+
+def read_bop_tables(path: Path) -> list[BopTableInput]:
+    """The BOP code tables of a JSON reference file: `bop_codes`, one table or a list of them,
+    each `{version, effective_from, source, codes: [{code, name_zh?, name_en?, category?,
+    account?, directions?, notes?}]}`. Other files hold none."""
+    if path.suffix.lower() != ".json":
+        return []
+    document = json.loads(path.read_text(encoding="utf-8"))
+    found = document.get("bop_codes") if isinstance(document, dict) else None
+    if found is None:
+        return []
+    tables = found if isinstance(found, list) else [found]
+    return [_bop_table(item, path.name) for item in tables]
+
+
+def _bop_table(item: Any, file_name: str) -> BopTableInput:
+    if not isinstance(item, dict):
+        raise ValidationFailed(f"{file_name}: each bop_codes table is an object")
+    try:
+        version = str(item["version"]).strip()
+        effective_from = date.fromisoformat(str(item["effective_from"]))
+        codes = list(item["codes"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationFailed(
+            f"{file_name}: a bop_codes table needs version, effective_from (YYYY-MM-DD) and codes"
+        ) from error
+    if not version or len(version) > 40 or not codes:
+        raise ValidationFailed(f"{file_name}: a bop_codes table needs a version and codes")
+    rows: list[dict[str, str]] = []
+    for code in codes:
+        if not isinstance(code, dict):
+            raise ValidationFailed(f"{file_name}: each BOP code is an object")
+        row = {key: str(value) for key, value in code.items() if value is not None}
+        row.setdefault("directions", "both")
+        if not re.fullmatch(r"[0-9]{6}", row.get("code", "")):
+            raise ValidationFailed(f"{file_name}: BOP code {row.get('code')!r} is not 6 digits")
+        if row["directions"] not in _BOP_DIRECTIONS:
+            raise ValidationFailed(
+                f"{file_name}: BOP code {row['code']}: directions is both, receipt or payment"
+            )
+        rows.append(row)
+    if len({row["code"] for row in rows}) != len(rows):
+        raise ValidationFailed(f"{file_name}: table {version} lists a code twice")
+    source = str(item.get("source") or file_name)[:500]
+    return BopTableInput(version=version, effective_from=effective_from, source=source, rows=rows)
 
 
 def add_bop_table(
