@@ -200,12 +200,15 @@ def audit_verify(
 
 @market_data_app.command("import")
 def market_data_import(
-    path: Path, tenant: Annotated[str, typer.Option(help="tenant slug")]
+    path: Path,
+    tenant: Annotated[
+        str | None, typer.Option(help="tenant slug (default: the only tenant, if there is one)")
+    ] = None,
 ) -> None:
     """Load market-data snapshots (JSON or CSV) for a tenant; one snapshot per date."""
-    stored = hedging_jobs.import_market_data(
-        _uow_factory(Settings()), tenant_slug=tenant, path=path
-    )
+    uow_factory = _uow_factory(Settings())
+    slug = tenant if tenant is not None else tenancy_service.sole_tenant_slug(uow_factory())
+    stored = hedging_jobs.import_market_data(uow_factory, tenant_slug=slug, path=path)
     typer.echo(f"loaded {len(stored)} snapshots: {', '.join(d.isoformat() for d in stored)}")
 
 

@@ -25,6 +25,11 @@ def find_tenant_by_slug(session: Session, slug: str) -> TenantRow | None:
     return session.scalars(select(TenantRow).where(TenantRow.slug == slug)).one_or_none()
 
 
+def first_tenant_slugs(session: Session, limit: int) -> list[str]:
+    """Up to `limit` tenant slugs, in slug order."""
+    return list(session.scalars(select(TenantRow.slug).order_by(TenantRow.slug).limit(limit)))
+
+
 def add_tenant(session: Session, *, slug: str, name: str, created_at: datetime) -> TenantRow:
     """Insert a tenant."""
     row = TenantRow(id=new_id(), slug=slug, name=name, created_at=created_at)

@@ -57,6 +57,21 @@ def create_tenant(uow: UnitOfWork, *, slug: str, name: str | None) -> tuple[Tena
         return row, True
 
 
+def sole_tenant_slug(uow: UnitOfWork) -> str:
+    """The slug of the only tenant, for commands whose tenant may go unnamed on a one-group
+    installation.
+
+    Raises:
+        ValidationFailed: there is no tenant, or there are several (name one).
+    """
+    with uow:
+        slugs = repository.first_tenant_slugs(uow.session, 2)
+    if len(slugs) != 1:
+        found = "no tenant exists" if not slugs else "there are several tenants"
+        raise ValidationFailed(f"{found}: name one with --tenant SLUG")
+    return slugs[0]
+
+
 def create_token(uow: UnitOfWork, *, tenant_slug: str | None, role: Role, name: str) -> IssuedToken:
     """Issue a bearer token: a tenant role for a tenant, or `operator` with no tenant.
 
