@@ -1,0 +1,21 @@
+"""hardening parameters: input bounds that are dated data (e.g. the furthest forward value date)
+
+Revision ID: 2026_12_02_hardening_parameters
+Revises: 2026_12_02_ledger_guards
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+revision = "2026_12_02_hardening_parameters"
+down_revision = "2026_12_02_ledger_guards"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
