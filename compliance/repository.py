@@ -119,6 +119,15 @@ def state_of(session: Session, row: ReviewRow, creator_token_id: str) -> ReviewS
     )
 
 
+def approval_references(session: Session, review_id: str) -> dict[str, str]:
+    """The references every approval so far attached, merged in decision order (later wins)."""
+    merged: dict[str, str] = {}
+    for decision in _decisions(session, [review_id])[review_id]:
+        if decision.decision == "approve":
+            merged.update(decision.references)
+    return merged
+
+
 def add_decision(
     session: Session,
     *,

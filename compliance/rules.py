@@ -217,7 +217,7 @@ def bop_code(context: PaymentContext) -> list[Finding]:
 
 
 def _bop_invalid_reason(context: PaymentContext, code: str) -> tuple[str, str] | None:
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return f"BOP code {code!r} is not six digits", f"交易编码 {code!r} 不是六位数字"
     ranges = parameter(context, "bop.section_ranges").value
     assert isinstance(ranges, list)

@@ -23,7 +23,7 @@ from treasury.calendars import BusinessCalendars, currency_calendar
 from treasury.errors import CalendarNotLoaded, ValidationFailed
 
 DEFAULT_CNH_CALENDARS = ("HK", "US_FED")
-_TENOR = re.compile(r"^(\d{1,3})([DWMY])$")
+_TENOR = re.compile(r"^([0-9]{1,3})([DWMY])$")
 SPOT_LAG = 2
 
 

@@ -41,7 +41,7 @@ from treasury.errors import (
     ValidationFailed,
 )
 
-SCHEDULE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+SCHEDULE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 DEFAULT_SCHEDULE = "15:00"
 
 
@@ -124,7 +124,7 @@ def create_pool(
 def _check_spec(spec: PoolSpec) -> None:
     if spec.schedule is not None and not SCHEDULE.match(spec.schedule):
         raise ValidationFailed(f"schedule {spec.schedule!r} must be HH:MM")
-    if spec.bop_code is not None and not re.fullmatch(r"\d{6}", spec.bop_code):
+    if spec.bop_code is not None and not re.fullmatch(r"[0-9]{6}", spec.bop_code):
         raise ValidationFailed(f"bop_code {spec.bop_code!r} must be six digits")
     if spec.interest is not None:
         _check_rates(spec.interest)

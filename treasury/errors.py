@@ -154,6 +154,20 @@ class EntryAlreadyReversed(Conflict):
     title = "Journal entry already reversed"
 
 
+class BalanceOutOfRange(Rejected):
+    """A movement would take a running balance beyond what the ledger stores."""
+
+    code = "BALANCE_OUT_OF_RANGE"
+    title = "Balance out of range"
+
+
+class ValueDateTooFar(Rejected):
+    """A transfer valued further ahead than `transfer.max_forward_value_days` allows."""
+
+    code = "VALUE_DATE_TOO_FAR"
+    title = "Value date too far ahead"
+
+
 class InsufficientFunds(Rejected):
     """A ledger movement would take an account below its overdraft limit."""
 

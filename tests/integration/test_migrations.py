@@ -133,6 +133,7 @@ def seeded_parameter_count() -> int:
             "parameters_compliance.json",
             "parameters_hedging.json",
             "parameters_settlement.json",
+            "parameters_payments.json",
         )
     )
 

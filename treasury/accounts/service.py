@@ -20,7 +20,7 @@ from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, CurrencyMismatch, DebtModeLocked, NotFound
+from treasury.errors import Conflict, CurrencyMismatch, DebtModeLocked, NotFound, ValidationFailed
 from treasury.ledger import repository as ledger_repository
 from treasury.money import Money
 
@@ -226,11 +226,14 @@ def open_bank_account(
     Raises:
         NotFound: the entity is not the tenant's.
         CurrencyMismatch: an overdraft limit in another currency.
+        ValidationFailed: a negative overdraft limit (it would make money unspendable).
         Conflict: the same number, bank and currency are recorded already.
     """
     limit = overdraft_limit or Money.zero(currency)
     if limit.currency.code != currency:
         raise CurrencyMismatch(f"overdraft limit in {limit.currency}, account in {currency}")
+    if limit.amount < 0:
+        raise ValidationFailed(f"overdraft limit {limit} is negative")
     with uow:
         entity = repository.get_entity_row(uow.session, tenant_id, entity_id)
         if entity is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from starlette.exceptions import HTTPException
@@ -54,8 +55,18 @@ def _counting_receive(receive: Receive, max_bytes: int) -> Receive:
     return counting
 
 
+# A caller's request id is echoed only when it looks like one: anything else (long, or with
+# characters a log line or a header should not carry) is replaced by a fresh UUID.
+_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+# Sent with every response: no browser may guess another content type than the one declared.
+_ALWAYS = [(b"x-content-type-options", b"nosniff")]
+
+
 class RequestId:
-    """Echo the caller's X-Request-ID or make one, so a 500 can be found in the logs."""
+    """Echo the caller's X-Request-ID or make one, so a 500 can be found in the logs.
+
+    Every response also says `X-Content-Type-Options: nosniff`.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,14 +75,18 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        request_id = headers.get(b"x-request-id") or str(uuid.uuid4()).encode()
-        if b"x-request-id" not in headers:
-            scope["headers"] = [*scope["headers"], (b"x-request-id", request_id)]
+        headers = [(k, v) for k, v in scope["headers"] if k != b"x-request-id"]
+        given = dict(scope["headers"]).get(b"x-request-id", b"")
+        request_id = given if _REQUEST_ID.match(given) else str(uuid.uuid4()).encode()
+        scope["headers"] = [*headers, (b"x-request-id", request_id)]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+                sent = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _NAMES]
+                message["headers"] = [*sent, (b"x-request-id", request_id), *_ALWAYS]
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+_NAMES = {b"x-request-id", *(name for name, _ in _ALWAYS)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -55,6 +56,15 @@ def status_of(error: TreasuryError) -> int:
     return 500
 
 
+# RFC 3986 `pchar` minus percent: what may stand unescaped in a path segment.
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+def instance_of(request: Request) -> str:
+    """The request's path, percent-encoded: never raw text from the caller (markup, surrogates)."""
+    return quote(request.url.path, safe=_PATH_SAFE, errors="replace")
+
+
 def problem(
     request: Request,
     *,
@@ -72,7 +82,7 @@ def problem(
         "status": status,
         "detail": detail,
         "code": code,
-        "instance": request.url.path,
+        "instance": instance_of(request),
         **(extra or {}),
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)

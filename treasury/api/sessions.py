@@ -29,7 +29,7 @@ SESSION_LIFETIME = timedelta(hours=8)
 _VERSION = "v1"
 _COOKIE_PATTERN = re.compile(
     r"^v1\.(?P<token_id>[A-Za-z0-9-]{1,64})\.(?P<nonce>[A-Za-z0-9_-]{16,64})"
-    r"\.(?P<expires>\d{1,12})\.(?P<mac>[A-Za-z0-9_-]{43})$"
+    r"\.(?P<expires>[0-9]{1,12})\.(?P<mac>[A-Za-z0-9_-]{43})$"
 )
 _NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 

@@ -175,7 +175,7 @@ def queue_page(
         return to_login()
     chosen_status = _choice(ReviewStatus, status, ReviewStatus.PENDING)
     chosen_kind = _choice(ReviewKind, kind, None)
-    start = int(offset) if offset is not None and offset.isdigit() else 0
+    start = int(offset) if offset is not None and offset.isascii() and offset.isdigit() else 0
     rows, more = queue(
         uow_factory,
         tenant_id=visitor.tenant_id,

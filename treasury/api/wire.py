@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
@@ -22,11 +23,20 @@ MAX_DECIMAL_CHARACTERS = 40
 characters (PostgreSQL refuses a longer one: a 500, not a 422)."""
 
 
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+"""A decimal on the wire: ASCII digits only (Python's Decimal and regex `\\d` also take
+Arabic-Indic, Devanagari or full-width digits, which no bank file or ledger line should carry),
+no exponent, no sign but a leading minus."""
+_DECIMAL = re.compile(DECIMAL_PATTERN)
+
+
 def _decimal_from_string(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise ValueError("must be a decimal string, not a JSON number")
     if len(value) > MAX_DECIMAL_CHARACTERS:
         raise ValueError(f"a decimal has at most {MAX_DECIMAL_CHARACTERS} characters")
+    if not _DECIMAL.match(value):
+        raise ValueError('a decimal is written with ASCII digits 0-9, e.g. "7.1025"')
     try:
         return parse_decimal(value)
     except MoneyError as error:
@@ -46,7 +56,7 @@ DecimalString = Annotated[
     Field(
         json_schema_extra={
             "type": "string",
-            "pattern": r"^-?\d+(\.\d+)?$",
+            "pattern": DECIMAL_PATTERN,
             "maxLength": MAX_DECIMAL_CHARACTERS,
         }
     ),
@@ -60,34 +70,41 @@ CurrencyCode = Annotated[
 ]
 
 
-def _refuse_nul(value: Any) -> None:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("text may not contain NUL (U+0000)")
-    if isinstance(value, dict):
+# NUL cannot be stored by PostgreSQL; a lone UTF-16 surrogate (JSON's "\ud800") is no character
+# at all: it cannot be encoded as UTF-8, so neither database nor a response could carry it back.
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def refuse_unstorable_text(value: Any) -> None:
+    """Raise ValueError when any text in `value` (keys included) holds NUL or a lone surrogate."""
+    if isinstance(value, str):
+        if _UNSTORABLE_TEXT.search(value):
+            raise ValueError("text may not contain NUL (U+0000) or a lone surrogate (U+D800–DFFF)")
+    elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_nul(key)
-            _refuse_nul(item)
+            refuse_unstorable_text(key)
+            refuse_unstorable_text(item)
     elif isinstance(value, list):
         for item in value:
-            _refuse_nul(item)
+            refuse_unstorable_text(item)
 
 
 class StrictModel(BaseModel):
-    """Request models refuse unknown fields, and NUL in any text (PostgreSQL cannot store it)."""
+    """Request models refuse unknown fields, and text no database can store (NUL, surrogates)."""
 
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        _refuse_nul(data)
+    def _storable_text(cls, data: Any) -> Any:
+        refuse_unstorable_text(data)
         return data
 
 
 class MoneyIn(StrictModel):
     """`{"amount": "1250000.00", "currency": "CNY"}`."""
 
-    amount: StrictStr = Field(pattern=r"^-?\d+(\.\d+)?$", examples=["1250000.00"])
+    amount: StrictStr = Field(pattern=DECIMAL_PATTERN, examples=["1250000.00"])
     currency: CurrencyCode
 
     def to_money(self) -> Money:
@@ -110,6 +127,16 @@ class PositiveMoneyIn(MoneyIn):
     def _is_positive(self) -> Self:
         if not Money.of(self.amount, self.currency).is_positive():
             raise ValueError("amount must be positive")
+        return self
+
+
+class NonNegativeMoneyIn(MoneyIn):
+    """Money that may be zero but not below (a limit, a threshold)."""
+
+    @model_validator(mode="after")
+    def _is_not_negative(self) -> Self:
+        if Money.of(self.amount, self.currency).amount < 0:
+            raise ValueError("amount may not be negative")
         return self
 
 

@@ -109,6 +109,17 @@ def balance_changes(postings: Iterable[Posting]) -> dict[str, int]:
     return dict(changes)
 
 
+# A running balance is a signed 64-bit integer of minor units (±9.2e18). Any one amount is at most
+# 1e17 − 1 minor units (`money.MAX_AMOUNT_MINOR`); a balance may hold ten such amounts and no more,
+# which leaves the database's integer (and each day's movement total) well clear of overflowing.
+MAX_BALANCE_MINOR = 10**18 - 1
+
+
+def within_storable_range(balance_minor: int) -> bool:
+    """True when a running balance stays within what the ledger stores."""
+    return -MAX_BALANCE_MINOR <= balance_minor <= MAX_BALANCE_MINOR
+
+
 def within_limit(*, balance_minor: int, reserved_minor: int, overdraft_limit_minor: int) -> bool:
     """True when what is left after reservations stays at or above −overdraft limit."""
     return balance_minor - reserved_minor >= -overdraft_limit_minor

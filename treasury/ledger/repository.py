@@ -11,13 +11,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from treasury.db.base import new_id
+from treasury.errors import BalanceOutOfRange
 from treasury.ledger import model
 from treasury.ledger.model import (
+    MAX_BALANCE_MINOR,
     PER_COUNTERPART_KINDS,
     JournalEntry,
     LedgerAccountKind,
     Posting,
     balance_changes,
+    within_storable_range,
 )
 from treasury.ledger.tables import AccountDayRow, JournalEntryRow, LedgerAccountRow, PostingRow
 from treasury.money import Money
@@ -167,7 +170,13 @@ def append_entry(
     accounts: dict[str, LedgerAccountRow],
     posted_at: datetime,
 ) -> None:
-    """Write the entry and its postings and move the (already locked) running balances."""
+    """Write the entry and its postings and move the (already locked) running balances.
+
+    Raises:
+        BalanceOutOfRange: a balance would leave what the ledger stores (nothing is written).
+    """
+    changes = balance_changes(entry.postings)
+    _check_storable_balances(changes, accounts)
     # Core inserts on the unit of work's connection (same transaction): entries and postings are
     # append-only and never read back here, so they skip the ORM unit of work (a flush each).
     connection = session.connection()
@@ -188,11 +197,22 @@ def append_entry(
         _INSERT_POSTINGS,
         [_posting_values(tenant_id, entry, posting) for posting in entry.postings],
     )
-    changes = balance_changes(entry.postings)
     for account_id, change in changes.items():
         accounts[account_id].balance_minor += change
     _add_day_movements(session, entry.value_date, changes)
     session.flush()
+
+
+def _check_storable_balances(
+    changes: dict[str, int], accounts: dict[str, LedgerAccountRow]
+) -> None:
+    for account_id, change in changes.items():
+        if not within_storable_range(accounts[account_id].balance_minor + change):
+            raise BalanceOutOfRange(
+                f"account {account_id}: a balance beyond {MAX_BALANCE_MINOR} minor units "
+                "cannot be stored",
+                account_id=account_id,
+            )
 
 
 def _posting_values(tenant_id: str, entry: JournalEntry, posting: Posting) -> dict[str, object]:

@@ -12,7 +12,7 @@ from typing import Any
 from compliance.model import Finding, Severity
 from treasury.money import Money
 
-BOP_CODE_PATTERN = re.compile(r"^\d{6}$")
+BOP_CODE_PATTERN = re.compile(r"^[0-9]{6}$")
 
 
 class TransferStatus(StrEnum):
@@ -108,6 +108,24 @@ def insufficient_funds_finding(*, amount: Money, available: Money) -> Finding:
             f"{amount} exceeds the available {available} (balance less reservations plus overdraft)"
         ),
         message_zh=f"{amount} 超过可用余额 {available}（余额减预留加透支额度）",
+        rule_version="ledger-1",
+    )
+
+
+def overdrawn_record_finding(*, amount: Money, available: Money) -> Finding:
+    """A back-valued record the bank already paid beyond what was available: booked, reviewed.
+
+    The ledger must show what the bank did (DESIGN §4.4), so the record is never refused; an
+    officer looks at why the account went below its limit.
+    """
+    return Finding(
+        rule=INSUFFICIENT_FUNDS_RULE,
+        severity=Severity.REVIEW,
+        message=(
+            f"the bank paid {amount} against an available {available}: the account is overdrawn "
+            "beyond its limit"
+        ),
+        message_zh=f"银行已付 {amount}，可用余额仅 {available}：账户超出透支额度",
         rule_version="ledger-1",
     )
 

@@ -7,7 +7,7 @@ leaving an audit event.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +19,12 @@ from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
 from treasury.money import Money
 from treasury.payments import pipeline, screening
-from treasury.payments.model import TransferRequest, TransferStatus, insufficient_funds_finding
+from treasury.payments.model import (
+    TransferRequest,
+    TransferStatus,
+    insufficient_funds_finding,
+    overdrawn_record_finding,
+)
 from treasury.payments.tables import TransferRow
 from treasury.refdata import repository as refdata
 from treasury.settlement import repository as settlement_repository
@@ -129,9 +134,13 @@ def book(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) 
 def record_back_valued(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
     """A payment the bank already made: booked as a record whatever the findings.
 
-    A block or review finding opens a post-event review item instead of a hold.
+    A block or review finding opens a post-event review item instead of a hold; so does a record
+    that overdraws the account beyond its limit (`INSUFFICIENT_FUNDS`, severity review).
     """
     row = screened.row
+    overdrawn = _overdrawn_record_finding(uow, screened)
+    if overdrawn is not None:
+        screened = replace(screened, findings=[*screened.findings, overdrawn])
     entry = _post(uow, screened, row.requested_value_date, enforce_limits=False)
     row.value_date, row.journal_entry_id = row.requested_value_date, entry.id
     if worst(screened.findings) in (Severity.BLOCK, Severity.REVIEW):
@@ -147,6 +156,17 @@ def record_back_valued(uow: UnitOfWork, screened: Screened, *, actor: Principal)
             created_at=uow.clock.now(),
         )
     _settle(uow, row, TransferStatus.BOOKED, screened.findings, actor=actor)
+
+
+def _overdrawn_record_finding(uow: UnitOfWork, screened: Screened) -> Finding | None:
+    row, amount = screened.row, screened.request.amount
+    lock_both_sides(uow, row)
+    available = pipeline.available_to_spend(
+        uow.session, row.tenant_id, row.debtor_account_id, row.requested_value_date
+    )
+    if amount.minor <= available.minor:
+        return None
+    return overdrawn_record_finding(amount=amount, available=available)
 
 
 def _insert(uow: UnitOfWork, row: TransferRow) -> None:

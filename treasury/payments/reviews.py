@@ -120,11 +120,13 @@ def decide_review(
             uow.session, officer.tenant_id, row.transfer_id, for_update=True
         )
         assert transfer_row is not None
+        # With dual approval, what the first officer attached counts as much as the second's.
+        approved = {**reviews.approval_references(uow.session, row.id), **references}
         if decision is Decision.APPROVE and row.kind == ReviewKind.HOLD.value:
-            _require_references(repository.to_transfer(transfer_row), references)
+            _require_references(repository.to_transfer(transfer_row), approved)
         status = _apply(uow, row, transfer_row, officer, decision, reason, references)
         if status is not ReviewStatus.PENDING and row.kind == ReviewKind.HOLD.value:
-            _finish_transfer(uow, transfer_row, status, references, officer, timezone)
+            _finish_transfer(uow, transfer_row, status, approved, officer, timezone)
         _flush_or_conflict(uow)
         result = DecisionResult(
             reviews.to_items(uow.session, [row])[0], repository.to_transfer(transfer_row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import BackValuationLimitExceeded, NotFound
+from treasury.errors import (
+    BackValuationLimitExceeded,
+    NotFound,
+    ParameterMissing,
+    ValueDateTooFar,
+)
 from treasury.idempotency import repository as idempotency
 from treasury.payments import outcomes, repository
 from treasury.payments.model import (
@@ -21,6 +26,7 @@ from treasury.payments.model import (
     TransferStatus,
 )
 from treasury.payments.tables import TransferRow
+from treasury.refdata import cache as refdata_cache
 from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.model import Principal
 
@@ -98,6 +104,8 @@ def _run_pipeline(
     row = _new_row(principal, transfer_id, request, today_, uow.clock.now())
     if row.back_valued:
         _check_back_valuation_limit(uow.session, principal.tenant_id, request.value_date, today_)
+    else:
+        _check_forward_value_date(uow.session, request.value_date, today_)
     screened = outcomes.screen(uow, row, request, value_date=request.value_date)
     row.crosses_border = screened.parties.crosses_border
     if screened.creditor_amount is not None:
@@ -119,6 +127,24 @@ def _check_back_valuation_limit(
     if limit is not None and (today_ - value_date).days > limit:
         raise BackValuationLimitExceeded(
             f"value date {value_date} is more than {limit} days before today ({today_})"
+        )
+
+
+MAX_FORWARD_VALUE_DAYS = "transfer.max_forward_value_days"
+
+
+def _check_forward_value_date(session: Session, value_date: date, today_: date) -> None:
+    parameter = (
+        refdata_cache.snapshot(session).parameters_in_force(today_).get(MAX_FORWARD_VALUE_DAYS)
+    )
+    if parameter is None:
+        raise ParameterMissing(f"{MAX_FORWARD_VALUE_DAYS} is not in force on {today_}")
+    furthest = today_ + timedelta(days=int(parameter.decimal()))
+    if value_date > furthest:
+        raise ValueDateTooFar(
+            f"value date {value_date} is after {furthest}: {MAX_FORWARD_VALUE_DAYS} is "
+            f"{parameter.value} days from today ({today_})",
+            furthest=furthest.isoformat(),
         )
 
 

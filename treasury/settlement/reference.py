@@ -138,7 +138,7 @@ def participant_from_document(document: Mapping[str, Any]) -> Participant:
     memberships = document.get("clearing_memberships") or []
     correspondents = document.get("correspondents") or {}
     cnaps = document.get("cnaps_code")
-    if cnaps is not None and not re.fullmatch(r"\d{12}", str(cnaps)):
+    if cnaps is not None and not re.fullmatch(r"[0-9]{12}", str(cnaps)):
         raise ValidationFailed(f"cnaps_code {cnaps!r} is not 12 digits", field="cnaps_code")
     name = str(document.get("name") or "").strip()
     if not name:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -77,3 +78,21 @@ DEFAULT_TENANT_SETTINGS: dict[str, Any] = {
     "pool_quota_breach_policy": {"default": "cap"},
     "back_valuation_limit_days": None,
 }
+
+
+def merge_settings(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`current` with `changes` applied: maps merge key by key, a null takes a key away.
+
+    A null for a whole setting means "back to the default" (never a stored null where the
+    setting's readers expect a value).
+    """
+    merged = dict(current)
+    for key, value in changes.items():
+        existing = merged.get(key)
+        if value is None:
+            merged[key] = copy.deepcopy(DEFAULT_TENANT_SETTINGS[key])
+        elif isinstance(value, dict) and isinstance(existing, dict):
+            merged[key] = {k: v for k, v in {**existing, **value}.items() if v is not None}
+        else:
+            merged[key] = value
+    return merged

@@ -116,5 +116,9 @@ def store_settings_document(
 
 
 def effective_settings(session: Session, tenant_id: str) -> dict[str, Any]:
-    """The tenant's settings with the defaults filled in."""
-    return {**DEFAULT_TENANT_SETTINGS, **load_settings_document(session, tenant_id)}
+    """The tenant's settings with the defaults filled in.
+
+    A stored null reads as the default: an earlier release stored nulls it could not read back.
+    """
+    stored = load_settings_document(session, tenant_id)
+    return {**DEFAULT_TENANT_SETTINGS, **{k: v for k, v in stored.items() if v is not None}}

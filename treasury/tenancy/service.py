@@ -13,7 +13,7 @@ from treasury.audit import service as audit
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from treasury.tenancy import repository
-from treasury.tenancy.model import TENANT_ROLES, Principal, Role
+from treasury.tenancy.model import TENANT_ROLES, Principal, Role, merge_settings
 from treasury.tenancy.tables import TenantRow
 
 TOKEN_PREFIX = "trs_"
@@ -236,12 +236,7 @@ def update_tenant_settings(
     with uow:
         merged = repository.effective_settings(uow.session, tenant_id)
         before = dict(merged)
-        for key, value in changes.items():
-            current = merged.get(key)
-            if isinstance(value, dict) and isinstance(current, dict):
-                merged[key] = {k: v for k, v in {**current, **value}.items() if v is not None}
-            else:
-                merged[key] = value
+        merged = merge_settings(merged, changes)
         repository.store_settings_document(uow.session, tenant_id, merged, uow.clock.now())
         audit.record(
             uow,

@@ -14,8 +14,8 @@ from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant
 from treasury.api.wire import (
     COMMON_PROBLEMS,
     CurrencyCode,
-    MoneyIn,
     MoneyOut,
+    NonNegativeMoneyIn,
     StrictModel,
     problem_responses,
 )
@@ -36,7 +36,7 @@ class AccountCreate(StrictModel):
     kind: AccountKind = AccountKind.CURRENT
     bank_bic: str | None = None
     number: str = Field(min_length=1, max_length=64)
-    overdraft_limit: MoneyIn | None = None
+    overdraft_limit: NonNegativeMoneyIn | None = None
 
 
 class AccountOut(BaseModel):
@@ -101,7 +101,7 @@ class StatementLineIn(StrictModel):
 
     bank_ref: str = Field(min_length=1, max_length=64)
     value_date: date
-    amount: str = Field(pattern=r"^[+-]?\d+(\.\d+)?$", examples=["-1250.00"])
+    amount: str = Field(pattern=r"^[+-]?[0-9]+(\.[0-9]+)?$", examples=["-1250.00"])
     description: str = Field(default="", max_length=500)
     counterparty: str | None = Field(default=None, max_length=300)
 

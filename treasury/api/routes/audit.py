@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from treasury.api.deps import UowFactoryDep, requires, tenant_of
 from treasury.api.wire import COMMON_PROBLEMS
@@ -39,14 +39,28 @@ class AuditEventList(BaseModel):
     items: list[AuditEventOut]
 
 
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _in_utc(instant: datetime | None, *, earliest: bool) -> datetime | None:
+    """The instant in UTC; one UTC cannot hold (0001-01-01 at +14:00) is the calendar's edge."""
+    if instant is None:
+        return None
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if earliest else LATEST
+
+
 @router.get("")
 def list_audit_events(
     principal: AuditReader,
     uow_factory: UowFactoryDep,
     object_id: str | None = None,
     actor: str | None = None,
-    date_from: Annotated[datetime | None, Query(alias="from")] = None,
-    date_to: Annotated[datetime | None, Query(alias="to")] = None,
+    date_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    date_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> AuditEventList:
     """Every state change of the tenant, filtered by object, actor and time."""
@@ -55,8 +69,8 @@ def list_audit_events(
         tenant_id=tenant_of(principal),
         object_id=object_id,
         actor=actor,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=_in_utc(date_from, earliest=True),
+        date_to=_in_utc(date_to, earliest=False),
         limit=limit,
     )
     return AuditEventList(

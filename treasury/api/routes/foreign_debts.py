@@ -35,7 +35,9 @@ class ForeignDebtIn(StrictModel):
 
     lender: str = Field(min_length=1, max_length=300)
     currency: CurrencyCode | None = None
-    amount: Annotated[str, Field(pattern=r"^\d+(\.\d+)?$", examples=["100000000.00"])] | MoneyIn
+    amount: (
+        Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$", examples=["100000000.00"])] | MoneyIn
+    )
     drawdown_date: date
     maturity_date: date
     kind: DebtKind = DebtKind.LOAN

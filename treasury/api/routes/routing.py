@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/routes", tags=["routing"], responses=COMMON_PROBL
 class QuoteMoneyIn(StrictModel):
     """Money as sent; `CNH` is kept as the market and carried as CNY."""
 
-    amount: StrictStr = Field(pattern=r"^\d+(\.\d+)?$", examples=["1000000.00"])
+    amount: StrictStr = Field(pattern=r"^[0-9]+(\.[0-9]+)?$", examples=["1000000.00"])
     currency: str = Field(min_length=3, max_length=3)
 
     @model_validator(mode="after")

@@ -33,7 +33,7 @@ class ParticipantIn(Versioned):
     cips_dp_bic: str | None = None
     clearing_memberships: list[str] = Field(default_factory=list, max_length=50)
     correspondents: dict[str, str] = Field(default_factory=dict)
-    cnaps_code: str | None = Field(default=None, pattern=r"^\d{12}$")
+    cnaps_code: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
     lei: str | None = None
 
 

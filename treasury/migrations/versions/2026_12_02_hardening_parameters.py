@@ -7,6 +7,10 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+from treasury.migrations.seeding import delete_parameters, seed_parameters
+
+PARAMETERS = "parameters_payments.json"
+
 revision = "2026_12_02_hardening_parameters"
 down_revision = "2026_12_02_ledger_guards"
 branch_labels = None
@@ -14,8 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    seed_parameters(PARAMETERS)
 
 
 def downgrade() -> None:
-    pass
+    delete_parameters(PARAMETERS)
