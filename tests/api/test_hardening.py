@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.api.api_support import Books, Json, assert_problem, get_json, ledger_state
 from tests.support import (
@@ -410,3 +412,103 @@ def test_the_first_officers_references_survive_a_dual_approval(
     assert booked["status"] == "booked"
     assert booked["references"] == {"registration": "SAFE-REG-42", "tax_filing": "TAX-7"}
     assert "CAPITAL_ACCOUNT_REF_MISSING" not in {f["rule"] for f in booked["findings"]}
+
+
+# 2–6 as a property: any field of a valid body replaced by hostile text or an absurd number gives
+# a 4xx problem (never a 500), and nothing is written.
+
+HOSTILE_TEXT = st.one_of(
+    st.text(alphabet=st.characters(categories=["Cs", "Cc", "Nd", "Zs", "Lo"]), max_size=12),
+    st.sampled_from(
+        [
+            "\ud800",
+            "a\udfffb",
+            "\x00",
+            "1E+30",
+            "1E+400",
+            "-1E-400",
+            "NaN",
+            "Infinity",
+            "9" * 39,
+            "0." + "0" * 38,
+            "١٠٠.٠٠",
+            "１００",
+            "9999-12-31",
+            "0001-01-01",
+            "-0",
+        ]
+    ),
+    st.none(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+)
+
+
+def _field_paths(body: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(body, dict):
+        return [path for key, item in body.items() for path in _field_paths(item, (*prefix, key))]
+    if isinstance(body, list):
+        return [path for i, item in enumerate(body) for path in _field_paths(item, (*prefix, i))]
+    return [prefix]
+
+
+def _with(body: Any, path: tuple[Any, ...], value: Any) -> Any:
+    copied = json.loads(json.dumps(body))
+    target = copied
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return copied
+
+
+def _bodies(books: Books) -> dict[str, Json]:
+    return {
+        "/v1/transfers": transfer_body(books.cny["id"], books.cny_other["id"], "1.00"),
+        f"/v1/accounts/{books.cny['id']}/statement-lines": {
+            "lines": [{"bank_ref": "fuzz", "value_date": "2026-11-20", "amount": "1.00"}]
+        },
+        "/v1/accounts": {
+            "entity_id": books.entity["id"],
+            "currency": "CNY",
+            "number": "fuzz",
+            "overdraft_limit": {"amount": "1.00", "currency": "CNY"},
+        },
+        "/v1/exposures": {
+            "entity_id": books.entity["id"],
+            "pair": "USDCNY",
+            "direction": "receive",
+            "amount": {"amount": "100.00", "currency": "USD"},
+            "expected_date": "2027-05-26",
+        },
+    }
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(data=st.data())
+def test_hostile_values_in_any_field_are_refused_cleanly(
+    client: TestClient, tenant: TenantFixture, books: Books, data: st.DataObject
+) -> None:
+    path, body = data.draw(st.sampled_from(sorted(_bodies(books).items())))
+    field = data.draw(st.sampled_from(_field_paths(body)))
+    value = data.draw(HOSTILE_TEXT)
+    raw = json.dumps(_with(body, field, value))  # ensure_ascii: surrogates travel as \\udxxx
+
+    before = ledger_state(client, tenant.treasurer, *books.ids)
+    response = client.post(
+        path,
+        content=raw.encode(),
+        headers={
+            **tenant.treasurer,
+            "Content-Type": "application/json",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+    )
+
+    assert response.status_code < 500, (path, field, value, response.text)
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert ledger_state(client, tenant.treasurer, *books.ids) == before
