@@ -1,4 +1,4 @@
-"""regulatory fidelity: quotas per filing, registered capital and total investment, earlier facilitation values (issue 12)
+"""fidelity: quotas per filing, registered capital, earlier facilitation values (issue 12)
 
 Revision ID: 2026_12_02_fidelity
 Revises: 2026_12_02_reach

@@ -1,4 +1,4 @@
-"""reach: addresses on entities and counterparties, generic rails from any sending bank, offshore corridors (issue 10)
+"""reach: addresses, generic rails from any sending bank, offshore corridors (issue 10)
 
 Revision ID: 2026_12_02_reach
 Revises: 2026_12_02_hardening_parameters
