@@ -14,8 +14,32 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    _add_addresses()
+    _seed_generic_rails()
 
 
 def downgrade() -> None:
+    _remove_generic_rails()
+    _drop_addresses()
+
+
+# -- addresses on entities (and whatever else the address work needs) -------------------------
+
+
+def _add_addresses() -> None:
+    pass
+
+
+def _drop_addresses() -> None:
+    pass
+
+
+# -- generic rails and participants from any sending bank -------------------------------------
+
+
+def _seed_generic_rails() -> None:
+    pass
+
+
+def _remove_generic_rails() -> None:
     pass
