@@ -293,3 +293,18 @@ class BankReportInvalid(Rejected):
 
     code = "BANK_REPORT_INVALID"
     title = "Bank report invalid"
+
+
+class BankReportDtdRefused(BankReportInvalid):
+    """A bank file with a document type declaration (DTD): it could declare entities, fetch
+    external files or add default attributes that change what the file says."""
+
+    code = "BANK_REPORT_DTD_REFUSED"
+    title = "Bank report declares a DTD"
+
+
+class BankReportLimitExceeded(BankReportInvalid):
+    """A bank file beyond the bounds a real one needs (size, depth, elements, attributes)."""
+
+    code = "BANK_REPORT_LIMIT_EXCEEDED"
+    title = "Bank report beyond the parse limits"

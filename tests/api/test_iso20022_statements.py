@@ -34,13 +34,16 @@ def entry(ref: str, amount: str, sign: str, value: str, e2e: str | None = None) 
     )
 
 
-def statement(account_number: str, *entries: str, message_id: str | None = None) -> bytes:
+def statement(
+    account_number: str, *entries: str, message_id: str | None = None, statement_id: str = "S1"
+) -> bytes:
     """A camt.053.001.08 statement of one account."""
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="{CAMT}"><BkToCstmrStmt>'
         f"<GrpHdr><MsgId>{message_id or 'STM-' + uuid.uuid4().hex[:16]}</MsgId>"
         "<CreDtTm>2026-11-26T18:00:00+08:00</CreDtTm></GrpHdr>"
-        f"<Stmt><Id>S1</Id><Acct><Id><Othr><Id>{account_number}</Id></Othr></Id></Acct>"
+        f"<Stmt><Id>{statement_id}</Id>"
+        f"<Acct><Id><Othr><Id>{account_number}</Id></Othr></Id></Acct>"
         '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">0.00</Amt>'
         "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-26</Dt></Dt></Bal>"
         f"{''.join(entries)}</Stmt></BkToCstmrStmt></Document>"
@@ -171,3 +174,164 @@ def test_one_number_in_two_currencies_is_told_apart_by_the_statement_currency(
     assert second.status_code == 200, second.text
     assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000012.00"
     assert balance(client, tenant.treasurer, dollars["id"])["balance"] == "0.00"
+
+
+def without_reference(ref: str, amount: str, sign: str, value: str) -> str:
+    """A booked camt.053.001.08 entry with neither AcctSvcrRef nor NtryRef (`ref` only in its
+    free text)."""
+    return entry(ref, amount, sign, value).replace(f"<AcctSvcrRef>{ref}</AcctSvcrRef>", "")
+
+
+def test_entries_without_a_bank_reference_are_imported_once_even_when_two_are_identical(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    fee = entry("FEE", "12.00", "DBIT", "2026-11-26").replace("<AcctSvcrRef>FEE</AcctSvcrRef>", "")
+    entries = (fee, fee, without_reference("IN", "500.00", "CRDT", "2026-11-26"))
+    first = post(client, tenant, statement(account["number"], *entries))
+    resent = post(client, tenant, statement(account["number"], *entries))  # a new MsgId
+    next_day = post(client, tenant, statement(account["number"], fee, statement_id="S2"))
+
+    assert first.status_code == 200, first.text
+    lines = [line["bank_ref"] for line in first.json()["unmatched"]]
+    assert len(lines) == len(set(lines)) == 3
+    assert all(line.startswith("derived:") for line in lines)
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["replayed"] is False
+    assert resent.json()["skipped"] == lines
+    assert resent.json()["unmatched"] == []
+    assert next_day.json()["unmatched"][0]["bank_ref"] not in lines
+    assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000464.00"
+
+
+def test_a_2009_statement_of_the_dutch_shape_without_references_is_imported(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    xml = dutch_statement(account["number"])
+
+    first = post(client, tenant, xml)
+    again = post(client, tenant, xml.replace(b"TESTBANK/NL/1", b"TESTBANK/NL/2"))
+
+    assert first.status_code == 200, first.text
+    debit, credit = first.json()["unmatched"]
+    assert (debit["amount"], debit["end_to_end_id"]) == ("-754.25", "435005714488-ABNO33052620")
+    assert credit["amount"] == "1.00"
+    assert sorted(again.json()["skipped"]) == sorted([debit["bank_ref"], credit["bank_ref"]])
+    lines = get_json(client, f"/v1/accounts/{account['id']}/statement-lines", tenant.treasurer)
+    names = {line["counterparty"] for line in lines["items"]}
+    assert "INSURANCE COMPANY TESTX" in names
+
+
+def dutch_statement(account_number: str) -> bytes:
+    """A camt.053.001.02 in the shape of a Dutch bank's (after OCA's test sample): pretty
+    printed, status as text, a bank transaction code with domain and family, transaction
+    details with InstrId, EndToEndId and MndtId, a creditor named without `Pty`, and no entry
+    reference at all."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr>
+      <MsgId>TESTBANK/NL/1</MsgId>
+      <CreDtTm>2026-11-26T16:20:26.673Z</CreDtTm>
+    </GrpHdr>
+    <Stmt>
+      <Id>{account_number}/2026-11-26</Id>
+      <LglSeqNb>2</LglSeqNb>
+      <CreDtTm>2026-11-26T16:20:26.673Z</CreDtTm>
+      <Acct>
+        <Id><Othr><Id>{account_number}</Id></Othr></Id>
+        <Ccy>CNY</Ccy>
+      </Acct>
+      <Bal>
+        <Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
+        <Amt Ccy="CNY">15568.27</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Dt><Dt>2026-11-26</Dt></Dt>
+      </Bal>
+      <Ntry>
+        <Amt Ccy="CNY">754.25</Amt>
+        <CdtDbtInd>DBIT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-11-26</Dt></BookgDt>
+        <ValDt><Dt>2026-11-26</Dt></ValDt>
+        <BkTxCd>
+          <Domn><Cd>PMNT</Cd><Fmly><Cd>RDDT</Cd><SubFmlyCd>ESDD</SubFmlyCd></Fmly></Domn>
+          <Prtry><Cd>EI</Cd></Prtry>
+        </BkTxCd>
+        <NtryDtls>
+          <TxDtls>
+            <Refs>
+              <InstrId>INNDNL2U20141231000142300002844</InstrId>
+              <EndToEndId>435005714488-ABNO33052620</EndToEndId>
+              <MndtId>1880000341866</MndtId>
+            </Refs>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">754.25</Amt></TxAmt></AmtDtls>
+            <RltdPties>
+              <Cdtr>
+                <Nm>INSURANCE COMPANY TESTX</Nm>
+                <PstlAdr><StrtNm>TEST STREET 20</StrtNm><Ctry>NL</Ctry></PstlAdr>
+              </Cdtr>
+            </RltdPties>
+            <RmtInf><Ustrd>Insurance policy 857239</Ustrd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="CNY">1.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-11-26</Dt></BookgDt>
+        <ValDt><Dt>2026-11-26</Dt></ValDt>
+        <BkTxCd><Prtry><Cd>ET</Cd></Prtry></BkTxCd>
+        <AddtlNtryInf>Interest</AddtlNtryInf>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+""".encode()
+
+
+def test_an_entry_failing_its_schema_is_named_by_element_path_and_entry(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    good = entry("V1", "5.00", "CRDT", "2026-11-26")
+    bad_currency = entry("V2", "5.00", "CRDT", "2026-11-26").replace('Ccy="CNY"', 'Ccy="cny"')
+    bad_sign = without_reference("V3", "5.00", "CRDT", "2026-11-26").replace(">CRDT<", ">CR<")
+    xml = statement(account["number"], good, bad_currency, bad_sign, statement_id="S-77")
+
+    problem = assert_problem(post(client, tenant, xml), 422, "BANK_REPORT_INVALID")
+
+    assert "statement 1 (S-77) entry 2 (V2)" in problem["detail"]
+    assert "/Document/BkToCstmrStmt/Stmt/Ntry[2]/Amt" in problem["detail"]
+    assert "[A-Z]{3,3}" in problem["detail"]
+    (currency,) = problem["errors"]
+    assert currency["pointer"] == "/Document/BkToCstmrStmt/Stmt/Ntry[2]/Amt"
+    assert currency["entry"] == {
+        "statement": 1,
+        "statement_id": "S-77",
+        "index": 2,
+        "reference": "V2",
+    }
+    fixed = post(client, tenant, xml.replace(b'Ccy="cny"', b'Ccy="CNY"'))
+    problem = assert_problem(fixed, 422, "BANK_REPORT_INVALID")
+    assert problem["errors"][0]["pointer"] == "/Document/BkToCstmrStmt/Stmt/Ntry[3]/CdtDbtInd"
+    assert problem["errors"][0]["entry"]["reference"] is None
+    assert "statement 1 (S-77) entry 3 at" in problem["detail"]
+    assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000000.00"
+
+
+def test_an_anonymised_iban_is_named_by_its_path_outside_any_entry(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    xml = statement(account["number"], entry("I1", "5.00", "CRDT", "2026-11-26")).replace(
+        f"<Othr><Id>{account['number']}</Id></Othr>".encode(),
+        b"<IBAN>NLXXABNA0123456789</IBAN>",
+    )
+
+    problem = assert_problem(post(client, tenant, xml), 422, "BANK_REPORT_INVALID")
+
+    assert "/Document/BkToCstmrStmt/Stmt/Acct/Id/IBAN" in problem["detail"]
+    assert "entry" not in problem["errors"][0]

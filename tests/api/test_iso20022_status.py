@@ -152,9 +152,12 @@ def test_a_malformed_or_invalid_report_applies_nothing(
         b'<Document xmlns="' + PAIN002.encode() + b'">&x;</Document>'
     )
 
-    assert_problem(post_report(client, tenant, invalid), 422, "BANK_REPORT_INVALID")
+    problem = assert_problem(post_report(client, tenant, invalid), 422, "BANK_REPORT_INVALID")
     assert_problem(post_report(client, tenant, b"not xml"), 422, "BANK_REPORT_INVALID")
-    assert_problem(post_report(client, tenant, entity), 422, "BANK_REPORT_INVALID")
+    assert_problem(post_report(client, tenant, entity), 422, "BANK_REPORT_DTD_REFUSED")
+    path = "/Document/CstmrPmtStsRpt/OrgnlPmtInfAndSts/TxInfAndSts/TxSts"
+    assert path in problem["detail"]
+    assert problem["errors"][0]["pointer"] == path
     found = get_json(client, f"/v1/transfers/{transfer['id']}", tenant.treasurer)
     assert found["status"] == "booked"
 

@@ -1,5 +1,8 @@
 """camt.053 statements in: lines imported once per entry reference and matched to transfers.
 
+An entry's reference is the bank's (AcctSvcrRef, else NtryRef) or, when it has neither, one
+derived from its statement and content (`treasury.settlement.entry_identity`).
+
 A booked debit that carries a transfer's EndToEndId with its amount and value date confirms that
 transfer: the line is recorded against it, nothing new is posted (the transfer's entry already
 moved the money) and the transfer is `settled`. Every other booked line posts against the
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,11 +165,14 @@ def _import(
     for entry in booked:
         if entry.amount.currency.code != account.currency:
             raise BankReportInvalid(
-                f"entry {entry.bank_ref} in {entry.amount.currency}, account in {account.currency}"
+                f"{entry.where} in {entry.amount.currency}, account in {account.currency}"
             )
     refs = [entry.bank_ref for entry in booked]
-    if len(set(refs)) != len(refs):
-        raise BankReportInvalid("an entry reference appears twice in one statement")
+    repeated = sorted(ref for ref, times in Counter(refs).items() if times > 1)
+    if repeated:
+        raise BankReportInvalid(
+            f"entry reference {repeated[0]} appears twice in statement {statement.statement_id}"
+        )
     seen = accounts_repository.seen_bank_refs(uow.session, account.id, refs)
     for entry in booked:
         if entry.bank_ref in seen:

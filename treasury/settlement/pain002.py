@@ -93,14 +93,15 @@ def parse(xml: bytes) -> StatusReport:
     """Parse and validate a status report.
 
     Raises:
-        BankReportInvalid: not XML, not a pain.002, an unshipped version, or invalid by its XSD.
+        BankReportInvalid: not XML, not a pain.002, an unshipped version, or invalid by its XSD
+            (naming the element); its subclasses: a DTD, or a document beyond the parse bounds.
     """
     document = xml_input.resource(xml)
     root, namespace = _root(document)
     version = _version(namespace)
-    errors = list(schema(version).iter_errors(document))
-    if errors:
-        raise BankReportInvalid(f"pain.002.001.{version} does not validate: {errors[0].reason}")
+    violation = xml_input.violation(schema(version), document)
+    if violation is not None:
+        raise xml_input.refusal(f"pain.002.001.{version}", violation)
     ns = {"p": namespace}
     report = root.find("p:CstmrPmtStsRpt", ns)
     assert report is not None  # the XSD requires it
