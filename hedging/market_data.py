@@ -28,13 +28,17 @@ from hedging.model import (
     VolPoint,
     default_day_count,
 )
+from treasury.bounds import (
+    check_fx_difference,
+    check_fx_rate,
+    check_interest_rate,
+    check_volatility,
+    check_volatility_spread,
+)
 from treasury.calendars import DAY_COUNT_CONVENTIONS
 from treasury.errors import ValidationFailed
 from treasury.money import MoneyError, is_currency_code, parse_decimal
 
-MAX_RATE = Decimal(1)
-MAX_VOL = Decimal(5)
-MAX_SPOT = Decimal(10) ** 7  # units of quote per base; beyond it prices leave Decimal's precision
 # Pillars must end where QuantLib has dates (up to 2199), with a year to spare for spot lags.
 FIRST_YEAR, LAST_YEAR = 1902, 2198
 
@@ -98,9 +102,9 @@ def _section(document: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 
 def _spot(value: Decimal, where: str) -> Decimal:
-    if not Decimal(0) < value < MAX_SPOT:
-        raise ValidationFailed(f"{where} must be positive and below {MAX_SPOT:,}")
-    return value
+    if value <= 0:
+        raise ValidationFailed(f"{where} must be positive")
+    return check_fx_rate(value, where)
 
 
 def _check_reach(as_of: date, tenor: str) -> None:
@@ -125,9 +129,7 @@ def _curves(raw: dict[str, Any]) -> dict[str, tuple[CurvePoint, ...]]:
         points = []
         for item in _items(items, f"curves.{currency}"):
             where = f"curves.{currency}.{item.get('tenor')}"
-            rate = _number(item.get("rate"), where)
-            if abs(rate) >= MAX_RATE:
-                raise ValidationFailed(f"{where}: rate {rate} is not a plausible deposit rate")
+            rate = check_interest_rate(_number(item.get("rate"), where), f"{where}.rate")
             day_count = item.get("day_count") or default_day_count(currency)
             if day_count not in DAY_COUNT_CONVENTIONS:
                 raise ValidationFailed(
@@ -143,13 +145,11 @@ def _swap_points(raw: dict[str, Any]) -> dict[str, tuple[SwapPoint, ...]]:
     found: dict[str, tuple[SwapPoint, ...]] = {}
     for code, items in raw.items():
         pair = Pair.parse(code)
-        points = [
-            SwapPoint(
-                _tenor(item.get("tenor"), f"swap_points.{code}"),
-                _number(item.get("points"), f"swap_points.{code}.{item.get('tenor')}"),
-            )
-            for item in _items(items, f"swap_points.{code}")
-        ]
+        points = []
+        for item in _items(items, f"swap_points.{code}"):
+            where = f"swap_points.{code}.{item.get('tenor')}"
+            value = check_fx_difference(_number(item.get("points"), where), f"{where}.points")
+            points.append(SwapPoint(_tenor(item.get("tenor"), f"swap_points.{code}"), value))
         _unique_tenors([p.tenor for p in points], f"swap_points.{code}")
         found[pair.code] = tuple(points)
     return found
@@ -162,11 +162,11 @@ def _vols(raw: dict[str, Any]) -> dict[str, tuple[VolPoint, ...]]:
         points = []
         for item in _items(items, f"vols.{code}"):
             where = f"vols.{code}.{item.get('tenor')}"
-            atm = _number(item.get("atm"), where)
-            rr = _number(item.get("rr25", "0"), where)
-            bf = _number(item.get("bf25", "0"), where)
-            if not Decimal(0) < atm < MAX_VOL or atm + bf - abs(rr) / 2 <= 0:
-                raise ValidationFailed(f"{where}: the quotes give a non-positive or absurd vol")
+            atm = check_volatility(_number(item.get("atm"), where), f"{where}.atm")
+            rr = check_volatility_spread(_number(item.get("rr25", "0"), where), f"{where}.rr25")
+            bf = check_volatility_spread(_number(item.get("bf25", "0"), where), f"{where}.bf25")
+            if atm + bf - abs(rr) / 2 <= 0:
+                raise ValidationFailed(f"{where}: the quotes give a non-positive vol")
             points.append(VolPoint(_tenor(item.get("tenor"), where), atm, rr, bf))
         _unique_tenors([p.tenor for p in points], f"vols.{code}")
         found[pair.code] = tuple(points)

@@ -11,8 +11,14 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from treasury.bounds import (
+    check_fx_difference,
+    check_fx_rate,
+    check_interest_rate,
+    check_volatility,
+)
 from treasury.errors import ValidationFailed
-from treasury.money import Money, is_currency_code
+from treasury.money import MAX_AMOUNT_MINOR, Currency, Money, check_storable, is_currency_code
 
 ONE_YEAR_DAYS = Decimal(365)
 
@@ -187,14 +193,15 @@ def check_instrument(instrument: Instrument) -> Instrument:
         )
     if not instrument.notional.is_positive():
         raise ValidationFailed("the notional must be positive", field="notional")
+    check_storable(instrument.notional)
     if isinstance(instrument, Swap):
-        rates = [instrument.near_rate, instrument.far_rate]
+        rates = {"near_rate": instrument.near_rate, "far_rate": instrument.far_rate}
         if instrument.far_date <= instrument.near_date:
             raise ValidationFailed("a swap's far date must follow its near date", field="far_date")
     else:
-        rates = [instrument.strike]
-    if any(rate <= 0 for rate in rates):
-        raise ValidationFailed("rates and strikes must be positive", field="strike")
+        rates = {"strike": instrument.strike}
+    for name, rate in rates.items():
+        _check_rate(instrument, rate, name)
     if isinstance(instrument, Ndf):
         _check_ndf(instrument)
     if isinstance(instrument, KnockOut):
@@ -208,11 +215,27 @@ def check_instrument(instrument: Instrument) -> Instrument:
     return instrument
 
 
+def _check_rate(instrument: Instrument, rate: Decimal, name: str) -> None:
+    """A rate in the range of real markets whose counter-amount (notional × rate, in the quote
+    currency) the ledger could hold: beyond it every valuation of the deal would overflow."""
+    if isinstance(rate, Decimal) and rate.is_finite() and rate <= 0:
+        raise ValidationFailed("rates and strikes must be positive", field=name)
+    check_fx_rate(rate, name)
+    quote = Currency.of(instrument.pair.ledger_quote)
+    if (rate * instrument.notional.amount).scaleb(quote.minor_units) > MAX_AMOUNT_MINOR:
+        raise ValidationFailed(
+            f"{instrument.notional} at {name} {rate} is more {quote} than any amount accepted",
+            field=name,
+        )
+
+
 def _check_knock_out(option: KnockOut) -> None:
     if option.barrier_type not in BARRIER_TYPES:
         raise ValidationFailed("barrier_type is up_out or down_out", field="barrier_type")
     if option.barrier <= 0 or option.rebate < 0:
         raise ValidationFailed("a barrier is positive, a rebate not negative", field="barrier")
+    check_fx_rate(option.barrier, "barrier")
+    check_fx_difference(option.rebate, "rebate")
 
 
 def _check_ndf(ndf: Ndf) -> None:
@@ -232,18 +255,26 @@ def _check_ndf(ndf: Ndf) -> None:
 
 @dataclass(frozen=True)
 class FlatMarket:
-    """The inline market: continuously compounded zero rates, Actual/365 Fixed, no spot lag."""
+    """The inline market: continuously compounded zero rates, Actual/365 Fixed, no spot lag.
+
+    Without a volatility it prices forwards, NDFs and swaps; an option on it is 422
+    MARKET_DATA_MISSING. A volatility of 0 prices an option at its discounted intrinsic value.
+    """
 
     spot: Decimal
     domestic_rate: Decimal  # the quote currency's
     foreign_rate: Decimal  # the base currency's
-    volatility: Decimal
+    volatility: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.spot <= 0:
             raise ValidationFailed("the spot must be positive", field="spot")
-        if self.volatility < 0:
-            raise ValidationFailed("the volatility may not be negative", field="volatility")
+        check_fx_rate(self.spot, "spot")
+        check_interest_rate(self.domestic_rate, "domestic_rate")
+        check_interest_rate(self.foreign_rate, "foreign_rate")
+        if self.volatility is None or self.volatility.is_zero():
+            return
+        check_volatility(self.volatility, "volatility")
 
 
 @dataclass(frozen=True)

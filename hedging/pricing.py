@@ -115,16 +115,32 @@ def flat_market(market: FlatMarket, as_of: date) -> PairMarket:
     foreign = ql.FlatForward(today, float(market.foreign_rate), _A365, ql.Continuous)
     domestic.enableExtrapolation()
     foreign.enableExtrapolation()
-    sigma = float(market.volatility)
     return PairMarket(
         as_of=as_of,
         pay_date=as_of,
         spot=float(market.spot),
         domestic=domestic,
         foreign=foreign,
-        vol=lambda _expiry, _strike: sigma,
+        vol=_flat_vol(market),
         settle_date=lambda day: day,
     )
+
+
+def _flat_vol(market: FlatMarket) -> Callable[[date, float], float]:
+    if market.volatility is None:
+        return lambda _expiry, _strike: _inline_volatility(market)
+    sigma = float(market.volatility)
+    return lambda _expiry, _strike: sigma
+
+
+def _inline_volatility(market: FlatMarket) -> float:
+    """The inline market's volatility. An option on a market without one is refused: priced as
+    if it were 0, it would show the intrinsic value with a delta to match (issue #11, 10a)."""
+    if market.volatility is None:
+        raise MarketDataMissing(
+            "the inline market has no volatility: an option needs one", field="volatility"
+        )
+    return float(market.volatility)
 
 
 def snapshot_market(snapshot: MarketSnapshot, pair: Pair, dates: ValueDates) -> PairMarket:
@@ -791,7 +807,7 @@ def reference_european_npv(option: Option, market: FlatMarket, as_of: date) -> D
                 ql.FlatForward(today, float(market.domestic_rate), _A365, ql.Continuous)
             ),
             ql.BlackVolTermStructureHandle(
-                ql.BlackConstantVol(today, ql.NullCalendar(), float(market.volatility), _A365)
+                ql.BlackConstantVol(today, ql.NullCalendar(), _inline_volatility(market), _A365)
             ),
         )
         kind = ql.Option.Call if option.option_type is OptionType.CALL else ql.Option.Put

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from treasury.audit import service as audit
+from treasury.bounds import check_fx_rate
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, ValidationFailed
 from treasury.money import is_currency_code, parse_decimal
@@ -66,10 +67,11 @@ def checked_pair(pair: str) -> str:
 
 
 def checked_rate(rate: Decimal) -> Decimal:
-    """A rate must be positive."""
-    if rate <= 0:
-        raise ValidationFailed(f"rate {rate} must be positive")
-    return rate
+    """A rate must be positive and within the range of real markets (`treasury.bounds`): every
+    USD or CNY equivalent the compliance rules compute is multiplied by it."""
+    if rate.is_finite() and rate <= 0:
+        raise ValidationFailed(f"rate {rate} must be positive", field="rate")
+    return check_fx_rate(rate, "rate")
 
 
 def load(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from hedging import service
 from hedging.instruments import instrument_from_document
@@ -21,6 +21,8 @@ from treasury.api.wire import (
     PositiveMoneyIn,
     StrictModel,
 )
+from treasury.bounds import MAX_VOLATILITY, check_volatility
+from treasury.errors import ValidationFailed
 
 router = APIRouter(prefix="/v1/fx", tags=["fx pricing"], responses=COMMON_PROBLEMS)
 
@@ -112,7 +114,21 @@ class FlatMarketIn(StrictModel):
     spot: DecimalString
     domestic_rate: DecimalString = Field(description="the quote currency's rate")
     foreign_rate: DecimalString = Field(description="the base currency's rate")
-    volatility: DecimalString | None = Field(default=None, description="needed for options")
+    volatility: DecimalString | None = Field(
+        default=None,
+        description="needed for options (without it an option is 422 MARKET_DATA_MISSING); "
+        f"in (0, {MAX_VOLATILITY}]",
+    )
+
+    @field_validator("volatility")
+    @classmethod
+    def _positive_volatility(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        try:
+            return check_volatility(value, "volatility")
+        except ValidationFailed as error:  # a field error, like every other of the body
+            raise ValueError(error.detail) from error
 
 
 class SnapshotMarketIn(StrictModel):
@@ -186,7 +202,7 @@ def price(body: PriceIn, principal: Reader, uow_factory: UowFactoryDep) -> Price
             spot=body.market.spot,
             domestic_rate=body.market.domestic_rate,
             foreign_rate=body.market.foreign_rate,
-            volatility=body.market.volatility or Decimal(0),
+            volatility=body.market.volatility,
         )
     else:
         market = service.SnapshotRequest(body.market.snapshot)
