@@ -22,12 +22,14 @@ from hedging.tables import MarketSnapshotRow
 from treasury.calendars import default_calendars
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWorkFactory
-from treasury.errors import MarketDataMissing, NotFound, TreasuryError
+from treasury.errors import MarketDataMissing, NotFound
+from treasury.failures import JobFailure, record_failure
 from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.tables import TenantRow
 
 logger = logging.getLogger("treasury.hedging")
 
+JOB_ID = "hedging.revaluation"
 CHINA_CALENDAR = "CN_IB"
 CATCH_UP_DAYS = 31  # the furthest back a first run looks for a missed date
 
@@ -72,11 +74,13 @@ def tenants_with_market_data(uow_factory: UnitOfWorkFactory) -> list[tuple[str, 
 
 @dataclass(frozen=True)
 class TenantRevaluation:
-    """One tenant's outcome for a date."""
+    """One tenant's outcome for a date: its run, or why it was skipped (no market data), or why
+    it failed (recorded in the audit trail; the other tenants ran all the same)."""
 
     slug: str
     run: RevaluationRun | None
     skipped: str | None
+    failed: str | None = None
 
 
 def revalue_all(
@@ -103,8 +107,26 @@ def revalue_all(
         except MarketDataMissing as error:
             outcomes.append(TenantRevaluation(slug, None, error.detail))
             continue
+        except Exception as error:  # one tenant's failure never stops the others
+            failure = _record(uow_factory, error, tenant_id=tenant_id, on=as_of)
+            outcomes.append(TenantRevaluation(slug, None, None, failed=failure.error))
+            continue
         outcomes.append(TenantRevaluation(slug, run, None))
     return outcomes
+
+
+def _record(
+    uow_factory: UnitOfWorkFactory, error: Exception, *, tenant_id: str, on: date
+) -> JobFailure:
+    return record_failure(
+        uow_factory,
+        error,
+        job=JOB_ID,
+        tenant_id=tenant_id,
+        object_type="tenant",
+        object_id=tenant_id,
+        on=on,
+    )
 
 
 def dates_to_revalue(last: date | None, until: date) -> list[date]:
@@ -121,22 +143,32 @@ def dates_to_revalue(last: date | None, until: date) -> list[date]:
     return found
 
 
-def daily_revaluation(uow_factory: UnitOfWorkFactory, timezone: str = "Asia/Shanghai") -> None:
-    """The scheduler's body: each tenant's missed China business days, oldest first."""
+def daily_revaluation(
+    uow_factory: UnitOfWorkFactory, timezone: str = "Asia/Shanghai"
+) -> list[JobFailure]:
+    """The scheduler's body: each tenant's missed China business days, oldest first. A tenant
+    whose run fails stops at that date (it is retried next time, in order); the failure is logged
+    and recorded in the audit trail, and the other tenants run all the same. Returns the
+    failures."""
     with uow_factory() as uow:
         on = today(uow.clock, timezone)
+    failures = []
     for tenant_id, slug in tenants_with_market_data(uow_factory):
-        with uow_factory() as uow:
-            latest = repository.latest_run(uow.session, tenant_id)
-            last = None if latest is None else latest.as_of
-        for day in dates_to_revalue(last, on):
-            try:
+        day = on
+        try:
+            with uow_factory() as uow:
+                latest = repository.latest_run(uow.session, tenant_id)
+                last = None if latest is None else latest.as_of
+            for day in dates_to_revalue(last, on):
                 run = revaluation.revalue(uow_factory(), tenant_id=tenant_id, as_of=day)
-            except TreasuryError as error:  # one tenant's gap never stops the others
-                logger.warning(
-                    "revaluation of %s for %s stopped (%s): %s", day, slug, error.code, error.detail
+                logger.info(
+                    "revaluation of %s for %s: %s, %d hedges, %s",
+                    day,
+                    slug,
+                    run.status,
+                    run.count,
+                    run.npv_total,
                 )
-                break
-            logger.info(
-                "revaluation of %s for %s: %d hedges, %s", day, slug, run.count, run.npv_total
-            )
+        except Exception as error:  # one tenant's failure never stops the others
+            failures.append(_record(uow_factory, error, tenant_id=tenant_id, on=day))
+    return failures

@@ -3,7 +3,9 @@ change in value posted to each entity's ledger, matured and closed deals settled
 
 Run key (tenant, as_of): a re-run returns the stored run and posts nothing; a date before the
 latest run is refused (missed dates are caught up in order). The whole run is one unit of work: a
-run killed half-way leaves nothing.
+run killed half-way leaves nothing. A deal that cannot be valued (say a strike of 1E+30 stored
+before the bounds at the door) is set aside with its reason (`hedging.triage`): the run values the
+rest and is `partial`, and the audit trail names what it set aside.
 
 Postings (CNY, aggregated per entity): the fair value sits in `derivative_asset` (positive values)
 or `derivative_liability` (negative), against `fx_result_unrealised` — or `hedge_reserve` for a
@@ -14,32 +16,21 @@ accumulated result to `fx_result_realised`.
 
 from __future__ import annotations
 
-import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from hedging import pricing, repository
-from hedging.dates import ValueDates
-from hedging.instruments import instrument_from_document
-from hedging.model import (
-    Direction,
-    Forward,
-    Instrument,
-    MarketSnapshot,
-    Ndf,
-    Option,
-    OptionType,
-    Swap,
-)
+from hedging import book_values, repository
+from hedging.model import MarketSnapshot
 from hedging.repository import BookRow
 from hedging.service import value_dates
 from hedging.tables import RevaluationRunRow
+from hedging.triage import Triage
+from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, MarketDataMissing
@@ -50,11 +41,24 @@ from treasury.money import Money
 
 Progress = Callable[[str, int, int], None]
 CURRENCY = "CNY"
+MAX_LISTED = 1000  # deals set aside named in one audit event (all are counted)
+logger = logging.getLogger("treasury.hedging")
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A deal a run could not value or settle, and why."""
+
+    hedge_id: str
+    reason: str
 
 
 @dataclass(frozen=True)
 class RevaluationRun:
-    """A revaluation of one date: how many hedges, their total value, and whether it was new."""
+    """A revaluation of one date: how many hedges, their total value, and whether it was new.
+
+    `status` is `partial` when deals were set aside; `set_aside` lists them on the run that made
+    the decision (a replay shows the status; the audit trail keeps the list)."""
 
     id: str
     as_of: date
@@ -64,9 +68,12 @@ class RevaluationRun:
     npv_total: Money
     status: str
     replayed: bool
+    set_aside: tuple[SetAside, ...] = ()
 
 
-def _run(row: RevaluationRunRow, *, replayed: bool) -> RevaluationRun:
+def _run(
+    row: RevaluationRunRow, *, replayed: bool, set_aside: tuple[SetAside, ...] = ()
+) -> RevaluationRun:
     return RevaluationRun(
         id=row.id,
         as_of=row.as_of,
@@ -76,6 +83,7 @@ def _run(row: RevaluationRunRow, *, replayed: bool) -> RevaluationRun:
         npv_total=Money.from_minor(row.npv_total_minor, CURRENCY),
         status=row.status,
         replayed=replayed,
+        set_aside=set_aside,
     )
 
 
@@ -146,9 +154,10 @@ def revalue(
             if found is None:
                 raise
             return _run(found, replayed=True)
-        _revalue_book(uow, run, snapshot, None if latest is None else latest.as_of, report)
+        previous = None if latest is None else latest.as_of
+        set_aside = _revalue_book(uow, run, snapshot, previous, report)
         uow.commit()
-        return _run(run, replayed=False)
+        return _run(run, replayed=False, set_aside=set_aside)
 
 
 def _revalue_book(
@@ -157,28 +166,31 @@ def _revalue_book(
     snapshot: MarketSnapshot,
     previous: date | None,
     report: Progress,
-) -> None:
+) -> tuple[SetAside, ...]:
+    """Value, settle and post the book; returns the deals set aside."""
     session = uow.session
     tenant_id, as_of = run.tenant_id, run.as_of
     book = repository.live_book(session, tenant_id, as_of)
     report("load", len(book), len(book))
-    alive = [row for row in book if row.last_date > as_of]
-    matured = [row for row in book if row.last_date <= as_of]
+    triage = Triage()
     closed = repository.closed_between(session, tenant_id, previous, as_of)
-    designated = [row for row in alive if row.designation == "cash_flow"]
-    needed = [*matured, *closed, *designated, *(row for row in alive if not row.vanilla)]
-    documents = repository.instrument_documents(session, [row.id for row in needed])
-    instruments = {
-        hedge_id: instrument_from_document(json.loads(text)) for hedge_id, text in documents.items()
-    }
+    needed = {row.id for row in [*book, *closed] if _needs_document(row, as_of)}
+    instruments = triage.instruments(repository.instrument_documents(session, sorted(needed)))
+    book = triage.usable(book, instruments, needed)
+    closed = triage.usable(closed, instruments, needed)
     dates = value_dates(session, as_of)
     market = replace(snapshot, as_of=as_of)
-    values = _price_alive(alive, instruments, market, dates)
+    alive = [row for row in book if row.last_date > as_of]
+    values = book_values.price_alive(alive, instruments, market, dates, triage)
     report("price", len(alive), len(book))
-    hypothetical = _hypothetical_values(session, alive, instruments, market, dates)
-    settlements = {row.id: _intrinsic(instruments[row.id], snapshot) for row in matured}
-    for row in closed:
-        settlements[row.id] = _close_out_value(uow, tenant_id, row, instruments[row.id], dates)
+    alive = [row for row in alive if row.id in values]
+    hypothetical = book_values.hypothetical_values(session, alive, instruments, market, dates)
+    matured = [row for row in book if row.last_date <= as_of]
+    settlements = book_values.settlements(
+        uow, tenant_id, (matured, closed), instruments, (snapshot, dates), triage
+    )
+    matured = [row for row in matured if row.id in settlements]
+    closed = [row for row in closed if row.id in settlements]
     carried = repository.carried_values(session, tenant_id, as_of)
     changes = _Changes.empty()
     valuations: list[dict[str, object]] = []
@@ -200,8 +212,48 @@ def _revalue_book(
     run.count = len(alive)
     run.settled = len(matured) + len(closed)
     run.npv_total_minor = sum(values[row.id][0] for row in alive)
-    run.status = "completed"
+    run.status = _record_set_aside(uow, run, triage)
     session.flush()
+    return tuple(SetAside(key, value) for key, value in triage.reasons.items())
+
+
+def _needs_document(row: BookRow, as_of: date) -> bool:
+    """Settlement, the hedged item and non-vanilla pricing read the deal's document."""
+    return (
+        row.last_date <= as_of
+        or row.closed_date is not None
+        or row.designation == "cash_flow"
+        or not row.vanilla
+    )
+
+
+def _record_set_aside(uow: UnitOfWork, run: RevaluationRunRow, triage: Triage) -> str:
+    """The run's status: `partial` when deals were set aside, listed in the audit trail and the
+    log (they keep their last value until they can be valued again)."""
+    if not triage.reasons:
+        return "completed"
+    skipped = [{"hedge_id": key, "reason": value} for key, value in triage.reasons.items()]
+    logger.warning(
+        "revaluation of %s for tenant %s set %d hedges aside: %s",
+        run.as_of,
+        run.tenant_id,
+        len(skipped),
+        skipped[:MAX_LISTED],
+    )
+    audit.record(
+        uow,
+        tenant_id=run.tenant_id,
+        actor="revaluation",
+        action="hedging.revaluation_partial",
+        object_type="revaluation_run",
+        object_id=run.id,
+        after={
+            "as_of": run.as_of.isoformat(),
+            "set_aside": len(skipped),
+            "hedges": skipped[:MAX_LISTED],
+        },
+    )
+    return "partial"
 
 
 def _result_kind(row: BookRow) -> str:
@@ -223,115 +275,6 @@ def _valuation(
         "forward_rate": forward,
         "hypothetical_npv_minor": hypothetical,
     }
-
-
-def _minor(amount: Decimal) -> int:
-    return int(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN).scaleb(2))
-
-
-def _price_alive(
-    alive: list[BookRow],
-    instruments: dict[str, Instrument],
-    market: MarketSnapshot,
-    dates: ValueDates,
-) -> dict[str, tuple[int, str]]:
-    trades = [
-        pricing.BookTrade(row.id, columns=_columns(row))
-        if row.vanilla
-        else pricing.BookTrade(row.id, instruments[row.id])
-        for row in alive
-    ]
-    priced = pricing.price_book(trades, market, market.as_of, dates=dates)
-    return {
-        trade.id: (_minor(npv), f"{forward:.10f}")
-        for trade, npv, forward in zip(trades, priced.npv, priced.forward_rate, strict=True)
-    }
-
-
-def _columns(row: BookRow) -> pricing.VanillaColumns:
-    return pricing.VanillaColumns(
-        row.pair,
-        row.last_date,
-        row.direction,
-        row.notional_minor,
-        row.notional_currency,
-        row.strike,
-        row.option_type,
-    )
-
-
-def _hypothetical_values(
-    session: Session,
-    alive: list[BookRow],
-    instruments: dict[str, Instrument],
-    market: MarketSnapshot,
-    dates: ValueDates,
-) -> dict[str, int]:
-    """The hedged item of each designated hedge, as a forward at the locked rate on the hedge's
-    notional and the exposure's date (long the base for a receipt, short for a payment)."""
-    designated = [row for row in alive if row.designation == "cash_flow" and row.locked_rate]
-    if not designated:
-        return {}
-    terms = repository.exposure_terms(session, [row.exposure_id for row in designated])
-    found: dict[str, int] = {}
-    trades: list[pricing.BookTrade] = []
-    for row in designated:
-        expected, direction = terms[row.exposure_id]
-        item = hypothetical_forward(instruments[row.id], row.locked_rate, expected, direction)
-        if expected <= market.as_of:
-            found[row.id] = _minor(_intrinsic_forward(item, market))
-        else:
-            trades.append(pricing.BookTrade(row.id, item))
-    if trades:
-        priced = pricing.price_book(trades, market, market.as_of, dates=dates, sample_every=10)
-        found.update({t.id: _minor(v) for t, v in zip(trades, priced.npv, strict=True)})
-    return found
-
-
-def hypothetical_forward(
-    hedge: Instrument, locked_rate: Decimal, expected: date, direction: str
-) -> Forward:
-    """The hypothetical derivative standing for the hedged item."""
-    side = Direction.BUY if direction == "receive" else Direction.SELL
-    return Forward(hedge.pair, side, hedge.notional, Decimal(locked_rate), expected)
-
-
-def _intrinsic_forward(forward: Forward, snapshot: MarketSnapshot) -> Decimal:
-    spot = snapshot.spots[forward.pair.code]
-    return forward.direction.sign * forward.notional.amount * (spot - forward.strike)
-
-
-def _intrinsic(instrument: Instrument, snapshot: MarketSnapshot) -> int:
-    """The net settlement of a deal at its end, in CNY, at the snapshot's spot."""
-    spot = snapshot.spots.get(instrument.pair.code)
-    if spot is None:
-        raise MarketDataMissing(f"the snapshot of {snapshot.as_of} has no {instrument.pair.code}")
-    amount = instrument.notional.amount * instrument.direction.sign
-    if isinstance(instrument, Forward | Ndf):
-        return _minor(amount * (spot - instrument.strike))
-    if isinstance(instrument, Swap):
-        return _minor(-amount * (spot - instrument.far_rate))
-    assert isinstance(instrument, Option)
-    payoff = spot - instrument.strike
-    if instrument.option_type is OptionType.PUT:
-        payoff = -payoff
-    return _minor(amount * max(payoff, Decimal(0)))
-
-
-def _close_out_value(
-    uow: UnitOfWork,
-    tenant_id: str,
-    row: BookRow,
-    instrument: Instrument,
-    dates: ValueDates,
-) -> int:
-    """The value on the close-out date, from the latest snapshot on or before it."""
-    assert row.closed_date is not None
-    snapshot = repository.latest_snapshot(uow.session, tenant_id, row.closed_date)
-    if snapshot is None:
-        raise MarketDataMissing(f"no market snapshot on or before {row.closed_date}")
-    market = replace(snapshot, as_of=row.closed_date)
-    return _minor(pricing.price(instrument, market, row.closed_date, dates=dates).npv_exact)
 
 
 def _post(uow: UnitOfWork, run: RevaluationRunRow, changes: _Changes) -> None:

@@ -3,12 +3,12 @@
 Each pool's job sweeps every business date that is due and not yet run, one by one in order —
 missed dates are caught up, never coalesced: a date's run reads the balances of its own value
 date. Today is due once the pool's schedule time has passed. Interest is posted monthly, to the
-first day of the month.
+first day of the month. A pool whose run fails is logged and recorded in the audit trail
+(`treasury.failures`); it never stops another pool's run.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 from pooling import interest_posting, repository, sweeps
 from treasury.calendars import BusinessCalendars
 from treasury.db.unit_of_work import UnitOfWorkFactory
-from treasury.errors import NotFound, TreasuryError
+from treasury.errors import NotFound
+from treasury.failures import record_failure
 from treasury.tenancy.model import Principal, Role
 
-logger = logging.getLogger("pooling.jobs")
-
 SYSTEM_TOKEN_ID = "system-scheduler"
+SWEEP_JOB = "pool.sweep"
+INTEREST_JOB = "pools.interest"
 CATCH_UP_DAYS = 31  # how far back a pool's first run looks for missed dates
 
 
@@ -102,24 +103,26 @@ def sweep_due(
     timezone: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[sweeps.SweepRun]:
-    """Run every due date of a pool, in order; stop at the first that fails (kept for retry)."""
-    with uow_factory() as uow:
-        pool = repository.get_pool_row_any_tenant(uow.session, pool_id)
-        if pool is None:
-            return []
-        last = repository.last_run_date(uow.session, pool_id)
-        now_local = uow.clock.now().astimezone(ZoneInfo(timezone))
-        dates = due_dates(
-            calendars=calendars,
-            last_run=last,
-            created_on=pool.created_on,
-            now_local=now_local,
-            schedule=pool.schedule,
-        )
-        tenant_id = pool.tenant_id
+    """Run every due date of a pool, in order; stop at the first that fails (kept for retry: its
+    run rolled back). The failure is logged and recorded in the audit trail, never raised, so
+    that whatever runs this pool's job goes on with the next."""
     runs: list[sweeps.SweepRun] = []
-    for business_date in dates:
-        try:
+    tenant_id: str | None = None
+    business_date: date | None = None
+    try:
+        with uow_factory() as uow:
+            pool = repository.get_pool_row_any_tenant(uow.session, pool_id)
+            if pool is None:
+                return []
+            tenant_id = pool.tenant_id
+            dates = due_dates(
+                calendars=calendars,
+                last_run=repository.last_run_date(uow.session, pool_id),
+                created_on=pool.created_on,
+                now_local=uow.clock.now().astimezone(ZoneInfo(timezone)),
+                schedule=pool.schedule,
+            )
+        for business_date in dates:
             result = sweeps.run_sweep(
                 uow_factory(),
                 tenant_id=tenant_id,
@@ -130,35 +133,63 @@ def sweep_due(
                 timezone=timezone,
                 progress=progress,
             )
-        except TreasuryError:
-            logger.exception("sweep of pool %s for %s failed", pool_id, business_date)
-            break
-        runs.append(result.run)
+            runs.append(result.run)
+    except Exception as error:  # one pool's failure never stops another pool's job
+        _record(uow_factory, error, SWEEP_JOB, tenant_id, pool_id, business_date)
     return runs
 
 
 def post_monthly_interest(uow_factory: UnitOfWorkFactory, *, timezone: str) -> int:
-    """Post each pool's interest to the first day of this month (once); return how many posted."""
+    """Post each pool's interest to the first day of this month (once); return how many posted.
+    A pool whose posting fails is logged and recorded in the audit trail; the others post."""
     with uow_factory() as uow:
         today_ = uow.clock.now().astimezone(ZoneInfo(timezone)).date()
         pools = [
             (row.id, row.tenant_id)
             for row in repository.list_pool_rows(uow.session, None)
-            if row.created_on < today_.replace(day=1) and repository.rate_sets(uow.session, row.id)
+            if row.created_on < today_.replace(day=1)
         ]
     posted = 0
     for pool_id, tenant_id in pools:
         try:
-            period = interest_posting.post_interest(
-                uow_factory(),
-                tenant_id=tenant_id,
-                actor="scheduler",
-                pool_id=pool_id,
-                period_end=today_.replace(day=1),
-                timezone=timezone,
-            )
-        except TreasuryError:
-            logger.exception("interest of pool %s failed", pool_id)
-            continue
-        posted += int(period.created)
+            posted += _post_interest(uow_factory, pool_id, tenant_id, today_, timezone)
+        except Exception as error:  # one pool's failure never stops the others
+            _record(uow_factory, error, INTEREST_JOB, tenant_id, pool_id, today_.replace(day=1))
     return posted
+
+
+def _post_interest(
+    uow_factory: UnitOfWorkFactory, pool_id: str, tenant_id: str, today_: date, timezone: str
+) -> int:
+    """1 when the pool's interest to the first of the month was posted now, else 0."""
+    with uow_factory() as uow:
+        if not repository.rate_sets(uow.session, pool_id):
+            return 0
+    period = interest_posting.post_interest(
+        uow_factory(),
+        tenant_id=tenant_id,
+        actor="scheduler",
+        pool_id=pool_id,
+        period_end=today_.replace(day=1),
+        timezone=timezone,
+    )
+    return int(period.created)
+
+
+def _record(
+    uow_factory: UnitOfWorkFactory,
+    error: Exception,
+    job: str,
+    tenant_id: str | None,
+    pool_id: str,
+    on: date | None,
+) -> None:
+    record_failure(
+        uow_factory,
+        error,
+        job=job,
+        tenant_id=tenant_id,
+        object_type="pool",
+        object_id=pool_id,
+        on=on,
+    )

@@ -236,6 +236,9 @@ def revalue(
             _uow_factory(settings), as_of=as_of, tenant_slug=tenant, progress=progress
         )
     for outcome in outcomes:
+        if outcome.failed is not None:
+            typer.echo(f"{outcome.slug}: FAILED ({outcome.failed})")
+            continue
         if outcome.run is None:
             typer.echo(f"{outcome.slug}: skipped ({outcome.skipped})")
             continue
@@ -245,6 +248,16 @@ def revalue(
             f"{outcome.slug}: {state} {run.as_of}: {run.count} hedges, {run.settled} settled, "
             f"total {run.npv_total}"
         )
+        for item in run.set_aside:
+            typer.echo(f"  hedge {item.hedge_id} set aside: {item.reason}")
+    failed = [outcome.slug for outcome in outcomes if outcome.failed]
+    if failed:  # every tenant ran; the failures are in the log and the audit trail
+        err.print(
+            f"revaluation failed for {len(failed)} tenants: {', '.join(failed)}",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
 sweep_app = typer.Typer(help="Cash-pool sweeps.", no_args_is_help=True)

@@ -285,8 +285,16 @@ class RevaluationIn(StrictModel):
     as_of: date
 
 
+class SetAsideOut(BaseModel):
+    """A deal the run could not value or settle (it keeps its last value), and why."""
+
+    hedge_id: str
+    reason: str
+
+
 class RevaluationOut(BaseModel):
-    """A revaluation run."""
+    """A revaluation run: `partial` when deals were set aside, listed in `set_aside` by the run
+    that made the decision (a replay shows the status; the audit trail keeps the list)."""
 
     id: str
     as_of: date
@@ -294,8 +302,9 @@ class RevaluationOut(BaseModel):
     count: int
     settled: int
     npv_total: MoneyOut
-    status: str
+    status: str = Field(description="completed, or partial when deals were set aside")
     replayed: bool
+    set_aside: list[SetAsideOut]
 
 
 @router.post(
@@ -330,6 +339,9 @@ def revalue(
         npv_total=MoneyOut.of(run.npv_total),
         status=run.status,
         replayed=run.replayed,
+        set_aside=[
+            SetAsideOut(hedge_id=item.hedge_id, reason=item.reason) for item in run.set_aside
+        ],
     )
 
 
