@@ -105,3 +105,57 @@ def test_an_entity_expansion_is_refused() -> None:
 
     with pytest.raises(BankReportInvalid):
         camt053.parse(bomb)
+
+
+def unreferenced(amount: str, text: str = "") -> str:
+    """A camt.053.001.02 entry with neither AcctSvcrRef nor NtryRef."""
+    info = f"<AddtlNtryInf>{text}</AddtlNtryInf>" if text else ""
+    return (
+        f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-11-26</Dt></BookgDt><ValDt><Dt>2026-11-26</Dt></ValDt>"
+        f"<BkTxCd><Prtry><Cd>X</Cd></Prtry></BkTxCd>{info}</Ntry>"
+    )
+
+
+def derived_refs(xml: bytes) -> list[str]:
+    """The references of a statement's entries."""
+    return [entry.bank_ref for entry in camt053.parse(xml).statements[0].entries]
+
+
+def test_identical_unreferenced_entries_get_distinct_references_stable_on_a_resend() -> None:
+    entries = unreferenced("5.00") + unreferenced("5.00") + unreferenced("7.00", "货款 PO 4711")
+    first = derived_refs(statement(entries))
+    regenerated = (  # new message id and times, indented: what a bank's re-send may change
+        statement(entries)
+        .replace(b"<MsgId>M1</MsgId>", b"<MsgId>M2</MsgId>")
+        .replace(b"2026-11-26T18:00:00", b"2026-11-27T09:30:00")
+        .replace(b"<Ntry>", b"\n      <Ntry>\n        ")
+    )
+
+    assert len(set(first)) == 3
+    assert all(ref.startswith("derived:") and len(ref) <= 64 for ref in first)
+    assert derived_refs(regenerated) == first
+
+
+def test_a_derived_reference_survives_an_inserted_entry_but_not_another_statement() -> None:
+    fee, interest = unreferenced("5.00"), unreferenced("7.00", "interest")
+    before = derived_refs(statement(fee + interest))
+
+    corrected = derived_refs(statement(unreferenced("9.00") + fee + interest))
+    next_statement = derived_refs(statement(fee + interest).replace(b"<Id>S1</Id>", b"<Id>S2</Id>"))
+
+    assert corrected[1:] == before
+    assert not set(next_statement) & set(before)
+
+
+def test_a_schema_violation_names_the_statement_entry_by_position_and_reference() -> None:
+    xml = statement(entry("N1", "BOOK") + entry("N2", "BOOK").replace('Ccy="EUR"', 'Ccy="eur"'))
+
+    with pytest.raises(BankReportInvalid) as raised:
+        camt053.parse(xml)
+
+    assert raised.value.detail.startswith(
+        "camt.053.001.02 does not validate: statement 1 (S1) entry 2 (N2) at "
+        "/Document/BkToCstmrStmt/Stmt/Ntry[2]/Amt: attribute Ccy='eur'"
+    )
+    assert raised.value.extra["errors"][0]["entry"]["index"] == 2
