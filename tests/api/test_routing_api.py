@@ -287,10 +287,14 @@ def test_an_outbound_transfer_is_routed_booked_on_the_route_value_date_and_keeps
 def test_a_transfer_no_rail_can_carry_is_refused_and_nothing_is_booked(
     client: TestClient, tenant: TenantFixture
 ) -> None:
-    entity = create_entity(client, tenant.treasurer)
-    account = open_account(client, tenant.treasurer, entity["id"])  # BKCHCNBJ: no house rails
+    # A Brazilian subsidiary's USD account: no calendar or time zone is configured for a sending
+    # bank in Brazil (routing.country_calendars), so even the generic SWIFT rail cannot time it.
+    entity = create_entity(client, tenant.treasurer, country="BR", name="ACME Brasil Ltda")
+    account = open_account(
+        client, tenant.treasurer, entity["id"], currency="USD", bank_bic="ITAUBRSP"
+    )
     fund(client, tenant.treasurer, account["id"], "1000.00")
-    payee = counterparty(client, tenant, "HSBCHKHH", "HK")
+    payee = counterparty(client, tenant, "CHASUS33", "US")
 
     response = post_transfer(
         client,
@@ -298,14 +302,14 @@ def test_a_transfer_no_rail_can_carry_is_refused_and_nothing_is_booked(
         {
             "debtor_account_id": account["id"],
             "counterparty_id": payee["id"],
-            "amount": money("100.00"),
+            "amount": money("100.00", "USD"),
             "value_date": "2026-11-26",
             "purpose": "goods_trade",
-            "bop_code": "121010",
         },
     )
 
-    assert_problem(response, 422, "ROUTE_UNAVAILABLE")
+    problem = assert_problem(response, 422, "ROUTE_UNAVAILABLE")
+    assert "SWIFT_ANY: NO_CALENDAR_FOR_COUNTRY" in problem["detail"]
     listed = get_json(client, f"/v1/transfers?account_id={account['id']}", tenant.treasurer)
     assert listed["items"] == []
 

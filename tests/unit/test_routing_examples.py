@@ -71,7 +71,8 @@ def reference(
     """The seeded reference, with some rail fields or parameter values replaced."""
     rail_documents = [
         {**document, **(rails or {}).get(document["id"], {})}
-        for document in _seed("settlement_rails.json")["rails"]
+        for name in ("settlement_rails.json", "settlement_rails_generic.json")
+        for document in _seed(name)["rails"]
     ]
     params = seeded_parameters()
     for name, value in (parameters or {}).items():

@@ -94,3 +94,45 @@ def seed_bop_table(file_name: str, *, version: str, effective_from: date, source
         ),
         rows,
     )
+
+
+def seed_documents(file_name: str, table_name: str, key: str, items: str) -> None:
+    """Version 1 of each participant or rail of a seed file, with the file's source note."""
+    seed = json.loads((SEED / file_name).read_text(encoding="utf-8"))
+    table = sa.table(
+        table_name,
+        sa.column("id", sa.String),
+        sa.column(key, sa.String),
+        sa.column("version", sa.Integer),
+        sa.column("document_json", sa.Text),
+        sa.column("effective_from", sa.Date),
+        sa.column("source", sa.String),
+        sa.column("loaded_at", sa.DateTime(timezone=True)),
+    )
+    loaded_at = datetime.now(UTC)
+    op.bulk_insert(
+        table,
+        [
+            {
+                "id": str(uuid.uuid4()),
+                key: item["bic" if key == "bic" else "id"],
+                "version": 1,
+                "document_json": json.dumps(item, sort_keys=True, ensure_ascii=False),
+                "effective_from": date.fromisoformat(seed["effective_from"]),
+                "source": (item.get("source_note") or seed["source_document"])[:500],
+                "loaded_at": loaded_at,
+            }
+            for item in seed[items]
+        ],
+    )
+
+
+def delete_documents(file_name: str, table_name: str, key: str, items: str) -> None:
+    """Remove the seeded version-1 rows of a seed file's participants or rails.
+
+    Versions an operator loaded later stay: a downgrade undoes the migration, not their work.
+    """
+    seed = json.loads((SEED / file_name).read_text(encoding="utf-8"))
+    keys = sorted(item["bic" if key == "bic" else "id"] for item in seed[items])
+    table = sa.table(table_name, sa.column(key, sa.String), sa.column("version", sa.Integer))
+    op.execute(table.delete().where(table.c[key].in_(keys), table.c.version == 1))

@@ -19,14 +19,21 @@ def static_exclusion(
     currency = request.amount.currency.code
     if not rail.enabled:
         return "RAIL_DISABLED", "the operator disabled this rail"
-    if currency not in rail.currencies and "*" not in rail.currencies:
-        return "CURRENCY_NOT_SUPPORTED", f"{currency} not in {sorted(rail.currencies)}"
+    if not rail.carries(currency):
+        return "CURRENCY_NOT_SUPPORTED", f"{currency} not in {_currencies(rail)}"
     found = _validity(rail, request.submitted_at.date())
     found = found or _scope(rail, request, reference) or _house_bank(rail, request)
     found = found or _corridor(rail, request) or _amount(rail, request, reference)
     for requirement in rail.requires:
         found = found or _requirement(requirement, request, reference)
     return found
+
+
+def _currencies(rail: Rail) -> str:
+    shown = ", ".join(sorted(rail.currencies))
+    if rail.currencies_excluded:
+        shown += f" except {', '.join(sorted(rail.currencies_excluded))}"
+    return f"[{shown}]"
 
 
 def _validity(rail: Rail, on: date) -> tuple[str, str] | None:
@@ -40,25 +47,37 @@ def _validity(rail: Rail, on: date) -> tuple[str, str] | None:
 def _scope(
     rail: Rail, request: RouteRequest, reference: RoutingReference
 ) -> tuple[str, str] | None:
+    if rail.scope is Scope.INTERNAL:
+        return _internal(request)
+    origin = bic_country(request.debtor_bank_bic or "XXXXZZ")
+    target = bic_country(request.creditor_bank_bic or "XXXXZZ")
+    if rail.scope is Scope.CROSS_BORDER:
+        if origin == target == "CN":
+            return "BENEF_BANK_ONSHORE", "the beneficiary bank is onshore: a CNAPS rail carries it"
+        if origin == target:
+            return "SAME_JURISDICTION", f"both banks are in {origin}: its own clearing carries it"
+        return None
+    if rail.scope is Scope.LOCAL:
+        if origin != target or origin == "CN":
+            return "NOT_LOCAL", f"{origin} → {target} is not a payment inside one offshore place"
+        return None
+    if origin != "CN" or target != "CN":
+        return "NOT_DOMESTIC", f"{origin} → {target}: both banks must be onshore"
+    if rail.type is RailType.BEPS:
+        return _beps(request, reference)
+    return None
+
+
+def _internal(request: RouteRequest) -> tuple[str, str] | None:
     same_bank = (
         request.debtor_bank_bic is not None and request.debtor_bank_bic == request.creditor_bank_bic
     )
-    if rail.scope is Scope.INTERNAL:
-        if not request.internal:
-            return "NOT_INTERNAL", "BOOK is only between the group's own accounts"
-        if not same_bank:
-            return "DIFFERENT_BANKS", "BOOK needs both accounts at one bank"
-        if request.crosses_border:
-            return "RESIDENCY_DIFFERS", "NRA ↔ resident funds are cross-border: HVPS, not BOOK"
-        return None
-    if rail.scope is Scope.CROSS_BORDER:
-        if bic_country(request.creditor_bank_bic or "XXXXCN") == "CN":
-            return "BENEF_BANK_ONSHORE", "the beneficiary bank is onshore: a CNAPS rail carries it"
-        return None
-    if bic_country(request.creditor_bank_bic or "XXXXZZ") != "CN":
-        return "NOT_DOMESTIC", "the beneficiary bank is not onshore"
-    if rail.type is RailType.BEPS:
-        return _beps(request, reference)
+    if not request.internal:
+        return "NOT_INTERNAL", "BOOK is only between the group's own accounts"
+    if not same_bank:
+        return "DIFFERENT_BANKS", "BOOK needs both accounts at one bank"
+    if request.crosses_border:
+        return "RESIDENCY_DIFFERS", "NRA ↔ resident funds are cross-border: HVPS, not BOOK"
     return None
 
 
@@ -74,12 +93,9 @@ def _beps(request: RouteRequest, reference: RoutingReference) -> tuple[str, str]
 
 
 def _house_bank(rail: Rail, request: RouteRequest) -> tuple[str, str] | None:
+    """A house bank's own rail carries only that bank's payments; a generic rail any bank's."""
     debtor = request.debtor_bank_bic
-    if rail.scope is Scope.INTERNAL:
-        return None
-    if rail.house_bank_bic is None:
-        if debtor is None or bic_country(debtor) != "CN":
-            return "DEBTOR_BANK_NOT_ONSHORE", "CNAPS rails start from an onshore bank"
+    if rail.scope is Scope.INTERNAL or rail.house_bank_bic is None:
         return None
     if debtor is None or debtor[:8] != rail.house_bank_bic[:8]:
         return "NOT_HOUSE_BANK", f"the debtor account is not held at {rail.house_bank_bic}"
@@ -122,6 +138,8 @@ def _requirement(
         if _cips_reachable(reference, request.creditor_bank_bic, request.amount.currency.code):
             return None
         return "BENEF_NOT_CIPS_REACHABLE", f"{name} is not reachable through CIPS"
+    if requirement.startswith("DEBTOR_IN_CLEARING:"):
+        return _debtor_in_clearing(requirement.split(":", 1)[1], request, reference)
     if requirement == "BENEF_RMB_CORRESPONDENT":
         if beneficiary is not None and "CNY" in beneficiary.correspondents:
             return None
@@ -135,7 +153,24 @@ def _requirement(
     )
 
 
+def _debtor_in_clearing(
+    jurisdiction: str, request: RouteRequest, reference: RoutingReference
+) -> tuple[str, str] | None:
+    debtor = reference.participant(request.debtor_bank_bic)
+    if debtor is not None and jurisdiction in debtor.clearing_memberships:
+        return None
+    name = request.debtor_bank_bic or "no debtor bank"
+    return (
+        f"DEBTOR_NOT_IN_CLEARING:{jurisdiction}",
+        f"{name} is not a {jurisdiction} clearing member",
+    )
+
+
 def _cips_reachable(reference: RoutingReference, bic: str | None, currency: str) -> bool:
+    if bic is not None and bic_country(bic) == "CN":
+        # The receiving DP forwards to any onshore bank over HVPS by its CNAPS code
+        # (settlement.md §2, "Link with CIPS" [C/P]).
+        return True
     found = reference.participant(bic)
     if found is None:
         return False

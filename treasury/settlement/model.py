@@ -25,6 +25,8 @@ class RailType(StrEnum):
     SWIFT = "SWIFT"
     HVPS = "HVPS"
     BEPS = "BEPS"
+    CFXPS = "CFXPS"  # 境内外币支付系统: onshore FX payments between Chinese banks
+    LOCAL_RTGS = "LOCAL_RTGS"  # a jurisdiction's own RTGS, e.g. Hong Kong CHATS
     BOOK = "BOOK"
 
 
@@ -37,11 +39,22 @@ class CipsStatus(StrEnum):
 
 
 class Scope(StrEnum):
-    """Which payments a rail carries: across the border, onshore between residents, or in-house."""
+    """Which payments a rail carries, by where the two banks are.
+
+    `cross_border`: the banks are in two jurisdictions (either may be offshore). `domestic`:
+    both onshore (CNAPS, CFXPS). `local`: both in one offshore jurisdiction (its RTGS).
+    `internal`: one bank, the group's own accounts.
+    """
 
     CROSS_BORDER = "cross_border"
     DOMESTIC = "domestic"
+    LOCAL = "local"
     INTERNAL = "internal"
+
+
+DEBTOR_BANK_LOCAL = "@debtor"
+"""In a generic rail's session calendars or time zones: those of the sending bank's country
+(`routing.country_calendars`, `routing.country_timezones`), so one rail serves every sender."""
 
 
 class ValueRule(StrEnum):
@@ -155,6 +168,26 @@ class Rail:
     valid_from: date | None = None
     valid_to: date | None = None
     source: str = ""
+    currencies_excluded: frozenset[str] = frozenset()
+
+    @property
+    def generic(self) -> bool:
+        """A rail for every sending bank of its corridors (no house bank's own tariff)."""
+        return self.house_bank_bic is None and self.type is not RailType.BOOK
+
+    @property
+    def follows_debtor_bank(self) -> bool:
+        """Its session, calendars or cut-off are those of the sending bank's country."""
+        return DEBTOR_BANK_LOCAL in self.session.calendars or DEBTOR_BANK_LOCAL in (
+            self.session.tz,
+            self.bank_tz,
+        )
+
+    def carries(self, currency: str) -> bool:
+        """True when the rail takes payments in `currency`."""
+        if currency in self.currencies_excluded:
+            return False
+        return currency in self.currencies or "*" in self.currencies
 
     def serves(self, from_country: str, to_country: str) -> bool:
         """True when a corridor covers the two bank countries ('*' is any)."""

@@ -21,6 +21,7 @@ from treasury.errors import ValidationFailed
 from treasury.money import is_currency_code
 from treasury.refdata.model import Parameter
 from treasury.settlement.model import (
+    DEBTOR_BANK_LOCAL,
     CipsStatus,
     Fee,
     Leg,
@@ -38,7 +39,8 @@ _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _RAIL_ID = re.compile(r"^[A-Z0-9_]{2,40}$")
 _REQUIREMENT = re.compile(
-    r"^(BENEF_CIPS_REACHABLE|BENEF_IN_CLEARING:[A-Z]{2}|BENEF_RMB_CORRESPONDENT|DEBTOR_CIPS)$"
+    r"^(BENEF_CIPS_REACHABLE|BENEF_IN_CLEARING:[A-Z]{2}|BENEF_RMB_CORRESPONDENT|DEBTOR_CIPS"
+    r"|DEBTOR_IN_CLEARING:[A-Z]{2})$"
 )
 RANKING_KEYS = frozenset(
     {"value_date", "policy_rank", "cost_cny", "credit_at", "send_at", "rail_id"}
@@ -101,6 +103,8 @@ def _int(value: Any, name: str, *, low: int = 0, high: int = 10_000) -> int:
 
 
 def _zone(value: Any, name: str) -> str:
+    if value == DEBTOR_BANK_LOCAL:
+        return DEBTOR_BANK_LOCAL
     try:
         ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
@@ -111,7 +115,7 @@ def _zone(value: Any, name: str) -> str:
 def _calendars(value: Any, name: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ValidationFailed(f"{name} must be a non-empty list of calendar codes", field=name)
-    unknown = [code for code in value if code not in CALENDAR_CODES]
+    unknown = [code for code in value if code not in CALENDAR_CODES | {DEBTOR_BANK_LOCAL}]
     if unknown:
         raise ValidationFailed(f"{name}: unknown calendars {unknown}", field=name)
     return tuple(str(code) for code in value)
@@ -172,12 +176,13 @@ def rail_from_document(document: Mapping[str, Any]) -> Rail:
     except ValueError as error:
         raise ValidationFailed(f"rail {rail_id}: {error}") from None
     currencies = document.get("currencies") or []
-    if not currencies or not all(
-        c == "*" or (is_currency_code(str(c)) and c != "CNH") for c in currencies
-    ):
+    excluded = document.get("currencies_excluded") or []
+    if not currencies or not all(_rail_currency(c) for c in currencies):
         raise ValidationFailed(
             f"rail {rail_id}: currencies must be ISO 4217 codes (CNY for CNH), or '*' for any"
         )
+    if not all(c != "*" and _rail_currency(c) for c in excluded):
+        raise ValidationFailed(f"rail {rail_id}: currencies_excluded must be ISO 4217 codes")
     requires = tuple(str(item) for item in document.get("requires") or [])
     bad = [item for item in requires if not _REQUIREMENT.match(item)]
     if bad:
@@ -189,6 +194,7 @@ def rail_from_document(document: Mapping[str, Any]) -> Rail:
         type=rail_type,
         scope=scope,
         currencies=frozenset(str(c) for c in currencies),
+        currencies_excluded=frozenset(str(c) for c in excluded),
         corridors=_corridors(document.get("corridors"), rail_id),
         session=_session(document.get("session"), rail_id),
         legs=_legs(document.get("legs"), rail_id),
@@ -211,6 +217,10 @@ def rail_from_document(document: Mapping[str, Any]) -> Rail:
         valid_to=_optional_date(document.get("valid_to"), "valid_to"),
         source=str(document.get("source_note") or document.get("source") or ""),
     )
+
+
+def _rail_currency(value: Any) -> bool:
+    return value == "*" or (is_currency_code(str(value)) and value != "CNH")
 
 
 def _corridors(value: Any, rail_id: str) -> tuple[tuple[str, str], ...]:

@@ -19,6 +19,7 @@ from treasury.errors import CalendarNotLoaded
 from treasury.money import Money, round_money
 from treasury.settlement import eligibility, timing
 from treasury.settlement.model import (
+    DEBTOR_BANK_LOCAL,
     Candidate,
     DecisionStatus,
     Rail,
@@ -26,21 +27,26 @@ from treasury.settlement.model import (
     Route,
     RouteDecision,
     RouteRequest,
+    RoutingSettings,
     ValueRule,
 )
-from treasury.settlement.reference import RoutingReference
+from treasury.settlement.reference import RoutingReference, bic_country
 
 CALENDAR_NOT_LOADED = "CALENDAR_NOT_LOADED"
 NO_ROUTE = "NO_ROUTE"
+HOUSE_RAIL_PREFERRED = "HOUSE_RAIL_PREFERRED"
 
 
 def decide(
     request: RouteRequest, reference: RoutingReference, calendars: BusinessCalendars
 ) -> RouteDecision:
     """Every rail's candidate, the best by the ranking keys, and why."""
+    rails = sorted(reference.rails, key=lambda r: r.id)
+    exclusions = {rail.id: eligibility.static_exclusion(rail, request, reference) for rail in rails}
+    house_types = {rail.type for rail in rails if not rail.generic and exclusions[rail.id] is None}
     candidates = tuple(
-        _candidate(rail, request, reference, calendars)
-        for rail in sorted(reference.rails, key=lambda r: r.id)
+        _candidate(rail, exclusions[rail.id], house_types, request, reference, calendars)
+        for rail in rails
     )
     eligible = sorted(
         (c for c in candidates if c.eligible), key=_rank_key(reference.settings.ranking_keys)
@@ -80,15 +86,56 @@ def _excluded(rail: Rail, reason: str, detail: str) -> Candidate:
 
 
 def _candidate(
-    rail: Rail, request: RouteRequest, reference: RoutingReference, calendars: BusinessCalendars
+    rail: Rail,
+    reason: tuple[str, str] | None,
+    house_types: set[RailType],
+    request: RouteRequest,
+    reference: RoutingReference,
+    calendars: BusinessCalendars,
 ) -> Candidate:
-    reason = eligibility.static_exclusion(rail, request, reference)
     if reason is not None:
         return _excluded(rail, *reason)
+    if rail.generic and rail.type in house_types:
+        # The sending bank's own tariff and cut-offs are loaded: they, not the defaults, apply.
+        return _excluded(
+            rail, HOUSE_RAIL_PREFERRED, f"{request.debtor_bank_bic}'s own {rail.type} rail applies"
+        )
+    local = _for_sending_bank(rail, request.debtor_bank_bic, reference.settings)
+    if local is None:
+        country = bic_country(request.debtor_bank_bic or "XXXXZZ")
+        return _excluded(rail, "NO_CALENDAR_FOR_COUNTRY", f"no calendar or zone set for {country}")
     try:
-        return _timed(rail, request, reference, calendars)
+        return _timed(local, request, reference, calendars)
     except CalendarNotLoaded as error:
         return _excluded(rail, CALENDAR_NOT_LOADED, error.detail)
+
+
+def _for_sending_bank(
+    rail: Rail, debtor_bank: str | None, settings: RoutingSettings
+) -> Rail | None:
+    """The rail with `@debtor` read as the sending bank's country (None: that country is unset)."""
+    if not rail.follows_debtor_bank:
+        return rail
+    country = bic_country(debtor_bank or "XXXXZZ")
+    calendar = settings.country_calendars.get(country)
+    tz = settings.country_timezones.get(country)
+    if calendar is None or tz is None:
+        return None
+    return _localised(rail, calendar, tz)
+
+
+@lru_cache(maxsize=1024)
+def _localised(rail: Rail, calendar: str, tz: str) -> Rail:
+    session = rail.session
+    local = (calendar if code == DEBTOR_BANK_LOCAL else code for code in session.calendars)
+    codes = tuple(dict.fromkeys(local))
+    return replace(
+        rail,
+        session=replace(
+            session, calendars=codes, tz=tz if session.tz == DEBTOR_BANK_LOCAL else session.tz
+        ),
+        bank_tz=tz if rail.bank_tz == DEBTOR_BANK_LOCAL else rail.bank_tz,
+    )
 
 
 # -- timing and cost ----------------------------------------------------------------------------
@@ -123,6 +170,11 @@ def _timed(
             earliest = timing.at(send.business_date + timedelta(days=1), time(0), rail.bank_tz)
             continue
         fee, cost = _cost(rail, request, reference)
+        if rail.generic:
+            notes.append(
+                f"fees are the generic {rail.type} defaults [X], not "
+                f"{request.debtor_bank_bic}'s own tariff (load it as a house-bank rail)"
+            )
         return Candidate(
             rail.id,
             rail.type,
@@ -166,15 +218,15 @@ def _value_date(
     credit_at: datetime,
 ) -> tuple[date, tuple[str, ...], list[str]]:
     currency = request.amount.currency.code
-    if rail.value_rule is ValueRule.CURRENCY:
-        code = currency_calendar(currency)
-        rolled, rolls = timing.currency_value_date(calendars, code, send.business_date)
-        return rolled, (code,), rolls
     settings = reference.settings
-    country = request.creditor_country
-    beneficiary = reference.participant(request.creditor_bank_bic)
-    if beneficiary is not None:
-        country = beneficiary.country
+    country = _beneficiary_country(request, reference)
+    if rail.value_rule is ValueRule.CURRENCY:
+        # The currency's settlement day, on which the beneficiary's bank is open too: an inbound
+        # payment is credited onshore on a China business day (settlement.md E8).
+        joint = (currency_calendar(currency), *_country_calendar(settings, country))
+        settling = tuple(dict.fromkeys(joint))
+        rolled, rolls = timing.currency_value_date(calendars, settling, send.business_date)
+        return rolled, settling, rolls
     notes: list[str] = []
     codes = rail.credit_calendars
     if codes is None:
@@ -195,6 +247,20 @@ def _value_date(
     if request.requested_value_date is not None and day < request.requested_value_date:
         day = calendars.next_business_day(codes, request.requested_value_date)
     return day, codes, [*notes, *more]
+
+
+def _beneficiary_country(request: RouteRequest, reference: RoutingReference) -> str:
+    beneficiary = reference.participant(request.creditor_bank_bic)
+    if beneficiary is not None:
+        return beneficiary.country
+    if request.creditor_bank_bic:
+        return bic_country(request.creditor_bank_bic)
+    return request.creditor_country
+
+
+def _country_calendar(settings: RoutingSettings, country: str) -> tuple[str, ...]:
+    found = settings.country_calendars.get(country)
+    return () if found is None else (found,)
 
 
 def _cost(

@@ -210,13 +210,14 @@ def _weekend_credit(
 
 
 def currency_value_date(
-    calendars: BusinessCalendars, code: str, business_date: date
+    calendars: BusinessCalendars, codes: Sequence[str], business_date: date
 ) -> tuple[date, list[str]]:
-    """FX: the first day ≥ the CN instruction date that is a business day of the currency."""
+    """FX: the first day ≥ the instruction date that is a business day of every calendar given
+    (the currency's, and the beneficiary bank's country's)."""
     day = business_date
     notes = []
-    while not calendars.is_business_day(code, day):
-        notes.append(f"value rolled: {closed_reason(calendars, [code], day)}")
+    while not calendars.is_business_day(codes, day):
+        notes.append(f"value rolled: {closed_reason(calendars, codes, day)}")
         day += timedelta(days=1)
     return day, notes
 

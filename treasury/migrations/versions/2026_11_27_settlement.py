@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from treasury.migrations.seeding import SEED, delete_parameters, seed_parameters
+from treasury.migrations.seeding import SEED, delete_parameters, seed_documents, seed_parameters
 
 PARAMETERS = "parameters_settlement.json"
 
@@ -37,8 +37,8 @@ TABLES = (
 def upgrade() -> None:
     _create_tables()
     seed_parameters(PARAMETERS)
-    _seed_documents("settlement_participants.json", "settlement_participant", "bic", "participants")
-    _seed_documents("settlement_rails.json", "settlement_rail", "rail_id", "rails")
+    seed_documents("settlement_participants.json", "settlement_participant", "bic", "participants")
+    seed_documents("settlement_rails.json", "settlement_rail", "rail_id", "rails")
     _seed_calendar_overrides("calendar_overrides.json")
 
 
@@ -46,37 +46,6 @@ def downgrade() -> None:
     delete_parameters(PARAMETERS)
     for table in TABLES:
         op.drop_table(table)
-
-
-def _seed_documents(file_name: str, table_name: str, key: str, items: str) -> None:
-    """Version 1 of each participant or rail of a seed file, with the file's source note."""
-    seed = json.loads((SEED / file_name).read_text(encoding="utf-8"))
-    table = sa.table(
-        table_name,
-        sa.column("id", sa.String),
-        sa.column(key, sa.String),
-        sa.column("version", sa.Integer),
-        sa.column("document_json", sa.Text),
-        sa.column("effective_from", sa.Date),
-        sa.column("source", sa.String),
-        sa.column("loaded_at", sa.DateTime(timezone=True)),
-    )
-    loaded_at = datetime.now(UTC)
-    op.bulk_insert(
-        table,
-        [
-            {
-                "id": str(uuid.uuid4()),
-                key: item["bic" if key == "bic" else "id"],
-                "version": 1,
-                "document_json": json.dumps(item, sort_keys=True, ensure_ascii=False),
-                "effective_from": date.fromisoformat(seed["effective_from"]),
-                "source": (item.get("source_note") or seed["source_document"])[:500],
-                "loaded_at": loaded_at,
-            }
-            for item in seed[items]
-        ],
-    )
 
 
 def _seed_calendar_overrides(file_name: str) -> None:

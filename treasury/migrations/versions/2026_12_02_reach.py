@@ -7,6 +7,8 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+from treasury.migrations.seeding import delete_documents, seed_documents
+
 revision = "2026_12_02_reach"
 down_revision = "2026_12_02_hardening_parameters"
 branch_labels = None
@@ -37,9 +39,12 @@ def _drop_addresses() -> None:
 # -- generic rails and participants from any sending bank -------------------------------------
 
 
+GENERIC_RAILS = ("settlement_rails_generic.json", "settlement_rail", "rail_id", "rails")
+
+
 def _seed_generic_rails() -> None:
-    pass
+    seed_documents(*GENERIC_RAILS)
 
 
 def _remove_generic_rails() -> None:
-    pass
+    delete_documents(*GENERIC_RAILS)
