@@ -168,6 +168,13 @@ class ValueDateTooFar(Rejected):
     title = "Value date too far ahead"
 
 
+class CipsDpUnknown(Rejected):
+    """An indirect CIPS participant whose direct participant is not a known DP on that date."""
+
+    code = "CIPS_DP_UNKNOWN"
+    title = "CIPS direct participant unknown"
+
+
 class InsufficientFunds(Rejected):
     """A ledger movement would take an account below its overdraft limit."""
 

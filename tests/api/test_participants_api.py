@@ -6,14 +6,19 @@ BIC, a disabled rail of a random id, a far year), and routing of other tests is 
 
 from __future__ import annotations
 
+import json
 import random
 import string
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem, get_json
 from tests.support import TenantFixture
+from treasury.errors import CipsDpUnknown
+from treasury.settlement import reference_service
 
 Json = dict[str, Any]
 
@@ -170,3 +175,63 @@ def test_a_calendar_year_needs_its_source_and_a_known_calendar(
 
     assert_problem(unknown, 422, "VALIDATION_ERROR")
     assert_problem(stray, 422, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize(
+    ("dp", "why"),
+    [
+        ("QQQQZZ22", "not in the directory"),  # nobody
+        ("DSBAHKHH", "NONE"),  # a bank that is no CIPS participant at all
+        ("HSBCHKHH", "INDIRECT"),  # an indirect participant cannot stand behind another
+    ],
+)
+def test_an_indirect_participant_whose_dp_is_no_known_direct_participant_is_refused(
+    client: TestClient, operator_headers: dict[str, str], dp: str, why: str
+) -> None:
+    bic = random_bic()
+    body = {
+        "bic": bic,
+        "name": "Test Bank",
+        "country": "ZZ",
+        "cips_status": "INDIRECT",
+        "cips_dp_bic": dp,
+    }
+
+    response = client.post("/v1/participants", json=body, headers=operator_headers)
+
+    problem = assert_problem(response, 422, "CIPS_DP_UNKNOWN")
+    assert dp in problem["detail"]
+    assert why in problem["detail"]
+    listed = get_json(client, "/v1/participants", operator_headers)["items"]
+    assert bic not in {v["key"] for v in listed}
+
+
+def test_a_file_may_bring_the_dp_with_its_indirect_participants(
+    client: TestClient, operator_headers: dict[str, str], tmp_path: Path, uow_factory: Any
+) -> None:
+    dp, indirect = random_bic(), random_bic()
+    document: dict[str, Any] = {
+        "effective_from": "2026-11-26",
+        "source_document": "directory excerpt (test)",
+        "participants": [
+            {
+                "bic": indirect,
+                "name": "IP",
+                "country": "ZZ",
+                "cips_status": "INDIRECT",
+                "cips_dp_bic": dp,
+            },
+            {"bic": dp, "name": "DP", "country": "ZZ", "cips_status": "DIRECT"},
+        ],
+    }
+    path = tmp_path / "participants.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+    counts = reference_service.load_file(uow_factory(), path)
+
+    assert counts["participants"] == 2
+    document["participants"] = document["participants"][:1]
+    document["participants"][0]["cips_dp_bic"] = "QQQQZZ22"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(CipsDpUnknown, match="QQQQZZ22"):
+        reference_service.load_file(uow_factory(), path)

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from treasury.calendars import CALENDAR_CODES
-from treasury.errors import ValidationFailed
+from treasury.errors import CipsDpUnknown, ValidationFailed
 from treasury.money import is_currency_code
 from treasury.refdata.model import Parameter
 from treasury.settlement.model import (
@@ -162,6 +162,30 @@ def participant_from_document(document: Mapping[str, Any]) -> Participant:
         cnaps_code=None if cnaps is None else str(cnaps),
         lei=None if document.get("lei") is None else str(document["lei"]),
     )
+
+
+def check_dp(participant: Participant, directory: Mapping[str, Participant]) -> None:
+    """An indirect participant reaches CIPS only through a direct one known on the same date.
+
+    Raises:
+        CipsDpUnknown: its DP is missing from the directory, or is no direct participant.
+    """
+    dp = participant.cips_dp_bic
+    if participant.cips_status is not CipsStatus.INDIRECT or dp is None:
+        return
+    found = directory.get(dp) or directory.get(dp[:8])
+    if found is None:
+        raise CipsDpUnknown(
+            f"{participant.bic}'s CIPS direct participant {dp} is not in the directory",
+            bic=participant.bic,
+            cips_dp_bic=dp,
+        )
+    if found.cips_status is not CipsStatus.DIRECT:
+        raise CipsDpUnknown(
+            f"{participant.bic}'s CIPS direct participant {dp} is {found.cips_status}, not DIRECT",
+            bic=participant.bic,
+            cips_dp_bic=dp,
+        )
 
 
 def rail_from_document(document: Mapping[str, Any]) -> Rail:

@@ -17,7 +17,8 @@ from treasury.calendars import CalendarOverride, overrides_from_document
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import ValidationFailed
 from treasury.settlement import cache, repository
-from treasury.settlement.reference import participant_from_document, rail_from_document
+from treasury.settlement.model import Participant
+from treasury.settlement.reference import check_dp, participant_from_document, rail_from_document
 from treasury.settlement.tables import CalendarOverrideRow, ParticipantRow, RailRow
 
 
@@ -48,15 +49,26 @@ def _audit(uow: UnitOfWork, actor: str, kind: str, key: str, version: int, sourc
 def add_participant(
     uow: UnitOfWork, document: dict[str, Any], *, effective_from: date, source: str, actor: str
 ) -> Version:
-    """A new version of a participant (checked as routing reads it)."""
-    participant_from_document(document)
+    """A new version of a participant (checked as routing reads it, its DP known then).
+
+    Raises:
+        ValidationFailed: a malformed participant.
+        CipsDpUnknown: an indirect participant whose DP is no direct participant on that date.
+    """
+    participant = participant_from_document(document)
     with uow:
+        check_dp(participant, _directory(uow, effective_from))
         row = repository.add_participant(
             uow.session, document, effective_from=effective_from, source=source, now=uow.clock.now()
         )
         _audit(uow, actor, "participant", row.bic, row.version, source)
         uow.commit()
         return _version(row, row.bic)
+
+
+def _directory(uow: UnitOfWork, on: date) -> dict[str, Participant]:
+    documents = repository.participant_documents(uow.session, on)
+    return {bic: participant_from_document(document) for bic, document in documents.items()}
 
 
 def add_rail(
@@ -142,12 +154,14 @@ def load_file(uow: UnitOfWork, path: Path, *, actor: str = "cli") -> dict[str, i
     source = str(document.get("source_document") or path.name)[:500]
     participants_in = list(document.get("participants", []))
     rails_in = list(document.get("rails", []))
-    for item in participants_in:
-        participant_from_document(item)
+    arriving = [participant_from_document(item) for item in participants_in]
     for item in rails_in:
         rail_from_document(item)
     overrides = overrides_from_document(document)
     with uow:
+        directory = {**_directory(uow, effective_from), **{p.bic: p for p in arriving}}
+        for participant in arriving:
+            check_dp(participant, directory)
         now = uow.clock.now()
         for item in participants_in:
             row = repository.add_participant(
