@@ -15,9 +15,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from pooling import filings, repository
 from pooling import legs as posting
 from pooling import positions as reading
-from pooling import repository
 from pooling.parameters import in_force
 from pooling.plan import Direction
 from pooling.quotas import QuotaBook, QuotaKind
@@ -35,10 +35,10 @@ def check_pool_quota(
 ) -> None:
     """Refuse approving a held pool leg that would still breach a quota on `value_date`.
 
-    The book is the sweep's: the pool's quotas in force on the value date over the running
-    positions, plus the legs approved since the last run (their loans are recorded by the next
-    run, but their cash has moved). The pool row is locked, as a run locks it, so two approvals
-    and a run cannot each see the same headroom.
+    The book is the sweep's: the filing's quotas in force on the value date over the running
+    positions of all its pools, plus the legs approved since each pool's last run (their loans
+    are recorded by the next run, but their cash has moved). The filing's pool rows are locked,
+    as a run locks them, so two approvals and a run cannot each see the same headroom.
 
     Raises:
         PoolQuotaExceeded: the leg still does not fit.
@@ -49,16 +49,18 @@ def check_pool_quota(
     if found is None or not found[0].cross_border:
         return
     leg, pool_id = found
-    pool = repository.get_pool_row(session, tenant_id, pool_id, for_update=True)
+    pool = repository.get_pool_row(session, tenant_id, pool_id)
     if pool is None:
         return
+    siblings = filings.pools(session, pool, lock=True)
     state = reading.load_state(session, pool)
     book = reading.quota_book(session, state, in_force(session, value_date), value_date, None)
     if book is None:
         return
-    for other, change in _approved_since_last_run(session, pool, leg):
-        book.apply(other, change)
-    breached = book.allows(leg.entity_id, _position_change(leg))
+    for each in siblings:
+        for other, change in _approved_since_last_run(session, each, leg):
+            book.apply(other, change, each.currency)
+    breached = book.allows(leg.entity_id, _position_change(leg), leg.currency)
     if breached:
         headroom = ", ".join(f"{kind.value} {_headroom(book, kind)}" for kind in breached)
         raise PoolQuotaExceeded(

@@ -1,8 +1,8 @@
 """Changing a member: its sweep rule, target or minimum transfer, or its entity's ratios.
 
-A ratio belongs to the entity (all its member accounts carry it) and changes at most once a
-calendar year (regulation.md §1.9 rule 5); a finance-company host's pool never concentrates
-outbound lending (rule 8).
+A ratio belongs to the entity across its filing (all its member accounts, in every pool of the
+filing, carry it) and changes at most once a calendar year (regulation.md §1.9 rule 5); a
+finance-company host's pool never concentrates outbound lending (rule 8).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from pooling import repository, service
+from pooling import filings, repository, service
 from pooling.model import Pool, SweepRule
 from pooling.tables import PoolMemberRow, PoolRow, RatioChangeRow
 from treasury.accounts import repository as accounts_repository
@@ -141,9 +141,9 @@ def _change_ratio(
             changed_on=today_,
         )
     )
-    for row in rows:
-        if row.entity_id == member.entity_id:
-            setattr(row, ratio, new)
+    # the ratio belongs to the entity across the filing: every pool of it takes the new value
+    for row in filings.same_entity([*rows, *filings.sibling_rows(session, pool)], member.entity_id):
+        setattr(row, ratio, new)
 
 
 def _change_document(change: MemberChange) -> dict[str, str | int | None]:

@@ -7,7 +7,7 @@ force on the date the caller checks), never as a literal here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -201,6 +201,33 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+def inherit_ratios(new: Sequence[MemberTerms], known: Sequence[MemberTerms]) -> list[MemberTerms]:
+    """New member accounts given no ratio take their entity's (a ratio belongs to the entity
+    across the filing); a ratio given stays as given, for `ratios_consistent` to judge."""
+    found: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+    for term in known:
+        old = found.get(term.entity_id, (None, None))
+        found[term.entity_id] = (
+            old[0] if old[0] is not None else term.concentration_ratio,
+            old[1] if old[1] is not None else term.foreign_debt_ratio,
+        )
+    inherited: list[MemberTerms] = []
+    for term in new:
+        concentration, foreign_debt = found.get(term.entity_id, (None, None))
+        inherited.append(
+            replace(
+                term,
+                concentration_ratio=term.concentration_ratio
+                if term.concentration_ratio is not None
+                else concentration,
+                foreign_debt_ratio=term.foreign_debt_ratio
+                if term.foreign_debt_ratio is not None
+                else foreign_debt,
+            )
+        )
+    return inherited
 
 
 def ratios_consistent(terms: Sequence[MemberTerms]) -> list[str]:

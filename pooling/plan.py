@@ -114,9 +114,9 @@ def apply_quota(leg: PlannedLeg, book: QuotaBook | None, policy: BreachPolicy) -
     if not leg.cross_border or book is None or leg.amount_minor == 0:
         return leg
     change = leg.position_change
-    breached = book.allows(leg.account_id, change)
+    breached = book.allows(leg.entity_id, change)
     if not breached:
-        return replace(leg, quota_effects=book.apply(leg.account_id, change))
+        return replace(leg, quota_effects=book.apply(leg.entity_id, change))
     names = ", ".join(kind.value for kind in breached)
     if policy is BreachPolicy.HOLD:
         return replace(
@@ -125,8 +125,8 @@ def apply_quota(leg: PlannedLeg, book: QuotaBook | None, policy: BreachPolicy) -
             reason=f"would exceed the {names} quota: held for review",
             breached=tuple(kind.value for kind in breached),
         )
-    allowed = book.largest(leg.account_id, change)
-    effects = book.apply(leg.account_id, allowed)
+    allowed = book.largest(leg.entity_id, change)
+    effects = book.apply(leg.entity_id, allowed)
     return replace(
         leg,
         amount_minor=abs(allowed),

@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from pooling import repository
+from pooling import filings, repository
 from pooling.parameters import Parameters, cny_rate
-from pooling.quotas import EquityShare, QuotaBook, pool_quotas
+from pooling.quotas import EquityShare, Holding, QuotaBook, pool_quotas
 from pooling.tables import PoolMemberRow, PoolRow
 from treasury.accounts.model import AccountKind, EntityKind, account_is_resident
 from treasury.accounts.tables import BankAccountRow, EntityRow
@@ -74,14 +74,22 @@ def load_state(session: Session, pool: PoolRow) -> PoolState:
 
 
 def positions(
-    session: Session, pool: PoolRow, entity_ids: Sequence[str], as_of: date | None
+    session: Session,
+    pool: PoolRow,
+    entity_ids: Sequence[str],
+    as_of: date | None,
+    *,
+    currency: str | None = None,
 ) -> dict[str, int]:
-    """Each entity's position with the pool (pool-currency minor units), by value date.
+    """Each entity's position with the pool's host (minor units of the pool's currency, or of
+    `currency`), by value date.
 
     `as_of` None gives the running positions (every value date).
     """
     keys = {
-        entity_id: repository.intercompany_keys(entity_id, pool.host_entity_id, pool.currency)
+        entity_id: repository.intercompany_keys(
+            entity_id, pool.host_entity_id, currency or pool.currency
+        )
         for entity_id in entity_ids
     }
     rows = repository.intercompany_accounts(
@@ -110,15 +118,22 @@ def _cny(minor: int | None) -> Decimal:
 def quota_book(
     session: Session, state: PoolState, parameters: Parameters, on: date, as_of: date | None
 ) -> QuotaBook | None:
-    """The pool's quotas in force on `on` over its cross-border positions (None: domestic)."""
+    """The quotas of the pool's filing in force on `on` over the cross-border positions of every
+    pool of the filing, in each of its currencies (None: a domestic pool).
+
+    The book's home currency is the pool's; FX positions weigh as FX (§1.4), converted at the
+    reference rate of `on`.
+    """
     pool = state.pool
     if pool.regime == "domestic":
         return None
+    states = [state, *(load_state(session, other) for other in filings.others(session, pool))]
     host = state.entities[state.accounts[pool.master_account_id].entity_id]
-    ratios = _ratios(state.members)
+    entities = {e.id: e for s in states for e in s.entities.values()}
+    ratios = _ratios(m for s in states for m in s.members)
     onshore = [
         (entity, ratios.get(entity.id, (Decimal(0), Decimal(0))))
-        for entity in state.entities.values()
+        for entity in entities.values()
         if entity.country == "CN" and entity.id != host.id
     ]
     quotas = pool_quotas(
@@ -131,16 +146,21 @@ def quota_book(
             EquityShare(_cny(e.owners_equity_minor), e.shareholding_ratio)
             for e in [host, *(entity for entity, _ in onshore)]
         ],
-        foreign_currency=pool.currency != "CNY",
         parameters=parameters,
     )
-    entities = state.cross_border_entities()
-    return QuotaBook(
-        quotas=quotas,
-        rate=cny_rate(session, pool.currency, on),
-        exponent=Currency.of(pool.currency).minor_units,
-        positions=positions(session, pool, entities, as_of),
-    )
+    holdings: dict[str, Holding] = {}
+    weighed: dict[str, set[str]] = {}
+    for each in states:
+        currency = each.pool.currency
+        if currency not in holdings:
+            rate = cny_rate(session, currency, on)
+            holdings[currency] = Holding(currency, rate, Currency.of(currency).minor_units)
+        weighed.setdefault(currency, set()).update(each.cross_border_entities())
+    found: dict[tuple[str, str], int] = {}
+    for currency, entity_ids in weighed.items():
+        by_entity = positions(session, pool, sorted(entity_ids), as_of, currency=currency)
+        found.update({(currency, entity_id): p for entity_id, p in by_entity.items()})
+    return QuotaBook(quotas=quotas, holdings=holdings, home=pool.currency, positions=found)
 
 
 def _ratios(members: Iterable[PoolMemberRow]) -> dict[str, tuple[Decimal, Decimal]]:

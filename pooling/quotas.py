@@ -4,8 +4,10 @@ Pure. All quotas are balance caps in CNY, checked at every leg: a leg may go ahe
 each quota's use is within its limit — or no higher than before (a repayment always restores
 headroom at once, and a parameter cut never forces one, §1.5).
 
-Positions are the offshore members' intercompany positions with the pool, + when the member lends
-to the pool (the pool owes it: foreign debt), − when it borrows (outbound lending).
+Quotas belong to the filing (issue 12): every pool filed under one `filing_ref` shares them, in
+all its currencies. Positions are the offshore members' intercompany positions with the host, one
+per member and currency, + when the member lends to the pool (the pool owes it: foreign debt), −
+when it borrows (outbound lending).
 """
 
 from __future__ import annotations
@@ -77,46 +79,95 @@ class Side(StrEnum):
 
 @dataclass(frozen=True)
 class Quota:
-    """One quota: its CNY limit, which side of the positions it weighs, and the weight."""
+    """One quota: its CNY limit, which side of the positions it weighs, and the weights of a CNY
+    and of an FX position (an integrated pool is 本外币一体化: one quota across its currencies,
+    FX balances weighing more, §1.4)."""
 
     kind: QuotaKind
     limit: Decimal
     side: Side
     weight: Decimal
+    fx_weight: Decimal | None = None  # None: as a CNY position
 
-    def term(self, position_cny: Decimal) -> Decimal:
+    def term(self, position_cny: Decimal, *, foreign: bool = False) -> Decimal:
         """One member's contribution to the quota's use."""
+        weight = self.fx_weight if foreign and self.fx_weight is not None else self.weight
         if self.side is Side.POOL_BORROWS:
-            return max(position_cny, Decimal(0)) * self.weight
+            return max(position_cny, Decimal(0)) * weight
         if self.side is Side.POOL_LENDS:
-            return max(-position_cny, Decimal(0)) * self.weight
+            return max(-position_cny, Decimal(0)) * weight
         if self.side is Side.NET_IN:
-            return position_cny * self.weight
-        return -position_cny * self.weight
+            return position_cny * weight
+        return -position_cny * weight
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A currency the filing's pools hold positions in: CNY per unit, minor units."""
+
+    currency: str
+    rate: Decimal
+    exponent: int
+
+    @property
+    def foreign(self) -> bool:
+        """True for an FX (non-CNY) currency."""
+        return self.currency != "CNY"
+
+    def cny(self, minor: int) -> Decimal:
+        """An amount in minor units of this currency as CNY."""
+        return Decimal(minor).scaleb(-self.exponent) * self.rate
+
+
+Key = tuple[str, str]  # (currency, member entity)
 
 
 @dataclass
 class QuotaBook:
-    """The quotas of one pool and the offshore positions (pool-currency minor units) they weigh.
+    """The quotas of one filing and the offshore positions they weigh, across its currencies.
 
-    `rate` converts one pool-currency unit to CNY; `exponent` is the pool currency's minor units.
+    A position is a member entity's intercompany position in one currency (minor units);
+    `home` is the currency of the pool being swept, the default of every method.
     """
 
     quotas: tuple[Quota, ...]
-    rate: Decimal
-    exponent: int
-    positions: dict[str, int] = field(default_factory=dict)
+    holdings: dict[str, Holding]
+    home: str
+    positions: dict[Key, int] = field(default_factory=dict)
     _used: dict[QuotaKind, Decimal] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for quota in self.quotas:
             self._used[quota.kind] = sum(
-                (quota.term(self.cny(p)) for p in self.positions.values()), Decimal(0)
+                (self._term(quota, key, minor) for key, minor in self.positions.items()),
+                Decimal(0),
             )
 
-    def cny(self, minor: int) -> Decimal:
-        """A pool-currency amount in minor units as CNY."""
-        return Decimal(minor).scaleb(-self.exponent) * self.rate
+    @classmethod
+    def single(
+        cls,
+        *,
+        quotas: tuple[Quota, ...],
+        rate: Decimal,
+        exponent: int,
+        currency: str = "CNY",
+        positions: Mapping[str, int] | None = None,
+    ) -> QuotaBook:
+        """A book of one currency, positions by entity."""
+        return cls(
+            quotas=quotas,
+            holdings={currency: Holding(currency, rate, exponent)},
+            home=currency,
+            positions={(currency, e): minor for e, minor in (positions or {}).items()},
+        )
+
+    def _term(self, quota: Quota, key: Key, minor: int) -> Decimal:
+        holding = self.holdings[key[0]]
+        return quota.term(holding.cny(minor), foreign=holding.foreign)
+
+    def cny(self, minor: int, currency: str | None = None) -> Decimal:
+        """An amount in minor units (of the home currency by default) as CNY."""
+        return self.holdings[currency or self.home].cny(minor)
 
     def used(self, kind: QuotaKind) -> Decimal:
         """The quota's use over every position."""
@@ -126,46 +177,53 @@ class QuotaBook:
         """Each quota's use."""
         return dict(self._used)
 
-    def allows(self, account_id: str, change_minor: int) -> list[QuotaKind]:
-        """The quotas a change of the member's position would breach ([] when none)."""
-        before = self.positions.get(account_id, 0)
-        old, new = self.cny(before), self.cny(before + change_minor)
-        breached = []
-        for quota in self.quotas:
-            delta = quota.term(new) - quota.term(old)
-            if delta <= 0:
-                continue  # a repayment, or no effect: always allowed
-            if self.used(quota.kind) + delta > quota.limit:
-                breached.append(quota.kind)
-        return breached
+    def _deltas(self, key: Key, change_minor: int) -> dict[QuotaKind, Decimal]:
+        before = self.positions.get(key, 0)
+        return {
+            quota.kind: self._term(quota, key, before + change_minor)
+            - self._term(quota, key, before)
+            for quota in self.quotas
+        }
 
-    def largest(self, account_id: str, change_minor: int) -> int:
+    def allows(
+        self, entity_id: str, change_minor: int, currency: str | None = None
+    ) -> list[QuotaKind]:
+        """The quotas a change of the member's position would breach ([] when none)."""
+        deltas = self._deltas((currency or self.home, entity_id), change_minor)
+        return [
+            quota.kind
+            for quota in self.quotas
+            # a repayment, or no effect, is always allowed
+            if deltas[quota.kind] > 0 and self.used(quota.kind) + deltas[quota.kind] > quota.limit
+        ]
+
+    def largest(self, entity_id: str, change_minor: int, currency: str | None = None) -> int:
         """The largest part of the change (same sign, in minor units) that breaches no quota.
 
         Each quota's use is monotone along one direction of change, so the allowed amounts form
         a prefix and a bisection over whole minor units finds its end exactly.
         """
-        if not self.allows(account_id, change_minor):
+        if not self.allows(entity_id, change_minor, currency):
             return change_minor
         sign = 1 if change_minor > 0 else -1
         low, high = 0, abs(change_minor)  # low allowed, high not
         while high - low > 1:
             middle = (low + high) // 2
-            if not self.allows(account_id, sign * middle):
+            if not self.allows(entity_id, sign * middle, currency):
                 low = middle
             else:
                 high = middle
         return sign * low
 
-    def apply(self, account_id: str, change_minor: int) -> dict[QuotaKind, Decimal]:
+    def apply(
+        self, entity_id: str, change_minor: int, currency: str | None = None
+    ) -> dict[QuotaKind, Decimal]:
         """Move the position; return each quota's change of use."""
-        before = self.positions.get(account_id, 0)
-        old, new = self.cny(before), self.cny(before + change_minor)
-        self.positions[account_id] = before + change_minor
-        changes = {}
-        for quota in self.quotas:
-            changes[quota.kind] = quota.term(new) - quota.term(old)
-            self._used[quota.kind] += changes[quota.kind]
+        key = (currency or self.home, entity_id)
+        changes = self._deltas(key, change_minor)
+        self.positions[key] = self.positions.get(key, 0) + change_minor
+        for kind, change in changes.items():
+            self._used[kind] += change
         return changes
 
 
@@ -177,10 +235,10 @@ def pool_quotas(
     concentration: Iterable[EquityShare],
     foreign_debt: Iterable[EquityShare],
     pooled: Iterable[EquityShare],
-    foreign_currency: bool,
     parameters: Mapping[str, Decimal | None],
 ) -> tuple[Quota, ...]:
-    """The quotas of a pool under its regime, from the parameters in force."""
+    """The quotas of a filing under its regime, from the parameters in force (each with the
+    weight of a CNY and of an FX position)."""
 
     def number(name: str) -> Decimal:
         value = parameters.get(name)
@@ -200,17 +258,14 @@ def pool_quotas(
             )
         )
         fd_weight = number("cbf.term_factor.short") * number("cbf.type_factor.on_balance_sheet")
-        if foreign_currency:
-            fd_weight += number("cbf.fx_factor")
+        currency_factor = number("pool251.ccy_factor")
         return (
             Quota(
                 QuotaKind.OUTBOUND_LENDING,
                 ol_limit,
                 Side.POOL_LENDS,
-                outbound_lending_weight(
-                    foreign_currency=foreign_currency,
-                    currency_factor=number("pool251.ccy_factor"),
-                ),
+                outbound_lending_weight(foreign_currency=False, currency_factor=currency_factor),
+                outbound_lending_weight(foreign_currency=True, currency_factor=currency_factor),
             ),
             Quota(
                 QuotaKind.FOREIGN_DEBT,
@@ -222,6 +277,7 @@ def pool_quotas(
                 ),
                 Side.POOL_BORROWS,
                 fd_weight,
+                fd_weight + number("cbf.fx_factor"),
             ),
         )
     if regime == "rmb_279":

@@ -52,6 +52,20 @@ def get_pool_row_any_tenant(session: Session, pool_id: str) -> PoolRow | None:
     return session.get(PoolRow, pool_id)
 
 
+def filing_pool_rows(
+    session: Session, tenant_id: str, filing_ref: str, *, lock: bool = False
+) -> list[PoolRow]:
+    """The tenant's pools filed under `filing_ref`, by id (locked in that order when `lock`)."""
+    query = (
+        select(PoolRow)
+        .where(PoolRow.tenant_id == tenant_id, PoolRow.filing_ref == filing_ref)
+        .order_by(PoolRow.id)
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(session.scalars(query))
+
+
 def list_pool_rows(session: Session, tenant_id: str | None) -> list[PoolRow]:
     """The tenant's pools (every tenant's when None: the scheduler's view)."""
     query = select(PoolRow).order_by(PoolRow.created_at, PoolRow.id)
@@ -68,6 +82,19 @@ def member_rows(session: Session, pool_id: str) -> list[PoolMemberRow]:
         .order_by(PoolMemberRow.account_id)
     )
     return list(session.scalars(query))
+
+
+def member_rows_of_pools(session: Session, pool_ids: Sequence[str]) -> list[PoolMemberRow]:
+    """The members of these pools, by pool and account id."""
+    found: list[PoolMemberRow] = []
+    for part in chunks(sorted(set(pool_ids))):
+        query = (
+            select(PoolMemberRow)
+            .where(PoolMemberRow.pool_id.in_(part))
+            .order_by(PoolMemberRow.pool_id, PoolMemberRow.account_id)
+        )
+        found.extend(session.scalars(query))
+    return found
 
 
 def to_terms(row: PoolMemberRow) -> MemberTerms:

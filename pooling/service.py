@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from pooling import repository
+from pooling import filings, repository
 from pooling.interest import RateSet
 from pooling.model import (
     DayCount,
@@ -22,6 +22,7 @@ from pooling.model import (
     Regime,
     SweepRule,
     eligibility_failures,
+    inherit_ratios,
     member_terms,
     ratios_consistent,
 )
@@ -86,6 +87,13 @@ def create_pool(
             raise PoolIneligible("rule 4: the master account must be the onshore host's account")
         if repository.pooled_accounts(session, [master.id]):
             raise Conflict(f"account {master.id} is already in a pool")
+        filings.check_joins(
+            session,
+            tenant_id=tenant_id,
+            filing_ref=spec.filing_ref,
+            host_entity_id=host.id,
+            regime=spec.regime.value,
+        )
         now, today_ = uow.clock.now(), today(uow.clock, timezone)
         row = PoolRow(
             id=new_id(),
@@ -168,7 +176,10 @@ def _add(uow: UnitOfWork, pool: PoolRow, specs: Sequence[MemberSpec], today_: da
     if taken:
         raise Conflict(f"account {sorted(taken)[0]} is already in a pool")
     existing = [repository.to_terms(row) for row in repository.member_rows(session, pool.id)]
-    new = [_terms(spec, accounts[spec.account_id], pool) for spec in specs]
+    new = inherit_ratios(
+        [_terms(spec, accounts[spec.account_id], pool) for spec in specs],
+        [*existing, *filings.sibling_terms(session, pool)],
+    )
     check_members(session, pool, [*existing, *new], today_)
     now = uow.clock.now()
     session.add_all(
@@ -205,12 +216,17 @@ def _terms(spec: MemberSpec, account: BankAccountRow, pool: PoolRow) -> MemberTe
 
 
 def check_members(
-    session: Session, pool: PoolRow, terms: Sequence[MemberTerms], today_: date
+    session: Session, pool: PoolRow, own: Sequence[MemberTerms], today_: date
 ) -> None:
+    """The pool's members (`own`) with the rest of its filing: one ratio per entity across the
+    filing, and the regime's eligibility over every member entity of the filing."""
+    terms = [*own, *filings.sibling_terms(session, pool)]
     offenders = ratios_consistent(terms)
     if offenders:
+        where = "" if pool.filing_ref is None else f" across filing {pool.filing_ref}"
         raise ValidationFailed(
-            f"entity {offenders[0]}: all its member accounts carry the same ratios"
+            f"entity {offenders[0]}: all its member accounts{where} carry the same ratios "
+            "(a ratio belongs to the entity; change it with PATCH, at most once a year)"
         )
     entity_ids = {t.entity_id for t in terms} | {pool.host_entity_id}
     rows = repository.entity_rows(session, pool.tenant_id, entity_ids)
@@ -219,7 +235,7 @@ def check_members(
     regime = Regime(pool.regime)
     if regime is not Regime.DOMESTIC and pool.bop_code is None:
         accounts = repository.bank_account_rows(
-            session, pool.tenant_id, [t.account_id for t in terms]
+            session, pool.tenant_id, [t.account_id for t in own]
         )
         if any(
             not account_is_resident(

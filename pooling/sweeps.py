@@ -16,7 +16,7 @@ from typing import cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from pooling import approvals, execution, repository
+from pooling import approvals, execution, filings, repository
 from pooling import legs as posting
 from pooling import positions as reading
 from pooling.parameters import in_force
@@ -147,9 +147,10 @@ def run_sweep(
     check_business_date(calendars, business_date)
     with uow:
         session = uow.session
-        pool = repository.get_pool_row(session, tenant_id, pool_id, for_update=True)
+        pool = repository.get_pool_row(session, tenant_id, pool_id)
         if pool is None:
             raise NotFound(f"pool {pool_id} not found")
+        filings.pools(session, pool, lock=True)  # the filing's quotas are shared: one at a time
         existing = repository.get_run(session, pool_id, business_date)
         if existing is not None:
             return SweepResult(_run(session, pool, existing), created=False)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pooling.quotas import (
     EquityShare,
+    Holding,
     Quota,
     QuotaBook,
     QuotaKind,
@@ -48,7 +49,7 @@ def test_worked_example_balance_and_largest_new_loans() -> None:
 
 def _ol_book(limit: int, weight: str = "1") -> QuotaBook:
     quota = Quota(QuotaKind.OUTBOUND_LENDING, Decimal(limit), Side.POOL_LENDS, Decimal(weight))
-    return QuotaBook(quotas=(quota,), rate=Decimal(1), exponent=2)
+    return QuotaBook.single(quotas=(quota,), rate=Decimal(1), exponent=2)
 
 
 def test_rule_6_equal_to_the_quota_is_allowed_one_fen_more_is_not() -> None:
@@ -66,7 +67,7 @@ def test_rule_7_a_usd_loan_weighs_one_and_a_half() -> None:
 
 def test_rule_11_and_12_foreign_debt_draw_beyond_quota_then_repayment_restores() -> None:
     quota = Quota(QuotaKind.FOREIGN_DEBT, Decimal(300), Side.POOL_BORROWS, Decimal("1.5"))
-    book = QuotaBook(quotas=(quota,), rate=Decimal(1), exponent=2)
+    book = QuotaBook.single(quotas=(quota,), rate=Decimal(1), exponent=2)
     book.apply("offshore", 20_000)  # the offshore member lends 200.00: 300 used
     assert book.used(QuotaKind.FOREIGN_DEBT) == Decimal(300)
     assert book.allows("offshore", 1) == [QuotaKind.FOREIGN_DEBT]
@@ -79,7 +80,7 @@ def test_rule_11_and_12_foreign_debt_draw_beyond_quota_then_repayment_restores()
 def test_rule_13_rmb_279_net_inflow() -> None:
     billion = 100_000_000_000  # CNY 1bn in fen
     quota = Quota(QuotaKind.NET_INFLOW, Decimal("1.2e9"), Side.NET_IN, Decimal(1))
-    book = QuotaBook(
+    book = QuotaBook.single(
         quotas=(quota,), rate=Decimal(1), exponent=2, positions={"hk": 9 * billion // 10}
     )
     assert book.allows("hk", 5 * billion // 10) == [QuotaKind.NET_INFLOW]
@@ -90,7 +91,7 @@ def test_rule_13_rmb_279_net_inflow() -> None:
 
 
 def test_a_repayment_is_allowed_even_when_a_parameter_cut_left_the_pool_over_its_quota() -> None:
-    book = QuotaBook(
+    book = QuotaBook.single(
         quotas=(Quota(QuotaKind.OUTBOUND_LENDING, Decimal(100), Side.POOL_LENDS, Decimal(1)),),
         rate=Decimal(1),
         exponent=2,
@@ -119,11 +120,12 @@ def test_pool_quotas_of_an_integrated_pool_from_parameters() -> None:
         concentration=[EquityShare(Decimal(50), Decimal("0.5"))],
         foreign_debt=[EquityShare(Decimal(50), Decimal(1))],
         pooled=[],
-        foreign_currency=True,
         parameters=parameters,
     )
-    assert (ol.limit, ol.weight) == (Decimal(100), Decimal("1.5"))  # (100 + 25) × 0.8
-    assert (fd.limit, fd.weight) == (Decimal(525), Decimal(2))  # (100 + 50) × 2 × 1.75
+    # (100 + 25) × 0.8; a CNY loan weighs 1, an FX loan 1 + f_ccy
+    assert (ol.limit, ol.weight, ol.fx_weight) == (Decimal(100), Decimal(1), Decimal("1.5"))
+    # (100 + 50) × 2 × 1.75; short-term debt 1.5, FX adds 0.5
+    assert (fd.limit, fd.weight, fd.fx_weight) == (Decimal(525), Decimal("1.5"), Decimal(2))
     finance_host = pool_quotas(
         regime="integrated_251",
         host_equity=Decimal(100),
@@ -131,7 +133,6 @@ def test_pool_quotas_of_an_integrated_pool_from_parameters() -> None:
         concentration=[],
         foreign_debt=[],
         pooled=[],
-        foreign_currency=False,
         parameters=parameters,
     )
     assert finance_host[0].limit == 0  # rule 8
@@ -147,7 +148,6 @@ def test_rmb_279_net_outflow_only_when_k_out_is_set() -> None:
         "concentration": [],
         "foreign_debt": [],
         "pooled": pooled,
-        "foreign_currency": False,
     }
     (inflow,) = pool_quotas(parameters=base, **common)  # type: ignore[arg-type]
     assert inflow.limit == Decimal(300)
@@ -166,7 +166,7 @@ def test_rmb_279_net_outflow_only_when_k_out_is_set() -> None:
 def test_no_sequence_of_capped_moves_exceeds_a_quota(
     limits: tuple[int, int], moves: list[tuple[str, int]]
 ) -> None:
-    book = QuotaBook(
+    book = QuotaBook.single(
         quotas=(
             Quota(QuotaKind.OUTBOUND_LENDING, Decimal(limits[0]), Side.POOL_LENDS, Decimal("1.5")),
             Quota(QuotaKind.FOREIGN_DEBT, Decimal(limits[1]), Side.POOL_BORROWS, Decimal(2)),
@@ -183,3 +183,73 @@ def test_no_sequence_of_capped_moves_exceeds_a_quota(
         book.apply(member, allowed)
         for quota in book.quotas:
             assert book.used(quota.kind) <= quota.limit
+
+
+def test_worked_example_1_8_across_two_currencies_of_one_filing() -> None:
+    ol = Quota(
+        QuotaKind.OUTBOUND_LENDING, Decimal(24_800), Side.POOL_LENDS, Decimal(1), Decimal("1.5")
+    )
+    book = QuotaBook(
+        quotas=(ol,),
+        holdings={
+            "CNY": Holding("CNY", Decimal(1), 2),
+            "USD": Holding("USD", Decimal("7.5"), 2),
+        },
+        home="USD",
+        positions={("CNY", "hk"): -1_000_000, ("USD", "hk"): -80_000},  # 10,000 and USD 800
+    )
+    assert book.used(QuotaKind.OUTBOUND_LENDING) == Decimal(19_000)
+    assert book.largest("hk", -1_000_000) == -51_555  # USD 515.55 = CNY 3,866.63 at 1.5
+    book.apply("hk", -51_555)
+    assert book.largest("hk", -10_000, "CNY") == -6  # 0.06 left for a CNY loan
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    limits=st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)),
+    moves=st.lists(
+        st.tuples(
+            st.sampled_from(["CNY", "USD"]),
+            st.sampled_from(["a", "b"]),
+            st.integers(-500_000, 500_000),
+        ),
+        max_size=40,
+    ),
+)
+def test_no_sequence_of_moves_in_two_currencies_exceeds_the_shared_quota(
+    limits: tuple[int, int], moves: list[tuple[str, str, int]]
+) -> None:
+    book = QuotaBook(
+        quotas=(
+            Quota(
+                QuotaKind.OUTBOUND_LENDING,
+                Decimal(limits[0]),
+                Side.POOL_LENDS,
+                Decimal(1),
+                Decimal("1.5"),
+            ),
+            Quota(
+                QuotaKind.FOREIGN_DEBT,
+                Decimal(limits[1]),
+                Side.POOL_BORROWS,
+                Decimal("1.5"),
+                Decimal(2),
+            ),
+        ),
+        holdings={"CNY": Holding("CNY", Decimal(1), 2), "USD": Holding("USD", Decimal("7.1"), 2)},
+        home="CNY",
+    )
+    for currency, member, change in moves:
+        if change == 0:
+            continue
+        allowed = book.largest(member, change, currency)
+        book.apply(member, allowed, currency)
+        for quota in book.quotas:
+            assert book.used(quota.kind) <= quota.limit
+            assert book.used(quota.kind) == sum(
+                (
+                    quota.term(book.cny(minor, key[0]), foreign=key[0] == "USD")
+                    for key, minor in book.positions.items()
+                ),
+                Decimal(0),
+            )

@@ -66,7 +66,7 @@ def test_reservations_stay_and_the_master_funds_outflows_in_order() -> None:
 
 def _book(limit: int) -> QuotaBook:
     quota = Quota(QuotaKind.FOREIGN_DEBT, Decimal(limit), Side.POOL_BORROWS, Decimal(2))
-    return QuotaBook(quotas=(quota,), rate=Decimal(1), exponent=2)
+    return QuotaBook.single(quotas=(quota,), rate=Decimal(1), exponent=2)
 
 
 def test_a_cross_border_leg_over_the_quota_is_capped_or_held_by_policy() -> None:

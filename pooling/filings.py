@@ -1,0 +1,72 @@
+"""A filing: the pools a group runs under one `filing_ref` (regulation.md §1.2 Filing, §1.4).
+
+Quotas, ratios and the once-a-year ratio-change limit belong to the filing, not to one pool: an
+integrated pool is 本外币一体化, so a CNY pool and a USD pool filed together share one
+outbound-lending and one foreign-debt quota, and an entity carries one concentration ratio and one
+foreign-debt ratio across them. A filing has one host (the onshore entity that files) and one
+regime. A pool without a `filing_ref` is a filing of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from pooling import repository
+from pooling.model import MemberTerms
+from pooling.tables import PoolMemberRow, PoolRow
+from treasury.errors import PoolIneligible
+
+
+def pools(session: Session, pool: PoolRow, *, lock: bool = False) -> list[PoolRow]:
+    """Every pool of the pool's filing, itself included, by id (locked in that order when
+    `lock`: a run, an approval and a ratio change of one filing see one headroom at a time)."""
+    if pool.filing_ref is None:
+        if lock:
+            locked = repository.get_pool_row(session, pool.tenant_id, pool.id, for_update=True)
+            assert locked is not None
+            return [locked]
+        return [pool]
+    return repository.filing_pool_rows(session, pool.tenant_id, pool.filing_ref, lock=lock)
+
+
+def others(session: Session, pool: PoolRow) -> list[PoolRow]:
+    """The other pools of the pool's filing."""
+    return [row for row in pools(session, pool) if row.id != pool.id]
+
+
+def check_joins(
+    session: Session, *, tenant_id: str, filing_ref: str | None, host_entity_id: str, regime: str
+) -> None:
+    """A new pool may join a filing only with its host and under its regime.
+
+    Raises:
+        PoolIneligible: the filing is hosted by another entity or filed under another regime.
+    """
+    if filing_ref is None:
+        return
+    for row in repository.filing_pool_rows(session, tenant_id, filing_ref):
+        if row.host_entity_id != host_entity_id:
+            raise PoolIneligible(
+                f"§1.2 host: filing {filing_ref} is hosted by entity {row.host_entity_id}; "
+                "a filing has exactly one host"
+            )
+        if row.regime != regime:
+            raise PoolIneligible(f"filing {filing_ref} is filed under {row.regime}, not {regime}")
+
+
+def sibling_terms(session: Session, pool: PoolRow) -> list[MemberTerms]:
+    """The members of the filing's other pools, as terms."""
+    return [repository.to_terms(row) for row in sibling_rows(session, pool)]
+
+
+def sibling_rows(session: Session, pool: PoolRow) -> list[PoolMemberRow]:
+    """The member rows of the filing's other pools."""
+    ids = [row.id for row in others(session, pool)]
+    return repository.member_rows_of_pools(session, ids) if ids else []
+
+
+def same_entity(rows: Sequence[PoolMemberRow], entity_id: str) -> list[PoolMemberRow]:
+    """The rows of one entity (a ratio is set on all of them at once)."""
+    return [row for row in rows if row.entity_id == entity_id]
