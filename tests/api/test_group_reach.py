@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support import TenantFixture, create_entity, open_account
+from tests.api.api_support import get_json
+from tests.support import TenantFixture, create_entity, fund, open_account, post_transfer
 
 Json = dict[str, Any]
 # Tue 2026-11-24, 10:00 in Shanghai: a business day in CN, HK, SG and the US.
@@ -163,3 +164,38 @@ def test_offshore_and_non_house_bank_debtors_get_generic_rails(
     assert quote["status"] == "routed", quote
     assert quote["chosen"]["rail_id"] == rail_id, quote["chosen"]
     assert "default" in quote["chosen"]["explanation"]
+
+
+def test_offshore_rmb_stays_cnh_in_accounts_quotes_and_transfers(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    accounts = _group(client, tenant)
+    hk = next(a for a in accounts if a.name == "HK BOCHK" and a.currency == "CNY")
+    shanghai = next(a for a in accounts if a.name == "Shanghai" and a.currency == "CNY")
+    fund(client, tenant.treasurer, hk.id, "50000.00", value_date="2026-11-24")
+    body: Json = {
+        "debtor_account_id": hk.id,
+        "creditor_account_id": shanghai.id,
+        "amount": {"amount": "10000.00", "currency": "CNY"},  # said CNY, held offshore
+        "purpose": "goods_trade",
+        "bop_code": "121010",
+        "value_date": "2026-11-26",
+    }
+
+    account = get_json(client, f"/v1/accounts/{hk.id}", tenant.treasurer)
+    onshore = get_json(client, f"/v1/accounts/{shanghai.id}", tenant.treasurer)
+    quote = client.post(
+        "/v1/routes/quote", json={**body, "submitted_at": SUBMITTED}, headers=tenant.treasurer
+    ).json()
+    transfer = post_transfer(client, tenant.treasurer, body)
+
+    assert (account["currency"], account["market"]) == ("CNY", "CNH")
+    assert (onshore["currency"], onshore["market"]) == ("CNY", "CNY")
+    assert quote["market"] == "CNH"
+    assert transfer.status_code == 201, transfer.text
+    booked = transfer.json()
+    assert booked["status"] == "booked", booked
+    assert (booked["amount"]["currency"], booked["market"]) == ("CNY", "CNH")
+    assert booked["route"]["rail_id"] == "CIPS_ANY"
+    shown = get_json(client, f"/v1/transfers/{booked['id']}", tenant.auditor)
+    assert shown["market"] == "CNH"

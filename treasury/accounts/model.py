@@ -116,6 +116,20 @@ class BankAccount:
     resident: bool
 
 
+def market_of(account: BankAccount) -> str:
+    """The market an account's money is in: CNY held at a bank outside the mainland is CNH.
+
+    ISO 4217 has no CNH, so the ledger and every message carry CNY (DESIGN §4.2); the market is
+    shown beside it so offshore RMB is never hidden behind a bare CNY (settlement.md §3).
+    """
+    if account.currency != "CNY":
+        return account.currency
+    offshore = (
+        account.bank_bic[4:6] != ONSHORE_COUNTRY if account.bank_bic else not account.resident
+    )
+    return "CNH" if offshore else "CNY"
+
+
 def account_is_resident(*, entity_country: str, kind: AccountKind) -> bool:
     """DESIGN §4.2: resident when the entity is in CN and the account is not an NRA account."""
     return entity_country == ONSHORE_COUNTRY and kind is not AccountKind.NRA

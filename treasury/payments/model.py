@@ -94,6 +94,7 @@ class Transfer:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    market: str | None = None  # CNH for offshore RMB (the amount itself carries CNY)
 
 
 INSUFFICIENT_FUNDS_RULE = "INSUFFICIENT_FUNDS"

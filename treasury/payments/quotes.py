@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from compliance.model import Finding, Severity
+from treasury.accounts.model import market_of
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
@@ -73,7 +74,7 @@ def quote_route(
                 request,
                 submitted_at=now,
                 requested=quote.requested_value_date,
-                market=quote.market,
+                market=quote.market or _offshore_rmb(parties),
                 charge_bearer=quote.charge_bearer,
                 urgent=quote.urgent,
             ),
@@ -83,6 +84,11 @@ def quote_route(
         _audit(uow, principal, request, decision)
         uow.commit()
         return Quote(decision, findings)
+
+
+def _offshore_rmb(parties: pipeline.Parties) -> str | None:
+    """CNH when the debtor's RMB is held offshore, though the quote said CNY."""
+    return "CNH" if market_of(parties.debtor_account) == "CNH" else None
 
 
 def _with_findings(decision: RouteDecision, findings: tuple[Finding, ...]) -> RouteDecision:

@@ -44,6 +44,7 @@ def to_transfer(row: TransferRow) -> Transfer:
         route=None if row.route_json is None else json.loads(row.route_json),
         journal_id=row.journal_entry_id,
         review_id=row.review_id,
+        market=row.market or row.currency,
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from treasury.accounts.model import market_of
 from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
@@ -108,6 +109,7 @@ def _run_pipeline(
         _check_forward_value_date(uow.session, request.value_date, today_)
     screened = outcomes.screen(uow, row, request, value_date=request.value_date)
     row.crosses_border = screened.parties.crosses_border
+    row.market = market_of(screened.parties.debtor_account)
     if screened.creditor_amount is not None:
         row.creditor_amount_minor = screened.creditor_amount.minor
         row.creditor_currency = screened.creditor_amount.currency.code

@@ -39,6 +39,7 @@ class TransferRow(Base):
     wealth_product_risk_rating: Mapped[int | None] = mapped_column(Integer)
     references_json: Mapped[str] = mapped_column(Text)
     remark: Mapped[str | None] = mapped_column(String(500))
+    market: Mapped[str | None] = mapped_column(String(3))  # CNH for offshore RMB, else currency
     crosses_border: Mapped[bool] = mapped_column(Boolean)
     back_valued: Mapped[bool] = mapped_column(Boolean)
     findings_json: Mapped[str] = mapped_column(Text)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from treasury.accounts import service, statements
-from treasury.accounts.model import AccountKind, BankAccount
+from treasury.accounts.model import AccountKind, BankAccount, market_of
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
 from treasury.api.wire import (
     COMMON_PROBLEMS,
@@ -50,6 +50,7 @@ class AccountOut(BaseModel):
     number: str
     overdraft_limit: MoneyOut
     resident: bool
+    market: str = Field(description="CNH for RMB held outside the mainland, else the currency")
 
     @classmethod
     def of(cls, account: BankAccount) -> AccountOut:
@@ -63,6 +64,7 @@ class AccountOut(BaseModel):
             number=account.number,
             overdraft_limit=MoneyOut.of(account.overdraft_limit),
             resident=account.resident,
+            market=market_of(account),
         )
 
 

@@ -144,6 +144,7 @@ class TransferOut(BaseModel):
     counterparty_id: str | None
     creditor: dict[str, Any] | None
     amount: MoneyOut
+    market: str = Field(description="CNH when the RMB is offshore (the amount carries CNY)")
     creditor_amount: MoneyOut | None
     fx_rate: str | None
     requested_value_date: date
@@ -174,6 +175,7 @@ class TransferOut(BaseModel):
             counterparty_id=transfer.counterparty_id,
             creditor=transfer.creditor,
             amount=MoneyOut.of(transfer.amount),
+            market=transfer.market or transfer.amount.currency.code,
             creditor_amount=money_out(transfer.creditor_amount),
             fx_rate=None if transfer.fx_rate is None else str(transfer.fx_rate),
             requested_value_date=transfer.requested_value_date,

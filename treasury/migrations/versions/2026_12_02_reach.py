@@ -7,6 +7,9 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 from treasury.migrations.seeding import delete_documents, seed_documents
 
 revision = "2026_12_02_reach"
@@ -18,9 +21,11 @@ depends_on = None
 def upgrade() -> None:
     _add_addresses()
     _seed_generic_rails()
+    _add_transfer_market()
 
 
 def downgrade() -> None:
+    _drop_transfer_market()
     _remove_generic_rails()
     _drop_addresses()
 
@@ -48,3 +53,16 @@ def _seed_generic_rails() -> None:
 
 def _remove_generic_rails() -> None:
     delete_documents(*GENERIC_RAILS)
+
+
+# -- the market of a transfer's money (CNH for offshore RMB) ----------------------------------
+
+
+def _add_transfer_market() -> None:
+    with op.batch_alter_table("payments_transfer", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("market", sa.String(length=3), nullable=True))
+
+
+def _drop_transfer_market() -> None:
+    with op.batch_alter_table("payments_transfer", schema=None) as batch_op:
+        batch_op.drop_column("market")
