@@ -69,9 +69,12 @@ class Triage:
                 self.set_aside(row.id, reasons.get(row.id, "its stored document is missing"))
                 continue
             if row.vanilla:
-                found = strikes.get(row.strike, _UNSEEN)
-                if found is _UNSEEN:  # a book of 100k deals has a few thousand strikes
-                    found = strikes[row.strike] = self._strike_reason(row.strike)
+                try:  # a book of 100k deals has a few thousand strikes: each checked once
+                    found = strikes.get(row.strike, _UNSEEN)
+                    if found is _UNSEEN:
+                        found = strikes[row.strike] = self._strike_reason(row.strike)
+                except TypeError:  # a signalling NaN has no hash
+                    found = self._strike_reason(row.strike)
                 if (
                     found is None
                     and not -MAX_AMOUNT_MINOR <= row.notional_minor <= MAX_AMOUNT_MINOR
