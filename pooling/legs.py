@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +23,7 @@ from compliance.model import Finding, Severity
 from pooling import repository
 from pooling.plan import Direction, LegStatus, PlannedLeg
 from pooling.tables import PoolRow
+from treasury.accounts.model import market_of
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import InsufficientFunds, RouteUnavailable, ValidationFailed
@@ -55,25 +57,11 @@ def cross_border_leg(
     policy: str,
 ) -> tuple[PlannedLeg, str]:
     """Send a leg through the pipeline; return the leg with its outcome, and the transfer id."""
-    master, member = pool.master_account_id, leg.account_id
     to_master = leg.direction is Direction.TO_MASTER
-    reference = (
-        {}
-        if pool.filing_ref is None
-        else {"pool_filing": pool.filing_ref, "registration": pool.filing_ref}
-    )
-    request = TransferRequest(
-        debtor_account_id=member if to_master else master,
-        creditor_account_id=master if to_master else member,
-        amount=Money.from_minor(leg.amount_minor, pool.currency),
-        value_date=value_date,
-        purpose=Purpose.CASH_POOL,
-        bop_code=pool.bop_code,
-        references=reference,
-        remark=f"cash pool {pool.name} sweep {leg.direction.value}",
-    )
+    request = leg_request(pool, leg, value_date)
     row = _transfer_row(pool.tenant_id, actor, request, uow.clock.now(), today)
     parties = pipeline.assemble(uow.session, pool.tenant_id, request)
+    row.market = market_of(parties.debtor_account)
     creditor_amount = pipeline.check(request, parties)
     context = screening.payment_context(
         uow.session,
@@ -100,6 +88,55 @@ def cross_border_leg(
     except RouteUnavailable as error:
         outcomes.reject(uow, row, [*findings, _route_finding(str(error))], actor=actor)
     return _outcome(leg, row), row.id
+
+
+def leg_request(pool: PoolRow, leg: PlannedLeg, value_date: date) -> TransferRequest:
+    """The payment a leg makes: member → master or master → member, purpose `cash_pool`."""
+    master, member = pool.master_account_id, leg.account_id
+    to_master = leg.direction is Direction.TO_MASTER
+    reference = (
+        {}
+        if pool.filing_ref is None
+        else {"pool_filing": pool.filing_ref, "registration": pool.filing_ref}
+    )
+    return TransferRequest(
+        debtor_account_id=member if to_master else master,
+        creditor_account_id=master if to_master else member,
+        amount=Money.from_minor(leg.amount_minor, pool.currency),
+        value_date=value_date,
+        purpose=Purpose.CASH_POOL,
+        bop_code=pool.bop_code,
+        references=reference,
+        remark=f"cash pool {pool.name} sweep {leg.direction.value}",
+    )
+
+
+def leg_route(
+    session: Session,
+    pool: PoolRow,
+    leg: PlannedLeg,
+    value_date: date,
+    *,
+    today: date,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The rail a cross-border leg would take now (the router's decision; nothing is booked).
+
+    Legs between residents move inside the run's one entry and take no rail: None.
+    """
+    if not leg.cross_border or leg.amount_minor <= 0:
+        return None
+    request = leg_request(pool, leg, value_date)
+    parties = pipeline.assemble(session, pool.tenant_id, request)
+    decision = pipeline.decide_route(
+        session,
+        pipeline.route_request(parties, request, submitted_at=now, requested=value_date),
+        today=today,
+    )
+    chosen = decision.chosen
+    if chosen is None:
+        return {"status": decision.status.value, "reasons": list(decision.reasons)}
+    return {"status": decision.status.value, **chosen.to_document()}
 
 
 def _route_finding(message: str) -> Finding:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
@@ -109,7 +109,7 @@ class Forecast:
 
     business_date: date
     value_date: date
-    legs: tuple[tuple[SweepLeg, dict[QuotaKind, Decimal]], ...]
+    legs: tuple[tuple[SweepLeg, dict[QuotaKind, Decimal], dict[str, Any] | None], ...]
     quotas_before: tuple[QuotaView, ...]
     quotas_after: tuple[QuotaView, ...]
 
@@ -367,6 +367,9 @@ def sweep_forecast(
                     reason=leg.reason,
                 ),
                 dict(leg.quota_effects),
+                posting.leg_route(
+                    session, pool, leg, planned.value_date, today=today_, now=uow.clock.now()
+                ),
             )
             for leg in planned.legs
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pooling import interest_posting, sweeps
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
@@ -136,6 +136,10 @@ class ForecastLegOut(LegOut):
     """A leg a run would post, with its effect on each quota (CNY, + uses headroom)."""
 
     quota_effects: dict[str, str]
+    route: dict[str, Any] | None = Field(
+        default=None,
+        description="the rail a cross-border leg would take (the router's choice), else null",
+    )
 
 
 class QuotaForecastOut(BaseModel):
@@ -181,8 +185,9 @@ def sweep_forecast(
             ForecastLegOut(
                 **_leg_out(leg).model_dump(),
                 quota_effects={kind.value: f"{change:.2f}" for kind, change in effects.items()},
+                route=route,
             )
-            for leg, effects in forecast.legs
+            for leg, effects, route in forecast.legs
         ],
         quotas=[
             QuotaForecastOut(
