@@ -8,12 +8,15 @@ onshore side at two Chinese banks. Seeded reference data only; every leg within 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import get_json
 from tests.support import TenantFixture, create_entity, fund, open_account
+from treasury.clock import FixedClock
 
 Json = dict[str, Any]
 BN = "000000000.00"
@@ -133,7 +136,7 @@ def test_a_251_pool_sweeps_offshore_members_both_ways_within_its_quotas(
     assert quotas["foreign_debt"]["used"]["amount"] == "375.00"
     assert quotas["outbound_lending"]["used"]["amount"] == "300.00"
     for quota in quotas.values():
-        assert float(quota["used"]["amount"]) <= float(quota["limit"]["amount"])
+        assert Decimal(quota["used"]["amount"]) <= Decimal(quota["limit"]["amount"])
 
 
 def test_a_279_pool_sweeps_offshore_members_both_ways_within_its_net_inflow_cap(
@@ -146,3 +149,88 @@ def test_a_279_pool_sweeps_offshore_members_both_ways_within_its_net_inflow_cap(
     quotas = {q["kind"]: q for q in positions["quotas"]}
     # Net inflow: 250.00 in from Hong Kong less 300.00 out to Singapore.
     assert quotas["net_inflow"]["used"]["amount"] == "-50.00"
+
+
+def test_a_usd_pool_sweeps_offshore_members_both_ways_over_swift(
+    client: TestClient,
+    tenant: TenantFixture,
+    clock: FixedClock,
+    operator_headers: dict[str, str],
+) -> None:
+    clock.instant = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+    rate = {"date": "2026-11-27", "pair": "USDCNY", "rate": "7.1025"}
+    assert client.post("/v1/reference-rates", json=rate, headers=operator_headers).status_code in (
+        200,
+        201,
+        409,
+    )
+    headers = tenant.treasurer
+    size = {
+        "owners_equity": cny("20000" + "000000.00"),
+        "prior_year_revenue": cny("8" + BN),
+        "prior_year_cross_border_volume": cny("4" + BN),
+    }
+    host = create_entity(client, headers, name="Shanghai Host", **size)
+    onshore = create_entity(client, headers, name="Beijing Works", **size)
+    hong_kong = create_entity(client, headers, country="HK", prior_year_revenue=cny("3" + BN))
+    singapore = create_entity(client, headers, country="SG", prior_year_revenue=cny("3" + BN))
+
+    def usd_account(entity: Json, bank: str, **fields: Any) -> str:
+        return str(
+            open_account(client, headers, entity["id"], currency="USD", bank_bic=bank, **fields)[
+                "id"
+            ]
+        )
+
+    master = usd_account(host, "BKCHCNBJ", kind="pool_master")
+    members = {
+        "host": usd_account(host, "BKCHCNBJ"),
+        "onshore": usd_account(onshore, "ICBKCNBJ"),
+        "hong_kong": usd_account(hong_kong, "BKCHHKHH"),
+        "singapore": usd_account(singapore, "DBSSSGSG"),
+    }
+    body = {
+        "name": "USD pool",
+        "regime": "integrated_251",
+        "currency": "USD",
+        "master_account_id": master,
+        "members": [
+            {"account_id": members["host"], "rule": "zero_balance"},
+            {"account_id": members["onshore"], "rule": "zero_balance", "concentration_ratio": "1"},
+            {"account_id": members["hong_kong"], "rule": "zero_balance"},
+            {
+                "account_id": members["singapore"],
+                "rule": "target_balance",
+                "target": {"amount": "300.00", "currency": "USD"},
+            },
+        ],
+        "filing_ref": f"SAFE-USD-{uuid.uuid4().hex[:6]}",
+        "bop_code": "822020",
+    }
+    created = client.post("/v1/pools", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    pool = created.json()
+    fund(client, headers, master, "1000.00", value_date="2026-11-27")
+    fund(client, headers, members["hong_kong"], "250.00", value_date="2026-11-27")
+
+    response = client.post(
+        f"/v1/pools/{pool['id']}/sweeps",
+        json={"business_date": "2026-11-30"},
+        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+
+    assert response.status_code == 201, response.text
+    legs = {leg["account_id"]: leg for leg in response.json()["legs"]}
+    inbound, outbound = legs[members["hong_kong"]], legs[members["singapore"]]
+    assert (inbound["direction"], inbound["status"]) == ("to_master", "booked"), inbound
+    assert (outbound["direction"], outbound["status"]) == ("from_master", "booked"), outbound
+    for leg in (inbound, outbound):
+        transfer = get_json(client, f"/v1/transfers/{leg['transfer_id']}", tenant.auditor)
+        assert transfer["route"]["rail_id"] == "SWIFT_ANY"
+        assert transfer["value_date"] == "2026-11-30"
+    positions = get_json(client, f"/v1/pools/{pool['id']}/positions", tenant.auditor)
+    quotas = {q["kind"]: q for q in positions["quotas"]}
+    assert Decimal(quotas["foreign_debt"]["used"]["amount"]) > 0
+    assert Decimal(quotas["outbound_lending"]["used"]["amount"]) > 0
+    for quota in quotas.values():
+        assert Decimal(quota["used"]["amount"]) <= Decimal(quota["limit"]["amount"])
