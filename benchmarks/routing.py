@@ -1,6 +1,9 @@
 """Routing throughput: quotes per second in-process over a mixed set of corridors.
 
-Two measurements on the seeded reference data (a migrated SQLite database):
+Measured on the seeded reference data (a migrated SQLite database), for the onshore-origin mix
+(`corridor_mix`) and for the offshore-origin one (`offshore_mix`: Hong Kong and Singapore banks
+paying the mainland, each other and inside Hong Kong, and a non-house onshore bank paying abroad,
+over the generic rails):
 - `quotes_per_s`: the pure router (`routing.decide`) on the reference and calendars as loaded
   once — the cost of a decision itself (no QuantLib object is created per quote: business days
   are precomputed sets);
@@ -70,6 +73,34 @@ def corridor_mix() -> list[RouteRequest]:
     ]
 
 
+def offshore_mix() -> list[RouteRequest]:
+    """Payments that start outside the mainland or at a bank with no house-bank rails."""
+
+    def request(amount: str, currency: str, debtor: str, creditor: str) -> RouteRequest:
+        return RouteRequest(
+            amount=Money.of(amount, currency),
+            debtor_bank_bic=debtor,
+            debtor_resident=debtor[4:6] == "CN",
+            creditor_bank_bic=creditor,
+            creditor_country=creditor[4:6],
+            creditor_resident=creditor[4:6] == "CN",
+            submitted_at=datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI),
+        )
+
+    return [
+        request("1000000.00", "CNY", "BKCHHKHH", "BKCHCNBJ"),  # BOCHK into the mainland, CIPS
+        request("1000000.00", "CNY", "HSBCHKHH", "ICBKCNBJ"),  # an IP through its DP
+        request("1000000.00", "CNY", "DSBAHKHH", "ICBKCNBJ"),  # via the HK clearing bank
+        request("1000000.00", "CNY", "BKCHHKHH", "HSBCHKHH"),  # RMB CHATS
+        request("100000.00", "HKD", "BKCHHKHH", "HSBCHKHH"),  # HKD CHATS
+        request("100000.00", "USD", "BKCHHKHH", "HSBCHKHH"),  # USD CHATS
+        request("100000.00", "USD", "BKCHHKHH", "DBSSSGSG"),  # SWIFT from Hong Kong
+        request("100000.00", "USD", "DBSSSGSG", "BKCHCNBJ"),  # SWIFT into the mainland
+        request("5000000.00", "CNY", "ICBKCNBJ", "DEUTDEFF"),  # non-house onshore bank, CIPS
+        request("100000.00", "USD", "BKCHCNBJ", "ICBKCNBJ"),  # onshore FX, CFXPS
+    ]
+
+
 def _rate(
     quotes: list[RouteRequest], decide: Callable[[RouteRequest], RouteDecision]
 ) -> tuple[float, float, int]:
@@ -98,12 +129,17 @@ def main() -> None:
         with Session(engine) as session:
             started = time.perf_counter()
             calendars = settlement_cache.calendars(session, TODAY)
-            reference = settlement_cache.reference(session, TODAY, {"CNY", "USD", "EUR"})
+            reference = settlement_cache.reference(
+                session, TODAY, {"CNY", "USD", "EUR", "HKD", "SGD"}
+            )
             for code in ("CN_IB", "HK", "US_FED", "TARGET", "SG", "UK"):
                 calendars.is_business_day(code, TODAY)  # build the tables before timing
             load_seconds = time.perf_counter() - started
             pure, pure_cpu, routed = _rate(
                 quotes, lambda q: routing.decide(q, reference, calendars)
+            )
+            offshore, offshore_cpu, offshore_routed = _rate(
+                offshore_mix(), lambda q: routing.decide(q, reference, calendars)
             )
             looked_up, looked_up_cpu, _ = _rate(
                 quotes,
@@ -123,6 +159,10 @@ def main() -> None:
                 "routed_share": round(routed / QUOTES, 3),
                 "quotes_per_s": round(pure),
                 "quotes_per_cpu_s": round(pure_cpu),
+                "offshore_origin_corridors": len(offshore_mix()),
+                "offshore_origin_routed_share": round(offshore_routed / QUOTES, 3),
+                "offshore_origin_quotes_per_s": round(offshore),
+                "offshore_origin_quotes_per_cpu_s": round(offshore_cpu),
                 "quotes_per_s_with_reference_lookup": round(looked_up),
                 "quotes_per_cpu_s_with_reference_lookup": round(looked_up_cpu),
                 "load_average_1m": round(os.getloadavg()[0], 2),
