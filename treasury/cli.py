@@ -24,13 +24,17 @@ from hedging import jobs as hedging_jobs
 from pooling import jobs as pooling_jobs
 from pooling import sweeps as pool_sweeps
 from treasury.audit import service as audit_service
+from treasury.audit.anchors import AnchorStore
 from treasury.audit.model import ChainHead
+from treasury.audit.service import AuditReport
 from treasury.calendars import default_calendars
 from treasury.clock import SystemClock, today
 from treasury.db import migrate as migrations
 from treasury.db.engine import build_engine
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import TreasuryError
+from treasury.ledger import service as ledger_service
+from treasury.ledger.service import LedgerVerification
 from treasury.money import trap_float_operations
 from treasury.refdata import service as refdata_service
 from treasury.scheduler import build_scheduler
@@ -50,6 +54,8 @@ app.add_typer(refdata_app, name="refdata")
 app.add_typer(audit_app, name="audit")
 market_data_app = typer.Typer(help="FX market-data snapshots.", no_args_is_help=True)
 app.add_typer(market_data_app, name="market-data")
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 
 err = Console(stderr=True)
 
@@ -174,28 +180,81 @@ def refdata_load(path: Path) -> None:
 
 
 @audit_app.command("anchor")
-def audit_anchor() -> None:
+def audit_anchor(
+    save: Annotated[
+        bool, typer.Option("--save", help="also keep it in a file in TREASURY_AUDIT_ANCHOR_DIR")
+    ] = False,
+) -> None:
     """Seal pending events and print the chain head (COUNT:HASH) to keep outside the database."""
-    typer.echo(str(audit_service.anchor(_uow_factory(Settings())())))
+    settings = Settings()
+    if not save:
+        typer.echo(str(audit_service.anchor(_uow_factory(settings)())))
+        return
+    kept = audit_service.keep_anchor(_uow_factory(settings)(), _anchor_store(settings))
+    err.print(f"kept in {kept.path}", markup=False, soft_wrap=True)
+    typer.echo(str(kept.head))
 
 
 @audit_app.command("verify")
 def audit_verify(
     anchor: Annotated[
-        str | None, typer.Option(help="COUNT:HASH from `treasury audit anchor`")
+        str | None,
+        typer.Option(help="COUNT:HASH from `treasury audit anchor` (default: the latest kept)"),
     ] = None,
 ) -> None:
-    """Check every event of the chain; exit 1 naming the first broken event."""
-    head = None if anchor is None else ChainHead.parse(anchor)
-    report = audit_service.verify(_uow_factory(Settings())(), head)
-    result = report.verification
-    if not result.ok:
-        event = f" (event id {result.broken_event_id})" if result.broken_event_id else ""
-        err.print(f"[red]audit chain broken at event {result.broken_at}{event}: {result.reason}")
+    """Check every event of the chain, every event outside it and the ledger; writes nothing.
+    Exit 1 naming the first broken event, each event not sealed by the application and the
+    first disagreeing account or entry."""
+    settings = Settings()
+    factory = _uow_factory(settings)
+    head = _anchor_head(anchor, settings)
+    grace = dt.timedelta(seconds=settings.audit_seal_grace_seconds)
+    report = audit_service.verify(factory.read_only(), head, grace=grace)
+    chain_ok = _report(report, report.pending_note(grace))
+    if not (_report(ledger_service.verify_ledger(factory.read_only())) and chain_ok):
         raise typer.Exit(1)
-    typer.echo(f"audit chain ok: {result.count} events, head {result.head}")
-    if report.unsealed:
-        err.print(f"{report.unsealed} events committed meanwhile are not sealed yet")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check every running balance and day movement against the postings, and every journal
+    entry and its postings against the audit chain; exit 1 naming the first disagreement."""
+    if not _report(ledger_service.verify_ledger(_uow_factory(Settings()).read_only())):
+        raise typer.Exit(1)
+
+
+def _anchor_store(settings: Settings) -> AnchorStore:
+    return AnchorStore.for_url(settings.audit_anchor_dir, settings.database_url)
+
+
+def _anchor_head(given: str | None, settings: Settings) -> ChainHead | None:
+    if given is not None:
+        try:
+            return ChainHead.parse(given)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--anchor") from error
+    kept = _anchor_store(settings).latest()
+    if kept is None:
+        err.print(
+            f"no anchor of this database in {settings.audit_anchor_dir}: the newest events' "
+            "removal or rewrite cannot be told",
+            markup=False,
+            soft_wrap=True,
+        )
+        return None
+    typer.echo(f"anchor {kept.path}: {kept.head} (kept {kept.anchored_at.isoformat()})")
+    return kept.head
+
+
+def _report(outcome: AuditReport | LedgerVerification, note: str | None = None) -> bool:
+    """Print what a verification found: its summary on stdout, problems in red on stderr."""
+    if (summary := outcome.summary()) is not None:
+        typer.echo(summary)
+    for line in outcome.problems():
+        err.print(line, style="red", markup=False, soft_wrap=True)
+    if note is not None:
+        err.print(note, markup=False, soft_wrap=True)
+    return outcome.ok
 
 
 @market_data_app.command("import")

@@ -315,3 +315,16 @@ class BankReportLimitExceeded(BankReportInvalid):
 
     code = "BANK_REPORT_LIMIT_EXCEEDED"
     title = "Bank report beyond the parse limits"
+
+class AuditAnchorInvalid(Rejected):
+    """An audit anchor (given or read from the anchor directory) that cannot be read as a head."""
+
+    code = "AUDIT_ANCHOR_INVALID"
+    title = "Audit anchor invalid"
+
+
+class AuditChainBroken(Conflict):
+    """The audit chain does not verify, so no new anchor is kept for it."""
+
+    code = "AUDIT_CHAIN_BROKEN"
+    title = "Audit chain broken"

@@ -24,6 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from hedging import jobs as hedging_jobs
 from pooling import jobs as pooling_jobs
 from treasury.audit import service as audit_service
+from treasury.audit.anchors import AnchorStore
 from treasury.calendars import BusinessCalendars, default_calendars
 from treasury.db import lease
 from treasury.db.unit_of_work import UnitOfWorkFactory
@@ -56,6 +57,18 @@ def seal_audit_chain(uow_factory: UnitOfWorkFactory) -> None:
 def revalue_hedges(uow_factory: UnitOfWorkFactory) -> None:
     """Revalue every tenant's hedge book on each China business day not yet revalued, in order."""
     hedging_jobs.daily_revaluation(uow_factory)
+
+
+def keep_audit_anchor(uow_factory: UnitOfWorkFactory, *, store: AnchorStore) -> None:
+    """Seal, check the whole chain against the last anchor, keep its head outside the database."""
+    kept = audit_service.keep_anchor(uow_factory(), store)
+    logger.info("audit chain anchored at %s in %s", kept.head, kept.path)
+
+
+def audit_anchor_job(settings: Settings) -> Job:
+    """Daily at 00:10: the chain head into a file in `settings.audit_anchor_dir`."""
+    store = AnchorStore.for_url(settings.audit_anchor_dir, settings.database_url)
+    return Job(id="audit.anchor", cron="10 0 * * *", run=partial(keep_audit_anchor, store=store))
 
 
 JOBS: tuple[Job, ...] = (
@@ -101,6 +114,7 @@ def build_scheduler(
     """A scheduler with every job registered (explicit ids, one instance at a time)."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(timezone=settings.timezone)
+    jobs = (*jobs, audit_anchor_job(settings))
     for job in jobs:
         scheduler.add_job(
             run_under_lease,

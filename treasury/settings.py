@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr
@@ -26,3 +27,9 @@ class Settings(BaseSettings):
     # sessions end when the process restarts and do not span processes (set it, at least 32
     # random characters, when running several API processes or behind a load balancer).
     session_secret: SecretStr | None = None
+    # Where the scheduler's daily `audit.anchor` job (and `treasury audit anchor --save`) keeps the
+    # audit chain's head, outside the database; `treasury audit verify` checks against the latest.
+    audit_anchor_dir: Path = Path("audit-anchors")
+    # How long an audit event may stay unsealed after it was recorded before `treasury audit
+    # verify` reports it as not sealed by the application (the sealer runs within a minute).
+    audit_seal_grace_seconds: float = 300.0

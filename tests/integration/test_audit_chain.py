@@ -16,14 +16,14 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, Table, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from tests.support import (
@@ -31,6 +31,7 @@ from tests.support import (
     create_entity,
     dispose_app,
     fund,
+    join_audit_sealers,
     make_tenant,
     open_account,
     post_transfer,
@@ -45,7 +46,9 @@ from treasury.clock import FixedClock
 from treasury.db import migrate
 from treasury.db.engine import is_sqlite
 from treasury.db.unit_of_work import UnitOfWorkFactory
+from treasury.errors import AuditChainBroken
 from treasury.refdata import service as refdata_service
+from treasury.scheduler import build_scheduler
 from treasury.settings import Settings
 
 TODAY = date(2026, 11, 26)
@@ -59,6 +62,7 @@ class Fresh:
     engine: Engine
     uow_factory: UnitOfWorkFactory
     client: TestClient
+    anchor_dir: Path
 
 
 @pytest.fixture
@@ -80,7 +84,7 @@ def fresh(
         migrate.upgrade(url)
         app = create_app(Settings(database_url=url, scheduler="off"), clock=clock)
         with TestClient(app, raise_server_exceptions=False) as client:
-            yield Fresh(url, app.state.engine, app.state.uow_factory, client)
+            yield Fresh(url, app.state.engine, app.state.uow_factory, client, tmp_path / "anchors")
         dispose_app(app)
     finally:
         if admin is not None:
@@ -370,6 +374,8 @@ def test_sealers_racing_on_an_empty_database_make_one_chain(fresh: Fresh) -> Non
 
     assert errors == []
     make_history(fresh)
+    # verification no longer seals: the sealer does, as the application would after commit
+    audit_service.seal_pending(fresh.uow_factory())
     assert verify(fresh).ok
 
 
@@ -455,13 +461,18 @@ def test_a_rewritten_newest_event_is_caught_only_against_the_anchor(fresh: Fresh
 # The CLI ----------------------------------------------------------------------------------------
 
 
-def treasury_cli(fresh: Fresh, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run the `treasury` console script against the fresh database."""
+def treasury_cli(
+    fresh: Fresh, *arguments: str, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the `treasury` console script against the fresh database (its anchors in a temp dir;
+    `settings` are more TREASURY_ variables, e.g. audit_seal_grace_seconds="60")."""
     executable = Path(sys.executable).with_name("treasury")
     environment = {
         **os.environ,
         "TREASURY_DATABASE_URL": fresh.url,
         "TREASURY_SCHEDULER": "off",
+        "TREASURY_AUDIT_ANCHOR_DIR": str(fresh.anchor_dir),
+        **{f"TREASURY_{name.upper()}": value for name, value in settings.items()},
     }
     return subprocess.run(
         [str(executable), *arguments],
@@ -503,3 +514,165 @@ def test_cli_verify_exits_non_zero_on_tamper_and_truncation(fresh: Fresh) -> Non
     against_anchor = treasury_cli(fresh, "audit", "verify", "--anchor", anchor)
     assert against_anchor.returncode == 1
     assert "anchor" in against_anchor.stderr
+
+
+# Verification only reads; rows the application did not seal are reported -----------------------
+
+
+def forge_event(fresh: Fresh, *, occurred_at: datetime) -> str:
+    """An event written straight into `audit_event`, as a forger with database access would
+    (no hash, no place in the chain); returns its id.
+
+    Written once the app's sealer timers are done: the sealer seals whatever it finds unsealed
+    (it cannot tell a forged row from one just committed), so these tests show what
+    verification does with the row, before the application's next seal.
+    """
+    join_audit_sealers()
+    forged_id = str(uuid.uuid4())
+    with fresh.engine.begin() as connection:
+        connection.execute(
+            insert(cast(Table, AuditEventRow.__table__)).values(
+                id=forged_id,
+                tenant_id=None,
+                actor="forger",
+                action="transfer.booked",
+                object_type="transfer",
+                object_id=str(uuid.uuid4()),
+                before_json='{"status": "held"}',
+                after_json='{"status": "booked"}',
+                occurred_at=occurred_at,
+            )
+        )
+    return forged_id
+
+
+def unsealed_ids(fresh: Fresh) -> list[str]:
+    """The ids of the stored events without a place in the chain."""
+    with fresh.engine.connect() as connection:
+        query = "SELECT id FROM audit_event WHERE chain_index IS NULL ORDER BY seq"
+        return [row[0] for row in connection.execute(text(query))]
+
+
+def run_anchor_job(fresh: Fresh) -> None:
+    """The scheduler's daily `audit.anchor` job, as registered, run once (under its lease)."""
+    settings = Settings(database_url=fresh.url, scheduler="off", audit_anchor_dir=fresh.anchor_dir)
+    scheduler = build_scheduler(settings, fresh.uow_factory, blocking=False, pools=False)
+    job = scheduler.get_job("audit.anchor")
+    assert job is not None
+    assert "hour='0'" in str(job.trigger)
+    job.func(*job.args)
+
+
+def anchor_files(fresh: Fresh) -> list[Path]:
+    return sorted(fresh.anchor_dir.glob("*.json"))
+
+
+def test_verify_names_a_forged_unsealed_event_and_does_not_seal_it(fresh: Fresh) -> None:
+    sealed_history(fresh)
+    # backdated by an hour, as a forger making an event look like part of the day's history
+    forged = forge_event(fresh, occurred_at=datetime.now(UTC) - timedelta(hours=1))
+
+    result = treasury_cli(fresh, "audit", "verify")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert forged in result.stderr
+    assert "not sealed by the application" in result.stderr
+    assert unsealed_ids(fresh) == [forged]  # verification wrote nothing
+
+
+def test_an_unsealed_event_is_pending_within_the_grace_period_and_named_after_it(
+    fresh: Fresh, clock: FixedClock
+) -> None:
+    sealed_history(fresh)
+    forged = forge_event(fresh, occurred_at=clock.now())
+    grace = timedelta(minutes=5)
+
+    recent = audit_service.verify(fresh.uow_factory(), None, grace=grace)
+    clock.instant += timedelta(minutes=6)
+    late = audit_service.verify(fresh.uow_factory(), None, grace=grace)
+
+    assert recent.ok
+    assert recent.verification.ok
+    assert [event.id for event in recent.pending] == [forged]
+    assert recent.not_sealed == ()
+    assert not late.ok
+    assert late.verification.ok  # the sealed chain itself is intact
+    assert [event.id for event in late.not_sealed] == [forged]
+    assert unsealed_ids(fresh) == [forged]
+
+
+def test_the_newest_event_with_its_chain_fields_nulled_is_caught_and_stays_unsealed(
+    fresh: Fresh,
+) -> None:
+    _, head, events = sealed_history(fresh)
+    run_anchor_job(fresh)
+    [anchor_file] = anchor_files(fresh)
+    newest = events[-1]
+    join_audit_sealers()  # else a late timer of the app's would seal the row again
+
+    execute(
+        fresh,
+        "UPDATE audit_event SET chain_index = NULL, prev_hash = NULL, hash = NULL WHERE id = :id",
+        id=newest["id"],
+    )
+    # by the anchor file, however long the grace period
+    by_anchor = treasury_cli(fresh, "audit", "verify", audit_seal_grace_seconds=str(10**9))
+    anchor_file.unlink()
+    # and without one, by its age: it was committed long before now
+    by_age = treasury_cli(fresh, "audit", "verify")
+
+    assert by_anchor.returncode == 1, by_anchor.stdout + by_anchor.stderr
+    assert str(anchor_file) in by_anchor.stdout
+    assert f"the anchor recorded {head.count}" in by_anchor.stderr
+    assert by_age.returncode == 1, by_age.stdout + by_age.stderr
+    assert newest["id"] in by_age.stderr
+    assert unsealed_ids(fresh) == [newest["id"]]
+
+
+def test_verify_uses_the_latest_anchor_file_the_scheduler_wrote(
+    fresh: Fresh, clock: FixedClock
+) -> None:
+    history, first_head, _ = sealed_history(fresh)
+    run_anchor_job(fresh)
+    create_entity(fresh.client, history.tenant.treasurer)
+    clock.instant += timedelta(days=1)
+    run_anchor_job(fresh)
+    first, latest = anchor_files(fresh)
+    stored = json.loads(latest.read_text(encoding="utf-8"))
+    events = stored_events(fresh)
+
+    clean = treasury_cli(fresh, "audit", "verify")
+    execute(fresh, "DELETE FROM audit_event WHERE chain_index = :i", i=len(events))
+    truncated = treasury_cli(fresh, "audit", "verify")
+
+    assert json.loads(first.read_text(encoding="utf-8"))["count"] == first_head.count
+    assert (stored["count"], stored["hash"]) == (len(events), events[-1]["hash"])
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert str(latest) in clean.stdout
+    assert truncated.returncode == 1
+    assert str(latest) in truncated.stdout
+    assert f"the anchor recorded {len(events)}" in truncated.stderr
+
+
+def test_the_anchor_job_keeps_no_head_of_a_broken_chain(fresh: Fresh) -> None:
+    history, _, events = sealed_history(fresh)
+    run_anchor_job(fresh)
+    target = event_of(events, "transfer.booked", history.booked_id)
+    execute(fresh, "UPDATE audit_event SET actor = 'nobody' WHERE id = :id", id=target["id"])
+
+    with pytest.raises(AuditChainBroken, match=target["id"]):
+        run_anchor_job(fresh)
+
+    assert len(anchor_files(fresh)) == 1
+
+
+def test_a_sealed_event_with_its_hash_nulled_is_named_not_a_crash(fresh: Fresh) -> None:
+    _, _, events = sealed_history(fresh)
+    middle = events[len(events) // 2]
+    execute(fresh, "UPDATE audit_event SET hash = NULL WHERE id = :id", id=middle["id"])
+
+    result = treasury_cli(fresh, "audit", "verify")
+
+    assert result.returncode == 1
+    assert f"broken at event {middle['chain_index']}" in result.stderr
+    assert middle["id"] in result.stderr

@@ -6,14 +6,15 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, func, inspect, select, text
+from sqlalchemy import Engine, Table, create_engine, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -26,12 +27,19 @@ import treasury.ledger.tables
 import treasury.payments.tables
 import treasury.refdata.tables
 import treasury.tenancy.tables
+from treasury.audit import service as audit_service
+from treasury.audit.tables import AuditEventRow
+from treasury.clock import SystemClock
 from treasury.db import migrate
 from treasury.db.base import Base
 from treasury.db.engine import build_engine
+from treasury.db.unit_of_work import UnitOfWorkFactory
+from treasury.ledger import service as ledger_service
+from treasury.ledger.tables import AccountDayRow, JournalEntryRow, LedgerAccountRow, PostingRow
 from treasury.migrations.seeding import SEED
 from treasury.refdata import repository as refdata
 from treasury.refdata.tables import ParameterRow
+from treasury.tenancy.tables import TenantRow
 
 # Every module with rows, as in the Alembic environment, so that the metadata knows all tables.
 ROW_MODULES = (
@@ -125,6 +133,11 @@ def schema_leftovers(engine: Engine) -> set[str]:
         return {row[0] for row in connection.execute(text(query))}
 
 
+def table_of(row: Any) -> Table:
+    """The plain table of an ORM row class."""
+    return cast(Table, row.__table__)
+
+
 def seeded_parameter_count() -> int:
     return sum(
         len(json.loads((SEED / name).read_text(encoding="utf-8"))["parameters"])
@@ -134,6 +147,7 @@ def seeded_parameter_count() -> int:
             "parameters_hedging.json",
             "parameters_settlement.json",
             "parameters_payments.json",
+            "parameters_fidelity.json",
         )
     )
 
@@ -197,3 +211,102 @@ def test_migrations_match_the_table_definitions(fresh_url: str, inspected: Engin
         )
 
     assert differences == []
+
+
+def _ledger_before_the_guards(engine: Engine) -> str:
+    """A tenant, two accounts and one posted entry, written as the ledger did before
+    2026_12_02_ledger_guards (no audit record); returns the entry's id."""
+    now = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    tenant_id, bank, suspense, entry_id = (str(uuid.uuid4()) for _ in range(4))
+    account = {"tenant_id": tenant_id, "entity_id": None, "currency": "CNY", "created_at": now}
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(TenantRow)),
+            {"id": tenant_id, "slug": f"m-{tenant_id[:8]}", "name": "M", "created_at": now},
+        )
+        connection.execute(
+            insert(table_of(LedgerAccountRow)),
+            [
+                {
+                    **account,
+                    "id": bank,
+                    "account_key": f"bank:{bank}",
+                    "kind": "bank",
+                    "name": "bank",
+                    "balance_minor": 500,
+                    "reserved_minor": 0,
+                    "overdraft_limit_minor": 0,
+                    "counterpart_entity_id": None,
+                },
+                {
+                    **account,
+                    "id": suspense,
+                    "account_key": "s",
+                    "kind": "suspense",
+                    "name": "suspense",
+                    "balance_minor": -500,
+                    "reserved_minor": 0,
+                    "overdraft_limit_minor": None,
+                    "counterpart_entity_id": None,
+                },
+            ],
+        )
+        connection.execute(
+            insert(table_of(JournalEntryRow)),
+            {
+                "id": entry_id,
+                "tenant_id": tenant_id,
+                "value_date": date(2026, 11, 26),
+                "kind": "statement_line",
+                "description": "funding",
+                "reverses_entry_id": None,
+                "source_id": None,
+                "posted_at": now,
+            },
+        )
+        connection.execute(
+            insert(table_of(PostingRow)),
+            {
+                "entry_id": entry_id,
+                "tenant_id": tenant_id,
+                "debit_account_id": bank,
+                "credit_account_id": suspense,
+                "amount_minor": 500,
+                "currency": "CNY",
+                "value_date": date(2026, 11, 26),
+            },
+        )
+        connection.execute(
+            insert(table_of(AccountDayRow)),
+            [
+                {"account_id": bank, "value_date": date(2026, 11, 26), "movement_minor": 500},
+                {"account_id": suspense, "value_date": date(2026, 11, 26), "movement_minor": -500},
+            ],
+        )
+    return entry_id
+
+
+def test_entries_posted_before_the_guards_are_recorded_and_sealed(
+    fresh_url: str, inspected: Engine
+) -> None:
+    migrate.upgrade(fresh_url, "2026_11_27_pooling")
+    entry_id = _ledger_before_the_guards(inspected)
+    factory = UnitOfWorkFactory(inspected, SystemClock())
+
+    migrate.upgrade(fresh_url)
+    migrate.downgrade(fresh_url, "2026_11_27_pooling")
+    migrate.upgrade(fresh_url)  # records each entry once
+
+    with inspected.connect() as connection:
+        records = connection.execute(
+            select(AuditEventRow.chain_index, AuditEventRow.actor).where(
+                AuditEventRow.object_id == entry_id
+            )
+        ).all()
+    assert [(index is not None, actor) for index, actor in records] == [
+        (True, "migration 2026_12_02_ledger_guards")
+    ]
+    assert ledger_service.verify_ledger(factory.read_only()).ok
+    audit = audit_service.verify(factory.read_only(), None)
+    assert audit.ok
+    assert audit.verification.count == 1

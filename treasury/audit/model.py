@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -119,4 +119,34 @@ def _link_problem(item: SealedEvent, expected_index: int, prev_hash: str) -> str
         return "its previous-hash does not match the event before it"
     if item.hash != chain_hash(prev_hash, item.event):
         return "its content does not match its hash (edited)"
+    return None
+
+
+@dataclass(frozen=True)
+class UnsealedEvent:
+    """A stored event without a place in the chain: committed moments ago and waiting for the
+    sealer, or a row the application never sealed (`problem` says why it cannot be the former)."""
+
+    seq: int
+    id: str
+    occurred_at: datetime
+    has_chain_fields: bool = False
+    problem: str | None = None
+
+
+def unsealed_problem(event: UnsealedEvent, *, now: datetime, grace: timedelta) -> str | None:
+    """Why an unsealed event cannot be one the application is about to seal, or None.
+
+    The application sets an event's chain index, previous hash and hash together, in one
+    statement, shortly after commit (`SEAL_DELAY_SECONDS`, and the `audit.seal` job each minute).
+    So a hash without a place in the chain, or an event recorded more than `grace` away from
+    now, was not left so by the application: written or edited behind its back.
+    """
+    if event.has_chain_fields:
+        return "it carries a hash but has no place in the chain"
+    if abs(now - event.occurred_at) > grace:
+        return (
+            f"recorded at {event.occurred_at.isoformat()}, more than "
+            f"{grace.total_seconds():g} s from now, and never sealed"
+        )
     return None

@@ -5,19 +5,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, Table, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from treasury.audit.model import GENESIS_HASH, AuditEvent, ChainHead, SealedEvent, chain_hash
+from treasury.audit.model import (
+    GENESIS_HASH,
+    AuditEvent,
+    ChainHead,
+    SealedEvent,
+    UnsealedEvent,
+    chain_hash,
+)
 from treasury.audit.tables import AuditChainHeadRow, AuditEventRow
 from treasury.db.base import new_id
 
 HEAD = "main"
 SEAL_BATCH = 5000
+_EVENTS = cast(Table, AuditEventRow.__table__)
+_INSERT_EVENT = insert(_EVENTS)  # built once (see `append_at_once`)
 
 
 def append(
@@ -48,6 +57,35 @@ def append(
         )
     )
     return event_id
+
+
+def append_at_once(
+    session: Session,
+    *,
+    tenant_id: str | None,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    after: dict[str, Any],
+    occurred_at: datetime,
+) -> None:
+    """`append`, written at once by a Core insert on the session's connection (same transaction):
+    for hot paths that never read the event back, so it costs no ORM flush."""
+    session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "id": new_id(),
+            "tenant_id": tenant_id,
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before_json": None,
+            "after_json": _json(after),
+            "occurred_at": occurred_at,
+        },
+    )
 
 
 def _json(document: dict[str, Any]) -> str:
@@ -134,15 +172,37 @@ def sealed_events(session: Session) -> Iterator[SealedEvent]:
     with session.scalars(query) as rows:
         for row in rows:
             assert row.chain_index is not None
-            assert row.prev_hash is not None
-            assert row.hash is not None
-            yield SealedEvent(to_event(row), row.chain_index, row.prev_hash, row.hash)
+            # A hash set to null behind the sealer's back fails its link like any other edit.
+            yield SealedEvent(to_event(row), row.chain_index, row.prev_hash or "", row.hash or "")
 
 
-def unsealed_count(session: Session) -> int:
-    """Events not yet hashed into the chain."""
-    query = select(func.count()).where(AuditEventRow.chain_index.is_(None))
-    return int(session.scalar(query) or 0)
+def unsealed_events(session: Session) -> Iterator[UnsealedEvent]:
+    """The events without a place in the chain, oldest first, streamed."""
+    query = (
+        select(
+            AuditEventRow.seq,
+            AuditEventRow.id,
+            AuditEventRow.occurred_at,
+            or_(AuditEventRow.prev_hash.is_not(None), AuditEventRow.hash.is_not(None)),
+        )
+        .where(AuditEventRow.chain_index.is_(None))
+        .order_by(AuditEventRow.seq)
+        .execution_options(yield_per=2000)
+    )
+    with session.execute(query) as rows:
+        for seq, event_id, occurred_at, has_chain_fields in rows:
+            yield UnsealedEvent(seq, event_id, occurred_at, bool(has_chain_fields))
+
+
+def recorded(action: str) -> Select[str, str | None, datetime, str | None]:
+    """Every event of one action (sealed or not): the object, tenant, instant and `after`
+    document, for a package to compare its own rows with what the trail recorded of them."""
+    return select(
+        AuditEventRow.object_id,
+        AuditEventRow.tenant_id,
+        AuditEventRow.occurred_at,
+        AuditEventRow.after_json,
+    ).where(AuditEventRow.action == action)
 
 
 def head(session: Session) -> ChainHead:

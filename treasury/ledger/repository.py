@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from treasury.db.base import new_id
 from treasury.errors import BalanceOutOfRange
 from treasury.ledger import model
+from treasury.ledger.attestation import record_entry
 from treasury.ledger.model import (
     MAX_BALANCE_MINOR,
     PER_COUNTERPART_KINDS,
@@ -197,6 +198,7 @@ def append_entry(
         _INSERT_POSTINGS,
         [_posting_values(tenant_id, entry, posting) for posting in entry.postings],
     )
+    record_entry(session, tenant_id=tenant_id, entry=entry, posted_at=posted_at)
     for account_id, change in changes.items():
         accounts[account_id].balance_minor += change
     _add_day_movements(session, entry.value_date, changes)

@@ -8,9 +8,10 @@ from datetime import date
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, NotFound
-from treasury.ledger import posting, repository
+from treasury.ledger import posting, repository, verification
 from treasury.ledger.model import JournalEntry
 from treasury.ledger.tables import LedgerAccountRow
+from treasury.ledger.verification import LedgerFinding
 from treasury.money import Money
 
 
@@ -135,3 +136,49 @@ def reverse_journal_entry(
         )
         uow.commit()
         return reversal
+
+
+@dataclass(frozen=True)
+class LedgerVerification:
+    """What `verify_ledger` checked and every disagreement it found (the first few per check)."""
+
+    accounts: int
+    entries: int
+    postings: int
+    findings: tuple[LedgerFinding, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Balances, day movements, entries and postings all agree."""
+        return not self.findings
+
+    def summary(self) -> str | None:
+        """The line saying everything agrees, or None."""
+        if not self.ok:
+            return None
+        return (
+            f"ledger ok: {self.accounts} accounts, {self.entries} entries, {self.postings} "
+            "postings agree with their balances and the audit chain"
+        )
+
+    def problems(self) -> list[str]:
+        """Each disagreement, one line each, the first naming the ledger broken."""
+        return [
+            f"{'ledger broken:' if index == 0 else '  and'} {finding}"
+            for index, finding in enumerate(self.findings)
+        ]
+
+
+def verify_ledger(uow: UnitOfWork) -> LedgerVerification:
+    """Check every running balance and day movement against the postings, and every entry and
+    its postings against the audit chain's record of it. Reads only."""
+    with uow:
+        session = uow.session
+        accounts, entries, postings = verification.counts(session)
+        findings = (
+            *verification.balance_disagreements(session),
+            *verification.day_disagreements(session),
+            *verification.entry_disagreements(session),
+            *verification.posting_disagreements(session),
+        )
+        return LedgerVerification(accounts, entries, postings, findings)
