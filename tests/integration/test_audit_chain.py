@@ -676,3 +676,17 @@ def test_a_sealed_event_with_its_hash_nulled_is_named_not_a_crash(fresh: Fresh) 
     assert result.returncode == 1
     assert f"broken at event {middle['chain_index']}" in result.stderr
     assert middle["id"] in result.stderr
+
+
+def test_cli_anchor_save_keeps_the_head_that_verify_then_uses(fresh: Fresh) -> None:
+    _, head, _ = sealed_history(fresh)
+
+    saved = treasury_cli(fresh, "audit", "anchor", "--save")
+    [kept] = anchor_files(fresh)
+    verified = treasury_cli(fresh, "audit", "verify")
+
+    assert saved.returncode == 0, saved.stderr
+    assert ChainHead.parse(saved.stdout.strip().splitlines()[-1]) == head
+    assert str(kept) in saved.stderr
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"anchor {kept}: {head}" in verified.stdout
