@@ -1,4 +1,5 @@
-"""Revaluation of a hedge book: 100,000 hedges (70 % forwards, 30 % European options) end to end —
+"""Revaluation of a hedge book: 100,000 hedges (60 % forwards, 30 % European options, 10 % option
+combinations — zero-premium-style collars of a bought put and a sold call) end to end —
 load, price, store, post — on SQLite and PostgreSQL, and the pricing step alone against a plain
 per-trade QuantLib loop that rebuilds everything for each trade, in the same run.
 
@@ -30,8 +31,9 @@ from benchmarks._setup import (
 )
 from hedging import pricing, revaluation, service
 from hedging.dates import ValueDates
+from hedging.instruments import instrument_from_document, pricing_columns
 from hedging.market_data import snapshot_from_document
-from hedging.model import FlatMarket, Forward, Option
+from hedging.model import Combination, FlatMarket, Forward, Option
 from hedging.tables import ExposureRow, HedgeRow
 from treasury.accounts import service as accounts_service
 from treasury.accounts.model import AccountKind
@@ -77,15 +79,38 @@ SNAPSHOT: dict[str, Any] = {
 }
 
 
+def collar(notional: dict[str, str], put: int, call: int, expiry: date) -> dict[str, Any]:
+    """A bought USD put and a sold USD call (strikes in 1/1000), one expiry and notional."""
+    legs = [
+        {
+            "type": "option",
+            "pair": "USDCNY",
+            "option_type": kind,
+            "direction": side,
+            "notional": notional,
+            "strike": f"{strike / 1000:.4f}",
+            "expiry_date": expiry.isoformat(),
+            "delivery_date": None,
+            "style": "european",
+        }
+        for kind, side, strike in (("put", "buy", put), ("call", "sell", call))
+    ]
+    return {"type": "combination", "legs": legs}
+
+
 def instrument_documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
-    """A book: 70 % forwards selling USD, 30 % bought USD puts, maturities up to a year."""
+    """A book: 60 % forwards selling USD, 30 % bought USD puts, 10 % collars, maturities up to a
+    year."""
     rng = random.Random(seed)
     documents: list[dict[str, Any]] = []
     for index in range(count):
         last = AS_OF + timedelta(days=rng.randint(7, 360))
         notional = {"amount": f"{rng.randint(1, 500) * 1000}.00", "currency": "USD"}
         strike = f"{rng.randint(6800, 7400) / 1000:.4f}"
-        if index % 10 < 7:
+        if index % 10 == 9:
+            put = rng.randint(6800, 7100)
+            documents.append(collar(notional, put, put + rng.randint(50, 300), last))
+        elif index % 10 < 6:
             documents.append(
                 {
                     "type": "forward",
@@ -113,6 +138,12 @@ def instrument_documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
     return documents
 
 
+def notional_minor(document: dict[str, Any]) -> int:
+    """A document's notional in cents (a combination's: its legs' larger)."""
+    legs = document.get("legs") or [document]
+    return max(int(Decimal(leg["notional"]["amount"]) * 100) for leg in legs)
+
+
 def pricing_alone(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """The batch pricer against rebuilding QuantLib objects for every trade, same market."""
     # As revaluation reads them: the stored documents, parsed only where a trade needs it.
@@ -130,6 +161,9 @@ def pricing_alone(documents: list[dict[str, Any]]) -> dict[str, Any]:
     for instrument in instruments:
         if isinstance(instrument, Forward):
             pricing.reference_forward_npv(instrument, flat, AS_OF)
+        elif isinstance(instrument, Combination):
+            for leg in instrument.legs:
+                pricing.reference_european_npv(leg, flat, AS_OF)
         else:
             pricing.reference_european_npv(cast(Option, instrument), flat, AS_OF)
     plain_per_trade = (time.perf_counter() - started) / len(sample)
@@ -190,7 +224,7 @@ def load_book(uow_factory: UnitOfWorkFactory, documents: list[dict[str, Any]]) -
                 "entity_id": entity_id,
                 "pair": "USDCNY",
                 "direction": "receive",
-                "amount_minor": sum(int(Decimal(d["notional"]["amount"]) * 100) for d in chunk),
+                "amount_minor": sum(notional_minor(document) for document in chunk),
                 "currency": "USD",
                 "expected_date": AS_OF + timedelta(days=365),
                 "description": "bench",
@@ -198,32 +232,8 @@ def load_book(uow_factory: UnitOfWorkFactory, documents: list[dict[str, Any]]) -
             }
         )
         for document in chunk:
-            last = document.get("delivery_date") or document["expiry_date"]
             hedges.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "tenant_id": ledger.tenant_id,
-                    "entity_id": entity_id,
-                    "exposure_id": exposure_id,
-                    "trade_date": AS_OF - timedelta(days=1),
-                    "instrument_type": document["type"],
-                    "pair": "USDCNY",
-                    "notional_minor": int(Decimal(document["notional"]["amount"]) * 100),
-                    "notional_currency": "USD",
-                    "instrument_json": json.dumps(document, sort_keys=True),
-                    "direction": document["direction"],
-                    "strike": Decimal(document["strike"]),
-                    "option_type": document.get("option_type"),
-                    "vanilla": True,
-                    "last_date": date.fromisoformat(last),
-                    "designation": "none",
-                    "locked_rate": None,
-                    "status": "live",
-                    "closed_date": None,
-                    "change_of_underlying_ref": None,
-                    "settlement_account_id": account_id,
-                    "created_at": NOW,
-                }
+                hedge_row(document, ledger.tenant_id, (entity_id, account_id), exposure_id)
             )
     with uow_factory() as uow:
         connection = uow.session.connection()
@@ -237,6 +247,38 @@ def load_book(uow_factory: UnitOfWorkFactory, documents: list[dict[str, Any]]) -
         uow_factory(), tenant_id=ledger.tenant_id, document=SNAPSHOT, actor="bench"
     )
     return ledger.tenant_id
+
+
+def hedge_row(
+    document: dict[str, Any], tenant_id: str, owner: tuple[str, str], exposure_id: str
+) -> dict[str, Any]:
+    """A hedge row as booking writes it (a combination's notional is its maximum delivery)."""
+    instrument = instrument_from_document(document)
+    delivery = (
+        instrument.max_delivery if isinstance(instrument, Combination) else instrument.notional
+    )
+    entity_id, account_id = owner
+    return {
+        "id": str(uuid.uuid4()),
+        "tenant_id": tenant_id,
+        "entity_id": entity_id,
+        "exposure_id": exposure_id,
+        "trade_date": AS_OF - timedelta(days=1),
+        "instrument_type": document["type"],
+        "pair": "USDCNY",
+        "notional_minor": delivery.minor,
+        "notional_currency": "USD",
+        "instrument_json": json.dumps(document, sort_keys=True),
+        **pricing_columns(instrument),
+        "last_date": instrument.last_date,
+        "designation": "none",
+        "locked_rate": None,
+        "status": "live",
+        "closed_date": None,
+        "change_of_underlying_ref": None,
+        "settlement_account_id": account_id,
+        "created_at": NOW,
+    }
 
 
 def end_to_end(url: str, documents: list[dict[str, Any]]) -> dict[str, Any]:

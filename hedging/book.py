@@ -23,6 +23,7 @@ from hedging.instruments import (
     pricing_columns,
 )
 from hedging.model import (
+    Combination,
     Direction,
     Forward,
     Instrument,
@@ -44,7 +45,9 @@ from treasury.errors import (
     Conflict,
     InstrumentExpired,
     NotFound,
+    OptionCombinationInvalid,
     RealDemandExceeded,
+    SoldOptionRefused,
     ValidationFailed,
 )
 from treasury.idempotency import repository as idempotency_repository
@@ -233,8 +236,9 @@ def create_hedge(
         raise ValidationFailed("designation is cash_flow or none", field="designation")
     if instrument.last_date <= request.trade_date:
         raise InstrumentExpired(f"the instrument ends on {instrument.last_date}")
-    for field in dataclasses.fields(instrument):
-        _check_priceable(getattr(instrument, field.name), field.name)
+    for part in instrument.legs if isinstance(instrument, Combination) else (instrument,):
+        for field in dataclasses.fields(part):
+            _check_priceable(getattr(part, field.name), field.name)
     hedge_id = new_id()
     with uow:
         if idempotency is not None:
@@ -280,9 +284,11 @@ def _book(
     _check_hedges(instrument, exposure, onshore=entity.country == "CN")
     hedged = repository.hedged_minor(session, [exposure.id]).get(exposure.id, 0)
     unhedged = exposure.amount_minor - hedged
-    if instrument.notional.minor > unhedged:
+    delivery = _real_demand(instrument)
+    if delivery.minor > unhedged:
         raise RealDemandExceeded(
-            f"notional {instrument.notional} exceeds the exposure's unhedged "
+            f"{'maximum delivery' if isinstance(instrument, Combination) else 'notional'} "
+            f"{delivery} exceeds the exposure's unhedged "
             f"{Money.from_minor(unhedged, exposure.currency)}",
             unhedged=Money.from_minor(unhedged, exposure.currency).to_wire(),
         )
@@ -295,7 +301,7 @@ def _book(
         trade_date=request.trade_date,
         instrument_type=instrument_kind(instrument),
         pair=instrument.pair.code,
-        notional_minor=instrument.notional.minor,
+        notional_minor=delivery.minor,
         notional_currency=instrument.notional.currency.code,
         instrument_json=json.dumps(instrument_to_document(instrument), sort_keys=True),
         **pricing_columns(instrument),
@@ -318,6 +324,13 @@ def _book(
         after={"exposure_id": exposure.id, "instrument": instrument_to_document(instrument)},
     )
     return to_hedge(row)
+
+
+def _real_demand(instrument: Instrument) -> Money:
+    """What counts against the exposure: the notional, or a combination's maximum delivery."""
+    if isinstance(instrument, Combination):
+        return instrument.max_delivery
+    return instrument.notional
 
 
 def _check_priceable(value: object, name: str) -> None:
@@ -360,13 +373,8 @@ def _check_hedges(instrument: Instrument, exposure: ExposureRow, *, onshore: boo
             f"a swap hedging a {exposure.direction} exposure must {protects.value} on its far leg",
             field="direction",
         )
-    if isinstance(instrument, Option):
-        wanted = OptionType.PUT if exposure.direction == "receive" else OptionType.CALL
-        if instrument.direction is not Direction.BUY or instrument.option_type is not wanted:
-            raise ValidationFailed(
-                f"a {exposure.direction} exposure is hedged by buying a {wanted.value}",
-                field="option_type",
-            )
+    if isinstance(instrument, Option | Combination):
+        _check_options(instrument, exposure.direction)
     if (
         isinstance(instrument, Ndf)
         and onshore
@@ -379,6 +387,28 @@ def _check_hedges(instrument: Instrument, exposure: ExposureRow, *, onshore: boo
         raise ValidationFailed(
             "a net-settled deal of an onshore entity settles in CNY",
             field="settlement_currency",
+        )
+
+
+def _check_options(instrument: Option | Combination, exposure_direction: str) -> None:
+    """A bought option protects the exposure (a put for a receipt, a call for a payment); a sold
+    one is booked only as a combination's other leg, with the same notional (regulation §7)."""
+    wanted = OptionType.PUT if exposure_direction == "receive" else OptionType.CALL
+    if isinstance(instrument, Option) and instrument.direction is Direction.SELL:
+        raise SoldOptionRefused(
+            "a sold option is booked only inside a combination with a bought one",
+            field="direction",
+        )
+    bought = instrument.bought if isinstance(instrument, Combination) else instrument
+    if bought.option_type is not wanted:
+        raise ValidationFailed(
+            f"a {exposure_direction} exposure is hedged by buying a {wanted.value}",
+            field="option_type",
+        )
+    if isinstance(instrument, Combination) and instrument.sold.notional != bought.notional:
+        raise OptionCombinationInvalid(
+            "a combination booked as a hedge has legs of the same notional (2011 43号)",
+            field="legs",
         )
 
 
@@ -425,6 +455,8 @@ def _locked_rate(
             return pricing.price(probe, snapshot, snapshot.as_of, dates=dates).forward_rate
     if isinstance(instrument, Swap):
         return instrument.far_rate
+    if isinstance(instrument, Combination):
+        return instrument.bought.strike
     return instrument.strike
 
 

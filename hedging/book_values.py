@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hedging import pricing, repository
 from hedging.dates import ValueDates
 from hedging.model import (
+    Combination,
     Direction,
     Forward,
     Instrument,
@@ -158,10 +159,13 @@ def settlements(
 
 
 def _intrinsic(instrument: Instrument, snapshot: MarketSnapshot) -> Decimal:
-    """The net settlement of a deal at its end, in CNY, at the snapshot's spot."""
+    """The net settlement of a deal at its end, in CNY, at the snapshot's spot (a combination:
+    its legs')."""
     spot = snapshot.spots.get(instrument.pair.code)
     if spot is None:
         raise MarketDataMissing(f"the snapshot of {snapshot.as_of} has no {instrument.pair.code}")
+    if isinstance(instrument, Combination):
+        return sum((_intrinsic(leg, snapshot) for leg in instrument.legs), Decimal(0))
     amount = instrument.notional.amount * instrument.direction.sign
     if isinstance(instrument, Forward | Ndf):
         return amount * (spot - instrument.strike)

@@ -148,6 +148,7 @@ class Valuation:
     forward_rate: Decimal
     greeks: Greeks | None
     stored_npv: Money | None
+    pair: str
 
 
 def valuation(uow: UnitOfWork, *, tenant_id: str, hedge_id: str, as_of: date) -> Valuation:
@@ -178,4 +179,5 @@ def valuation(uow: UnitOfWork, *, tenant_id: str, hedge_id: str, as_of: date) ->
         forward_rate=result.forward_rate,
         greeks=result.greeks,
         stored_npv=stored_npv,
+        pair=instrument.pair.code,
     )

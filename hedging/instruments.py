@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from hedging.model import (
+    Combination,
     Direction,
     ExerciseStyle,
     Forward,
@@ -19,7 +20,7 @@ from hedging.model import (
     Swap,
     check_instrument,
 )
-from treasury.errors import ValidationFailed
+from treasury.errors import OptionCombinationInvalid, ValidationFailed
 from treasury.money import Money, MoneyError, parse_decimal
 
 
@@ -62,6 +63,8 @@ def _money(document: dict[str, Any]) -> Money:
 def instrument_from_document(document: dict[str, Any]) -> Instrument:
     """An instrument from its document; refuses anything that cannot exist."""
     kind = document.get("type")
+    if kind == "combination":
+        return check_instrument(_combination(document))
     pair = Pair.parse(_get(document, "pair"))
     direction = Direction(_get(document, "direction"))
     notional = _money(document)
@@ -123,8 +126,28 @@ def instrument_from_document(document: dict[str, Any]) -> Instrument:
     return check_instrument(instrument)
 
 
+def _combination(document: dict[str, Any]) -> Combination:
+    """Two option legs (each `type` "option" or left out)."""
+    legs = _get(document, "legs")
+    if not isinstance(legs, list) or len(legs) != 2:
+        raise OptionCombinationInvalid("a combination has two legs", field="legs")
+    options: list[Option] = []
+    for leg in legs:
+        if not isinstance(leg, dict) or leg.get("type", "option") != "option":
+            raise OptionCombinationInvalid("each leg of a combination is an option", field="legs")
+        parsed = instrument_from_document({**leg, "type": "option"})
+        assert isinstance(parsed, Option)
+        options.append(parsed)
+    return Combination((options[0], options[1]))
+
+
 def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
     """The instrument's wire document (decimal strings, ISO dates)."""
+    if isinstance(instrument, Combination):
+        return {
+            "type": "combination",
+            "legs": [instrument_to_document(leg) for leg in instrument.legs],
+        }
     common: dict[str, Any] = {
         "pair": instrument.pair.code,
         "direction": instrument.direction.value,
@@ -183,12 +206,15 @@ def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
 
 
 def instrument_kind(instrument: Instrument) -> str:
-    """'forward', 'ndf', 'swap' or 'option'."""
+    """'forward', 'ndf', 'swap', 'option', 'knock_out' or 'combination'."""
     return str(instrument_to_document(instrument)["type"])
 
 
 def pricing_columns(instrument: Instrument) -> dict[str, Any]:
-    """The columns a hedge row keeps for revaluation without its document."""
+    """The columns a hedge row keeps for revaluation without its document (a combination: its
+    bought leg's, and it is valued from its document)."""
+    if isinstance(instrument, Combination):
+        return {**pricing_columns(instrument.bought), "vanilla": False}
     vanilla = isinstance(instrument, Forward) or (
         isinstance(instrument, Option)
         and instrument.style is ExerciseStyle.EUROPEAN

@@ -17,7 +17,7 @@ from treasury.bounds import (
     check_interest_rate,
     check_volatility,
 )
-from treasury.errors import ValidationFailed
+from treasury.errors import OptionCombinationInvalid, ValidationFailed
 from treasury.money import MAX_AMOUNT_MINOR, Currency, Money, check_storable, is_currency_code
 
 ONE_YEAR_DAYS = Decimal(365)
@@ -179,11 +179,91 @@ class KnockOut:
         return self.expiry_date
 
 
-Instrument = Forward | Ndf | Swap | Option | KnockOut
+@dataclass(frozen=True)
+class Combination:
+    """Two European or American options handled as a whole (regulation §7, 2011 43号): one
+    bought and one sold, a call and a put, on the same pair, expiry and delivery — collars,
+    risk reversals, zero-cost collars and, with a smaller sold leg, participating forwards.
+
+    Its value and Greeks are the sum of its legs'; it is held as bought (`direction` BUY)."""
+
+    legs: tuple[Option, Option]
+
+    @property
+    def pair(self) -> Pair:
+        """The legs' pair."""
+        return self.legs[0].pair
+
+    @property
+    def bought(self) -> Option:
+        """The leg the holder bought."""
+        return next(leg for leg in self.legs if leg.direction is Direction.BUY)
+
+    @property
+    def sold(self) -> Option:
+        """The leg the holder sold."""
+        return next(leg for leg in self.legs if leg.direction is Direction.SELL)
+
+    @property
+    def direction(self) -> Direction:
+        """A combination is held as bought: its legs carry their own sides."""
+        return Direction.BUY
+
+    @property
+    def notional(self) -> Money:
+        """The bought leg's notional."""
+        return self.bought.notional
+
+    @property
+    def last_date(self) -> date:
+        """The common expiry."""
+        return self.legs[0].expiry_date
+
+    @property
+    def max_delivery(self) -> Money:
+        """The most of the base currency the combination can deliver: both legs deliver the
+        same way (a bought put and a sold call both sell the base), and both are exercised at
+        once only when the call's strike lies below the put's."""
+        call = next(leg for leg in self.legs if leg.option_type is OptionType.CALL)
+        put = next(leg for leg in self.legs if leg.option_type is OptionType.PUT)
+        if call.strike < put.strike:
+            return call.notional + put.notional
+        return max(call.notional, put.notional, key=lambda money: money.amount)
+
+
+Instrument = Forward | Ndf | Swap | Option | KnockOut | Combination
+
+
+def check_combination(combination: Combination) -> Combination:
+    """The legs make a whole: two options, one bought and one sold, a call and a put, the same
+    pair, expiry and delivery, the sold notional not above the bought one.
+
+    Raises:
+        OptionCombinationInvalid: naming the rule broken.
+    """
+    legs = combination.legs
+    if len(legs) != 2 or not all(isinstance(leg, Option) for leg in legs):
+        raise OptionCombinationInvalid("a combination is two options", field="legs")
+    for leg in legs:
+        check_instrument(leg)
+    first, second = legs
+    if {first.direction, second.direction} != {Direction.BUY, Direction.SELL}:
+        raise OptionCombinationInvalid("a combination buys one option and sells one")
+    if {first.option_type, second.option_type} != {OptionType.CALL, OptionType.PUT}:
+        raise OptionCombinationInvalid("a combination is a call and a put")
+    if first.pair != second.pair:
+        raise OptionCombinationInvalid("both legs are on the same pair")
+    if (first.expiry_date, first.delivery_date) != (second.expiry_date, second.delivery_date):
+        raise OptionCombinationInvalid("both legs have the same expiry and delivery (tenor)")
+    if combination.sold.notional.amount > combination.bought.notional.amount:
+        raise OptionCombinationInvalid("the sold leg's notional may not exceed the bought leg's")
+    return combination
 
 
 def check_instrument(instrument: Instrument) -> Instrument:
     """Refuse instruments that cannot exist (wrong notional currency, dates out of order)."""
+    if isinstance(instrument, Combination):
+        return check_combination(instrument)
     pair = instrument.pair
     if instrument.notional.currency.code != pair.ledger_base:
         raise ValidationFailed(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -26,6 +26,7 @@ import QuantLib as ql
 from hedging.dates import ValueDates
 from hedging.instruments import instrument_from_document
 from hedging.model import (
+    Combination,
     CurvePoint,
     Direction,
     ExerciseStyle,
@@ -483,6 +484,8 @@ def price_on(
     instrument: Instrument, market: PairMarket, *, with_greeks: bool = True
 ) -> PriceResult:
     """Price on a built market (the caller holds `QUANTLIB_LOCK`)."""
+    if isinstance(instrument, Combination):
+        return _combination(instrument, market, with_greeks=with_greeks)
     notional = float(instrument.notional.amount) * instrument.direction.sign
     quote = instrument.pair.ledger_quote
     greeks: Greeks | None = None
@@ -521,6 +524,71 @@ def price_on(
         greeks=greeks,
         breakdown=breakdown,
     )
+
+
+def _combination(
+    combination: Combination, market: PairMarket, *, with_greeks: bool = True
+) -> PriceResult:
+    """The legs priced apart on one market and added: the NPV and the Greeks of the whole."""
+    legs = [price_on(leg, market, with_greeks=with_greeks) for leg in combination.legs]
+    exact = sum((leg.npv_exact for leg in legs), Decimal(0))
+    breakdown = dict(legs[0].breakdown)
+    for name, leg, result in zip(("first", "second"), combination.legs, legs, strict=True):
+        breakdown[f"{name}_leg_npv"] = str(result.npv_exact)
+        breakdown[f"{name}_leg"] = f"{leg.direction.value} {leg.option_type.value} {leg.strike}"
+    breakdown["max_delivery"] = combination.max_delivery.to_wire()
+    greeks = None
+    if legs[0].greeks is not None and legs[1].greeks is not None:
+        first, second = legs[0].greeks, legs[1].greeks
+        greeks = Greeks(
+            **{
+                name: getattr(first, name) + getattr(second, name)
+                for name in Greeks.__dataclass_fields__
+            }
+        )
+    return PriceResult(
+        npv=round_money(exact, combination.pair.ledger_quote),
+        npv_exact=exact,
+        forward_rate=legs[0].forward_rate,
+        greeks=greeks,
+        breakdown=breakdown,
+    )
+
+
+def zero_cost_combination(
+    combination: Combination,
+    market: FlatMarket | MarketSnapshot,
+    as_of: date,
+    *,
+    dates: ValueDates | None = None,
+) -> Combination:
+    """The combination with its sold leg's strike moved until the whole costs nothing (QuantLib's
+    Brent solver over the smile: each trial strike reads its own vol), to 1E-10.
+
+    Raises:
+        ValidationFailed: no strike within a quarter to four times the forward gives premium 0.
+    """
+    sold = combination.sold
+    with QUANTLIB_LOCK:
+        ql.Settings.instance().evaluationDate = _qdate(as_of)
+        built = _pair_market(market, combination.pair, as_of, dates)
+        bought = float(price_on(combination.bought, built, with_greeks=False).npv_exact)
+
+        def premium(strike: float) -> float:
+            leg = replace(sold, strike=Decimal(repr(strike)))
+            return bought + float(price_on(leg, built, with_greeks=False).npv_exact)
+
+        forward = built.forward(_option_delivery(sold, built))
+        try:
+            solved = ql.Brent().solve(premium, 1e-12, forward, forward / 4, forward * 4)
+        except RuntimeError as error:
+            raise ValidationFailed(
+                f"no strike of the sold leg makes this combination cost nothing ({error})",
+                field="legs",
+            ) from error
+    strike = Decimal(repr(solved)).quantize(FORWARD_PLACES)
+    legs = tuple(replace(leg, strike=strike) if leg is sold else leg for leg in combination.legs)
+    return Combination((legs[0], legs[1]))
 
 
 def _rate_terms(market: PairMarket, delivery: date, breakdown: dict[str, str]) -> None:
@@ -877,7 +945,8 @@ class BookValues:
 class _Vanilla:
     """Forwards and European options of one pair as columns."""
 
-    rows: list[int] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # a combination's row twice, legs in turn
+    second: list[bool] = field(default_factory=list)  # a combination's second leg
     is_option: list[bool] = field(default_factory=list)
     notional: list[float] = field(default_factory=list)  # signed: the holder's side
     strike: list[float] = field(default_factory=list)
@@ -885,49 +954,64 @@ class _Vanilla:
     call: list[bool] = field(default_factory=list)
 
 
-def _columns(trade: BookTrade) -> tuple[str, date, tuple[bool, float, float, bool] | None]:
-    """(pair, last date, vanilla columns or None) without building the instrument if possible."""
+Leg = tuple[bool, float, float, bool]  # is an option, signed notional, strike, is a call
+
+
+def _columns(trade: BookTrade) -> tuple[str, date, list[Leg] | None]:
+    """(pair, last date, vanilla legs or None) without building the instrument if possible: a
+    forward or European option is one leg, a combination of two European options two."""
     given = trade.columns
     if given is not None:
         sign = 1.0 if given.direction == "buy" else -1.0
         notional = sign * given.notional_minor / _SCALE[Currency.of(given.currency).minor_units]
         is_option = given.option_type is not None
         call = given.option_type == "call"
-        return given.pair, given.last, (is_option, notional, float(given.strike), call)
+        return given.pair, given.last, [(is_option, notional, float(given.strike), call)]
     document = trade.document
     if document is not None:
         kind = document["type"]
-        sign = 1.0 if document["direction"] == "buy" else -1.0
         if kind == "forward":
+            sign = 1.0 if document["direction"] == "buy" else -1.0
             last = date.fromisoformat(document["delivery_date"])
             notional = sign * float(document["notional"]["amount"])
-            return document["pair"], last, (False, notional, float(document["strike"]), False)
-        if (
-            kind == "option"
-            and document.get("style", "european") == "european"
-            and not (document.get("delivery_date"))
-        ):
-            last = date.fromisoformat(document["expiry_date"])
-            notional = sign * float(document["notional"]["amount"])
-            call = document["option_type"] == "call"
-            return document["pair"], last, (True, notional, float(document["strike"]), call)
+            return document["pair"], last, [(False, notional, float(document["strike"]), False)]
+        parts = document["legs"] if kind == "combination" else [document]
+        legs = [_document_option(part) for part in parts]
+        if all(legs) and len({part["expiry_date"] for part in parts}) == 1:
+            last = date.fromisoformat(parts[0]["expiry_date"])
+            return parts[0]["pair"], last, [leg for leg in legs if leg is not None]
     instrument = trade.resolved()
+    return instrument.pair.code, instrument.last_date, _legs(instrument)
+
+
+def _document_option(document: dict[str, Any]) -> Leg | None:
+    """A European option delivering at expiry, from its document (else None)."""
+    if (
+        document.get("type", "option") != "option"
+        or document.get("style", "european") != "european"
+        or document.get("delivery_date")
+    ):
+        return None
+    sign = 1.0 if document["direction"] == "buy" else -1.0
+    notional = sign * float(document["notional"]["amount"])
+    return (True, notional, float(document["strike"]), document["option_type"] == "call")
+
+
+def _legs(instrument: Instrument) -> list[Leg] | None:
+    if isinstance(instrument, Combination):
+        legs = [_legs(leg) for leg in instrument.legs]
+        return None if None in legs else [leg[0] for leg in legs if leg is not None]
     notional = instrument.direction.sign * float(instrument.notional.amount)
-    columns: tuple[bool, float, float, bool] | None = None
     if isinstance(instrument, Forward):
-        columns = (False, notional, float(instrument.strike), False)
-    elif (
+        return [(False, notional, float(instrument.strike), False)]
+    if (
         isinstance(instrument, Option)
         and instrument.style is ExerciseStyle.EUROPEAN
         and instrument.delivery_date is None
     ):
-        columns = (
-            True,
-            notional,
-            float(instrument.strike),
-            instrument.option_type is OptionType.CALL,
-        )
-    return instrument.pair.code, instrument.last_date, columns
+        call = instrument.option_type is OptionType.CALL
+        return [(True, notional, float(instrument.strike), call)]
+    return None
 
 
 def price_book(
@@ -952,23 +1036,7 @@ def price_book(
     """
     npv: list[Decimal] = [Decimal(0)] * len(trades)
     forwards: list[float] = [0.0] * len(trades)
-    vanilla: dict[str, _Vanilla] = {}
-    others: dict[str, list[int]] = {}
-    for index, trade in enumerate(trades):
-        pair, last, columns = _columns(trade)
-        if last <= as_of:
-            raise InstrumentExpired(f"trade {trade.id} ended on {last}")
-        if columns is None:
-            others.setdefault(pair, []).append(index)
-            continue
-        group = vanilla.setdefault(pair, _Vanilla())
-        group.rows.append(index)
-        group.last.append(last)
-        is_option, notional, strike, call = columns
-        group.is_option.append(is_option)
-        group.notional.append(notional)
-        group.strike.append(strike)
-        group.call.append(call)
+    vanilla, others = _group(trades, as_of)
     checked, worst = 0, Decimal(0)
     with QUANTLIB_LOCK:
         ql.Settings.instance().evaluationDate = _qdate(as_of)
@@ -977,16 +1045,20 @@ def price_book(
             priced = vanilla.get(pair_code)
             if priced is not None:
                 values, outrights = _vectorised(priced, pair_market)
-                for row, value, outright in zip(
-                    priced.rows, values.tolist(), outrights.tolist(), strict=True
+                previous = 0.0
+                for row, value, outright, second in zip(
+                    priced.rows, values.tolist(), outrights.tolist(), priced.second, strict=True
                 ):
+                    if second:  # a combination's legs follow each other: the whole is their sum
+                        value += previous
+                    previous = value
                     npv[row] = Decimal(repr(value))
                     forwards[row] = outright
             for row in others.get(pair_code, []):
                 result = price_on(trades[row].resolved(), pair_market, with_greeks=False)
                 npv[row] = result.npv_exact
                 forwards[row] = float(result.forward_rate)
-            rows = [*(priced.rows if priced else []), *others.get(pair_code, [])]
+            rows = [*dict.fromkeys(priced.rows if priced else []), *others.get(pair_code, [])]
             sampled = [] if sample_every is None else sorted(rows)[:: max(sample_every, 1)]
             for row in sampled:
                 instrument = trades[row].resolved()
@@ -994,6 +1066,31 @@ def price_book(
                 worst = max(worst, _agree(trades[row].id, instrument, reference, npv[row]))
                 checked += 1
     return BookValues(npv, forwards, checked, worst)
+
+
+def _group(
+    trades: list[BookTrade], as_of: date
+) -> tuple[dict[str, _Vanilla], dict[str, list[int]]]:
+    """Per pair: the vanilla legs as columns, and the rows of the other trades."""
+    vanilla: dict[str, _Vanilla] = {}
+    others: dict[str, list[int]] = {}
+    for index, trade in enumerate(trades):
+        pair, last, legs = _columns(trade)
+        if last <= as_of:
+            raise InstrumentExpired(f"trade {trade.id} ended on {last}")
+        if legs is None:
+            others.setdefault(pair, []).append(index)
+            continue
+        group = vanilla.setdefault(pair, _Vanilla())
+        for number, (is_option, notional, strike, call) in enumerate(legs):
+            group.rows.append(index)
+            group.second.append(number > 0)
+            group.last.append(last)
+            group.is_option.append(is_option)
+            group.notional.append(notional)
+            group.strike.append(strike)
+            group.call.append(call)
+    return vanilla, others
 
 
 def _pair_market(
@@ -1078,7 +1175,10 @@ def _black_numpy(forward: Any, strike: Any, sigma: Any, years: Any, disc: Any, o
 def _full_engine(
     instrument: Instrument, market: FlatMarket | MarketSnapshot, built: PairMarket, as_of: date
 ) -> Decimal:
-    """The trade alone through QuantLib's engines (inline market) or `price_on` on the market."""
+    """The trade alone through QuantLib's engines (inline market) or `price_on` on the market;
+    a combination leg by leg."""
+    if isinstance(instrument, Combination):
+        return sum((_full_engine(leg, market, built, as_of) for leg in instrument.legs), Decimal(0))
     if isinstance(market, FlatMarket):
         if isinstance(instrument, Forward):
             return reference_forward_npv(instrument, market, as_of)

@@ -15,6 +15,7 @@ from hedging import pricing, repository
 from hedging.dates import DEFAULT_CNH_CALENDARS, ValueDates
 from hedging.market_data import snapshot_from_document
 from hedging.model import (
+    Combination,
     FlatMarket,
     Instrument,
     MarketSnapshot,
@@ -26,7 +27,7 @@ from treasury.audit import service as audit
 from treasury.calendars import default_calendars
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, NotFound
+from treasury.errors import Conflict, NotFound, ValidationFailed
 from treasury.refdata import cache as refdata_cache
 
 RESERVE_PARAMETER = "fx.reserve_ratio_fwd_sale"
@@ -121,8 +122,11 @@ def price(
     instrument: Instrument,
     market: FlatMarket | SnapshotRequest,
     as_of: date,
+    zero_cost: bool = False,
 ) -> PriceResult:
-    """Price an instrument on the inline market or a stored snapshot, with the reserve breakdown.
+    """Price an instrument on the inline market or a stored snapshot, with the reserve breakdown;
+    with `zero_cost`, a combination's sold strike is first solved to premium 0 (shown in
+    `breakdown.zero_cost_strike`).
 
     Raises:
         NotFound: no snapshot of that date.
@@ -138,6 +142,13 @@ def price(
             priced_on: FlatMarket | MarketSnapshot = replace(snapshot, as_of=as_of)
         else:
             priced_on = market
+    if zero_cost:
+        if not isinstance(instrument, Combination):
+            raise ValidationFailed("only a combination is solved to zero cost", field="solve")
+        instrument = pricing.zero_cost_combination(instrument, priced_on, as_of, dates=dates)
+        result = pricing.price(instrument, priced_on, as_of, dates=dates)
+        breakdown = {**result.breakdown, "zero_cost_strike": str(instrument.sold.strike)}
+        return replace(result, breakdown=breakdown)
     result = pricing.price(instrument, priced_on, as_of, dates=dates)
     if not reserve_applies(instrument):
         return result

@@ -70,8 +70,9 @@ class HedgeRow(Base):
     entity_id: Mapped[str] = mapped_column(ForeignKey("accounts_entity.id"))
     exposure_id: Mapped[str] = mapped_column(ForeignKey("hedging_exposure.id"), index=True)
     trade_date: Mapped[date] = mapped_column(Date)
-    instrument_type: Mapped[str] = mapped_column(String(10))
+    instrument_type: Mapped[str] = mapped_column(String(12))
     pair: Mapped[str] = mapped_column(String(6))
+    # The notional; for a combination its maximum delivery (what real demand counts).
     notional_minor: Mapped[int] = mapped_column(BigInteger)
     notional_currency: Mapped[str] = mapped_column(String(3))
     instrument_json: Mapped[str] = mapped_column(Text)

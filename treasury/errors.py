@@ -239,6 +239,21 @@ class RealDemandExceeded(Rejected):
     title = "Hedge exceeds the real demand"
 
 
+class SoldOptionRefused(Rejected):
+    """A sold option booked on its own: the book holds sold options only inside a combination."""
+
+    code = "SOLD_OPTION_REFUSED"
+    title = "A sold option is booked only inside a combination"
+
+
+class OptionCombinationInvalid(Rejected):
+    """Two options that do not make a permitted combination (one bought, one sold; a call and a
+    put; the same pair, expiry and notional)."""
+
+    code = "OPTION_COMBINATION_INVALID"
+    title = "Not a permitted option combination"
+
+
 class RatioChangeLimit(Rejected):
     """A pool ratio changed more often than allowed in a calendar year."""
 

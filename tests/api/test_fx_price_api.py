@@ -118,7 +118,10 @@ def test_an_option_returns_the_whole_positions_greeks(
 
     assert whole.status_code == 200, whole.text
     greeks = whole.json()["greeks"]
-    assert set(greeks) == {"delta", "gamma", "vega", "theta", "rho_domestic", "rho_foreign"}
+    names = {"delta", "gamma", "vega", "theta", "rho_domestic", "rho_foreign"}
+    assert set(greeks) == names | {"units"}
+    assert set(greeks["units"]) == names
+    assert greeks["units"]["rho_foreign"] == "CNY per 1.00 (100%) rise of the USD rate"
     assert Decimal(greeks["delta"]) == pytest.approx(Decimal(unit["greeks"]["delta"]) * 1_000_000)
     assert Decimal(unit["npv_exact"]).quantize(Decimal("0.00001")) == Decimal("0.12855")
     assert american.status_code == 200, american.text

@@ -96,15 +96,46 @@ class KnockOutIn(StrictModel):
     rebate: DecimalString | None = Field(default=None, description="quote currency per unit")
 
 
-InstrumentIn = Annotated[
-    ForwardIn | NdfIn | OptionIn | SwapIn | KnockOutIn, Field(discriminator="type")
-]
+class CombinationLegIn(StrictModel):
+    """One option of a combination (`type` may be left out)."""
+
+    type: Literal["option"] = "option"
+    pair: Pair
+    option_type: Literal["call", "put"]
+    direction: Side
+    notional: PositiveMoneyIn
+    strike: DecimalString
+    expiry_date: date
+    delivery_date: date | None = None
+    style: Literal["european", "american"] = "european"
 
 
-def to_instrument(body: ForwardIn | NdfIn | OptionIn | SwapIn | KnockOutIn) -> Instrument:
-    """The domain instrument (checked: currencies, dates, positive rates)."""
+class CombinationIn(StrictModel):
+    """Two options handled as a whole (regulation §7): one bought and one sold, a call and a put,
+    the same pair and expiry — a collar, a risk reversal, a participating forward (sold notional
+    smaller; booked as a hedge only with equal notionals)."""
+
+    type: Literal["combination"]
+    legs: list[CombinationLegIn] = Field(min_length=2, max_length=2)
+
+
+AnyInstrumentIn = ForwardIn | NdfIn | OptionIn | SwapIn | KnockOutIn | CombinationIn
+InstrumentIn = Annotated[AnyInstrumentIn, Field(discriminator="type")]
+
+
+def _document(body: StrictModel) -> dict[str, Any]:
     document: dict[str, Any] = body.model_dump(mode="json")
-    document["notional"] = {"amount": body.notional.amount, "currency": body.notional.currency}
+    notional = getattr(body, "notional", None)
+    if notional is not None:
+        document["notional"] = {"amount": notional.amount, "currency": notional.currency}
+    return document
+
+
+def to_instrument(body: AnyInstrumentIn) -> Instrument:
+    """The domain instrument (checked: currencies, dates, positive rates, combination rules)."""
+    document = _document(body)
+    if isinstance(body, CombinationIn):
+        document["legs"] = [_document(leg) for leg in body.legs]
     return instrument_from_document(document)
 
 
@@ -143,10 +174,15 @@ class PriceIn(StrictModel):
     as_of: date
     market: FlatMarketIn | SnapshotMarketIn
     instrument: InstrumentIn
+    solve: Literal["zero_cost_strike"] | None = Field(
+        default=None,
+        description="for a combination: move the sold leg's strike until the whole costs "
+        "nothing (shown in breakdown.zero_cost_strike)",
+    )
 
 
 class GreeksOut(BaseModel):
-    """Whole-position sensitivities in the quote currency (vega and rhos per 1.00)."""
+    """Whole-position sensitivities (a combination: of both legs together); `units` names each."""
 
     delta: str
     gamma: str
@@ -154,10 +190,11 @@ class GreeksOut(BaseModel):
     theta: str
     rho_domestic: str
     rho_foreign: str
+    units: dict[str, str]
 
     @classmethod
-    def of(cls, greeks: Greeks | None) -> GreeksOut | None:
-        """Render Greeks."""
+    def of(cls, greeks: Greeks | None, pair: str) -> GreeksOut | None:
+        """Render Greeks with their units for `pair` (value in the quote currency)."""
         if greeks is None:
             return None
         return cls(
@@ -167,7 +204,21 @@ class GreeksOut(BaseModel):
             theta=str(greeks.theta),
             rho_domestic=str(greeks.rho_domestic),
             rho_foreign=str(greeks.rho_foreign),
+            units=greek_units(pair),
         )
+
+
+def greek_units(pair: str) -> dict[str, str]:
+    """What each Greek of a `pair` position measures (the value is in the quote currency)."""
+    base, quote = pair[:3], pair[3:]
+    return {
+        "delta": f"{base}: {quote} of value per 1.00 {quote} rise of {pair} spot",
+        "gamma": f"{base} of delta per 1.00 {quote} rise of {pair} spot",
+        "vega": f"{quote} per 1.00 (100 vol points) rise of volatility",
+        "theta": f"{quote} per year of time passing",
+        "rho_domestic": f"{quote} per 1.00 (100%) rise of the {quote} rate",
+        "rho_foreign": f"{quote} per 1.00 (100%) rise of the {base} rate",
+    }
 
 
 class PriceOut(BaseModel):
@@ -181,21 +232,22 @@ class PriceOut(BaseModel):
     breakdown: dict[str, str]
 
     @classmethod
-    def of(cls, as_of: date, result: PriceResult) -> PriceOut:
+    def of(cls, as_of: date, result: PriceResult, pair: str) -> PriceOut:
         """Render a price."""
         return cls(
             as_of=as_of,
             npv=MoneyOut.of(result.npv),
             npv_exact=str(result.npv_exact),
             forward_rate=str(result.forward_rate),
-            greeks=GreeksOut.of(result.greeks),
+            greeks=GreeksOut.of(result.greeks, pair),
             breakdown=result.breakdown,
         )
 
 
 @router.post("/price")
 def price(body: PriceIn, principal: Reader, uow_factory: UowFactoryDep) -> PriceOut:
-    """Price a forward, NDF, swap or option; an expired instrument is 422 INSTRUMENT_EXPIRED."""
+    """Price a forward, NDF, swap, option or option combination; an expired instrument is 422
+    INSTRUMENT_EXPIRED."""
     market: FlatMarket | service.SnapshotRequest
     if isinstance(body.market, FlatMarketIn):
         market = FlatMarket(
@@ -206,11 +258,13 @@ def price(body: PriceIn, principal: Reader, uow_factory: UowFactoryDep) -> Price
         )
     else:
         market = service.SnapshotRequest(body.market.snapshot)
+    instrument = to_instrument(body.instrument)
     result = service.price(
         uow_factory(),
         tenant_id=tenant_of(principal),
-        instrument=to_instrument(body.instrument),
+        instrument=instrument,
         market=market,
         as_of=body.as_of,
+        zero_cost=body.solve == "zero_cost_strike",
     )
-    return PriceOut.of(body.as_of, result)
+    return PriceOut.of(body.as_of, result, instrument.pair.code)

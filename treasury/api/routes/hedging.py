@@ -430,7 +430,7 @@ def hedge_valuation(
         snapshot_as_of=found.snapshot_as_of,
         npv=MoneyOut.of(found.npv),
         forward_rate=str(found.forward_rate),
-        greeks=GreeksOut.of(found.greeks),
+        greeks=GreeksOut.of(found.greeks, found.pair),
         stored_npv=money_out(found.stored_npv),
     )
 

@@ -7,6 +7,9 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "2026_12_02_hedge_book"
 down_revision = "2026_12_02_fidelity"
 branch_labels = None
@@ -14,8 +17,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # "combination" (11 characters) is an instrument type.
+    with op.batch_alter_table("hedging_hedge") as batch:
+        batch.alter_column(
+            "instrument_type",
+            existing_type=sa.String(length=10),
+            type_=sa.String(length=12),
+            existing_nullable=False,
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("hedging_hedge") as batch:
+        batch.alter_column(
+            "instrument_type",
+            existing_type=sa.String(length=12),
+            type_=sa.String(length=10),
+            existing_nullable=False,
+        )
