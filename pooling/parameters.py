@@ -19,10 +19,17 @@ from treasury.refdata import cache as refdata_cache
 class Parameters(dict[str, Decimal | None]):
     """Parameters in force, by name; `number` refuses a missing or disabled one."""
 
-    def __init__(self, on: date, values: dict[str, Decimal | None], texts: dict[str, str]) -> None:
+    def __init__(
+        self,
+        on: date,
+        values: dict[str, Decimal | None],
+        texts: dict[str, str],
+        lists: dict[str, list[str]] | None = None,
+    ) -> None:
         super().__init__(values)
         self.on = on
         self.texts = texts
+        self.lists = lists or {}
 
     def number(self, name: str) -> Decimal:
         """The parameter's value, or PARAMETER_MISSING."""
@@ -37,14 +44,21 @@ class Parameters(dict[str, Decimal | None]):
             raise ParameterMissing(f"parameter {name} has no value in force on {self.on}")
         return self.texts[name]
 
+    def items_of(self, name: str) -> list[str]:
+        """A list parameter's items (e.g. facil.kinds); [] when none is in force."""
+        return self.lists.get(name, [])
+
 
 def in_force(session: Session, on: date) -> Parameters:
     """Every numeric parameter in force on `on` (dicts flattened), and the text ones."""
     values: dict[str, Decimal | None] = {}
     texts: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
     for name, parameter in refdata_cache.snapshot(session).parameters_in_force(on).items():
         value = parameter.value
-        if isinstance(value, dict):
+        if isinstance(value, list):
+            lists[name] = [str(item) for item in value]
+        elif isinstance(value, dict):
             for key, item in value.items():
                 values[f"{name}.{key}"] = _number(item)
         elif value is None:
@@ -54,7 +68,7 @@ def in_force(session: Session, on: date) -> Parameters:
             if number is None:
                 texts[name] = str(value)
             values[name] = number
-    return Parameters(on, values, texts)
+    return Parameters(on, values, texts, lists)
 
 
 def _number(value: object) -> Decimal | None:
@@ -62,6 +76,28 @@ def _number(value: object) -> Decimal | None:
         return Decimal(str(value))
     except ArithmeticError:
         return None
+
+
+def change_dates(
+    session: Session,
+    *,
+    prefixes: tuple[str, ...],
+    pairs: tuple[str, ...],
+    after: date,
+    before: date,
+) -> set[date]:
+    """The dates in (after, before) on which a parameter named with one of `prefixes` takes a
+    new value, or a reference rate of one of `pairs` is published: between two of them the
+    parameters and rates in force stay the same."""
+    snapshot = refdata_cache.snapshot(session)
+    found = {
+        version.effective_from
+        for name, versions in snapshot.parameters.items()
+        if name.startswith(prefixes)
+        for version in versions
+    }
+    found |= {rate.rate_date for pair in pairs for rate in snapshot.rates.get(pair, [])}
+    return {day for day in found if after < day < before}
 
 
 def cny_rate(session: Session, currency: str, on: date) -> Decimal:

@@ -154,6 +154,8 @@ class ForeignDebtRow(Base):
     outstanding_minor: Mapped[int] = mapped_column(BigInteger)
     drawdown_date: Mapped[date] = mapped_column(Date)
     maturity_date: Mapped[date] = mapped_column(Date)
+    # the measure that admitted it: macro_prudential | facilitation (issue 12 item 3)
+    basis: Mapped[str] = mapped_column(String(20), server_default="macro_prudential")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

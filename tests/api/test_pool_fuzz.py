@@ -59,8 +59,8 @@ def test_pool_operations_keep_the_documented_contract(
         names = PATH_PARAMETER.findall(operation.path)
         pinned = {name: real_ids[name] for name in names if name in real_ids}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            failures.append(fuzz(operation, mode, tenant.treasurer))
+            failures.append(fuzz(operation, mode, tenant.treasurer, 1))
             if pinned:
-                failures.append(fuzz(operation, mode, tenant.treasurer, **pinned))
+                failures.append(fuzz(operation, mode, tenant.treasurer, 1, **pinned))
     failures = [failure for failure in failures if failure]
     assert failures == [], "\n\n".join(failures)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from pooling.cross_border_financing import (
     CombineRule,
+    Contract,
     DebtBalance,
     DebtKind,
     Headroom,
@@ -16,6 +17,7 @@ from pooling.cross_border_financing import (
     certificate_valid,
     effective_cap,
     investment_gap_used,
+    is_short_term,
     macro_cap,
     no_audited_base,
     risk_weighted_balance,
@@ -32,7 +34,9 @@ WEIGHTS = Weights(
 
 
 def debt(amount: str, days: int, *, fx: bool, kind: DebtKind = DebtKind.LOAN) -> DebtBalance:
-    return DebtBalance(Decimal(amount), days, fx, kind)
+    start = date(2026, 1, 5)
+    short = is_short_term(drawdown=start, maturity=start + timedelta(days=days), years=1)
+    return DebtBalance(Decimal(amount), short, fx, kind)
 
 
 def test_example_1_caps_under_the_current_and_the_previous_mu() -> None:
@@ -72,7 +76,40 @@ def test_rule_1_cap_multiple_by_date() -> None:
 
 @pytest.mark.parametrize(("days", "factor"), [(365, Decimal("1.5")), (366, Decimal(1))])
 def test_rule_2_exactly_one_year_is_short(days: int, factor: Decimal) -> None:
-    assert term_factor(days, WEIGHTS) == factor
+    assert weight(debt("1", days, fx=False), WEIGHTS) == factor
+
+
+@pytest.mark.parametrize(
+    ("drawdown", "maturity", "short"),
+    [
+        (date(2027, 3, 1), date(2028, 3, 1), True),  # 366 days across 29 February: one year
+        (date(2027, 3, 1), date(2028, 3, 2), False),
+        (date(2028, 2, 29), date(2029, 2, 28), True),  # one year from 29 February
+        (date(2028, 2, 29), date(2029, 3, 1), False),
+        (date(2026, 1, 5), date(2028, 1, 5), False),
+    ],
+)
+def test_one_year_or_less_by_the_calendar(drawdown: date, maturity: date, short: bool) -> None:
+    assert is_short_term(drawdown=drawdown, maturity=maturity, years=1) is short
+    assert term_factor(short, WEIGHTS) == (Decimal("1.5") if short else Decimal(1))
+
+
+def test_a_contract_is_outstanding_from_drawdown_until_maturity_less_repayments() -> None:
+    contract = Contract(
+        "c",
+        DebtKind.LOAN,
+        "CNY",
+        Decimal(100),
+        date(2026, 12, 1),
+        date(2027, 6, 1),
+        ((date(2026, 12, 10), Decimal(30)),),
+    )
+    assert contract.outstanding(date(2026, 11, 30)) == 0
+    assert contract.outstanding(date(2026, 12, 1)) == 100
+    assert contract.outstanding(date(2026, 12, 10)) == 70
+    assert contract.outstanding(date(2027, 5, 31)) == 70
+    assert contract.outstanding(date(2027, 6, 1)) == 0  # repaid at maturity
+    assert contract.drawn(date(2027, 6, 1)) == 100
 
 
 def test_rule_3_fx_add_on() -> None:
@@ -110,5 +147,7 @@ def test_rule_9_certificate_valid_on_the_draw_date_only() -> None:
 
 
 def test_investment_gap_counts_long_term_drawdowns_and_short_term_balances() -> None:
-    used = investment_gap_used([(Decimal(100), Decimal(40), 730), (Decimal(50), Decimal(20), 180)])
+    used = investment_gap_used(
+        [(Decimal(100), Decimal(40), False), (Decimal(50), Decimal(20), True)]
+    )
     assert used == Decimal(120)

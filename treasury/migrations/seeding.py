@@ -58,6 +58,29 @@ def delete_parameters(file_name: str) -> None:
     op.execute(table.delete().where(table.c.name.in_(names), table.c.version == 1))
 
 
+def delete_seeded_versions(file_name: str) -> None:
+    """Remove exactly the version-1 rows a seed file inserted, by (name, effective_from).
+
+    For a file that adds dated versions to parameters another file seeded first: the earlier
+    file's rows of the same names stay.
+    """
+    seed = json.loads((SEED / file_name).read_text(encoding="utf-8"))
+    table = sa.table(
+        "refdata_parameter",
+        sa.column("name", sa.String),
+        sa.column("effective_from", sa.Date),
+        sa.column("version", sa.Integer),
+    )
+    for item in seed["parameters"]:
+        op.execute(
+            table.delete().where(
+                table.c.name == item["name"],
+                table.c.effective_from == date.fromisoformat(item["effective_from"]),
+                table.c.version == 1,
+            )
+        )
+
+
 def seed_bop_table(file_name: str, *, version: str, effective_from: date, source: str) -> None:
     """A BOP code table from a CSV file (code,name_zh,name_en,category,account,directions,notes)."""
     op.bulk_insert(

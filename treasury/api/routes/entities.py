@@ -28,10 +28,14 @@ router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=COMMON_PR
 
 
 class FacilitationCertificate(StrictModel):
-    """A high-tech, SRDI (专精特新) or tech-SME recognition and its expiry."""
+    """A high-tech, SRDI (专精特新) or tech-SME recognition and its expiry; `area` is the SAFE
+    branch area (e.g. `beijing`, `qingdao`) whose regional quota applied before 2025-09-15,
+    `innovation_points` a firm selected through the innovation-points scheme (enhanced quota)."""
 
     kind: Literal["high_tech", "srdi", "tech_sme"]
     valid_until: date
+    area: str | None = Field(default=None, pattern=r"^[a-z_]{2,40}$")
+    innovation_points: bool = False
 
 
 class EntityFields(StrictModel):
@@ -79,6 +83,8 @@ class FacilitationCertificateOut(BaseModel):
 
     kind: str
     valid_until: str
+    area: str | None = None
+    innovation_points: bool = False
 
 
 class EntityOut(BaseModel):
@@ -162,7 +168,12 @@ def domain_fields(model: EntityFields) -> dict[str, Any]:
             if name in _CNY_FIELDS and value.currency.code != "CNY":
                 raise CurrencyMismatch(f"{name} is kept in CNY, not {value.currency}")
         elif isinstance(value, FacilitationCertificate):
-            value = {"kind": value.kind, "valid_until": value.valid_until.isoformat()}
+            value = {
+                "kind": value.kind,
+                "valid_until": value.valid_until.isoformat(),
+                "area": value.area,
+                "innovation_points": value.innovation_points,
+            }
         fields[name] = value
     _check_identifiers(fields)
     return fields

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Header, status
 from pydantic import BaseModel, Field
 
 from pooling import foreign_debts
-from pooling.cross_border_financing import DebtKind
+from pooling.cross_border_financing import Basis, DebtKind
+from pooling.financing_status import FacilitationView
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
 from treasury.api.wire import (
     COMMON_PROBLEMS,
@@ -61,6 +62,7 @@ class ForeignDebtOut(BaseModel):
     outstanding: MoneyOut
     drawdown_date: date
     maturity_date: date
+    basis: Basis = Field(description="the measure that admitted it (§2.6)")
 
     @classmethod
     def of(cls, debt: foreign_debts.ForeignDebt) -> ForeignDebtOut:
@@ -74,6 +76,7 @@ class ForeignDebtOut(BaseModel):
             outstanding=MoneyOut.of(debt.outstanding),
             drawdown_date=debt.drawdown_date,
             maturity_date=debt.maturity_date,
+            basis=debt.basis,
         )
 
 
@@ -83,21 +86,53 @@ class ForeignDebtList(BaseModel):
     items: list[ForeignDebtOut]
 
 
+class FacilitationOut(BaseModel):
+    """The certificate's USD quota on `as_of` and the USD face amount used against it."""
+
+    kind: str
+    area: str | None
+    valid_until: date
+    quota: MoneyOut
+    used: MoneyOut
+    headroom: MoneyOut
+
+
 class FinancingOut(BaseModel):
-    """Cap, risk-weighted use and headroom (CNY) under the rule in force on `as_of`."""
+    """Cap, use and headroom (CNY) of the measure that applies on `as_of` (`basis`): the macro
+    cap over the risk-weighted balance, the facilitation quota over the face amounts (converted
+    at the day's USDCNY) or, under `sum`, both; the macro figures and the certificate's USD
+    figures beside."""
 
     entity_id: str
     as_of: date
     mode: str
+    basis: str
     cap: MoneyOut
     used: MoneyOut
     headroom: MoneyOut
     macro_cap: MoneyOut
+    macro_used: MoneyOut
     facilitation_quota: MoneyOut
+    facilitation: FacilitationOut | None
 
 
-def _cny(value: Decimal) -> MoneyOut:
-    return MoneyOut.of(Money.of(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), "CNY"))
+def _cny(value: Decimal, currency: str = "CNY") -> MoneyOut:
+    return MoneyOut.of(
+        Money.of(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), currency)
+    )
+
+
+def _facilitation(view: FacilitationView | None) -> FacilitationOut | None:
+    if view is None:
+        return None
+    return FacilitationOut(
+        kind=view.kind,
+        area=view.area,
+        valid_until=view.valid_until,
+        quota=_cny(view.quota_usd, "USD"),
+        used=_cny(view.used_usd, "USD"),
+        headroom=_cny(view.headroom_usd, "USD"),
+    )
 
 
 IdempotencyKeyHeader = Annotated[
@@ -232,9 +267,12 @@ def financing(
         entity_id=found.entity_id,
         as_of=found.as_of,
         mode=found.mode.value,
+        basis=found.basis,
         cap=_cny(found.headroom.cap),
         used=_cny(found.headroom.used),
         headroom=_cny(found.headroom.headroom),
         macro_cap=_cny(found.macro_cap),
+        macro_used=_cny(found.macro_used),
         facilitation_quota=_cny(found.facilitation_quota),
+        facilitation=_facilitation(found.facilitation),
     )

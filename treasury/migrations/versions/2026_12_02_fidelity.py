@@ -7,6 +7,13 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
+from treasury.migrations.seeding import delete_seeded_versions, seed_parameters
+
+PARAMETERS = "parameters_fidelity.json"
+
 revision = "2026_12_02_fidelity"
 down_revision = "2026_12_02_reach"
 branch_labels = None
@@ -14,8 +21,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("pooling_foreign_debt") as table:
+        table.add_column(
+            sa.Column("basis", sa.String(20), nullable=False, server_default="macro_prudential")
+        )
+    seed_parameters(PARAMETERS)
 
 
 def downgrade() -> None:
-    pass
+    delete_seeded_versions(PARAMETERS)
+    with op.batch_alter_table("pooling_foreign_debt") as table:
+        table.drop_column("basis")
