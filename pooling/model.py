@@ -44,6 +44,24 @@ EXCLUDED_KINDS = frozenset(
 )
 
 
+# The thresholds without which a regime has no rulebook on a date (§1.1): a pool dated before
+# its regime existed is ineligible, naming the regime.
+REGIME_PARAMETERS = {
+    Regime.INTEGRATED_251: (
+        "pool251.min_members",
+        "pool251.min_bop_cny",
+        "pool251.min_onshore_rev_cny",
+        "pool251.min_offshore_rev_cny",
+    ),
+    Regime.RMB_279: ("pool279.min_onshore_rev_cny", "pool279.min_offshore_rev_cny"),
+}
+
+
+def regime_missing(regime: Regime, parameters: Mapping[str, Decimal]) -> list[str]:
+    """The regime's thresholds with no value in force ([] when its rulebook applies)."""
+    return [name for name in REGIME_PARAMETERS.get(regime, ()) if name not in parameters]
+
+
 @dataclass(frozen=True)
 class MemberTerms:
     """A member account's sweep rule and its entity's ratios (minor units of the pool currency)."""
@@ -105,6 +123,15 @@ def eligibility_failures(
             if not entity.onshore
         ]
         return failures
+    missing = regime_missing(regime, parameters)
+    if missing:
+        return [
+            *failures,
+            Ineligibility(
+                "§1.1 regime",
+                f"the {regime.value} regime is not in force on {on}: {missing[0]} has no value",
+            ),
+        ]
     if regime is Regime.INTEGRATED_251:
         failures += _failures_251(host, list(entities.values()), ratios, parameters)
     else:

@@ -78,6 +78,16 @@ def _number(value: object) -> Decimal | None:
         return None
 
 
+def next_in_force(session: Session, name: str, after: date) -> date | None:
+    """The first date after `after` from which the parameter has a value (None: never)."""
+    versions = refdata_cache.snapshot(session).parameters.get(name, [])
+    for day in sorted({v.effective_from for v in versions if v.effective_from > after}):
+        found = refdata_cache.snapshot(session).parameters_in_force(day).get(name)
+        if found is not None and found.value is not None:
+            return day
+    return None
+
+
 def change_dates(
     session: Session,
     *,

@@ -25,8 +25,9 @@ from pooling.model import (
     inherit_ratios,
     member_terms,
     ratios_consistent,
+    regime_missing,
 )
-from pooling.parameters import in_force
+from pooling.parameters import in_force, next_in_force
 from pooling.tables import PoolMemberRow, PoolRateRow, PoolRow
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import AccountKind, account_is_resident
@@ -246,12 +247,20 @@ def check_members(
             raise ValidationFailed("a pool with cross-border members needs a bop_code")
     ratios = {t.entity_id: t.concentration_ratio for t in terms}
     parameters = in_force(session, today_)
+    numbers = {name: value for name, value in parameters.items() if value is not None}
+    missing = regime_missing(regime, numbers)
+    if missing:
+        since = next_in_force(session, missing[0], today_)
+        raise PoolIneligible(
+            f"§1.1: the {regime.value} regime is not in force on {today_} ({missing[0]} has no "
+            "value)" + ("" if since is None else f"; it takes effect on {since}")
+        )
     failures = eligibility_failures(
         regime=regime,
         host=host,
         members=[entities[entity_id] for entity_id in sorted(entity_ids)],
         ratios=ratios,
-        parameters={name: value for name, value in parameters.items() if value is not None},
+        parameters=numbers,
         on=today_,
     )
     if failures:

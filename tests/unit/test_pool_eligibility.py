@@ -121,3 +121,20 @@ def test_rule_8_finance_company_host_may_not_concentrate_outbound_lending() -> N
     host, members = group()
     finance_host = replace(host, kind=EntityKind.FINANCE_COMPANY)
     assert failures(finance_host, [finance_host, *members[1:]], SZ=Decimal("0.5")) == ["rule 8"]
+
+
+def test_a_pool_dated_before_its_regime_is_ineligible_naming_the_regime() -> None:
+    host, members = group()
+    before_251 = {k: v for k, v in PARAMETERS.items() if not k.startswith("pool251.")}
+    failures = eligibility_failures(
+        regime=Regime.INTEGRATED_251,
+        host=host,
+        members=members,
+        ratios={},
+        parameters=before_251,
+        on=date(2025, 12, 25),
+    )
+    assert [str(f) for f in failures] == [
+        "§1.1 regime: the integrated_251 regime is not in force on 2025-12-25: "
+        "pool251.min_members has no value"
+    ]

@@ -15,7 +15,8 @@ SEED = Path(__file__).resolve().parent.parent / "refdata" / "seed"
 
 
 def seed_parameters(file_name: str) -> None:
-    """Version 1 of every parameter in a seed file, with its source note."""
+    """Every parameter in a seed file, with its source note: version 1 unless the item names
+    its version (a correction of an earlier seed's value on the same date)."""
     table = sa.table(
         "refdata_parameter",
         sa.column("id", sa.String),
@@ -37,7 +38,7 @@ def seed_parameters(file_name: str) -> None:
                 "value_json": json.dumps(item["value"], sort_keys=True),
                 "effective_from": date.fromisoformat(item["effective_from"]),
                 "source": item["source"],
-                "version": 1,
+                "version": item.get("version", 1),
                 "loaded_at": loaded_at,
             }
             for item in seed["parameters"]
@@ -59,7 +60,7 @@ def delete_parameters(file_name: str) -> None:
 
 
 def delete_seeded_versions(file_name: str) -> None:
-    """Remove exactly the version-1 rows a seed file inserted, by (name, effective_from).
+    """Remove exactly the rows a seed file inserted, by (name, effective_from, version).
 
     For a file that adds dated versions to parameters another file seeded first: the earlier
     file's rows of the same names stay.
@@ -76,7 +77,7 @@ def delete_seeded_versions(file_name: str) -> None:
             table.delete().where(
                 table.c.name == item["name"],
                 table.c.effective_from == date.fromisoformat(item["effective_from"]),
-                table.c.version == 1,
+                table.c.version == item.get("version", 1),
             )
         )
 

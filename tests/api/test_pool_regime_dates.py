@@ -1,0 +1,42 @@
+"""A pool dated before its regime existed (issue 12 item 5): 银发〔2025〕251号 took effect on
+issue, 2025-12-26 (regulation.md §1.1); an integrated pool created before then is 422
+POOL_INELIGIBLE naming the regime, never a 500."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+
+from tests.api.api_support import assert_problem, get_json
+from tests.api.test_pool_api import create_pool, make_group
+from tests.support import TenantFixture
+from treasury.clock import FixedClock
+
+
+def test_an_integrated_pool_before_the_251_notice_is_ineligible(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    group = make_group(client, tenant)
+    clock.instant = datetime(2025, 12, 25, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    detail = assert_problem(create_pool(client, tenant, group), 422, "POOL_INELIGIBLE")["detail"]
+    assert "integrated_251" in detail
+    assert "2025-12-26" in detail
+    assert get_json(client, "/v1/pools", tenant.treasurer)["items"] == []
+    clock.instant = datetime(2025, 12, 26, 2, 0, tzinfo=UTC)
+    created = create_pool(client, tenant, group)
+    assert created.status_code == 201, created.text
+
+
+def test_the_251_parameters_take_effect_with_the_notice(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    def value(name: str, on: str) -> object:
+        found = get_json(client, f"/v1/parameters?name={name}&as_of={on}", tenant.auditor)
+        items = found["items"] if isinstance(found, dict) else found
+        return items[0]["value"] if items else None
+
+    assert value("pool251.min_members", "2025-12-25") is None
+    assert value("pool251.min_members", "2025-12-26") == "3"
+    assert value("pool251.ol_coeff", "2025-06-30") is None
+    assert value("pool251.ol_coeff", "2026-01-01") == "0.8"
