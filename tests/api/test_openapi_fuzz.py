@@ -106,7 +106,7 @@ def real_ids(client: TestClient, tenant: TenantFixture) -> dict[str, str]:
 
 
 def fuzz(
-    operation: Any, mode: GenerationMode, headers: dict[str, str], share: int, **pinned: Any
+    operation: Any, mode: GenerationMode, headers: dict[str, str], share: int = 1, **pinned: Any
 ) -> str:
     """Run one operation's bounded fuzz; return the failure report, or "" when it held."""
     examples = max(2, (PINNED_EXAMPLES if pinned else MAX_EXAMPLES[mode]) // share)
