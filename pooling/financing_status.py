@@ -157,7 +157,8 @@ def status_on(
     positions = _positions(session, contracts, parameters, on, usd=valid)
     shown = tuple(p for p in positions if p.outstanding_cny)
     if entity.cross_border_debt_mode is CrossBorderDebtMode.INVESTMENT_GAP:
-        cap, used = _investment_gap(entity), _investment_gap_used(session, contracts, positions, on)
+        cap = _investment_gap(session, entity, on)
+        used = _investment_gap_used(session, contracts, positions, on)
         mode = entity.cross_border_debt_mode
         return FinancingStatus(
             entity_id=entity.id,
@@ -308,12 +309,14 @@ def _investment_gap_used(
     )
 
 
-def _investment_gap(entity: LegalEntity) -> Decimal:
-    # 投注差: total investment less registered capital; owners' equity stands in for the
-    # registered capital, which the entity record does not carry.
-    total = Decimal(0) if entity.total_investment is None else entity.total_investment.amount
-    equity = Decimal(0) if entity.owners_equity is None else entity.owners_equity.amount
-    return max(total - equity, Decimal(0))
+def _investment_gap(session: Session, entity: LegalEntity, on: date) -> Decimal:
+    """投注差 (§2.5): total investment less registered capital, in CNY at the day's rate
+    (none without both figures)."""
+    total, registered = entity.total_investment, entity.registered_capital
+    if total is None or registered is None:
+        return Decimal(0)
+    gap = max(total.amount - registered.amount, Decimal(0))
+    return gap * cny_rate(session, total.currency.code, on) if gap else gap
 
 
 def check_draw(
@@ -384,7 +387,7 @@ def _macro_breach(
         day: date, parameters: Parameters, positions: list[ContractPosition], new: Contract
     ) -> str | None:
         if entity.cross_border_debt_mode is CrossBorderDebtMode.INVESTMENT_GAP:
-            cap = _investment_gap(entity)
+            cap = _investment_gap(session, entity, day)
             used = _investment_gap_used(session, [*contracts, new], positions, day)
         else:
             cap = _macro_cap(entity, parameters)

@@ -76,6 +76,7 @@ class LegalEntity:
     total_investment: Money | None
     uscc: str | None
     lei: str | None
+    registered_capital: Money | None = None  # 注册资本, for 投注差 (total investment − this)
 
     @property
     def onshore(self) -> bool:

@@ -65,6 +65,11 @@ def to_entity(row: EntityRow) -> LegalEntity:
         ),
         shareholding_ratio=row.shareholding_ratio,
         total_investment=investment,
+        registered_capital=(
+            None
+            if row.registered_capital_minor is None or row.registered_capital_currency is None
+            else Money.from_minor(row.registered_capital_minor, row.registered_capital_currency)
+        ),
         uscc=row.uscc,
         lei=row.lei,
     )
@@ -75,6 +80,9 @@ def apply_entity_fields(row: EntityRow, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         if name in ENTITY_CNY_FIELDS:
             setattr(row, ENTITY_CNY_FIELDS[name], None if value is None else value.minor)
+        elif name == "registered_capital":
+            row.registered_capital_minor = None if value is None else value.minor
+            row.registered_capital_currency = None if value is None else value.currency.code
         elif name == "total_investment":
             row.total_investment_minor = None if value is None else value.minor
             row.total_investment_currency = None if value is None else value.currency.code

@@ -50,12 +50,26 @@ def create_entity(
         now = uow.clock.now()
         row = EntityRow(id=new_id(), tenant_id=tenant_id, created_at=now, updated_at=now)
         repository.apply_entity_fields(row, {**ENTITY_DEFAULTS, **fields})
+        _check_investment_currencies(row)
         uow.session.add(row)
         _flush_or_conflict(uow, f"an entity with code {fields['code']!r} exists")
         entity = repository.to_entity(row)
         _record(uow, tenant_id, actor, "entity.created", "entity", row.id, None, fields)
         uow.commit()
         return entity
+
+
+def _check_investment_currencies(row: EntityRow) -> None:
+    """投注差 subtracts registered capital from total investment: one currency for both."""
+    if (
+        row.registered_capital_currency is not None
+        and row.total_investment_currency is not None
+        and row.registered_capital_currency != row.total_investment_currency
+    ):
+        raise CurrencyMismatch(
+            f"registered_capital is in {row.registered_capital_currency}, total_investment in "
+            f"{row.total_investment_currency}: the 投注差 needs one currency"
+        )
 
 
 def _record(
@@ -143,6 +157,7 @@ def update_entity(
             )
         before = repository.to_entity(row)
         repository.apply_entity_fields(row, fields)
+        _check_investment_currencies(row)
         row.updated_at = uow.clock.now()
         _flush_or_conflict(uow, "entity code taken")
         entity = repository.to_entity(row)

@@ -38,6 +38,8 @@ class EntityRow(Base):
     shareholding_ratio: Mapped[Decimal] = mapped_column(DecimalText())
     total_investment_minor: Mapped[int | None] = mapped_column(BigInteger)
     total_investment_currency: Mapped[str | None] = mapped_column(String(3))
+    registered_capital_minor: Mapped[int | None] = mapped_column(BigInteger)
+    registered_capital_currency: Mapped[str | None] = mapped_column(String(3))
     uscc: Mapped[str | None] = mapped_column(String(18))
     lei: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -58,6 +58,9 @@ class EntityFields(StrictModel):
     facilitation_certificate: FacilitationCertificate | None = None
     shareholding_ratio: DecimalString | None = None
     total_investment: MoneyIn | None = None
+    registered_capital: MoneyIn | None = Field(
+        default=None, description="注册资本; with total_investment it gives the 投注差"
+    )
     uscc: str | None = None
     lei: str | None = None
 
@@ -108,6 +111,7 @@ class EntityOut(BaseModel):
     facilitation_certificate: FacilitationCertificateOut | None
     shareholding_ratio: str
     total_investment: MoneyOut | None
+    registered_capital: MoneyOut | None
     uscc: str | None
     lei: str | None
     onshore: bool
@@ -137,6 +141,7 @@ class EntityOut(BaseModel):
             else FacilitationCertificateOut(**certificate),
             shareholding_ratio=str(entity.shareholding_ratio),
             total_investment=money_out(entity.total_investment),
+            registered_capital=money_out(entity.registered_capital),
             uscc=entity.uscc,
             lei=entity.lei,
             onshore=entity.onshore,

@@ -21,6 +21,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("accounts_entity") as table:
+        table.add_column(sa.Column("registered_capital_minor", sa.BigInteger(), nullable=True))
+        table.add_column(sa.Column("registered_capital_currency", sa.String(3), nullable=True))
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.add_column(
             sa.Column("basis", sa.String(20), nullable=False, server_default="macro_prudential")
@@ -32,3 +35,6 @@ def downgrade() -> None:
     delete_seeded_versions(PARAMETERS)
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.drop_column("basis")
+    with op.batch_alter_table("accounts_entity") as table:
+        table.drop_column("registered_capital_currency")
+        table.drop_column("registered_capital_minor")
