@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hedging import repository, revaluation, service
-from hedging.market_data import documents_from_file
+from hedging.market_data import HttpSource, SnapshotSource, documents_from_file
 from hedging.revaluation import Progress, RevaluationRun
 from hedging.tables import MarketSnapshotRow
 from treasury.calendars import default_calendars
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWorkFactory
-from treasury.errors import MarketDataMissing, NotFound
+from treasury.errors import Conflict, MarketDataMissing, MarketDataStale, NotFound, ValidationFailed
 from treasury.failures import JobFailure, record_failure
 from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.tables import TenantRow
@@ -30,6 +30,7 @@ from treasury.tenancy.tables import TenantRow
 logger = logging.getLogger("treasury.hedging")
 
 JOB_ID = "hedging.revaluation"
+PULL_JOB_ID = "hedging.market_data"
 CHINA_CALENDAR = "CN_IB"
 CATCH_UP_DAYS = 31  # the furthest back a first run looks for a missed date
 
@@ -50,6 +51,94 @@ def import_market_data(
         )
         stored.append(snapshot.as_of)
     return stored
+
+
+@dataclass(frozen=True)
+class PulledSnapshot:
+    """A tenant's snapshot of a date from the feed: `stored`, or `present` (one was already)."""
+
+    slug: str
+    as_of: date
+    outcome: str
+
+
+def pull_market_data(
+    uow_factory: UnitOfWorkFactory,
+    source: SnapshotSource,
+    *,
+    source_name: str,
+    as_of: date,
+    tenant_slug: str | None = None,
+) -> list[PulledSnapshot]:
+    """Fetch the feed's snapshot of `as_of` once and store it for one tenant (or every tenant),
+    its source recorded as `feed <source_name>`; a tenant that has that date's snapshot keeps it.
+
+    Raises:
+        ValidationFailed: the feed failed, or answered a document of another date or one that
+            does not parse (nothing is stored).
+    """
+    document = source.fetch(as_of)
+    if document.get("as_of") != as_of.isoformat():
+        raise ValidationFailed(
+            f"the feed answered a snapshot of {document.get('as_of')!r} for {as_of}", field="as_of"
+        )
+    if tenant_slug is not None:
+        tenants = [(tenant_id_of(uow_factory, tenant_slug), tenant_slug)]
+    else:
+        tenants = all_tenants(uow_factory)
+    pulled = []
+    for tenant_id, slug in tenants:
+        try:
+            service.add_snapshot(
+                uow_factory(),
+                tenant_id=tenant_id,
+                document=document,
+                actor="market-data feed",
+                source=f"feed {source_name}"[:200],
+            )
+        except Conflict:
+            pulled.append(PulledSnapshot(slug, as_of, "present"))
+            continue
+        pulled.append(PulledSnapshot(slug, as_of, "stored"))
+    return pulled
+
+
+def all_tenants(uow_factory: UnitOfWorkFactory) -> list[tuple[str, str]]:
+    """(id, slug) of every tenant."""
+    with uow_factory() as uow:
+        query = select(TenantRow.id, TenantRow.slug).order_by(TenantRow.slug)
+        return [(row[0], row[1]) for row in uow.session.execute(query).all()]
+
+
+def daily_market_data_pull(
+    uow_factory: UnitOfWorkFactory, *, url: str, timezone: str = "Asia/Shanghai"
+) -> list[PulledSnapshot]:
+    """The scheduler's body before the 18:30 revaluation: today's snapshot from the feed for every
+    tenant, on China business days. A feed failure is logged and recorded (the revaluation then
+    finds the data missing or stale and says so)."""
+    with uow_factory() as uow:
+        on = today(uow.clock, timezone)
+    if on.weekday() >= 5 or not default_calendars().is_business_day(CHINA_CALENDAR, on):
+        return []
+    source = HttpSource(url)
+    try:
+        pulled = pull_market_data(uow_factory, source, source_name=url, as_of=on)
+    except Exception as error:  # logged and audited; the job runs again tomorrow
+        record_failure(
+            uow_factory,
+            error,
+            job=PULL_JOB_ID,
+            tenant_id=None,
+            object_type="market_data_feed",
+            object_id=url[:200],
+            on=on,
+        )
+        return []
+    finally:
+        source.close()
+    for item in pulled:
+        logger.info("market data of %s for %s from the feed: %s", on, item.slug, item.outcome)
+    return pulled
 
 
 def tenant_id_of(uow_factory: UnitOfWorkFactory, slug: str) -> str:
@@ -104,7 +193,7 @@ def revalue_all(
                 as_of=as_of,
                 progress=None if progress is None else progress(slug),
             )
-        except MarketDataMissing as error:
+        except (MarketDataMissing, MarketDataStale) as error:
             outcomes.append(TenantRevaluation(slug, None, error.detail))
             continue
         except Exception as error:  # one tenant's failure never stops the others

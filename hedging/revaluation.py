@@ -28,12 +28,13 @@ from hedging import book_values, repository
 from hedging.model import MarketSnapshot
 from hedging.repository import BookRow
 from hedging.service import value_dates
+from hedging.staleness import Staleness, staleness
 from hedging.tables import RevaluationRunRow
 from hedging.triage import Triage
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, MarketDataMissing
+from treasury.errors import Conflict, MarketDataMissing, MarketDataStale
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
@@ -69,10 +70,15 @@ class RevaluationRun:
     status: str
     replayed: bool
     set_aside: tuple[SetAside, ...] = ()
+    market_data: Staleness | None = None
 
 
 def _run(
-    row: RevaluationRunRow, *, replayed: bool, set_aside: tuple[SetAside, ...] = ()
+    row: RevaluationRunRow,
+    *,
+    replayed: bool,
+    set_aside: tuple[SetAside, ...] = (),
+    market_data: Staleness | None = None,
 ) -> RevaluationRun:
     return RevaluationRun(
         id=row.id,
@@ -84,6 +90,7 @@ def _run(
         status=row.status,
         replayed=replayed,
         set_aside=set_aside,
+        market_data=market_data,
     )
 
 
@@ -121,19 +128,29 @@ def revalue(
     Raises:
         Conflict: a later date has been revalued already.
         MarketDataMissing: no snapshot on or before `as_of`, or it lacks what a hedge needs.
+        MarketDataStale: the snapshot is older than the limit and the tenant refuses stale runs
+            (a tenant that flags them gets the run with `market_data.stale`, and an audit event).
     """
     report = progress or _no_progress
     with uow:
         session = uow.session
         existing = repository.get_run(session, tenant_id, as_of)
         if existing is not None:
-            return _run(existing, replayed=True)
+            age = staleness(session, tenant_id, snapshot_as_of=existing.snapshot_as_of, as_of=as_of)
+            return _run(existing, replayed=True, market_data=age)
         latest = repository.latest_run(session, tenant_id)
         if latest is not None and latest.as_of > as_of:
             raise Conflict(f"revaluation of {latest.as_of} exists; {as_of} comes before it")
         snapshot = repository.latest_snapshot(session, tenant_id, as_of)
         if snapshot is None:
             raise MarketDataMissing(f"no market snapshot on or before {as_of}")
+        age = staleness(session, tenant_id, snapshot_as_of=snapshot.as_of, as_of=as_of)
+        if age.refused:
+            raise MarketDataStale(
+                f"the latest snapshot ({snapshot.as_of}) is {age.age_business_days} business "
+                f"days before {as_of}; at most {age.limit_business_days} are accepted",
+                snapshot_as_of=snapshot.as_of.isoformat(),
+            )
         run = RevaluationRunRow(
             id=new_id(),
             tenant_id=tenant_id,
@@ -156,8 +173,35 @@ def revalue(
             return _run(found, replayed=True)
         previous = None if latest is None else latest.as_of
         set_aside = _revalue_book(uow, run, snapshot, previous, report)
+        if age.stale:
+            _record_stale(uow, run, age)
         uow.commit()
-        return _run(run, replayed=False, set_aside=set_aside)
+        return _run(run, replayed=False, set_aside=set_aside, market_data=age)
+
+
+def _record_stale(uow: UnitOfWork, run: RevaluationRunRow, age: Staleness) -> None:
+    """A run on stale market data, named in the log and the audit trail."""
+    logger.warning(
+        "revaluation of %s for tenant %s on a snapshot of %s (%d business days old)",
+        run.as_of,
+        run.tenant_id,
+        run.snapshot_as_of,
+        age.age_business_days,
+    )
+    audit.record(
+        uow,
+        tenant_id=run.tenant_id,
+        actor="revaluation",
+        action="hedging.market_data_stale",
+        object_type="revaluation_run",
+        object_id=run.id,
+        after={
+            "as_of": run.as_of.isoformat(),
+            "snapshot_as_of": run.snapshot_as_of.isoformat(),
+            "age_business_days": age.age_business_days,
+            "limit_business_days": age.limit_business_days,
+        },
+    )
 
 
 def _revalue_book(

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from hedging import jobs as hedging_jobs
+from hedging.market_data import HttpSource
 from pooling import jobs as pooling_jobs
 from pooling import sweeps as pool_sweeps
 from treasury.audit import service as audit_service
@@ -269,6 +270,34 @@ def market_data_import(
     slug = tenant if tenant is not None else tenancy_service.sole_tenant_slug(uow_factory())
     stored = hedging_jobs.import_market_data(uow_factory, tenant_slug=slug, path=path)
     typer.echo(f"loaded {len(stored)} snapshots: {', '.join(d.isoformat() for d in stored)}")
+
+
+@market_data_app.command("pull")
+def market_data_pull(
+    date_: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="YYYY-MM-DD (default: today)"),
+    ] = None,
+    tenant: Annotated[str | None, typer.Option(help="one tenant's slug (default: all)")] = None,
+) -> None:
+    """Fetch a day's snapshot from the configured feed (TREASURY_MARKET_DATA_URL) and store it."""
+    settings = Settings()
+    if not settings.market_data_url:
+        raise typer.BadParameter("TREASURY_MARKET_DATA_URL is not set", param_hint="--date")
+    as_of = date_.date() if date_ is not None else today(SystemClock(), settings.timezone)
+    source = HttpSource(settings.market_data_url)
+    try:
+        pulled = hedging_jobs.pull_market_data(
+            _uow_factory(settings),
+            source,
+            source_name=settings.market_data_url,
+            as_of=as_of,
+            tenant_slug=tenant,
+        )
+    finally:
+        source.close()
+    for item in pulled:
+        typer.echo(f"{item.slug}: {item.as_of} {item.outcome}")
 
 
 @app.command()

@@ -289,6 +289,13 @@ class MarketDataMissing(Rejected):
     title = "Market data missing"
 
 
+class MarketDataStale(Rejected):
+    """The latest snapshot is older than the staleness limit, and the tenant refuses stale runs."""
+
+    code = "MARKET_DATA_STALE"
+    title = "Market data stale"
+
+
 class ChangeOfUnderlyingRequired(Rejected):
     """An early hedge close-out without a change-of-underlying reference (real demand)."""
 

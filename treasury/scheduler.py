@@ -71,6 +71,23 @@ def audit_anchor_job(settings: Settings) -> Job:
     return Job(id="audit.anchor", cron="10 0 * * *", run=partial(keep_audit_anchor, store=store))
 
 
+def market_data_job(settings: Settings) -> Job | None:
+    """Daily at 18:00 Shanghai, before the revaluation: the configured feed's snapshot of the day
+    for every tenant (none without `TREASURY_MARKET_DATA_URL`)."""
+    url = settings.market_data_url
+    if not url:
+        return None
+    return Job(
+        id=hedging_jobs.PULL_JOB_ID,
+        cron="0 18 * * *",
+        run=partial(_pull_market_data, url=url, timezone=settings.timezone),
+    )
+
+
+def _pull_market_data(uow_factory: UnitOfWorkFactory, *, url: str, timezone: str) -> None:
+    hedging_jobs.daily_market_data_pull(uow_factory, url=url, timezone=timezone)
+
+
 JOBS: tuple[Job, ...] = (
     Job(id="audit.seal", cron="* * * * *", run=seal_audit_chain),
     # 18:30 Shanghai, after the day's fixing and close; the body keeps to China business days.
@@ -114,7 +131,8 @@ def build_scheduler(
     """A scheduler with every job registered (explicit ids, one instance at a time)."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(timezone=settings.timezone)
-    jobs = (*jobs, audit_anchor_job(settings))
+    pull = market_data_job(settings)
+    jobs = (*jobs, audit_anchor_job(settings), *(() if pull is None else (pull,)))
     for job in jobs:
         scheduler.add_job(
             run_under_lease,

@@ -33,3 +33,7 @@ class Settings(BaseSettings):
     # How long an audit event may stay unsealed after it was recorded before `treasury audit
     # verify` reports it as not sealed by the application (the sealer runs within a minute).
     audit_seal_grace_seconds: float = 300.0
+    # The market-data feed: `GET {market_data_url}/{YYYY-MM-DD}` answers that day's snapshot
+    # document. Pulled by `treasury market-data pull` and, when set, by the scheduler's
+    # `hedging.market_data` job at 18:00 Shanghai (before the 18:30 revaluation). Unset: no pull.
+    market_data_url: str | None = None

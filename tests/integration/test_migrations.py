@@ -148,6 +148,7 @@ def seeded_parameter_count() -> int:
             "parameters_settlement.json",
             "parameters_payments.json",
             "parameters_fidelity.json",
+            "parameters_hedge_book.json",
         )
     )
 

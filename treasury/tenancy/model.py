@@ -77,6 +77,9 @@ DEFAULT_TENANT_SETTINGS: dict[str, Any] = {
     "hedge_ratio_policy": {},
     "pool_quota_breach_policy": {"default": "cap"},
     "back_valuation_limit_days": None,
+    # A revaluation on a snapshot older than `hedge.market_data_max_age_business_days`: "flag"
+    # (run, flagged in the answer and the audit trail) or "refuse" (422 MARKET_DATA_STALE).
+    "market_data_staleness_policy": "flag",
 }
 
 

@@ -292,6 +292,16 @@ class SetAsideOut(BaseModel):
     reason: str
 
 
+class MarketDataAgeOut(BaseModel):
+    """How old the run's snapshot is, in China business days, against the limit in force."""
+
+    snapshot_as_of: date
+    age_business_days: int
+    limit_business_days: int
+    stale: bool
+    policy: str = Field(description="flag (a stale run goes ahead, flagged) or refuse")
+
+
 class RevaluationOut(BaseModel):
     """A revaluation run: `partial` when deals were set aside, listed in `set_aside` by the run
     that made the decision (a replay shows the status; the audit trail keeps the list)."""
@@ -305,6 +315,7 @@ class RevaluationOut(BaseModel):
     status: str = Field(description="completed, or partial when deals were set aside")
     replayed: bool
     set_aside: list[SetAsideOut]
+    market_data: MarketDataAgeOut | None = None
 
 
 @router.post(
@@ -342,6 +353,15 @@ def revalue(
         set_aside=[
             SetAsideOut(hedge_id=item.hedge_id, reason=item.reason) for item in run.set_aside
         ],
+        market_data=None
+        if run.market_data is None
+        else MarketDataAgeOut(
+            snapshot_as_of=run.snapshot_as_of,
+            age_business_days=run.market_data.age_business_days,
+            limit_business_days=run.market_data.limit_business_days,
+            stale=run.market_data.stale,
+            policy=run.market_data.policy,
+        ),
     )
 
 

@@ -37,6 +37,7 @@ class SettingsPatch(StrictModel):
     hedge_ratio_policy: dict[str, HedgeRatioPolicy | None] | None = None
     pool_quota_breach_policy: dict[str, Literal["cap", "hold"] | None] | None = None
     back_valuation_limit_days: int | None = Field(default=None, ge=0, le=3650)
+    market_data_staleness_policy: Literal["flag", "refuse"] | None = None
 
 
 class SettingsOut(BaseModel):
@@ -46,6 +47,7 @@ class SettingsOut(BaseModel):
     hedge_ratio_policy: dict[str, dict[str, str]]
     pool_quota_breach_policy: dict[str, str]
     back_valuation_limit_days: int | None
+    market_data_staleness_policy: str
 
 
 class TokenIn(StrictModel):

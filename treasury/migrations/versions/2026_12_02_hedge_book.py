@@ -10,6 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from treasury.migrations.seeding import delete_parameters, seed_parameters
+
+PARAMETERS = "parameters_hedge_book.json"
+
 revision = "2026_12_02_hedge_book"
 down_revision = "2026_12_02_fidelity"
 branch_labels = None
@@ -25,9 +29,11 @@ def upgrade() -> None:
             type_=sa.String(length=12),
             existing_nullable=False,
         )
+    seed_parameters(PARAMETERS)
 
 
 def downgrade() -> None:
+    delete_parameters(PARAMETERS)
     with op.batch_alter_table("hedging_hedge") as batch:
         batch.alter_column(
             "instrument_type",
