@@ -275,6 +275,7 @@ _VALUATION_COLUMNS = (
     "currency",
     "forward_rate",
     "hypothetical_npv_minor",
+    "settlement_minor",
 )
 
 
@@ -316,3 +317,31 @@ def valuation_on(session: Session, hedge_id: str, as_of: date) -> ValuationRow |
         ValuationRow.hedge_id == hedge_id, ValuationRow.as_of == as_of
     )
     return session.scalars(query).first()
+
+
+def accounting_rows(
+    session: Session, tenant_id: str, entity_id: str, until: date
+) -> list[tuple[HedgeRow, list[ValuationRow]]]:
+    """The entity's hedges with their valuations up to `until`, oldest first (hedges without
+    any are left out)."""
+    hedges = {
+        row.id: row
+        for row in session.scalars(
+            select(HedgeRow).where(HedgeRow.tenant_id == tenant_id, HedgeRow.entity_id == entity_id)
+        )
+    }
+    if not hedges:
+        return []
+    query = (
+        select(ValuationRow)
+        .where(
+            ValuationRow.tenant_id == tenant_id,
+            ValuationRow.hedge_id.in_(list(hedges)),
+            ValuationRow.as_of <= until,
+        )
+        .order_by(ValuationRow.hedge_id, ValuationRow.as_of)
+    )
+    found: dict[str, list[ValuationRow]] = {}
+    for valuation in session.scalars(query):
+        found.setdefault(valuation.hedge_id, []).append(valuation)
+    return [(hedges[key], found[key]) for key in sorted(found)]

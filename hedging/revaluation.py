@@ -248,7 +248,7 @@ def _revalue_book(
         kind = _result_kind(row)
         changes.revalue(row.entity_id, kind, carried=carried.get(row.id, 0), value=value)
         changes.settle(row.entity_id, kind, row.settlement_account_id, value)
-        valuations.append(_valuation(run, row.id, 0, "0", None))
+        valuations.append(_valuation(run, row.id, 0, "0", None, settled=value))
     repository.add_valuations(session, valuations)
     repository.mark_hedges(session, [row.id for row in matured], status="matured", on=as_of)
     _post(uow, run, changes)
@@ -307,7 +307,13 @@ def _result_kind(row: BookRow) -> str:
 
 
 def _valuation(
-    run: RevaluationRunRow, hedge_id: str, value: int, forward: str, hypothetical: int | None
+    run: RevaluationRunRow,
+    hedge_id: str,
+    value: int,
+    forward: str,
+    hypothetical: int | None,
+    *,
+    settled: int | None = None,
 ) -> dict[str, object]:
     return {
         "tenant_id": run.tenant_id,
@@ -318,6 +324,7 @@ def _valuation(
         "currency": CURRENCY,
         "forward_rate": forward,
         "hypothetical_npv_minor": hypothetical,
+        "settlement_minor": settled,
     }
 
 

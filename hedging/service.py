@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hedging import pricing, repository
+from hedging import accounting, pricing, repository
 from hedging.dates import DEFAULT_CNH_CALENDARS, ValueDates
 from hedging.market_data import snapshot_from_document
 from hedging.model import (
@@ -23,6 +23,7 @@ from hedging.model import (
     reserve_applies,
     reserve_cost,
 )
+from treasury.accounts import repository as accounts_repository
 from treasury.audit import service as audit
 from treasury.calendars import default_calendars
 from treasury.db.base import new_id
@@ -175,3 +176,37 @@ def _with_reserve(result: PriceResult, instrument: Instrument, ratio: Decimal) -
         "reserve_cost": cost.cost.to_wire(),
     }
     return replace(result, breakdown=breakdown)
+
+
+# -- hedge accounting ----------------------------------------------------------------------------
+
+
+def hedge_accounting(
+    uow: UnitOfWork, *, tenant_id: str, entity_id: str, period_from: date, period_to: date
+) -> list[accounting.HedgeAccounting]:
+    """Per hedge of the entity valued up to `period_to`: the period's fair-value change, its
+    effective and ineffective parts (cash-flow designations) and what settlement recycled.
+
+    Raises:
+        NotFound: the entity is not the tenant's.
+        ValidationFailed: the period ends before it starts.
+    """
+    if period_to < period_from:
+        raise ValidationFailed("`to` is on or after `from`", field="to")
+    with uow:
+        if accounts_repository.get_entity_row(uow.session, tenant_id, entity_id) is None:
+            raise NotFound(f"entity {entity_id} not found")
+        rows = repository.accounting_rows(uow.session, tenant_id, entity_id, period_to)
+        found = []
+        for hedge, valuations in rows:
+            terms = accounting.HedgeTerms(
+                hedge.id, hedge.entity_id, hedge.instrument_type, hedge.designation, hedge.status
+            )
+            points = [
+                accounting.Point(v.as_of, v.npv_minor, v.hypothetical_npv_minor, v.settlement_minor)
+                for v in valuations
+            ]
+            found.append(
+                accounting.account(terms, points, period_from=period_from, period_to=period_to)
+            )
+        return found

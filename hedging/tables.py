@@ -108,6 +108,8 @@ class ValuationRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     forward_rate: Mapped[str] = mapped_column(String(40))
     hypothetical_npv_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # A deal settled on `as_of` (matured or closed): the cash it moved (its value there); else null.
+    settlement_minor: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RevaluationRunRow(Base):

@@ -317,13 +317,6 @@ class PaymentFileInvalid(Rejected):
     title = "Payment file invalid"
 
 
-class RemittanceCharset(Rejected):
-    """Remittance text with a character the payment's rail cannot carry (e.g. Chinese on SWIFT)."""
-
-    code = "REMITTANCE_CHARSET"
-    title = "Remittance text outside the rail's character set"
-
-
 class BankReportInvalid(Rejected):
     """A bank status report or statement that is malformed or does not validate."""
 

@@ -18,7 +18,7 @@ from treasury.db.unit_of_work import UnitOfWork
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
 from treasury.money import Money
-from treasury.payments import file_readiness, pipeline, screening
+from treasury.payments import pipeline, screening
 from treasury.payments.model import (
     TransferRequest,
     TransferStatus,
@@ -28,6 +28,7 @@ from treasury.payments.model import (
 from treasury.payments.tables import TransferRow
 from treasury.refdata import repository as refdata
 from treasury.settlement import repository as settlement_repository
+from treasury.settlement.model import RouteDecision
 from treasury.tenancy import repository as tenancy
 from treasury.tenancy.model import Principal
 
@@ -41,6 +42,7 @@ class Screened:
     parties: pipeline.Parties
     creditor_amount: Money | None
     findings: list[Finding]
+    decision: RouteDecision | None = None  # the route decided before screening, when one was
 
 
 def screen(
@@ -49,19 +51,39 @@ def screen(
     request: TransferRequest,
     *,
     value_date: date,
+    today: date | None = None,
 ) -> Screened:
-    """Assemble, check and screen a transfer against the rules in force on `value_date`."""
+    """Assemble, check, route and screen a transfer.
+
+    The rules are those in force on the date the money moves: with `today` (a payment to send,
+    not a back-valued record) the route is decided first and a routed payment is screened on the
+    route's value date — a Friday payment past the cut-off goes on Monday and meets Monday's
+    rules; otherwise (a record, or no rail: `book` refuses it later) on `value_date`.
+    """
     parties = pipeline.assemble(uow.session, row.tenant_id, request)
     creditor_amount = pipeline.check(request, parties)
+    decision, screen_on = None, value_date
+    if today is not None and not row.back_valued:
+        decision = pipeline.decide(
+            uow.session,
+            parties,
+            request,
+            row.requested_value_date,
+            today=today,
+            now=uow.clock.now(),
+        )
+        if decision.chosen is not None:
+            screen_on = decision.chosen.value_date
     context = screening.payment_context(
         uow.session,
         tenant_id=row.tenant_id,
         request=request,
         parties=parties,
-        value_date=value_date,
+        value_date=screen_on,
         exclude_transfer_id=row.id,
     )
-    return Screened(row, request, parties, creditor_amount, screening.screen(context))
+    findings = screening.screen(context)
+    return Screened(row, request, parties, creditor_amount, findings, decision)
 
 
 def proceed(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) -> None:
@@ -81,15 +103,7 @@ def reject(uow: UnitOfWork, row: TransferRow, findings: list[Finding], *, actor:
 
 
 def hold(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
-    """Reserve the amount and open a review item (or reject when funds are short).
-
-    Raises:
-        AddressUnstructured: it will need a payment file (predicted: not between own accounts at
-            one bank) and a party's address cannot go into one; nothing is held.
-    """
-    file_readiness.check_file_possible(
-        screened.request, screened.parties, back_valued=screened.row.back_valued
-    )
+    """Reserve the amount and open a review item (or reject when funds are short)."""
     if not _funds_suffice(uow, screened, actor=actor):
         return
     row, amount = screened.row, screened.request.amount
@@ -110,28 +124,23 @@ def hold(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
 
 
 def book(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) -> None:
-    """Check funds, route and post on the route's value date.
-
-    Raises:
-        AddressUnstructured, RemittanceCharset: the route needs a payment file and the transfer
-            cannot have one (`file_readiness`); nothing is posted.
-    """
+    """Check funds, route and post on the route's value date."""
     if not _funds_suffice(uow, screened, actor=actor):
         return
     row = screened.row
-    decision = pipeline.route(
-        uow.session,
-        screened.parties,
-        screened.request,
-        row.requested_value_date,
-        today=today,
-        now=uow.clock.now(),
+    decision = pipeline.require_routed(
+        screened.decision
+        or pipeline.decide(
+            uow.session,
+            screened.parties,
+            screened.request,
+            row.requested_value_date,
+            today=today,
+            now=uow.clock.now(),
+        )
     )
     route = decision.chosen
     assert route is not None  # a decision that is not routed raised
-    file_readiness.check_file_possible(
-        screened.request, screened.parties, back_valued=row.back_valued, rail=route.rail.value
-    )
     entry = _post(uow, screened, route.value_date, enforce_limits=True)
     row.value_date, row.journal_entry_id = route.value_date, entry.id
     settlement_repository.save_decision(

@@ -1,7 +1,9 @@
 """The transfer pipeline's steps, as plain functions inside the caller's unit of work.
 
-assemble → check → screen → (reject | hold | route) → book. Transfers, review decisions and
-cash-pool sweep legs all call these, so there is one path by which money leaves an account.
+assemble → check → route (decide) → screen → (reject | hold | book). The route is decided
+before screening so that a payment is judged by the rules in force on the day its money moves
+(its route's value date, issue 12). Transfers, review decisions and cash-pool sweep legs all call
+these, so there is one path by which money leaves an account.
 """
 
 from __future__ import annotations
@@ -247,6 +249,44 @@ def decide_route(session: Session, route_request_: RouteRequest, *, today: date)
     )
 
 
+def decide(
+    session: Session,
+    parties: Parties,
+    request: TransferRequest,
+    requested: date,
+    *,
+    today: date,
+    now: datetime,
+) -> RouteDecision:
+    """The route step's decision for a transfer, routed or not (`require_routed` judges it).
+
+    Decided before screening, so that the rules are those in force on the route's value date.
+    """
+    return decide_route(
+        session,
+        route_request(parties, request, submitted_at=now, requested=requested),
+        today=today,
+    )
+
+
+def require_routed(decision: RouteDecision) -> RouteDecision:
+    """A decision that is not `routed` (no rail, or calendars not loaded) is refused, never
+    guessed.
+
+    Raises:
+        CalendarNotLoaded: the dates to decide lie past the loaded holiday calendars.
+        RouteUnavailable: no configured rail can carry the payment.
+    """
+    if decision.status is not DecisionStatus.ROUTED:
+        excluded = "; ".join(
+            f"{c.rail_id}: {c.excluded_reason} ({c.detail})" for c in decision.candidates
+        )
+        if routing.CALENDAR_NOT_LOADED in decision.reasons:
+            raise CalendarNotLoaded(f"no rail can be timed: {excluded}")
+        raise RouteUnavailable(f"no configured rail carries this payment: {excluded}")
+    return decision
+
+
 def route(
     session: Session,
     parties: Parties,
@@ -256,28 +296,12 @@ def route(
     today: date,
     now: datetime,
 ) -> RouteDecision:
-    """The route step: decide the rail of a transfer that passed screening.
-
-    Transfers, review decisions and cash-pool sweep legs call it inside their own unit of work.
-    A decision that is not `routed` (no rail, or calendars not loaded) is refused, never guessed.
+    """The route step: decide the rail of a transfer and refuse one no rail carries.
 
     Raises:
-        CalendarNotLoaded: the dates to decide lie past the loaded holiday calendars.
-        RouteUnavailable: no configured rail can carry the payment.
+        CalendarNotLoaded, RouteUnavailable: see `require_routed`.
     """
-    decision = decide_route(
-        session,
-        route_request(parties, request, submitted_at=now, requested=requested),
-        today=today,
-    )
-    if decision.status is not DecisionStatus.ROUTED:
-        excluded = "; ".join(
-            f"{c.rail_id}: {c.excluded_reason} ({c.detail})" for c in decision.candidates
-        )
-        if routing.CALENDAR_NOT_LOADED in decision.reasons:
-            raise CalendarNotLoaded(f"no rail can be timed: {excluded}")
-        raise RouteUnavailable(f"no configured rail carries this payment: {excluded}")
-    return decision
+    return require_routed(decide(session, parties, request, requested, today=today, now=now))
 
 
 def book(

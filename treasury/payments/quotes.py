@@ -59,14 +59,6 @@ def quote_route(
         request = replace(quote.transfer, value_date=value_date)
         parties = pipeline.assemble(uow.session, tenant_id, request)
         pipeline.check(request, parties)
-        context = screening.payment_context(
-            uow.session,
-            tenant_id=tenant_id,
-            request=request,
-            parties=parties,
-            value_date=value_date,
-        )
-        findings = tuple(screening.screen(context))
         routed = pipeline.decide_route(
             uow.session,
             pipeline.route_request(
@@ -80,6 +72,16 @@ def quote_route(
             ),
             today=today,
         )
+        # judged by the rules in force when the money would move, as a transfer is
+        screen_on = value_date if routed.chosen is None else routed.chosen.value_date
+        context = screening.payment_context(
+            uow.session,
+            tenant_id=tenant_id,
+            request=replace(request, value_date=screen_on),
+            parties=parties,
+            value_date=screen_on,
+        )
+        findings = tuple(screening.screen(context))
         decision = _with_findings(routed, findings)
         _audit(uow, principal, request, decision)
         uow.commit()

@@ -231,7 +231,7 @@ def _finish_transfer(
     transfer_row.references_json = json.dumps(merged, sort_keys=True)
     request = request_of(repository.to_transfer(transfer_row))
     screened = outcomes.screen(
-        uow, transfer_row, request, value_date=max(request.value_date, today_)
+        uow, transfer_row, request, value_date=max(request.value_date, today_), today=today_
     )
     # The officers have seen and accepted the review findings; a block found now still rejects.
     if any(finding.severity.value == "block" for finding in screened.findings):

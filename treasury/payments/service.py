@@ -62,7 +62,7 @@ def create_transfer(
     idempotency_options: IdempotencyOptions,
     timezone: str,
 ) -> TransferResult:
-    """Record a transfer and take it through screen → (hold) → route → book.
+    """Record a transfer and take it through route → screen → (hold) → book.
 
     A block finding or insufficient funds creates it `rejected`; a review finding `held`, its amount
     reserved; otherwise it is booked on the route's value date. A value date before today records
@@ -107,7 +107,7 @@ def _run_pipeline(
         _check_back_valuation_limit(uow.session, principal.tenant_id, request.value_date, today_)
     else:
         _check_forward_value_date(uow.session, request.value_date, today_)
-    screened = outcomes.screen(uow, row, request, value_date=request.value_date)
+    screened = outcomes.screen(uow, row, request, value_date=request.value_date, today=today_)
     row.crosses_border = screened.parties.crosses_border
     row.market = market_of(screened.parties.debtor_account)
     if screened.creditor_amount is not None:

@@ -12,6 +12,7 @@ from hedging import book, effectiveness, ratios, revaluation, service
 from hedging.instruments import instrument_to_document
 from hedging.market_data import snapshot_to_document
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, business_today, tenant_of
+from treasury.api.routes import hedge_accounting
 from treasury.api.routes.fx import GreeksOut, InstrumentIn, to_instrument
 from treasury.api.wire import (
     COMMON_PROBLEMS,
@@ -585,3 +586,6 @@ def hedge_ratios(
             for b in buckets
         ]
     )
+
+
+router.include_router(hedge_accounting.router)

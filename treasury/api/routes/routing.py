@@ -47,6 +47,9 @@ class QuoteIn(StrictModel):
     amount: QuoteMoneyIn
     purpose: Purpose
     bop_code: str | None = None
+    wealth_product_risk_rating: int | None = Field(
+        default=None, ge=1, le=5, description="required with purpose wealth_product"
+    )
     references: References = Field(default_factory=References)
     remark: str | None = Field(default=None, max_length=140)
     submitted_at: AwareDatetime | None = None
@@ -75,6 +78,7 @@ class QuoteIn(StrictModel):
             value_date=self.value_date or date.min,
             purpose=self.purpose,
             bop_code=self.bop_code,
+            wealth_product_risk_rating=self.wealth_product_risk_rating,
             references=self.references.model_dump(exclude_none=True),
             remark=self.remark,
         )

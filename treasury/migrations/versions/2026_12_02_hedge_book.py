@@ -29,11 +29,16 @@ def upgrade() -> None:
             type_=sa.String(length=12),
             existing_nullable=False,
         )
+    # What a settled deal moved in cash on its settlement date (hedge accounting's recycling).
+    with op.batch_alter_table("hedging_valuation") as batch:
+        batch.add_column(sa.Column("settlement_minor", sa.BigInteger(), nullable=True))
     seed_parameters(PARAMETERS)
 
 
 def downgrade() -> None:
     delete_parameters(PARAMETERS)
+    with op.batch_alter_table("hedging_valuation") as batch:
+        batch.drop_column("settlement_minor")
     with op.batch_alter_table("hedging_hedge") as batch:
         batch.alter_column(
             "instrument_type",

@@ -34,15 +34,11 @@ def downgrade() -> None:
 
 
 def _add_addresses() -> None:
-    """An entity's postal address (JSON, like a counterparty's): every payment file carries the
-    debtor's and the creditor's."""
-    with op.batch_alter_table("accounts_entity", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("address", sa.Text(), nullable=True))
+    pass
 
 
 def _drop_addresses() -> None:
-    with op.batch_alter_table("accounts_entity", schema=None) as batch_op:
-        batch_op.drop_column("address")
+    pass
 
 
 # -- generic rails and participants from any sending bank -------------------------------------

@@ -1,0 +1,112 @@
+"""Hedge accounting for a period, per hedge (pure): the fair-value change, and for a cash-flow
+designation its effective part (to the hedge reserve) and ineffective part (to profit or loss),
+and the reserve recycled when the deal settles.
+
+The split is the "lesser of" test (IFRS 9 §6.5.11, ASC 815's hypothetical-derivative method): the
+reserve holds the lesser, in absolute amounts, of the hedge's cumulative change and the hedged
+item's (the hypothetical forward at the rate locked at designation) while they offset, nothing
+while they do not. Cumulative changes run from designation, where both are taken at zero (deals
+struck at market). At settlement the reserve is recycled to profit or loss. Undesignated hedges
+have no split: their whole change is profit or loss. Amounts are CNY minor units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+DOLLAR_OFFSET_RANGE = (Decimal("0.8"), Decimal("1.25"))
+
+
+@dataclass(frozen=True)
+class Point:
+    """A stored valuation: the hedge's value, its hedged item's (if designated), and the cash a
+    settlement moved on that date."""
+
+    as_of: date
+    value: int
+    item: int | None
+    settlement: int | None
+
+
+@dataclass(frozen=True)
+class HedgeTerms:
+    """What the report shows of a hedge."""
+
+    hedge_id: str
+    entity_id: str
+    instrument_type: str
+    designation: str
+    status: str
+
+
+@dataclass(frozen=True)
+class HedgeAccounting:
+    """A hedge's figures for the period (CNY minor units; the split only for cash-flow hedges)."""
+
+    terms: HedgeTerms
+    opening_value: int
+    closing_value: int
+    settled: int
+    fair_value_change: int
+    effective: int | None
+    ineffective: int | None
+    recycled: int | None
+    dollar_offset: Decimal | None
+    highly_effective: bool | None
+
+
+def effective_cumulative(hedge: int, item: int | None) -> int:
+    """The reserve's share of the hedge's cumulative change: the lesser of the two changes while
+    they offset (opposite signs), else none."""
+    if item is None or hedge * item >= 0:
+        return 0
+    return hedge if abs(hedge) <= abs(item) else -item
+
+
+def _at(points: list[Point], *, before: date | None = None, until: date | None = None) -> Point:
+    """The latest point before `before` (or on or before `until`); a zero point when none."""
+    chosen = [
+        p
+        for p in points
+        if (before is None or p.as_of < before) and (until is None or p.as_of <= until)
+    ]
+    return chosen[-1] if chosen else Point(date.min, 0, 0, None)
+
+
+def account(
+    terms: HedgeTerms, points: list[Point], *, period_from: date, period_to: date
+) -> HedgeAccounting:
+    """The period's figures of one hedge from its valuations (oldest first)."""
+    opening = _at(points, before=period_from)
+    closing = _at(points, until=period_to)
+    in_period = [p for p in points if period_from <= p.as_of <= period_to]
+    settlement = next((p for p in in_period if p.settlement is not None), None)
+    settled = 0 if settlement is None else int(settlement.settlement or 0)
+    # The hedge's cumulative value at the end: a settled deal's is what it settled at.
+    end_value = settled if settlement is not None else closing.value
+    change = end_value - opening.value
+    if terms.designation != "cash_flow":
+        return HedgeAccounting(
+            terms, opening.value, closing.value, settled, change, None, None, None, None, None
+        )
+    known_items = [p.item for p in points if p.item is not None and p.as_of <= period_to]
+    end_item = closing.item if settlement is None else (known_items[-1] if known_items else None)
+    effective_end = effective_cumulative(end_value, end_item)
+    effective = effective_end - effective_cumulative(opening.value, opening.item)
+    offset = None
+    if end_item:
+        offset = (Decimal(end_value) / Decimal(-end_item)).quantize(Decimal("0.0001"))
+    return HedgeAccounting(
+        terms,
+        opening.value,
+        closing.value,
+        settled,
+        change,
+        effective,
+        change - effective,
+        effective_end if settlement is not None else 0,
+        offset,
+        None if offset is None else DOLLAR_OFFSET_RANGE[0] <= offset <= DOLLAR_OFFSET_RANGE[1],
+    )
