@@ -26,7 +26,13 @@ from pooling.tables import PoolRow
 from treasury.accounts.model import market_of
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import InsufficientFunds, RouteUnavailable, ValidationFailed
+from treasury.errors import (
+    AddressUnstructured,
+    InsufficientFunds,
+    RemittanceCharset,
+    RouteUnavailable,
+    ValidationFailed,
+)
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import (
     JournalEntry,
@@ -40,6 +46,7 @@ from treasury.money import Money
 from treasury.payments import outcomes, pipeline, screening
 from treasury.payments.model import Purpose, TransferRequest, TransferStatus
 from treasury.payments.tables import TransferRow
+from treasury.settlement import charsets
 from treasury.tenancy.model import Principal
 
 _LEDGER_ACCOUNTS: Table = LedgerAccountRow.__table__  # type: ignore[assignment]
@@ -87,6 +94,8 @@ def cross_border_leg(
         outcomes.proceed(uow, screened, actor=actor, today=today)
     except RouteUnavailable as error:
         outcomes.reject(uow, row, [*findings, _route_finding(str(error))], actor=actor)
+    except (AddressUnstructured, RemittanceCharset) as error:  # no payment file: the leg only
+        outcomes.reject(uow, row, [*findings, _file_finding(error)], actor=actor)
     return _outcome(leg, row), row.id
 
 
@@ -107,7 +116,8 @@ def leg_request(pool: PoolRow, leg: PlannedLeg, value_date: date) -> TransferReq
         purpose=Purpose.CASH_POOL,
         bop_code=pool.bop_code,
         references=reference,
-        remark=f"cash pool {pool.name} sweep {leg.direction.value}",
+        # Written by the service, so fitted to the SWIFT x set: any rail the leg takes carries it.
+        remark=charsets.to_x_set(f"cash pool {pool.name} sweep {leg.direction.value}"),
     )
 
 
@@ -141,6 +151,11 @@ def leg_route(
 
 def _route_finding(message: str) -> Finding:
     return Finding("ROUTE_UNAVAILABLE", Severity.BLOCK, message, "无可用清算路径", "routing")
+
+
+def _file_finding(error: AddressUnstructured | RemittanceCharset) -> Finding:
+    message = f"{error.code}: {error.detail}"
+    return Finding(error.code, Severity.BLOCK, message, "无法生成付款文件", "payment-file")
 
 
 def _outcome(leg: PlannedLeg, row: TransferRow) -> PlannedLeg:

@@ -56,9 +56,30 @@ def make_tenant(uow_factory: UnitOfWorkFactory, slug: str) -> TenantFixture:
     return fixture
 
 
+TOWNS = {"CN": "Shanghai", "HK": "Hong Kong", "SG": "Singapore", "US": "New York"}
+
+
+def default_address(country: str) -> dict[str, str]:
+    """A structured postal address in `country` (every payment file carries the debtor's)."""
+    return {
+        "street": "Harbour Road",
+        "building": "1",
+        "town": TOWNS.get(country, "Capital City"),
+        "country": country,
+    }
+
+
 def create_entity(client: TestClient, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
-    """POST an entity (onshore enterprise by default) and return its body."""
+    """POST an entity (onshore enterprise by default) and return its body.
+
+    It gets `default_address` in its country unless `address` is given; `address=None` creates
+    one without an address.
+    """
     body = {"code": f"E{uuid.uuid4().hex[:8]}", "name": "Entity", "country": "CN", **fields}
+    if "address" not in fields:
+        body["address"] = default_address(str(body["country"]))
+    elif fields["address"] is None:
+        del body["address"]
     response = client.post("/v1/entities", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return dict(response.json())

@@ -317,6 +317,13 @@ class PaymentFileInvalid(Rejected):
     title = "Payment file invalid"
 
 
+class RemittanceCharset(Rejected):
+    """Remittance text with a character the payment's rail cannot carry (e.g. Chinese on SWIFT)."""
+
+    code = "REMITTANCE_CHARSET"
+    title = "Remittance text outside the rail's character set"
+
+
 class BankReportInvalid(Rejected):
     """A bank status report or statement that is malformed or does not validate."""
 
@@ -337,6 +344,7 @@ class BankReportLimitExceeded(BankReportInvalid):
 
     code = "BANK_REPORT_LIMIT_EXCEEDED"
     title = "Bank report beyond the parse limits"
+
 
 class AuditAnchorInvalid(Rejected):
     """An audit anchor (given or read from the anchor directory) that cannot be read as a head."""

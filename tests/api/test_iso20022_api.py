@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import assert_problem
+from tests.api.api_support import assert_problem, get_json
 from tests.api.test_routing_api import counterparty, money, payer
 from tests.support import TenantFixture, post_transfer
 from treasury.payments import payment_files
@@ -146,11 +146,21 @@ def test_a_counterparty_without_an_address_gets_no_file(
         headers=tenant.treasurer,
     )
     assert response.status_code == 201, response.text
-    transfer = outbound(client, tenant, account, response.json())
+    body = {
+        "debtor_account_id": account["id"],
+        "counterparty_id": response.json()["id"],
+        "amount": money("1000000.00", "CNH"),
+        "value_date": "2026-11-26",
+        "purpose": "goods_trade",
+        "bop_code": "121010",
+        "references": {"customs_declaration": "C-1"},
+    }
 
-    refused = client.get(f"/v1/transfers/{transfer['id']}/pain001", headers=tenant.treasurer)
+    # Issue 10: refused when created (nothing booked), no longer booked and refused at the file.
+    refused = post_transfer(client, tenant.treasurer, body)
 
     assert_problem(refused, 422, "ADDRESS_UNSTRUCTURED")
+    assert get_json(client, "/v1/transfers", tenant.treasurer)["items"] == []
 
 
 def payee_with(client: TestClient, tenant: TenantFixture, name: str, account: str) -> Json:

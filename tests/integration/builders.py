@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from tests.support import TenantFixture
+from tests.support import TenantFixture, default_address
 from treasury.accounts import service as accounts_service
 from treasury.accounts import statements
 from treasury.accounts.model import AccountKind, EntityKind
@@ -118,6 +118,7 @@ class Books:
                 "name": "Entity",
                 "country": country,
                 "kind": EntityKind.ENTERPRISE,
+                "address": default_address(country),
             },
         )
         return entity.id

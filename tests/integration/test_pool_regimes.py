@@ -16,7 +16,7 @@ from pooling.model import MemberSpec, Regime, SweepRule
 from pooling.plan import LegStatus
 from tests.integration.builders import Books, assert_ledger_consistent, ledger_report
 from tests.integration.test_sweep_runs import intercompany_total
-from tests.support import TenantFixture
+from tests.support import TenantFixture, default_address
 from treasury.accounts import service as accounts_service
 from treasury.accounts.model import AccountKind
 from treasury.calendars import default_calendars
@@ -34,7 +34,13 @@ def _entity(books: Books, country: str, **fields: object) -> str:
     return accounts_service.create_entity(
         books.uow_factory(),
         tenant_id=books.tenant_id,
-        fields={"code": f"E{uuid.uuid4().hex[:8]}", "name": "E", "country": country, **fields},
+        fields={
+            "code": f"E{uuid.uuid4().hex[:8]}",
+            "name": "E",
+            "country": country,
+            "address": default_address(country),
+            **fields,
+        },
     ).id
 
 

@@ -19,7 +19,7 @@ from pooling import sweeps, views
 from pooling.model import MemberSpec, Regime, SweepRule
 from pooling.plan import LegStatus
 from tests.integration.builders import Books, assert_ledger_consistent, ledger_report, principal_of
-from tests.support import TenantFixture, make_tenant
+from tests.support import TenantFixture, default_address, make_tenant
 from treasury.accounts import service as accounts_service
 from treasury.accounts.model import AccountKind
 from treasury.calendars import default_calendars
@@ -48,7 +48,13 @@ def _entity(books: Books, country: str, **fields: object) -> str:
     entity = accounts_service.create_entity(
         books.uow_factory(),
         tenant_id=books.tenant_id,
-        fields={"code": f"E{uuid.uuid4().hex[:8]}", "name": "E", "country": country, **fields},
+        fields={
+            "code": f"E{uuid.uuid4().hex[:8]}",
+            "name": "E",
+            "country": country,
+            "address": default_address(country),
+            **fields,
+        },
     )
     return entity.id
 

@@ -9,11 +9,16 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from treasury.errors import AddressUnstructured, PaymentFileInvalid
+from treasury.errors import AddressUnstructured, PaymentFileInvalid, RemittanceCharset
 from treasury.money import Money
 from treasury.settlement import pain001
 
 NS = {"p": pain001.NAMESPACE}
+DEBTOR = pain001.Party(
+    name="Shanghai Widgets Co",
+    uscc="91310000MA1K4XXXXX",
+    address={"street": "Century Avenue", "building": "100", "town": "Shanghai", "country": "CN"},
+)
 
 
 def transfer(**fields: Any) -> pain001.CreditTransfer:
@@ -40,7 +45,7 @@ def build(*transfers: pain001.CreditTransfer, **fields: Any) -> bytes:
     information = pain001.PaymentInformation(
         payment_information_id="PMT1",
         execution_date=date(2026, 3, 10),
-        debtor=pain001.Party(name="Shanghai Widgets Co", uscc="91310000MA1K4XXXXX"),
+        debtor=fields.pop("debtor", DEBTOR),
         debtor_account="31001234567890",
         debtor_agent_bic="HBKACNSH",
         charge_bearer=fields.pop("charge_bearer", "SHAR"),
@@ -117,3 +122,61 @@ def test_an_iban_goes_as_iban_and_another_number_as_other() -> None:
     root = ET.fromstring(xml)
     assert root.findtext(".//p:CdtrAcct/p:Id/p:IBAN", namespaces=NS) == "DE89370400440532013000"
     assert root.findtext(".//p:DbtrAcct/p:Id/p:Othr/p:Id", namespaces=NS) == "31001234567890"
+
+
+def test_the_debtor_carries_its_address_and_a_debtor_without_one_is_refused() -> None:
+    root = ET.fromstring(build(transfer()))
+    postal = root.find(".//p:Dbtr/p:PstlAdr", NS)
+
+    assert postal is not None
+    assert [child.tag.split("}")[1] for child in postal] == ["StrtNm", "BldgNb", "TwnNm", "Ctry"]
+    with pytest.raises(AddressUnstructured, match="the debtor's address: no address"):
+        build(transfer(), debtor=pain001.Party(name="Shanghai Widgets Co"))
+
+
+def test_every_structured_field_goes_in_schema_order_and_validates() -> None:
+    full = pain001.Party(
+        name="Kowloon Parts Ltd",
+        address={
+            "lines": ["Floor 12", "Unit 3"],
+            "country": "HK",
+            "subdivision": "Kowloon",
+            "town": "Hong Kong",
+            "postcode": "999077",
+            "building": "8",
+            "street": "Nathan Road",
+        },
+    )
+
+    xml = build(transfer(creditor=full))
+
+    pain001.schema().validate(xml.decode())
+    postal = ET.fromstring(xml).find(".//p:Cdtr/p:PstlAdr", NS)
+    assert postal is not None
+    assert [(child.tag.split("}")[1], child.text) for child in postal] == [
+        ("StrtNm", "Nathan Road"),
+        ("BldgNb", "8"),
+        ("PstCd", "999077"),
+        ("TwnNm", "Hong Kong"),
+        ("CtrySubDvsn", "Kowloon"),
+        ("Ctry", "HK"),
+        ("AdrLine", "Floor 12"),
+        ("AdrLine", "Unit 3"),
+    ]
+
+
+@pytest.mark.parametrize("rail", ["SWIFT", "RMB_CORRESPONDENT"])
+def test_a_chinese_remark_over_swift_is_refused_naming_the_character(rail: str) -> None:
+    with pytest.raises(RemittanceCharset, match=r"'进' \(U\+8FDB") as refused:
+        build(transfer(rail=rail, remark="进口货款 import payment"))
+
+    assert refused.value.extra == {"character": "进", "rail": rail}
+
+
+@pytest.mark.parametrize("rail", ["CIPS", "HVPS", "BEPS", "CLEARING_BANK", None])
+def test_a_chinese_remark_goes_over_cips_cnaps_and_clearing_banks(rail: str | None) -> None:
+    xml = build(transfer(rail=rail))
+
+    assert ET.fromstring(xml).findtext(".//p:RmtInf/p:Ustrd", namespaces=NS) == (
+        "进口货款 import payment for PO 4711"
+    )

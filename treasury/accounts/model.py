@@ -1,7 +1,8 @@
-"""Entities, counterparties and bank accounts as plain values, and the residency rule."""
+"""Entities, counterparties and bank accounts as plain values, postal addresses, residency."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -77,6 +78,7 @@ class LegalEntity:
     uscc: str | None
     lei: str | None
     registered_capital: Money | None = None  # 注册资本, for 投注差 (total investment − this)
+    address: dict[str, Any] | None = None
 
     @property
     def onshore(self) -> bool:
@@ -139,3 +141,105 @@ def account_is_resident(*, entity_country: str, kind: AccountKind) -> bool:
 def crosses_border(*, debtor_resident: bool, creditor_resident: bool) -> bool:
     """A transfer crosses the border when exactly one side is resident."""
     return debtor_resident != creditor_resident
+
+
+def in_house(*, debtor: BankAccount, creditor: BankAccount | None) -> bool:
+    """Between two of the group's accounts at one bank with the same residency: a book transfer
+    the bank makes itself, with no payment file (DESIGN §4.3 Pools: `BOOK`)."""
+    return (
+        creditor is not None
+        and debtor.bank_bic is not None
+        and debtor.bank_bic == creditor.bank_bic
+        and debtor.resident == creditor.resident
+    )
+
+
+MAX_ADDRESS_LINES = 2
+"""SR2026 hybrid address: town and country structured, at most two free lines."""
+
+# Field → (ISO 20022 PostalAddress24 element, its maximum length), in the schema's order.
+ADDRESS_FIELDS: tuple[tuple[str, str, int], ...] = (
+    ("street", "StrtNm", 70),
+    ("building", "BldgNb", 16),
+    ("postcode", "PstCd", 16),
+    ("town", "TwnNm", 35),
+    ("subdivision", "CtrySubDvsn", 35),
+    ("country", "Ctry", 2),
+)
+ADDRESS_LINE_LENGTH = 70
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    """A postal address as a payment file carries it (ISO 20022 PostalAddress24).
+
+    Kept as a JSON document on entities, counterparties and inline creditors:
+    `{street?, building?, postcode?, town, subdivision?, country, lines?}`. Older documents may
+    hold only `lines`; they are read, and `problem` says why they cannot go into a file.
+    """
+
+    town: str | None = None
+    country: str | None = None
+    street: str | None = None
+    building: str | None = None
+    postcode: str | None = None
+    subdivision: str | None = None
+    lines: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, document: Mapping[str, Any] | None) -> PostalAddress | None:
+        """The address of a stored or sent document (None stays None)."""
+        if document is None:
+            return None
+        fields = {name: _text(document.get(name)) for name, _, _ in ADDRESS_FIELDS}
+        lines = tuple(str(line) for line in document.get("lines") or ())
+        return cls(lines=lines, **fields)
+
+    def to_document(self) -> dict[str, Any]:
+        """The document as stored and shown (absent fields left out)."""
+        document: dict[str, Any] = {
+            name: getattr(self, name)
+            for name, _, _ in ADDRESS_FIELDS
+            if getattr(self, name) is not None
+        }
+        if self.lines:
+            document["lines"] = list(self.lines)
+        return document
+
+    def elements(self) -> list[tuple[str, str]]:
+        """(PostalAddress24 element, text) in schema order: StrtNm … Ctry, then AdrLine."""
+        found = [
+            (element, value)
+            for name, element, _ in ADDRESS_FIELDS
+            if (value := getattr(self, name)) is not None
+        ]
+        return found + [("AdrLine", line) for line in self.lines]
+
+    def problem(self) -> str | None:
+        """Why this address cannot go into a payment file under SR2026, or None."""
+        missing = [name for name in ("town", "country") if not getattr(self, name)]
+        if missing:
+            lines = f" (only {len(self.lines)} address lines)" if self.lines else ""
+            return (
+                f"no {' and '.join(missing)}{lines}: unstructured addresses are rejected "
+                "from SR2026"
+            )
+        if len(self.lines) > MAX_ADDRESS_LINES:
+            return f"{len(self.lines)} address lines; at most {MAX_ADDRESS_LINES} are allowed"
+        for name, _, limit in ADDRESS_FIELDS:
+            value = getattr(self, name)
+            if value is not None and len(value) > limit:
+                return f"{name} is longer than {limit} characters"
+        if any(len(line) > ADDRESS_LINE_LENGTH or not line for line in self.lines):
+            return f"an address line is empty or longer than {ADDRESS_LINE_LENGTH} characters"
+        return None
+
+
+def address_problem(document: Mapping[str, Any] | None) -> str | None:
+    """Why a party's address (a stored document, or none) cannot go into a payment file."""
+    address = PostalAddress.of(document)
+    return "no address" if address is None else address.problem()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

@@ -72,6 +72,7 @@ def to_entity(row: EntityRow) -> LegalEntity:
         ),
         uscc=row.uscc,
         lei=row.lei,
+        address=None if row.address is None else json.loads(row.address),
     )
 
 
@@ -86,8 +87,8 @@ def apply_entity_fields(row: EntityRow, fields: dict[str, Any]) -> None:
         elif name == "total_investment":
             row.total_investment_minor = None if value is None else value.minor
             row.total_investment_currency = None if value is None else value.currency.code
-        elif name == "facilitation_certificate":
-            row.facilitation_certificate = None if value is None else json.dumps(value)
+        elif name in ("facilitation_certificate", "address"):
+            setattr(row, name, None if value is None else json.dumps(value))
         elif name in ("kind", "cross_border_debt_mode"):
             setattr(row, name, str(value))
         else:

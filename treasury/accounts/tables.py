@@ -42,6 +42,7 @@ class EntityRow(Base):
     registered_capital_currency: Mapped[str | None] = mapped_column(String(3))
     uscc: Mapped[str | None] = mapped_column(String(18))
     lei: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(Text)  # JSON: accounts.model.PostalAddress
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -181,3 +181,44 @@ COMMON_PROBLEMS = problem_responses(401, 403, 404, 413, 422)
 
 MAX_OFFSET = 2**31 - 1
 """The largest list offset: beyond it the database's integer overflows (a 500, not a 422)."""
+
+
+# -- postal addresses (entities, counterparties, inline creditors) ------------------------------
+
+AddressLine = Annotated[str, Field(min_length=1, max_length=70)]
+
+
+class Address(StrictModel):
+    """A postal address as ISO 20022 carries it (PostalAddress24): town and country required,
+    the rest structured where known, at most two free lines (the SR2026 hybrid address)."""
+
+    street: str | None = Field(default=None, min_length=1, max_length=70)
+    building: str | None = Field(default=None, min_length=1, max_length=16)
+    postcode: str | None = Field(default=None, min_length=1, max_length=16)
+    town: str = Field(min_length=1, max_length=35)
+    subdivision: str | None = Field(
+        default=None, min_length=1, max_length=35, description="province, state or region"
+    )
+    country: str = Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    lines: list[AddressLine] | None = Field(default=None, max_length=2)
+
+    def to_document(self) -> dict[str, Any]:
+        """The address as stored (absent fields left out)."""
+        return self.model_dump(exclude_none=True)
+
+
+class AddressOut(BaseModel):
+    """A postal address as stored (an older one may hold only free lines)."""
+
+    street: str | None = None
+    building: str | None = None
+    postcode: str | None = None
+    town: str | None = None
+    subdivision: str | None = None
+    country: str | None = None
+    lines: list[str] | None = None
+
+
+def address_out(document: dict[str, Any] | None) -> AddressOut | None:
+    """Render a stored address document."""
+    return None if document is None else AddressOut(**document)

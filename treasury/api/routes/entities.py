@@ -14,10 +14,13 @@ from treasury.accounts.model import CrossBorderDebtMode, EntityKind, LegalEntity
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
 from treasury.api.wire import (
     COMMON_PROBLEMS,
+    Address,
+    AddressOut,
     DecimalString,
     MoneyIn,
     MoneyOut,
     StrictModel,
+    address_out,
     money_out,
     problem_responses,
 )
@@ -63,6 +66,9 @@ class EntityFields(StrictModel):
     )
     uscc: str | None = None
     lei: str | None = None
+    address: Address | None = Field(
+        default=None, description="postal address; every payment file carries the debtor's"
+    )
 
     @field_validator("shareholding_ratio")
     @classmethod
@@ -114,6 +120,7 @@ class EntityOut(BaseModel):
     registered_capital: MoneyOut | None
     uscc: str | None
     lei: str | None
+    address: AddressOut | None
     onshore: bool
 
     @classmethod
@@ -144,6 +151,7 @@ class EntityOut(BaseModel):
             registered_capital=money_out(entity.registered_capital),
             uscc=entity.uscc,
             lei=entity.lei,
+            address=address_out(entity.address),
             onshore=entity.onshore,
         )
 
@@ -179,6 +187,8 @@ def domain_fields(model: EntityFields) -> dict[str, Any]:
                 "area": value.area,
                 "innovation_points": value.innovation_points,
             }
+        elif isinstance(value, Address):
+            value = value.to_document()
         fields[name] = value
     _check_identifiers(fields)
     return fields

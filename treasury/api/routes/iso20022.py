@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel
 
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
@@ -37,18 +37,70 @@ def transfer_pain001(transfer_id: str, principal: Reader, uow_factory: UowFactor
     return _xml(found)
 
 
-@router.get("/v1/payment-files", responses=_XML_RESPONSE)
+class LeftOutOut(BaseModel):
+    """A transfer of the day left out of the batch: its error code and why."""
+
+    transfer_id: str
+    code: str
+    detail: str
+
+
+class PaymentFileOut(BaseModel):
+    """The day's batch as JSON (`Accept: application/json`): the XML and what was left out."""
+
+    message_id: str
+    transfer_ids: list[str]
+    left_out: list[LeftOutOut]
+    xml: str
+
+
+JSON = "application/json"
+_BATCH_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {XML: {}},
+        "model": PaymentFileOut,
+        "description": "a pain.001.001.09 document (header X-Left-Out-Count: transfers of the "
+        "day left out of it), or with Accept: application/json the document, its transfers "
+        "and the left-out list",
+    }
+}
+
+
+@router.get("/v1/payment-files", responses=_BATCH_RESPONSE)
 def payment_file(
     principal: Reader,
     uow_factory: UowFactoryDep,
     debtor_account_id: str,
     on: Annotated[date, Query(alias="date")],
+    accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The day's batch of a debtor account: every routed outbound transfer sent that day."""
+    """The day's batch of a debtor account: every routed outbound transfer sent that day that can
+    go into a file. One that cannot (an address, an account number, a remark's characters) is left
+    out: `X-Left-Out-Count` counts them; `Accept: application/json` lists each with its code."""
     found = payment_files.batch_file(
         uow_factory(), tenant_id=tenant_of(principal), debtor_account_id=debtor_account_id, on=on
     )
-    return _xml(found)
+    if _wants_json(accept):
+        body = PaymentFileOut(
+            message_id=found.message_id,
+            transfer_ids=list(found.transfer_ids),
+            left_out=[LeftOutOut(**item.to_document()) for item in found.left_out],
+            xml=found.xml,
+        )
+        return Response(
+            content=body.model_dump_json(),
+            media_type=JSON,
+            headers={"X-Message-Id": found.message_id},
+        )
+    response = _xml(found)
+    response.headers["X-Left-Out-Count"] = str(len(found.left_out))
+    return response
+
+
+def _wants_json(accept: str | None) -> bool:
+    """JSON only when asked for and XML is not: the XML document stays the default."""
+    media = {part.split(";")[0].strip().lower() for part in (accept or "").split(",")}
+    return JSON in media and XML not in media
 
 
 class ReportOut(BaseModel):

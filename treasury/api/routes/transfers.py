@@ -16,10 +16,10 @@ from treasury.api.deps import (
     Writer,
     tenant_of,
 )
-from treasury.api.routes.counterparties import Address
 from treasury.api.wire import (
     COMMON_PROBLEMS,
     MAX_OFFSET,
+    Address,
     DecimalString,
     MoneyOut,
     PositiveMoneyIn,

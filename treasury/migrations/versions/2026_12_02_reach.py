@@ -34,11 +34,15 @@ def downgrade() -> None:
 
 
 def _add_addresses() -> None:
-    pass
+    """An entity's postal address (JSON, like a counterparty's): every payment file carries the
+    debtor's and the creditor's."""
+    with op.batch_alter_table("accounts_entity", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("address", sa.Text(), nullable=True))
 
 
 def _drop_addresses() -> None:
-    pass
+    with op.batch_alter_table("accounts_entity", schema=None) as batch_op:
+        batch_op.drop_column("address")
 
 
 # -- generic rails and participants from any sending bank -------------------------------------
