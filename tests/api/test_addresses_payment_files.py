@@ -99,17 +99,6 @@ def postal(root: ET.Element, party: str) -> list[tuple[str, str]]:
     return [(child.tag.split("}")[1], child.text or "") for child in node]
 
 
-def second_officer(client: TestClient, tenant: TenantFixture) -> dict[str, str]:
-    """Headers of another compliance officer of the tenant (for a dual approval)."""
-    response = client.post(
-        "/v1/tokens",
-        json={"role": "compliance_officer", "name": "second officer"},
-        headers=tenant.admin,
-    )
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
 def file_of(client: TestClient, tenant: TenantFixture, transfer_id: str) -> ET.Element:
     """The transfer's pain.001, validated against the XSD."""
     response = client.get(f"/v1/transfers/{transfer_id}/pain001", headers=tenant.treasurer)
@@ -502,7 +491,7 @@ def test_a_sweep_leg_of_a_member_without_an_address_is_refused_and_the_others_go
     assert positions["master_balance"]["amount"] == "1000.00"
 
 
-def test_a_held_swift_payment_with_a_chinese_remark_cannot_be_approved_and_stays_held(
+def test_a_swift_payment_held_for_review_with_a_chinese_remark_is_refused_at_creation(
     client: TestClient, tenant: TenantFixture
 ) -> None:
     entity = create_entity(client, tenant.treasurer)
@@ -511,29 +500,22 @@ def test_a_held_swift_payment_with_a_chinese_remark_cannot_be_approved_and_stays
     )
     fund(client, tenant.treasurer, capital["id"], "50000.00")
     payee = supplier(client, tenant, country="US", bank_bic="CHASUS33", address=NEW_YORK)
-    response = post_transfer(
-        client,
-        tenant.treasurer,
-        {
-            "debtor_account_id": capital["id"],
-            "counterparty_id": payee["id"],
-            "amount": money("1000.00", "USD"),
-            "value_date": "2026-11-26",
-            "purpose": "other",
-            "bop_code": "121010",
-            "remark": "服务费",
-        },
-    )
-    assert response.status_code == 201, response.text
-    held = response.json()
-    assert held["status"] == "held", held
+    before = ledger_state(client, tenant.treasurer, capital["id"])
+    body = {
+        "debtor_account_id": capital["id"],
+        "counterparty_id": payee["id"],
+        "amount": money("1000.00", "USD"),
+        "value_date": "2026-11-26",
+        "purpose": "other",
+        "bop_code": "121010",
+    }
 
-    approve = {"decision": "approve", "reason": "documents seen"}
-    path = f"/v1/reviews/{held['review_id']}/decision"
-    first = client.post(path, json=approve, headers=tenant.officer)  # no USD rate: two officers
-    second = client.post(path, json=approve, headers=second_officer(client, tenant))
+    refused = post_transfer(client, tenant.treasurer, body | {"remark": "服务费"})
+    state = ledger_state(client, tenant.treasurer, capital["id"])
+    latin = post_transfer(client, tenant.treasurer, body | {"remark": "service fee"})
 
-    assert first.status_code == 200, first.text
-    assert_problem(second, 422, "REMITTANCE_CHARSET")
-    after = get_json(client, f"/v1/transfers/{held['id']}", tenant.treasurer)
-    assert (after["status"], after["journal_id"]) == ("held", None)
+    problem = assert_problem(refused, 422, "REMITTANCE_CHARSET")
+    assert problem["rail"] == "SWIFT"
+    assert state == before  # nothing reserved, nothing recorded
+    assert latin.status_code == 201, latin.text
+    assert latin.json()["status"] == "held"  # the same payment, in the rail's character set

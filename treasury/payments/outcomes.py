@@ -106,11 +106,16 @@ def hold(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
     """Reserve the amount and open a review item (or reject when funds are short).
 
     Raises:
-        AddressUnstructured: it will need a payment file (predicted: not between own accounts at
-            one bank) and a party's address cannot go into one; nothing is held.
+        AddressUnstructured, RemittanceCharset: it will need a payment file (on the route decided
+            before screening, else unless it goes between own accounts at one bank) and cannot
+            have one; nothing is held.
     """
+    decided = screened.decision.chosen if screened.decision is not None else None
     file_readiness.check_file_possible(
-        screened.request, screened.parties, back_valued=screened.row.back_valued
+        screened.request,
+        screened.parties,
+        back_valued=screened.row.back_valued,
+        rail=None if decided is None else decided.rail.value,
     )
     if not _funds_suffice(uow, screened, actor=actor):
         return
