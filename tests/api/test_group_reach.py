@@ -10,14 +10,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import get_json
 from tests.support import TenantFixture, create_entity, fund, open_account, post_transfer
+from treasury.settlement import pain001
 
 Json = dict[str, Any]
+NAMESPACES = {"p": pain001.NAMESPACE}
 # Tue 2026-11-24, 10:00 in Shanghai: a business day in CN, HK, SG and the US.
 SUBMITTED = "2026-11-24T10:00:00+08:00"
 
@@ -199,3 +202,44 @@ def test_offshore_rmb_stays_cnh_in_accounts_quotes_and_transfers(
     assert booked["route"]["rail_id"] == "CIPS_ANY"
     shown = get_json(client, f"/v1/transfers/{booked['id']}", tenant.auditor)
     assert shown["market"] == "CNH"
+
+
+def test_every_payment_between_the_groups_banks_books_and_gets_a_valid_file_with_addresses(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    accounts = _group(client, tenant)
+    for account in accounts:
+        fund(client, tenant.treasurer, account.id, "1000000.00", value_date="2026-11-24")
+
+    failures = []
+    for debtor, creditor in _pairs(accounts):
+        if debtor.bank == creditor.bank:
+            continue  # a book transfer: the bank moves it in house, no file
+        body: Json = {
+            "debtor_account_id": debtor.id,
+            "creditor_account_id": creditor.id,
+            "amount": {"amount": "100.00", "currency": debtor.currency},
+            "purpose": "goods_trade",
+            "value_date": "2026-11-26",
+        }
+        if (debtor.country == "CN") != (creditor.country == "CN"):
+            body["bop_code"] = "121010"
+        label = f"{debtor.name} {debtor.currency} → {creditor.name}"
+        response = post_transfer(client, tenant.treasurer, body)
+        if response.status_code != 201 or response.json()["status"] != "booked":
+            failures.append(f"{label}: {response.status_code} {response.text[:300]}")
+            continue
+        document = client.get(
+            f"/v1/transfers/{response.json()['id']}/pain001", headers=tenant.treasurer
+        )
+        if document.status_code != 200:
+            failures.append(f"{label}: file {document.status_code} {document.text[:300]}")
+            continue
+        pain001.schema().validate(document.text)
+        root = ElementTree.fromstring(document.text)
+        for party in ("Dbtr", "Cdtr"):
+            address = root.find(f".//p:{party}/p:PstlAdr", NAMESPACES)
+            if address is None or address.find("p:TwnNm", NAMESPACES) is None:
+                failures.append(f"{label}: {party} without a structured address")
+
+    assert failures == [], "\n".join(failures)

@@ -11,12 +11,14 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from xml.etree import ElementTree
 
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import get_json
 from tests.support import TenantFixture, create_entity, fund, open_account
 from treasury.clock import FixedClock
+from treasury.settlement import pain001
 
 Json = dict[str, Any]
 BN = "000000000.00"
@@ -91,6 +93,18 @@ def _sweep(client: TestClient, tenant: TenantFixture, pool_id: str) -> Json:
     return body
 
 
+def _assert_file_with_both_addresses(
+    client: TestClient, tenant: TenantFixture, transfer_id: str
+) -> None:
+    response = client.get(f"/v1/transfers/{transfer_id}/pain001", headers=tenant.treasurer)
+    assert response.status_code == 200, response.text
+    pain001.schema().validate(response.text)
+    root = ElementTree.fromstring(response.text)
+    for party in ("Dbtr", "Cdtr"):
+        town = root.find(f".//p:{party}/p:PstlAdr/p:TwnNm", {"p": pain001.NAMESPACE})
+        assert town is not None, f"{party} has no structured address"
+
+
 def _check_both_directions(client: TestClient, tenant: TenantFixture, group: Json) -> Json:
     pool, accounts = group["pool"], group["accounts"]
     forecast = get_json(
@@ -113,6 +127,7 @@ def _check_both_directions(client: TestClient, tenant: TenantFixture, group: Jso
         transfer = get_json(client, f"/v1/transfers/{leg['transfer_id']}", tenant.auditor)
         assert transfer["route"]["rail_id"] == "CIPS_ANY"
         assert transfer["market"] == ("CNH" if leg is hong_kong else "CNY")
+        _assert_file_with_both_addresses(client, tenant, leg["transfer_id"])
     positions: Json = get_json(
         client, f"/v1/pools/{pool['id']}/positions?as_of={DAY}", tenant.auditor
     )
@@ -228,6 +243,7 @@ def test_a_usd_pool_sweeps_offshore_members_both_ways_over_swift(
         transfer = get_json(client, f"/v1/transfers/{leg['transfer_id']}", tenant.auditor)
         assert transfer["route"]["rail_id"] == "SWIFT_ANY"
         assert transfer["value_date"] == "2026-11-30"
+        _assert_file_with_both_addresses(client, tenant, leg["transfer_id"])
     positions = get_json(client, f"/v1/pools/{pool['id']}/positions", tenant.auditor)
     quotas = {q["kind"]: q for q in positions["quotas"]}
     assert Decimal(quotas["foreign_debt"]["used"]["amount"]) > 0
