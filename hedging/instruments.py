@@ -62,9 +62,14 @@ def _money(document: dict[str, Any]) -> Money:
 
 def instrument_from_document(document: dict[str, Any]) -> Instrument:
     """An instrument from its document; refuses anything that cannot exist."""
+    return check_instrument(_parse(document))
+
+
+def _parse(document: dict[str, Any]) -> Instrument:
+    """The instrument a document describes, not yet checked."""
     kind = document.get("type")
     if kind == "combination":
-        return check_instrument(_combination(document))
+        return _combination(document)
     pair = Pair.parse(_get(document, "pair"))
     direction = Direction(_get(document, "direction"))
     notional = _money(document)
@@ -123,7 +128,7 @@ def instrument_from_document(document: dict[str, Any]) -> Instrument:
         )
     else:
         raise ValidationFailed(f"unknown instrument type {kind!r}", field="type")
-    return check_instrument(instrument)
+    return instrument
 
 
 def _combination(document: dict[str, Any]) -> Combination:
@@ -135,7 +140,7 @@ def _combination(document: dict[str, Any]) -> Combination:
     for leg in legs:
         if not isinstance(leg, dict) or leg.get("type", "option") != "option":
             raise OptionCombinationInvalid("each leg of a combination is an option", field="legs")
-        parsed = instrument_from_document({**leg, "type": "option"})
+        parsed = _parse({**leg, "type": "option"})  # checked with the combination
         assert isinstance(parsed, Option)
         options.append(parsed)
     return Combination((options[0], options[1]))
