@@ -58,6 +58,21 @@ LEVERAGE_CLASS = {
 }
 # Parameters whose new versions can move a cap or a weight.
 CAP_PARAMETERS = ("cbf.", "facil.")
+# The parameters a position reads (a report names the versions it used).
+FINANCING_PARAMETERS = (
+    "cbf.leverage",
+    "cbf.mu",
+    "cbf.term_factor",
+    "cbf.type_factor",
+    "cbf.fx_factor",
+    "cbf.short_term_years",
+    "cbf.fx_conversion",
+    "facil.combine_rule",
+    "facil.kinds",
+    "facil.quota_usd",
+    "facil.quota_usd_enhanced",
+    "facil.regional_quota_usd",
+)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,27 @@ def _number(value: object) -> Decimal | None:
         return None
 
 
+def versions_in_force(
+    session: Session, names: tuple[str, ...], on: date
+) -> list[tuple[str, object, date, int, str]]:
+    """(name, value, effective_from, version, source) of each named parameter in force on
+    `on`: what a regulatory report shows it used."""
+    found = refdata_cache.snapshot(session).parameters_in_force(on)
+    return [
+        (name, p.value, p.effective_from, p.version, p.source)
+        for name in names
+        if (p := found.get(name)) is not None
+    ]
+
+
+def rate_used(session: Session, currency: str, on: date) -> tuple[str, date, Decimal] | None:
+    """(pair, rate date, rate) of the reference rate `cny_rate` takes (None for CNY)."""
+    if currency == "CNY":
+        return None
+    rate = refdata_cache.snapshot(session).rate_on(f"{currency}CNY", on)
+    return None if rate is None else (rate.pair, rate.rate_date, rate.rate)
+
+
 def next_in_force(session: Session, name: str, after: date) -> date | None:
     """The first date after `after` from which the parameter has a value (None: never)."""
     versions = refdata_cache.snapshot(session).parameters.get(name, [])

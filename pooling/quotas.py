@@ -227,6 +227,22 @@ class QuotaBook:
         return changes
 
 
+# The parameters `pool_quotas` reads, by regime (a report names the versions it used).
+QUOTA_PARAMETERS = {
+    "integrated_251": (
+        "pool251.ol_leverage",
+        "pool251.ol_coeff",
+        "pool251.ccy_factor",
+        "pool251.fd_leverage",
+        "pool251.fd_param",
+        "cbf.term_factor",
+        "cbf.type_factor",
+        "cbf.fx_factor",
+    ),
+    "rmb_279": ("pool279.k_in", "pool279.k_out"),
+}
+
+
 def pool_quotas(
     *,
     regime: str,

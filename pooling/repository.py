@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from pooling.interest import RateSet
 from pooling.model import MemberTerms, Regime, SweepRule
 from pooling.tables import (
+    ForeignDebtRow,
     InterestPeriodRow,
     PoolMemberRow,
     PoolRateRow,
@@ -336,6 +337,14 @@ def interest_period(session: Session, pool_id: str, period_end: date) -> Interes
         InterestPeriodRow.pool_id == pool_id, InterestPeriodRow.period_end == period_end
     )
     return session.scalars(query).one_or_none()
+
+
+def foreign_debt_lenders(session: Session, entity_id: str) -> dict[str, str]:
+    """The lender of each of the entity's foreign-debt contracts, by contract id."""
+    query = select(ForeignDebtRow.id, ForeignDebtRow.lender).where(
+        ForeignDebtRow.entity_id == entity_id
+    )
+    return {row[0]: row[1] for row in session.execute(query)}
 
 
 def regime_of(row: PoolRow) -> Regime:

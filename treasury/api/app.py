@@ -21,6 +21,7 @@ from treasury.api.routes import (
     pool_sweeps,
     pools,
     refdata,
+    reports,
     reviews,
     routing,
     settlement_refdata,
@@ -50,6 +51,7 @@ ROUTERS = (
     pools.router,
     pool_sweeps.router,
     foreign_debts.router,
+    reports.router,
     fx.router,
     hedging.router,
 )
