@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pooling import filings, repository, service
 from pooling.model import Pool, SweepRule
+from pooling.parameters import in_force
 from pooling.tables import PoolMemberRow, PoolRow, RatioChangeRow
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import EntityKind
@@ -117,10 +118,11 @@ def _change_ratio(
 ) -> None:
     if not Decimal(0) <= new <= Decimal(1):
         raise ValidationFailed(f"{ratio} lies between 0 and 1")
-    if repository.ratio_changed_in_year(session, member.entity_id, ratio, today_.year):
+    allowed = int(in_force(session, today_).number("pool251.ratio_changes_per_year"))
+    if repository.ratio_changes_in_year(session, member.entity_id, ratio, today_.year) >= allowed:
         raise RatioChangeLimit(
-            f"entity {member.entity_id} changed its {ratio} already in {today_.year}: "
-            "at most once a calendar year"
+            f"entity {member.entity_id} changed its {ratio} already in {today_.year}: at most "
+            f"{allowed} time(s) a calendar year (pool251.ratio_changes_per_year)"
         )
     host = accounts_repository.get_entity_row(session, pool.tenant_id, pool.host_entity_id)
     if (

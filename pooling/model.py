@@ -103,12 +103,14 @@ def eligibility_failures(
     ratios: Mapping[str, Decimal | None],
     parameters: Mapping[str, Decimal],
     on: date,
+    banks: int = 1,
 ) -> list[Ineligibility]:
     """Every eligibility rule the pool (host plus member entities) fails on `on`.
 
     `members` are the distinct member entities (the host may be among them); `ratios` maps an
     entity id to its outbound-lending concentration ratio; `parameters` are the regime's
-    thresholds in force (pool251.* or pool279.*).
+    thresholds in force (pool251.* or pool279.*); `banks` the settlement banks the filing's
+    accounts are held at.
     """
     entities = {entity.id: entity for entity in [host, *members]}
     failures: list[Ineligibility] = []
@@ -136,6 +138,14 @@ def eligibility_failures(
         failures += _failures_251(host, list(entities.values()), ratios, parameters)
     else:
         failures += _failures_279(list(entities.values()), parameters, on)
+        most = parameters.get("pool279.max_banks")
+        if most is not None and banks > most:
+            failures.append(
+                Ineligibility(
+                    "§1.2 legacy 279",
+                    f"{banks} settlement banks, at most {most} (pool279.max_banks)",
+                )
+            )
     return failures
 
 

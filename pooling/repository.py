@@ -244,15 +244,15 @@ def intercompany_accounts(
     return found
 
 
-def ratio_changed_in_year(session: Session, entity_id: str, ratio: str, year: int) -> bool:
-    """Has the entity's ratio been changed already in this calendar year?"""
+def ratio_changes_in_year(session: Session, entity_id: str, ratio: str, year: int) -> int:
+    """How often the entity's ratio has been changed in this calendar year."""
     query = select(func.count()).where(
         RatioChangeRow.entity_id == entity_id,
         RatioChangeRow.ratio == ratio,
         RatioChangeRow.changed_on >= date(year, 1, 1),
         RatioChangeRow.changed_on <= date(year, 12, 31),
     )
-    return bool(session.scalar(query))
+    return int(session.scalar(query) or 0)
 
 
 def get_run(session: Session, pool_id: str, business_date: date) -> SweepRunRow | None:

@@ -262,9 +262,19 @@ def check_members(
         ratios=ratios,
         parameters=numbers,
         on=today_,
+        banks=_bank_count(session, pool, terms),
     )
     if failures:
         raise PoolIneligible("; ".join(str(failure) for failure in failures))
+
+
+def _bank_count(session: Session, pool: PoolRow, terms: Sequence[MemberTerms]) -> int:
+    """The settlement banks of the filing: its masters' and members' banks."""
+    masters = [row.master_account_id for row in filings.pools(session, pool)]
+    accounts = repository.bank_account_rows(
+        session, pool.tenant_id, [*masters, pool.master_account_id, *(t.account_id for t in terms)]
+    )
+    return len({account.bank_bic for account in accounts.values() if account.bank_bic})
 
 
 def add_members(

@@ -40,3 +40,29 @@ def test_the_251_parameters_take_effect_with_the_notice(
     assert value("pool251.min_members", "2025-12-26") == "3"
     assert value("pool251.ol_coeff", "2025-06-30") is None
     assert value("pool251.ol_coeff", "2026-01-01") == "0.8"
+
+
+def test_the_ratio_change_limit_is_the_parameter_in_force(
+    client: TestClient,
+    tenant: TenantFixture,
+    clock: FixedClock,
+    operator_headers: dict[str, str],
+) -> None:
+    # a later version allowing two changes a year, on dates no other test reaches
+    version = {
+        "name": "pool251.ratio_changes_per_year",
+        "value": "2",
+        "effective_from": "2031-01-01",
+        "source": "test: an illustrative later version [X]",
+    }
+    loaded = client.post("/v1/parameters", json=version, headers=operator_headers)
+    assert loaded.status_code == 201, loaded.text
+    clock.instant = datetime(2031, 3, 3, 2, 0, tzinfo=UTC)
+    group = make_group(client, tenant)
+    pool = create_pool(client, tenant, group).json()
+    path = f"/v1/pools/{pool['id']}/members/{group.onshore_account}"
+    for ratio in ("0.6", "0.7"):
+        changed = client.patch(path, json={"concentration_ratio": ratio}, headers=tenant.treasurer)
+        assert changed.status_code == 200, changed.text
+    third = client.patch(path, json={"concentration_ratio": "0.8"}, headers=tenant.treasurer)
+    assert "at most 2" in assert_problem(third, 422, "RATIO_CHANGE_LIMIT")["detail"]

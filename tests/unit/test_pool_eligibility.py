@@ -138,3 +138,25 @@ def test_a_pool_dated_before_its_regime_is_ineligible_naming_the_regime() -> Non
         "§1.1 regime: the integrated_251 regime is not in force on 2025-12-25: "
         "pool251.min_members has no value"
     ]
+
+
+def test_a_279_pool_banks_with_at_most_pool279_max_banks() -> None:
+    host, members = group(onshore=2 * BN, offshore=BN)
+    parameters = {**PARAMETERS, "pool279.max_banks": Decimal(3)}
+
+    def failures(banks: int) -> list[str]:
+        return [
+            str(failure)
+            for failure in eligibility_failures(
+                regime=Regime.RMB_279,
+                host=host,
+                members=members,
+                ratios={},
+                parameters=parameters,
+                on=ON,
+                banks=banks,
+            )
+        ]
+
+    assert failures(3) == []
+    assert failures(4) == ["§1.2 legacy 279: 4 settlement banks, at most 3 (pool279.max_banks)"]
