@@ -138,8 +138,20 @@ def table_of(row: Any) -> Table:
     return cast(Table, row.__table__)
 
 
+def retired_parameter_count() -> int:
+    """Seeded rows a later migration retired (issue 12: parameters read nowhere)."""
+    retired = {
+        item["name"]
+        for item in json.loads((SEED / "parameters_fidelity.json").read_text(encoding="utf-8"))[
+            "retired"
+        ]
+    }
+    seeded = json.loads((SEED / "parameters.json").read_text(encoding="utf-8"))["parameters"]
+    return sum(1 for item in seeded if item["name"] in retired)
+
+
 def seeded_parameter_count() -> int:
-    return sum(
+    return -retired_parameter_count() + sum(
         len(json.loads((SEED / name).read_text(encoding="utf-8"))["parameters"])
         for name in (
             "parameters.json",

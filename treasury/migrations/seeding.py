@@ -82,6 +82,48 @@ def delete_seeded_versions(file_name: str) -> None:
         )
 
 
+def retire_parameters(file_name: str) -> None:
+    """Delete the version-1 rows of the parameters a seed file lists under `retired` (seeded by
+    an earlier file and read nowhere)."""
+    table = sa.table(
+        "refdata_parameter", sa.column("name", sa.String), sa.column("version", sa.Integer)
+    )
+    for item in json.loads((SEED / file_name).read_text(encoding="utf-8")).get("retired", []):
+        op.execute(table.delete().where(table.c.name == item["name"], table.c.version == 1))
+
+
+def restore_parameters(file_name: str) -> None:
+    """Seed again, from the files they came from, the parameters `retire_parameters` deleted."""
+    table = sa.table(
+        "refdata_parameter",
+        sa.column("id", sa.String),
+        sa.column("name", sa.String),
+        sa.column("value_json", sa.Text),
+        sa.column("effective_from", sa.Date),
+        sa.column("source", sa.String),
+        sa.column("version", sa.Integer),
+        sa.column("loaded_at", sa.DateTime(timezone=True)),
+    )
+    for item in json.loads((SEED / file_name).read_text(encoding="utf-8")).get("retired", []):
+        seeded = json.loads((SEED / item["file"]).read_text(encoding="utf-8"))["parameters"]
+        op.bulk_insert(
+            table,
+            [
+                {
+                    "id": str(uuid.uuid4()),
+                    "name": row["name"],
+                    "value_json": json.dumps(row["value"], sort_keys=True),
+                    "effective_from": date.fromisoformat(row["effective_from"]),
+                    "source": row["source"],
+                    "version": 1,
+                    "loaded_at": datetime.now(UTC),
+                }
+                for row in seeded
+                if row["name"] == item["name"]
+            ],
+        )
+
+
 def seed_bop_table(file_name: str, *, version: str, effective_from: date, source: str) -> None:
     """A BOP code table from a CSV file (code,name_zh,name_en,category,account,directions,notes)."""
     op.bulk_insert(

@@ -10,7 +10,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from treasury.migrations.seeding import delete_seeded_versions, seed_parameters
+from treasury.migrations.seeding import (
+    delete_seeded_versions,
+    restore_parameters,
+    retire_parameters,
+    seed_parameters,
+)
 
 PARAMETERS = "parameters_fidelity.json"
 
@@ -29,9 +34,11 @@ def upgrade() -> None:
             sa.Column("basis", sa.String(20), nullable=False, server_default="macro_prudential")
         )
     seed_parameters(PARAMETERS)
+    retire_parameters(PARAMETERS)
 
 
 def downgrade() -> None:
+    restore_parameters(PARAMETERS)
     delete_seeded_versions(PARAMETERS)
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.drop_column("basis")
