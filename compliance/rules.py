@@ -378,6 +378,56 @@ def pool_quota(context: PaymentContext) -> list[Finding]:
     )
 
 
+# 9. Ordinary (non-pool) outbound lending (境外放款, regulation.md §1.4(e), §1.9 rule 9) -------
+
+
+def ordinary_outbound_lending(context: PaymentContext) -> list[Finding]:
+    """A `loan` from an onshore entity to an offshore affiliate, outside a pool's master account.
+
+    Its outstanding outbound loans may not exceed owners' equity × (1 − r) × `ordinary_ol.coeff`,
+    r being the share of its equity the entity concentrates in a 251 filing (the rest stays usable
+    through its own account, §1.4(a)); with r = 100 % it must lend through the master (rule 9).
+    The caller assembles `facts["ordinary_outbound_lending"]` (CNY decimal strings).
+    """
+    if context.purpose != "loan" or not context.outbound or not context.creditor_affiliated:
+        return []
+    facts = context.facts.get("ordinary_outbound_lending")
+    if facts is None or facts.get("from_pool_master"):
+        return []  # the pool's master lends within the filing's quota (§1.4(a))
+    version = _version(context, "ordinary_ol.coeff")
+    ratio = Decimal(facts["ratio"])
+    if ratio >= 1:
+        return _finding(
+            "OUTBOUND_LENDING_VIA_MASTER",
+            Severity.BLOCK,
+            "the entity concentrates all its outbound lending in its cash pool: lend through "
+            "the pool's master account (§1.9 rule 9)",
+            "成员企业境外放款额度已全部归集至资金池，须通过主账户放款",
+            version,
+        )
+    if facts.get("equity") is None or facts.get("amount_cny") is None:
+        return _finding(
+            "OUTBOUND_LENDING_CAP",
+            Severity.REVIEW,
+            "no audited owners' equity or no reference rate: the outbound-lending cap cannot be "
+            "checked",
+            "无经审计所有者权益或参考汇率，无法核对境外放款上限",
+            version,
+        )
+    cap = Decimal(facts["equity"]) * (1 - ratio) * parameter(context, "ordinary_ol.coeff").decimal()
+    after = Decimal(facts["outstanding_cny"]) + Decimal(facts["amount_cny"])
+    if after <= cap:
+        return []
+    return _finding(
+        "OUTBOUND_LENDING_CAP",
+        Severity.BLOCK,
+        f"outbound loans would reach CNY {after:,.2f}, over the cap of CNY {cap:,.2f} "
+        f"(owners' equity × (1 − {ratio}) × ordinary_ol.coeff)",
+        f"境外放款余额将达 {after:,.2f} 元，超过上限 {cap:,.2f} 元",
+        version,
+    )
+
+
 RULES: tuple[Rule, ...] = (
     capital_account_negative_list,
     petty_cash,
@@ -387,6 +437,7 @@ RULES: tuple[Rule, ...] = (
     trade_fx_class,
     cash_pool,
     pool_quota,
+    ordinary_outbound_lending,
 )
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pooling import outbound_lending
 from pooling.cross_border_financing import Basis, DebtKind
 from pooling.financing_status import (
     FinancingStatus,
@@ -225,6 +226,15 @@ def financing(
         entity = _entity(uow.session, tenant_id, entity_id)
         contracts = load_contracts(uow.session, entity_id)
         return status_on(uow.session, entity, as_of or today(uow.clock, timezone), contracts)
+
+
+def outbound_lending_position(
+    uow: UnitOfWork, *, tenant_id: str, entity_id: str, timezone: str, as_of: date | None = None
+) -> outbound_lending.OrdinaryLending:
+    """The entity's ordinary outbound-lending cap, use and headroom today (or `as_of`)."""
+    with uow:
+        on = as_of or today(uow.clock, timezone)
+        return outbound_lending.entity_position(uow.session, tenant_id, entity_id, on)
 
 
 def list_debts(uow: UnitOfWork, *, tenant_id: str, entity_id: str) -> list[ForeignDebt]:

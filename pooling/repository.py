@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from pooling.interest import RateSet
 from pooling.model import MemberTerms, Regime, SweepRule
@@ -29,6 +30,7 @@ from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.ledger.model import LedgerAccountKind
 from treasury.ledger.repository import internal_account_key
 from treasury.ledger.tables import AccountDayRow, LedgerAccountRow
+from treasury.payments.tables import TransferRow
 
 CHUNK = 2000
 T = TypeVar("T")
@@ -337,6 +339,63 @@ def interest_period(session: Session, pool_id: str, period_end: date) -> Interes
         InterestPeriodRow.pool_id == pool_id, InterestPeriodRow.period_end == period_end
     )
     return session.scalars(query).one_or_none()
+
+
+# Transfers that moved money (or hold it reserved): they count towards a balance cap.
+_MOVED_OR_HELD = ("booked", "held", "accepted", "settled")
+
+
+def outbound_loan_movements(
+    session: Session, entity_id: str, on: date, exclude_transfer_id: str | None
+) -> list[tuple[int, int, str, date]]:
+    """(+1 lent | −1 repaid, amount minor, currency, value date) of the entity's cross-border
+    `loan` transfers out of its resident accounts and `loan_repayment` transfers into them, by
+    `on` (the value date, or the requested one while none is set)."""
+    debtor = aliased(BankAccountRow)
+    creditor = aliased(BankAccountRow)
+    day = func.coalesce(TransferRow.value_date, TransferRow.requested_value_date)
+    query = (
+        select(
+            TransferRow.id,
+            TransferRow.purpose,
+            TransferRow.amount_minor,
+            TransferRow.currency,
+            day,
+            debtor.entity_id,
+            creditor.entity_id,
+        )
+        .join(debtor, debtor.id == TransferRow.debtor_account_id)
+        .outerjoin(creditor, creditor.id == TransferRow.creditor_account_id)
+        .where(
+            TransferRow.crosses_border.is_(True),
+            TransferRow.status.in_(_MOVED_OR_HELD),
+            TransferRow.purpose.in_(["loan", "loan_repayment"]),
+            (debtor.entity_id == entity_id) | (creditor.entity_id == entity_id),
+            day <= on,
+        )
+    )
+    found = []
+    for transfer_id, purpose, minor, currency, value_date, lender, receiver in session.execute(
+        query
+    ):
+        if transfer_id == exclude_transfer_id:
+            continue
+        if purpose == "loan" and lender == entity_id:
+            found.append((1, minor, currency, value_date))
+        elif purpose == "loan_repayment" and receiver == entity_id:
+            found.append((-1, minor, currency, value_date))
+    return found
+
+
+def concentration_ratio(session: Session, entity_id: str) -> Decimal:
+    """The share of its equity the entity concentrates in a 251 filing (0 outside one)."""
+    query = (
+        select(func.max(PoolMemberRow.concentration_ratio))
+        .join(PoolRow, PoolRow.id == PoolMemberRow.pool_id)
+        .where(PoolMemberRow.entity_id == entity_id, PoolRow.regime == "integrated_251")
+    )
+    found = session.scalar(query)
+    return Decimal(0) if found is None else Decimal(found)
 
 
 def foreign_debt_lenders(session: Session, entity_id: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ force on the value date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,19 @@ from treasury.payments.tables import TransferRow
 from treasury.refdata import cache as refdata_cache
 from treasury.refdata import repository as refdata
 from treasury.refdata.model import BopCode
+
+FactSource = Callable[[Session, str, TransferRequest, Parties, date, str | None], dict[str, Any]]
+# Facts another package assembles for the rules (e.g. pooling's outbound-lending position: the
+# ratio an entity concentrates in its filing). Payments cannot import pooling, which imports it;
+# `pooling.sweeps` registers them, as it registers its approval check (payments.reviews).
+FACT_SOURCES: list[FactSource] = []
+
+
+def register_fact_source(source: FactSource) -> None:
+    """Add a source of facts to every screening (once)."""
+    if source not in FACT_SOURCES:
+        FACT_SOURCES.append(source)
+
 
 # Transfers that spent money (or hold it reserved) count towards monthly limits.
 _SPENDING = (
@@ -104,6 +118,8 @@ def _facts(
         facts["petty_cash_month_to_date_usd"] = (
             None if month_to_date is None else str(month_to_date)
         )
+    for source in FACT_SOURCES:
+        facts.update(source(session, tenant_id, request, parties, value_date, exclude_transfer_id))
     return facts
 
 

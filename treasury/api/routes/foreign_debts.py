@@ -97,6 +97,16 @@ class FacilitationOut(BaseModel):
     headroom: MoneyOut
 
 
+class OutboundLendingOut(BaseModel):
+    """Ordinary (non-pool) outbound lending: owners' equity × (1 − concentration ratio) ×
+    ordinary_ol.coeff, and the loans to offshore affiliates outstanding (CNY)."""
+
+    cap: MoneyOut
+    used: MoneyOut
+    headroom: MoneyOut
+    concentration_ratio: str
+
+
 class FinancingOut(BaseModel):
     """Cap, use and headroom (CNY) of the measure that applies on `as_of` (`basis`): the macro
     cap over the risk-weighted balance, the facilitation quota over the face amounts (converted
@@ -114,6 +124,7 @@ class FinancingOut(BaseModel):
     macro_used: MoneyOut
     facilitation_quota: MoneyOut
     facilitation: FacilitationOut | None
+    outbound_lending: OutboundLendingOut
 
 
 def _cny(value: Decimal, currency: str = "CNY") -> MoneyOut:
@@ -263,6 +274,13 @@ def financing(
         timezone=settings.timezone,
         as_of=as_of,
     )
+    lending = foreign_debts.outbound_lending_position(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        entity_id=entity_id,
+        timezone=settings.timezone,
+        as_of=found.as_of,
+    )
     return FinancingOut(
         entity_id=found.entity_id,
         as_of=found.as_of,
@@ -275,4 +293,10 @@ def financing(
         macro_used=_cny(found.macro_used),
         facilitation_quota=_cny(found.facilitation_quota),
         facilitation=_facilitation(found.facilitation),
+        outbound_lending=OutboundLendingOut(
+            cap=_cny(lending.cap),
+            used=_cny(lending.used),
+            headroom=_cny(lending.headroom),
+            concentration_ratio=str(lending.concentration_ratio),
+        ),
     )

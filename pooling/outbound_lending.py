@@ -1,0 +1,116 @@
+"""Ordinary (non-pool) outbound lending (境外放款): regulation.md §1.4(e) and rule 9 of §1.9
+(issue 12 item 8).
+
+An onshore entity lends to offshore affiliates up to owners' equity × `ordinary_ol.coeff`, less
+the share r of its equity it concentrates in a 251 filing (that part lends through the pool's
+master, within the filing's quota; with r = 100 % a loan from its own account is refused). The
+outstanding balance is its booked (or held) `loan` transfers to offshore affiliates less the
+`loan_repayment` transfers it received from offshore, in CNY at each one's value-date rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pooling import repository
+from pooling.parameters import cny_rate, in_force
+from treasury.accounts import repository as accounts_repository
+from treasury.accounts.model import AccountKind, LegalEntity
+from treasury.errors import NotFound, ReferenceRateMissing
+from treasury.money import Money
+from treasury.payments.model import Purpose, TransferRequest
+from treasury.payments.pipeline import Parties
+
+
+@dataclass(frozen=True)
+class OrdinaryLending:
+    """An entity's ordinary outbound-lending cap, use and headroom (CNY) on a date."""
+
+    cap: Decimal
+    used: Decimal
+    concentration_ratio: Decimal
+
+    @property
+    def headroom(self) -> Decimal:
+        """cap − used, at least zero."""
+        return max(self.cap - self.used, Decimal(0))
+
+
+def _affiliated(parties: Parties) -> bool:
+    if parties.creditor_account is not None:
+        return True
+    return parties.counterparty is not None and parties.counterparty.affiliated
+
+
+def outstanding_cny(
+    session: Session, entity_id: str, on: date, exclude_transfer_id: str | None = None
+) -> Decimal:
+    """The entity's outbound loans outstanding by `on`, in CNY at each value date's rate."""
+    total = Decimal(0)
+    for sign, amount_minor, currency, value_date in repository.outbound_loan_movements(
+        session, entity_id, on, exclude_transfer_id
+    ):
+        total += (
+            sign
+            * Money.from_minor(amount_minor, currency).amount
+            * cny_rate(session, currency, value_date)
+        )
+    return max(total, Decimal(0))
+
+
+def screening_facts(
+    session: Session,
+    tenant_id: str,
+    request: TransferRequest,
+    parties: Parties,
+    value_date: date,
+    exclude_transfer_id: str | None,
+) -> dict[str, Any]:
+    """`facts["ordinary_outbound_lending"]` for a loan to an offshore affiliate (else none)."""
+    outbound = parties.crosses_border and parties.debtor_account.resident
+    if request.purpose is not Purpose.LOAN or not outbound or not _affiliated(parties):
+        return {}
+    entity = parties.debtor_entity
+    try:
+        amount = request.amount.amount * cny_rate(session, request.amount.currency.code, value_date)
+        used = outstanding_cny(session, entity.id, value_date, exclude_transfer_id)
+    except ReferenceRateMissing:
+        amount, used = None, Decimal(0)
+    return {
+        "ordinary_outbound_lending": {
+            "equity": None if entity.owners_equity is None else str(entity.owners_equity.amount),
+            "ratio": str(repository.concentration_ratio(session, entity.id)),
+            "outstanding_cny": str(used),
+            "amount_cny": None if amount is None else str(amount),
+            "from_pool_master": parties.debtor_account.kind is AccountKind.POOL_MASTER,
+        }
+    }
+
+
+def position(session: Session, entity: LegalEntity, on: date) -> OrdinaryLending:
+    """The entity's ordinary outbound-lending position on `on` (the entity's view)."""
+    ratio = repository.concentration_ratio(session, entity.id)
+    coefficient = in_force(session, on).number("ordinary_ol.coeff")
+    equity = Decimal(0) if entity.owners_equity is None else entity.owners_equity.amount
+    return OrdinaryLending(
+        cap=equity * (1 - ratio) * coefficient,
+        used=outstanding_cny(session, entity.id, on),
+        concentration_ratio=ratio,
+    )
+
+
+def entity_position(session: Session, tenant_id: str, entity_id: str, on: date) -> OrdinaryLending:
+    """`position` of one of the tenant's entities.
+
+    Raises:
+        NotFound: no such entity.
+    """
+    row = accounts_repository.get_entity_row(session, tenant_id, entity_id)
+    if row is None:
+        raise NotFound(f"entity {entity_id} not found")
+    return position(session, accounts_repository.to_entity(row), on)
