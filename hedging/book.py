@@ -199,6 +199,7 @@ class HedgeRequest:
     instrument: dict[str, Any]
     designation: str = "none"
     settlement_account_id: str | None = None
+    delivery_account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,7 @@ def _book(
             unhedged=Money.from_minor(unhedged, exposure.currency).to_wire(),
         )
     account_id = _settlement_account(uow, tenant_id, request)
+    instrument, delivery_account = _delivery(uow, tenant_id, request, instrument, entity.country)
     row = HedgeRow(
         id=hedge_id,
         tenant_id=tenant_id,
@@ -310,6 +312,7 @@ def _book(
         locked_rate=_locked_rate(uow, tenant_id, request, instrument, exposure),
         status="live",
         settlement_account_id=account_id,
+        delivery_account_id=delivery_account,
         created_at=uow.clock.now(),
     )
     session.add(row)
@@ -428,6 +431,43 @@ def _settlement_account(uow: UnitOfWork, tenant_id: str, request: HedgeRequest) 
             "the entity has no CNY bank account to settle the hedge", field="entity_id"
         )
     return cny[0].id
+
+
+def _delivery(
+    uow: UnitOfWork, tenant_id: str, request: HedgeRequest, instrument: Instrument, country: str
+) -> tuple[Instrument, str | None]:
+    """A forward's settlement decided, with the base-currency account a gross one delivers
+    through: asked for, or by default gross for an onshore entity with an account in the base
+    currency (its first, or `delivery_account_id`), else net.
+
+    Raises:
+        ValidationFailed: gross asked for and the entity has no account in the base currency.
+        NotFound: `delivery_account_id` is not one of those accounts.
+    """
+    if not isinstance(instrument, Forward) or instrument.settlement == "net":
+        return instrument, None
+    base = instrument.pair.ledger_base
+    accounts = [
+        account
+        for account in accounts_repository.list_bank_accounts(
+            uow.session, tenant_id, request.entity_id
+        )
+        if account.currency == base
+    ]
+    if request.delivery_account_id is not None:
+        accounts = [a for a in accounts if a.id == request.delivery_account_id]
+        if not accounts:
+            raise NotFound(f"{base} bank account {request.delivery_account_id} not found")
+    if not accounts:
+        if instrument.settlement == "gross":
+            raise ValidationFailed(
+                f"a gross-settled forward needs the entity's {base} bank account",
+                field="settlement",
+            )
+        return dataclasses.replace(instrument, settlement="net"), None
+    if instrument.settlement is None and country != "CN":
+        return dataclasses.replace(instrument, settlement="net"), None
+    return dataclasses.replace(instrument, settlement="gross"), accounts[0].id
 
 
 def _locked_rate(

@@ -75,12 +75,14 @@ def _parse(document: dict[str, Any]) -> Instrument:
     notional = _money(document)
     instrument: Instrument
     if kind == "forward":
+        settlement = document.get("settlement")
         instrument = Forward(
             pair,
             direction,
             notional,
             _decimal(document, "strike"),
             _date(document, "delivery_date"),
+            None if settlement is None else str(settlement),
         )
     elif kind == "ndf":
         instrument = Ndf(
@@ -162,11 +164,13 @@ def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
         },
     }
     if isinstance(instrument, Forward):
+        settlement = {} if instrument.settlement is None else {"settlement": instrument.settlement}
         return {
             "type": "forward",
             **common,
             "strike": str(instrument.strike),
             "delivery_date": instrument.delivery_date.isoformat(),
+            **settlement,
         }
     if isinstance(instrument, Ndf):
         return {

@@ -84,15 +84,23 @@ class ExerciseStyle(StrEnum):
     AMERICAN = "american"
 
 
+SETTLEMENTS = frozenset({"gross", "net"})
+
+
 @dataclass(frozen=True)
 class Forward:
-    """An outright forward: `notional` of the base currency exchanged at `strike` on delivery."""
+    """An outright forward: `notional` of the base currency exchanged at `strike` on delivery.
+
+    `settlement` "gross" delivers both currencies through the entity's bank accounts (a
+    deliverable forward, 远期结售汇), "net" pays the difference in CNY; None: not yet decided
+    (booking decides; a document stored without it settles net)."""
 
     pair: Pair
     direction: Direction
     notional: Money
     strike: Decimal
     delivery_date: date
+    settlement: str | None = None
 
     @property
     def last_date(self) -> date:
@@ -282,8 +290,16 @@ def check_instrument(instrument: Instrument) -> Instrument:
         rates = {"strike": instrument.strike}
     for name, rate in rates.items():
         _check_rate(instrument, rate, name)
+    _check_kind(instrument)
+    return instrument
+
+
+def _check_kind(instrument: Instrument) -> None:
+    """The rules of each kind of instrument."""
     if isinstance(instrument, Ndf):
         _check_ndf(instrument)
+    if isinstance(instrument, Forward) and instrument.settlement not in {None, *SETTLEMENTS}:
+        raise ValidationFailed("settlement is gross or net", field="settlement")
     if isinstance(instrument, KnockOut):
         _check_knock_out(instrument)
     if (
@@ -292,7 +308,6 @@ def check_instrument(instrument: Instrument) -> Instrument:
         and instrument.delivery_date < instrument.expiry_date
     ):
         raise ValidationFailed("an option delivers on or after expiry", field="delivery_date")
-    return instrument
 
 
 def _check_rate(instrument: Instrument, rate: Decimal, name: str) -> None:

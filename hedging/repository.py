@@ -345,3 +345,19 @@ def accounting_rows(
     for valuation in session.scalars(query):
         found.setdefault(valuation.hedge_id, []).append(valuation)
     return [(hedges[key], found[key]) for key in sorted(found)]
+
+
+def undelivered_minor(session: Session, exposure_id: str, *, excluding: str) -> int:
+    """What remains of an exposure after the gross deliveries already made against it (matured
+    deals with a delivery account)."""
+    exposure = session.get(ExposureRow, exposure_id)
+    assert exposure is not None
+    delivered = session.scalar(
+        select(func.coalesce(func.sum(HedgeRow.notional_minor), 0)).where(
+            HedgeRow.exposure_id == exposure_id,
+            HedgeRow.status == "matured",
+            HedgeRow.delivery_account_id.is_not(None),
+            HedgeRow.id != excluding,
+        )
+    )
+    return int(exposure.amount_minor) - int(delivered or 0)

@@ -24,8 +24,8 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from hedging import book_values, repository
-from hedging.model import MarketSnapshot
+from hedging import book_values, delivery, repository
+from hedging.model import Forward, Instrument, MarketSnapshot
 from hedging.repository import BookRow
 from hedging.service import value_dates
 from hedging.staleness import Staleness, staleness
@@ -34,7 +34,8 @@ from hedging.triage import Triage
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, MarketDataMissing, MarketDataStale
+from treasury.errors import Conflict, MarketDataMissing, MarketDataStale, TreasuryError
+from treasury.failures import describe
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
@@ -234,7 +235,10 @@ def _revalue_book(
         uow, tenant_id, (matured, closed), instruments, (snapshot, dates), triage
     )
     matured = [row for row in matured if row.id in settlements]
+    delivered = _deliver(uow, tenant_id, matured, instruments, triage)
+    matured = [row for row in matured if row.id not in triage.reasons]
     closed = [row for row in closed if row.id in settlements]
+    clearing = _Accounts(uow, tenant_id)
     carried = repository.carried_values(session, tenant_id, as_of)
     changes = _Changes.empty()
     valuations: list[dict[str, object]] = []
@@ -247,7 +251,14 @@ def _revalue_book(
         value = settlements[row.id]
         kind = _result_kind(row)
         changes.revalue(row.entity_id, kind, carried=carried.get(row.id, 0), value=value)
-        changes.settle(row.entity_id, kind, row.settlement_account_id, value)
+        # A gross delivery moved the cash through the pipeline's FX clearing; the deal's value
+        # is the part of it beyond the market rate.
+        account = (
+            clearing.get(row.entity_id, LedgerAccountKind.FX_CLEARING.value)
+            if row.id in delivered
+            else row.settlement_account_id
+        )
+        changes.settle(row.entity_id, kind, account, value)
         valuations.append(_valuation(run, row.id, 0, "0", None, settled=value))
     repository.add_valuations(session, valuations)
     repository.mark_hedges(session, [row.id for row in matured], status="matured", on=as_of)
@@ -259,6 +270,29 @@ def _revalue_book(
     run.status = _record_set_aside(uow, run, triage)
     session.flush()
     return tuple(SetAside(key, value) for key, value in triage.reasons.items())
+
+
+def _deliver(
+    uow: UnitOfWork,
+    tenant_id: str,
+    matured: list[BookRow],
+    instruments: dict[str, Instrument],
+    triage: Triage,
+) -> set[str]:
+    """Deliver the matured gross forwards through the pipeline; one that cannot be delivered
+    (beyond the exposure's remainder, held or rejected) is set aside and waits."""
+    delivered = set()
+    for row in matured:
+        instrument = instruments[row.id]
+        if not isinstance(instrument, Forward) or not delivery.is_gross(instrument):
+            continue
+        try:
+            delivery.deliver(uow, row, instrument, tenant_id=tenant_id)
+        except (TreasuryError, delivery.DeliveryNotBooked) as error:
+            triage.set_aside(row.id, describe(error))
+            continue
+        delivered.add(row.id)
+    return delivered
 
 
 def _needs_document(row: BookRow, as_of: date) -> bool:

@@ -90,6 +90,8 @@ class HedgeRow(Base):
     change_of_underlying_ref: Mapped[str | None] = mapped_column(String(200))
     # The entity's CNY bank account that receives or pays the net settlement.
     settlement_account_id: Mapped[str] = mapped_column(IdColumnType())
+    # A gross-settled forward's bank account in the base currency (the CNY leg uses the above).
+    delivery_account_id: Mapped[str | None] = mapped_column(IdColumnType())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -98,6 +98,15 @@ def create_transfer(
         return TransferResult(transfer, replayed=False)
 
 
+def run_steps(
+    uow: UnitOfWork, principal: Principal, request: TransferRequest, today_: date
+) -> TransferRow:
+    """The pipeline's steps for a transfer the service makes itself (a hedge's delivery) inside
+    the caller's unit of work, which commits: screen, then book, hold or reject (a back-valued
+    one is recorded). Returns the transfer row with its status."""
+    return _run_pipeline(uow, principal, new_id(), request, today_)
+
+
 def _run_pipeline(
     uow: UnitOfWork, principal: Principal, transfer_id: str, request: TransferRequest, today_: date
 ) -> TransferRow:

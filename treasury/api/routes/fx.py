@@ -39,6 +39,12 @@ class ForwardIn(StrictModel):
     notional: PositiveMoneyIn
     strike: DecimalString
     delivery_date: date
+    settlement: Literal["gross", "net"] | None = Field(
+        default=None,
+        description="gross: both currencies delivered through the entity's bank accounts; net: "
+        "the difference in CNY. Booked without it: gross for an onshore entity with an account "
+        "in the base currency, else net",
+    )
 
 
 class NdfIn(StrictModel):

@@ -180,6 +180,10 @@ class HedgeIn(StrictModel):
     settlement_account_id: str | None = Field(
         default=None, description="the entity's CNY account for net settlement (default: first)"
     )
+    delivery_account_id: str | None = Field(
+        default=None,
+        description="a gross forward's account in the base currency (default: the first)",
+    )
 
 
 class HedgeOut(BaseModel):
@@ -255,6 +259,7 @@ def create_hedge(
             instrument=instrument_to_document(instrument),
             designation=body.designation,
             settlement_account_id=body.settlement_account_id,
+            delivery_account_id=body.delivery_account_id,
         ),
         actor=principal.name,
         idempotency=idempotency,

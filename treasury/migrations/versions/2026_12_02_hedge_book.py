@@ -29,6 +29,8 @@ def upgrade() -> None:
             type_=sa.String(length=12),
             existing_nullable=False,
         )
+    with op.batch_alter_table("hedging_hedge") as batch:
+        batch.add_column(sa.Column("delivery_account_id", sa.String(length=36), nullable=True))
     # What a settled deal moved in cash on its settlement date (hedge accounting's recycling).
     with op.batch_alter_table("hedging_valuation") as batch:
         batch.add_column(sa.Column("settlement_minor", sa.BigInteger(), nullable=True))
@@ -39,6 +41,8 @@ def downgrade() -> None:
     delete_parameters(PARAMETERS)
     with op.batch_alter_table("hedging_valuation") as batch:
         batch.drop_column("settlement_minor")
+    with op.batch_alter_table("hedging_hedge") as batch:
+        batch.drop_column("delivery_account_id")
     with op.batch_alter_table("hedging_hedge") as batch:
         batch.alter_column(
             "instrument_type",
