@@ -25,10 +25,17 @@ class DebtKind(StrEnum):
     TRADE_CREDIT = "trade_credit"
     BOND = "bond"
     POOL_LIABILITY = "pool_liability"
+    TRADE_FINANCE = "trade_finance"  # from an offshore bank: RMB excluded, FX counted (§2.4)
 
 
 # §2.4: genuine trade credit and filed group-pool liabilities do not count.
 EXCLUDED_KINDS = frozenset({DebtKind.TRADE_CREDIT, DebtKind.POOL_LIABILITY})
+
+
+def weighs_nothing(kind: DebtKind, currency: str) -> bool:
+    """§2.4: genuine trade credit, filed pool liabilities and RMB trade finance obtained from
+    offshore banks are outside the risk-weighted balance."""
+    return kind in EXCLUDED_KINDS or (kind is DebtKind.TRADE_FINANCE and currency == "CNY")
 
 
 def add_years(day: date, years: int) -> date:
@@ -85,6 +92,7 @@ class Weights:
     term_long: Decimal
     on_balance_sheet: Decimal
     fx_factor: Decimal
+    fi_fx_trade_finance: Decimal = Decimal(1)  # cbf.fi_fx_trade_finance_weight (institutions)
 
 
 @dataclass(frozen=True)
@@ -102,12 +110,16 @@ def term_factor(short_term: bool, weights: Weights) -> Decimal:
     return weights.term_short if short_term else weights.term_long
 
 
-def weight(debt: DebtBalance, weights: Weights) -> Decimal:
-    """The CNY-per-CNY weight of a contract: term × type, plus the FX add-on (rule 3)."""
-    if debt.kind in EXCLUDED_KINDS:
+def weight(debt: DebtBalance, weights: Weights, *, institution: bool = False) -> Decimal:
+    """The CNY-per-CNY weight of a contract: term × type, plus the FX add-on (rule 3); a
+    financial institution's FX trade finance counts at `fi_fx_trade_finance` of it (§2.4)."""
+    if weighs_nothing(debt.kind, "FX" if debt.foreign_currency else "CNY"):
         return Decimal(0)
     base = term_factor(debt.short_term, weights) * weights.on_balance_sheet
-    return base + (weights.fx_factor if debt.foreign_currency else Decimal(0))
+    full = base + (weights.fx_factor if debt.foreign_currency else Decimal(0))
+    if institution and debt.kind is DebtKind.TRADE_FINANCE:
+        return full * weights.fi_fx_trade_finance
+    return full
 
 
 def risk_weighted_balance(debts: Iterable[DebtBalance], weights: Weights) -> Decimal:

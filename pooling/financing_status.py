@@ -28,7 +28,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pooling.cross_border_financing import (
-    EXCLUDED_KINDS,
     Basis,
     Certificate,
     CombineRule,
@@ -43,6 +42,7 @@ from pooling.cross_border_financing import (
     is_short_term,
     macro_cap,
     no_audited_base,
+    weighs_nothing,
     weight,
 )
 from pooling.parameters import Parameters, change_dates, cny_rate, in_force
@@ -169,7 +169,8 @@ def status_on(
     parameters = in_force(session, on)
     certificate = Certificate.of(entity.facilitation_certificate)
     valid = certificate is not None and certificate.valid_until >= on
-    positions = _positions(session, contracts, parameters, on, usd=valid)
+    institution = entity.kind in LEVERAGE_CLASS
+    positions = _positions(session, contracts, parameters, on, usd=valid, institution=institution)
     shown = tuple(p for p in positions if p.outstanding_cny)
     if entity.cross_border_debt_mode is CrossBorderDebtMode.INVESTMENT_GAP:
         cap = _investment_gap(session, entity, on)
@@ -271,12 +272,14 @@ def _positions(
     on: date,
     *,
     usd: bool,
+    institution: bool = False,
 ) -> list[ContractPosition]:
     weights = Weights(
         term_short=parameters.number("cbf.term_factor.short"),
         term_long=parameters.number("cbf.term_factor.long"),
         on_balance_sheet=parameters.number("cbf.type_factor.on_balance_sheet"),
         fx_factor=parameters.number("cbf.fx_factor"),
+        fi_fx_trade_finance=parameters.number("cbf.fi_fx_trade_finance_weight"),
     )
     years = int(parameters.number("cbf.short_term_years"))
     daily = parameters.texts.get("cbf.fx_conversion") == "daily"
@@ -299,7 +302,7 @@ def _positions(
                 balance.outstanding_cny,
                 in_usd,
                 short,
-                weight(balance, weights),
+                weight(balance, weights, institution=institution),
             )
         )
     return found
@@ -320,7 +323,7 @@ def _investment_gap_used(
     return investment_gap_used(
         (drawn_cny(contract), p.outstanding_cny, p.short_term)
         for contract, p in zip(contracts, positions, strict=True)
-        if contract.kind not in EXCLUDED_KINDS
+        if not weighs_nothing(contract.kind, contract.currency)
     )
 
 
@@ -344,8 +347,8 @@ def check_draw(
         CrossBorderFinancingCapExceeded: neither admits it (the first date each fails is named),
             or no audited base and no facilitation quota (rule 8).
     """
-    if new.kind in EXCLUDED_KINDS:
-        return Basis.MACRO_PRUDENTIAL  # trade credit and filed pool liabilities weigh nothing
+    if weighs_nothing(new.kind, new.currency):
+        return Basis.MACRO_PRUDENTIAL  # outside the risk-weighted balance (§2.4)
     days = sorted(_check_dates(session, [*contracts, new], new))
     macro = _macro_breach(session, entity, contracts, new, days)
     if macro is None:
@@ -371,11 +374,13 @@ def _first_breach(
     *,
     usd: bool,
     breach: Breach,
+    institution: bool = False,
 ) -> str | None:
     book = [*contracts, new]
     for day in days:
         parameters = in_force(session, day)
-        found = breach(day, parameters, _positions(session, book, parameters, day, usd=usd), new)
+        positions = _positions(session, book, parameters, day, usd=usd, institution=institution)
+        found = breach(day, parameters, positions, new)
         if found is not None:
             return found
     return None
@@ -417,7 +422,15 @@ def _macro_breach(
             f"the cap that day is CNY {cap:,.2f} (headroom CNY {max(cap - used + added, 0):,.2f})"
         )
 
-    return _first_breach(session, contracts, new, days, usd=False, breach=breach)
+    return _first_breach(
+        session,
+        contracts,
+        new,
+        days,
+        usd=False,
+        breach=breach,
+        institution=entity.kind in LEVERAGE_CLASS,
+    )
 
 
 def _facilitation_breach(

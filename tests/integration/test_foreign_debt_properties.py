@@ -37,7 +37,8 @@ class Recorded:
     repayments: list[tuple[date, Decimal]] = field(default_factory=list)
 
     def risk_weighted(self, on: date) -> Decimal:
-        if self.kind in (DebtKind.TRADE_CREDIT, DebtKind.POOL_LIABILITY):
+        # §2.4: genuine trade credit, filed pool liabilities, RMB trade finance from abroad
+        if self.kind in (DebtKind.TRADE_CREDIT, DebtKind.POOL_LIABILITY, DebtKind.TRADE_FINANCE):
             return Decimal(0)
         if not self.drawdown <= on < self.maturity:
             return Decimal(0)
