@@ -78,26 +78,30 @@ def _at(points: list[Point], *, before: date | None = None, until: date | None =
 def account(
     terms: HedgeTerms, points: list[Point], *, period_from: date, period_to: date
 ) -> HedgeAccounting:
-    """The period's figures of one hedge from its valuations (oldest first)."""
+    """The period's figures of one hedge from its valuations (oldest first). A hedge's cumulative
+    value is its carried value plus the cash its settlements paid (a swap's near leg pays before
+    the deal ends); the reserve is recycled when the deal ends in the period."""
     opening = _at(points, before=period_from)
     closing = _at(points, until=period_to)
-    in_period = [p for p in points if period_from <= p.as_of <= period_to]
-    settlement = next((p for p in in_period if p.settlement is not None), None)
-    settled = 0 if settlement is None else int(settlement.settlement or 0)
-    # The hedge's cumulative value at the end: a settled deal's is what it settled at.
-    end_value = settled if settlement is not None else closing.value
-    change = end_value - opening.value
+    paid_before = sum(p.settlement or 0 for p in points if p.as_of < period_from)
+    settled = sum(p.settlement or 0 for p in points if period_from <= p.as_of <= period_to)
+    start = opening.value + paid_before
+    end = closing.value + paid_before + settled
+    change = end - start
     if terms.designation != "cash_flow":
         return HedgeAccounting(
             terms, opening.value, closing.value, settled, change, None, None, None, None, None
         )
     known_items = [p.item for p in points if p.item is not None and p.as_of <= period_to]
-    end_item = closing.item if settlement is None else (known_items[-1] if known_items else None)
-    effective_end = effective_cumulative(end_value, end_item)
-    effective = effective_end - effective_cumulative(opening.value, opening.item)
+    end_item = known_items[-1] if known_items else None
+    effective_end = effective_cumulative(end, end_item)
+    effective = effective_end - effective_cumulative(start, opening.item)
+    ended = terms.status != "live" and any(
+        p.settlement is not None for p in points if period_from <= p.as_of <= period_to
+    )
     offset = None
     if end_item:
-        offset = (Decimal(end_value) / Decimal(-end_item)).quantize(Decimal("0.0001"))
+        offset = (Decimal(end) / Decimal(-end_item)).quantize(Decimal("0.0001"))
     return HedgeAccounting(
         terms,
         opening.value,
@@ -106,7 +110,7 @@ def account(
         change,
         effective,
         change - effective,
-        effective_end if settlement is not None else 0,
+        effective_end if ended else 0,
         offset,
         None if offset is None else DOLLAR_OFFSET_RANGE[0] <= offset <= DOLLAR_OFFSET_RANGE[1],
     )

@@ -158,6 +158,36 @@ def settlements(
     return found
 
 
+def near_legs(
+    session: Session,
+    alive: list[BookRow],
+    instruments: dict[str, Instrument],
+    snapshot: MarketSnapshot,
+    as_of: date,
+) -> dict[str, int]:
+    """The near legs of live swaps that fall due by `as_of` and were not settled yet (traded
+    before their date): each settled net in CNY at the snapshot's spot, in minor units."""
+    due = [
+        row.id
+        for row in alive
+        if isinstance(swap := instruments.get(row.id), Swap) and swap.near_date <= as_of
+    ]
+    found: dict[str, int] = {}
+    for hedge_id, (traded, settled) in repository.near_legs_settled(session, due).items():
+        swap = instruments[hedge_id]
+        assert isinstance(swap, Swap)
+        if settled or traded >= swap.near_date:
+            continue
+        spot = snapshot.spots.get(swap.pair.code)
+        if spot is None:
+            raise MarketDataMissing(f"the snapshot of {snapshot.as_of} has no {swap.pair.code}")
+        amount = swap.direction.sign * swap.notional.amount * (spot - swap.near_rate)
+        value = storable_minor(amount)
+        if value is not None:
+            found[hedge_id] = value
+    return found
+
+
 def _intrinsic(instrument: Instrument, snapshot: MarketSnapshot) -> Decimal:
     """The net settlement of a deal at its end, in CNY, at the snapshot's spot (a combination:
     its legs')."""

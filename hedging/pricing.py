@@ -618,9 +618,7 @@ def _swap(swap: Swap, market: PairMarket, notional: float) -> tuple[float, float
     far_forward = market.forward(swap.far_date)
     far = -notional * (far_forward - float(swap.far_rate)) * market.df_domestic(swap.far_date)
     near = 0.0
-    if swap.near_date > market.pay_date or (
-        swap.near_date > market.as_of and market.pay_date == market.as_of
-    ):
+    if swap.near_date > market.as_of:  # on its date the revaluation settles the near leg
         near_forward = market.forward(swap.near_date)
         near = (
             notional * (near_forward - float(swap.near_rate)) * market.df_domestic(swap.near_date)

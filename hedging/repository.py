@@ -347,6 +347,22 @@ def accounting_rows(
     return [(hedges[key], found[key]) for key in sorted(found)]
 
 
+def near_legs_settled(session: Session, hedge_ids: Sequence[str]) -> dict[str, tuple[date, bool]]:
+    """Of some swaps: the trade date, and whether a settlement (the near leg's) is stored."""
+    if not hedge_ids:
+        return {}
+    settled = set(
+        session.scalars(
+            select(ValuationRow.hedge_id).where(
+                ValuationRow.hedge_id.in_(list(hedge_ids)),
+                ValuationRow.settlement_minor.is_not(None),
+            )
+        )
+    )
+    query = select(HedgeRow.id, HedgeRow.trade_date).where(HedgeRow.id.in_(list(hedge_ids)))
+    return {row[0]: (row[1], row[0] in settled) for row in session.execute(query).all()}
+
+
 def undelivered_minor(session: Session, exposure_id: str, *, excluding: str) -> int:
     """What remains of an exposure after the gross deliveries already made against it (matured
     deals with a delivery account)."""

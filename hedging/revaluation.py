@@ -242,11 +242,19 @@ def _revalue_book(
     carried = repository.carried_values(session, tenant_id, as_of)
     changes = _Changes.empty()
     valuations: list[dict[str, object]] = []
+    near = book_values.near_legs(session, alive, instruments, snapshot, as_of)
     for row in alive:
         value, forward = values[row.id]
         kind = _result_kind(row)
-        changes.revalue(row.entity_id, kind, carried=carried.get(row.id, 0), value=value)
-        valuations.append(_valuation(run, row.id, value, forward, hypothetical.get(row.id)))
+        paid = near.get(row.id)  # a swap's near leg settled today, its far leg still valued
+        changes.revalue(
+            row.entity_id, kind, carried=carried.get(row.id, 0), value=value + (paid or 0)
+        )
+        if paid is not None:
+            changes.settle(row.entity_id, kind, row.settlement_account_id, paid)
+        valuations.append(
+            _valuation(run, row.id, value, forward, hypothetical.get(row.id), settled=paid)
+        )
     for row in [*matured, *closed]:
         value = settlements[row.id]
         kind = _result_kind(row)

@@ -137,3 +137,53 @@ def test_an_explicitly_net_forward_settles_the_difference_in_cny(
     assert hedge["instrument"]["settlement"] == "net"
     assert books[("bank", "USD")] == 100_000_000
     assert books[("bank", "CNY")] == 10_000_000  # the difference, CNY 100,000.00
+
+
+def test_a_swaps_near_leg_is_settled_on_its_date_and_its_far_leg_revalued(
+    client: TestClient, tenant: TenantFixture, uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    headers = tenant.treasurer
+    entity, cny, exposure = exporter(client, tenant)
+    swap = {
+        "type": "swap",
+        "pair": "USDCNY",
+        "direction": "buy",  # buys USD near, sells it far: hedges the receipt
+        "notional": {"amount": "1000000.00", "currency": "USD"},
+        "near_date": "2026-12-01",
+        "near_rate": "7.0800",
+        "far_date": "2027-05-26",
+        "far_rate": "6.9900",
+    }
+    body = {**forward_hedge(entity, exposure, "1000000.00"), "instrument": swap}
+    hedge = client.post("/v1/hedges", json=body, headers=headers).json()
+    post_snapshot(client, headers, snapshot("2026-11-26", "7.0850"))
+    first = revaluation.revalue(uow_factory(), tenant_id=tenant.id, as_of=date(2026, 11, 26))
+    clock.instant = datetime(2026, 12, 1, 2, tzinfo=UTC)
+    post_snapshot(client, headers, snapshot("2026-12-01", "7.1000"))
+
+    run = revaluation.revalue(uow_factory(), tenant_id=tenant.id, as_of=date(2026, 12, 1))
+    clock.instant = datetime(2026, 12, 2, 2, tzinfo=UTC)
+    post_snapshot(client, headers, snapshot("2026-12-02", "7.1100"))
+    after = revaluation.revalue(uow_factory(), tenant_id=tenant.id, as_of=date(2026, 12, 2))
+
+    # The near leg bought USD 1,000,000 at 7.0800 with USD at 7.1000: CNY 20,000.00 received.
+    books = balances(uow_factory, entity["id"])
+    assert books[("bank", "CNY")] == 2_000_000
+    assert (first.count, run.count, after.count) == (1, 1, 1)  # the far leg lives on
+    far_leg = {
+        "type": "forward",
+        "pair": "USDCNY",
+        "direction": "sell",
+        "notional": {"amount": "1000000.00", "currency": "USD"},
+        "strike": "6.9900",
+        "delivery_date": "2027-05-26",
+    }
+    for day, total in (("2026-12-01", run.npv_total), ("2026-12-02", after.npv_total)):
+        priced = client.post(
+            "/v1/fx/price",
+            json={"as_of": day, "market": {"snapshot": day}, "instrument": far_leg},
+            headers=tenant.auditor,
+        )
+        assert priced.status_code == 200, priced.text
+        assert priced.json()["npv"]["amount"] == total.to_wire()
+    assert cny["id"] == hedge["settlement_account_id"]

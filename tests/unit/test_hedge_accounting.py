@@ -45,8 +45,9 @@ def test_a_period_splits_its_change_between_the_reserve_and_profit_or_loss() -> 
 
 def test_settlement_recycles_the_reserve() -> None:
     points = [Point(D1, -90, 100, None), Point(D3, 0, None, -130)]
+    matured = HedgeTerms("h1", "e1", "forward", "cash_flow", "matured")
 
-    line = account(CASH_FLOW, points, period_from=D2, period_to=D3)
+    line = account(matured, points, period_from=D2, period_to=D3)
 
     assert line.settled == -130
     assert line.fair_value_change == -40  # from −90 carried to −130 paid
@@ -70,3 +71,15 @@ def test_an_undesignated_hedge_has_no_split() -> None:
         None,
         None,
     )
+
+
+def test_a_swaps_near_leg_counts_in_the_change_and_recycles_nothing() -> None:
+    swap = HedgeTerms("h3", "e1", "swap", "cash_flow", "live")
+    points = [Point(D1, -50, 60, None), Point(D2, -20, 70, -40), Point(D3, -35, 80, None)]
+
+    line = account(swap, points, period_from=D3, period_to=D3)
+
+    # Cumulative: −20 − 40 = −60 before, −35 − 40 = −75 after; against +70, +80.
+    assert line.fair_value_change == -15
+    assert line.effective == -15
+    assert line.recycled == 0
