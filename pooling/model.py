@@ -136,6 +136,7 @@ def eligibility_failures(
         ]
     if regime is Regime.INTEGRATED_251:
         failures += _failures_251(host, list(entities.values()), ratios, parameters)
+        failures += _clean_records(list(entities.values()), parameters, on)
     else:
         failures += _failures_279(list(entities.values()), parameters, on)
         most = parameters.get("pool279.max_banks")
@@ -191,6 +192,26 @@ def _failures_251(
         ),
     )
     return failures
+
+
+def _clean_records(
+    entities: list[LegalEntity], parameters: Mapping[str, Decimal], on: date
+) -> list[Ineligibility]:
+    """§1.2: no major cross-border receipt or payment violation in the last
+    `pool251.clean_record_years` years (a younger company: none since incorporation)."""
+    years = parameters.get("pool251.clean_record_years")
+    if years is None:
+        return []
+    since = _years_before(on, int(years))
+    return [
+        Ineligibility(
+            "§1.2 clean record",
+            f"{entity.code} had a major FX violation or penalty on {entity.last_fx_penalty_on}, "
+            f"within pool251.clean_record_years ({years}) years",
+        )
+        for entity in entities
+        if entity.last_fx_penalty_on is not None and entity.last_fx_penalty_on > since
+    ]
 
 
 def _failures_279(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem, get_json
@@ -66,3 +67,26 @@ def test_the_ratio_change_limit_is_the_parameter_in_force(
         assert changed.status_code == 200, changed.text
     third = client.patch(path, json={"concentration_ratio": "0.8"}, headers=tenant.treasurer)
     assert "at most 2" in assert_problem(third, 422, "RATIO_CHANGE_LIMIT")["detail"]
+
+
+@pytest.mark.parametrize(
+    ("penalty_on", "eligible"),
+    [("2024-11-27", False), ("2024-11-26", True)],  # two years before 2026-11-26, and a day after
+)
+def test_a_member_with_a_recent_fx_penalty_makes_the_251_pool_ineligible(
+    client: TestClient, tenant: TenantFixture, penalty_on: str, eligible: bool
+) -> None:
+    group = make_group(client, tenant)
+    patched = client.patch(
+        f"/v1/entities/{group.onshore['id']}",
+        json={"last_fx_penalty_on": penalty_on},
+        headers=tenant.treasurer,
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["last_fx_penalty_on"] == penalty_on
+    response = create_pool(client, tenant, group)
+    if eligible:
+        assert response.status_code == 201, response.text
+    else:
+        detail = assert_problem(response, 422, "POOL_INELIGIBLE")["detail"]
+        assert "§1.2 clean record" in detail

@@ -78,6 +78,7 @@ class LegalEntity:
     uscc: str | None
     lei: str | None
     registered_capital: Money | None = None  # 注册资本, for 投注差 (total investment − this)
+    last_fx_penalty_on: date | None = None  # latest major FX violation or penalty (clean record)
     address: dict[str, Any] | None = None
 
     @property

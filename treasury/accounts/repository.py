@@ -65,6 +65,7 @@ def to_entity(row: EntityRow) -> LegalEntity:
         ),
         shareholding_ratio=row.shareholding_ratio,
         total_investment=investment,
+        last_fx_penalty_on=row.last_fx_penalty_on,
         registered_capital=(
             None
             if row.registered_capital_minor is None or row.registered_capital_currency is None

@@ -40,6 +40,7 @@ class EntityRow(Base):
     total_investment_currency: Mapped[str | None] = mapped_column(String(3))
     registered_capital_minor: Mapped[int | None] = mapped_column(BigInteger)
     registered_capital_currency: Mapped[str | None] = mapped_column(String(3))
+    last_fx_penalty_on: Mapped[date | None] = mapped_column(Date)
     uscc: Mapped[str | None] = mapped_column(String(18))
     lei: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(Text)  # JSON: accounts.model.PostalAddress

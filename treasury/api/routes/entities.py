@@ -64,6 +64,10 @@ class EntityFields(StrictModel):
     registered_capital: MoneyIn | None = Field(
         default=None, description="注册资本; with total_investment it gives the 投注差"
     )
+    last_fx_penalty_on: date | None = Field(
+        default=None,
+        description="the latest major cross-border receipt/payment violation or FX penalty",
+    )
     uscc: str | None = None
     lei: str | None = None
     address: Address | None = Field(
@@ -118,6 +122,7 @@ class EntityOut(BaseModel):
     shareholding_ratio: str
     total_investment: MoneyOut | None
     registered_capital: MoneyOut | None
+    last_fx_penalty_on: date | None
     uscc: str | None
     lei: str | None
     address: AddressOut | None
@@ -149,6 +154,7 @@ class EntityOut(BaseModel):
             shareholding_ratio=str(entity.shareholding_ratio),
             total_investment=money_out(entity.total_investment),
             registered_capital=money_out(entity.registered_capital),
+            last_fx_penalty_on=entity.last_fx_penalty_on,
             uscc=entity.uscc,
             lei=entity.lei,
             address=address_out(entity.address),

@@ -29,6 +29,7 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts_entity") as table:
         table.add_column(sa.Column("registered_capital_minor", sa.BigInteger(), nullable=True))
         table.add_column(sa.Column("registered_capital_currency", sa.String(3), nullable=True))
+        table.add_column(sa.Column("last_fx_penalty_on", sa.Date(), nullable=True))
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.add_column(
             sa.Column("basis", sa.String(20), nullable=False, server_default="macro_prudential")
@@ -43,5 +44,6 @@ def downgrade() -> None:
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.drop_column("basis")
     with op.batch_alter_table("accounts_entity") as table:
+        table.drop_column("last_fx_penalty_on")
         table.drop_column("registered_capital_currency")
         table.drop_column("registered_capital_minor")
