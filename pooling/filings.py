@@ -9,12 +9,14 @@ regime. A pool without a `filing_ref` is a filing of its own.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from pooling import repository
-from pooling.model import MemberTerms
+from pooling.model import MemberTerms, Regime
 from pooling.tables import PoolMemberRow, PoolRow
 from treasury.errors import PoolIneligible
 
@@ -70,3 +72,28 @@ def sibling_rows(session: Session, pool: PoolRow) -> list[PoolMemberRow]:
 def same_entity(rows: Sequence[PoolMemberRow], entity_id: str) -> list[PoolMemberRow]:
     """The rows of one entity (a ratio is set on all of them at once)."""
     return [row for row in rows if row.entity_id == entity_id]
+
+
+def legacy_alerts(session: Session, tenant_id: str, on: date, cleanup_months: int) -> list[str]:
+    """§1.9 rule 14: a group filed under 251 still running a 279 pool `cleanup_months` after
+    its filing (a pool's creation date stands for its filing date) — a compliance breach."""
+    pools = repository.list_pool_rows(session, tenant_id)
+    filed = [pool.created_on for pool in pools if pool.regime == Regime.INTEGRATED_251.value]
+    if not filed:
+        return []
+    deadline = add_months(min(filed), cleanup_months)
+    return [
+        f"§1.9 rule 14: filed under 251 on {min(filed)}, the {pool.regime} pool {pool.name!r} "
+        f"({pool.id}) still runs after {deadline} (pool251.legacy_cleanup_months = "
+        f"{cleanup_months}): wind it down"
+        for pool in pools
+        if pool.regime == Regime.RMB_279.value and on > deadline
+    ]
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from sqlalchemy.orm import Session
+
+from pooling import filings, repository
 from pooling import positions as reading
-from pooling import repository
 from pooling.parameters import in_force
 from pooling.quotas import QuotaKind
 from treasury.db.unit_of_work import UnitOfWork
@@ -48,6 +50,7 @@ class Positions:
     master_balance: Money
     members: tuple[MemberPosition, ...]
     quotas: tuple[QuotaPosition, ...]
+    alerts: tuple[str, ...] = ()
 
 
 def pool_positions(uow: UnitOfWork, *, tenant_id: str, pool_id: str, as_of: date) -> Positions:
@@ -95,6 +98,7 @@ def pool_positions(uow: UnitOfWork, *, tenant_id: str, pool_id: str, as_of: date
                 for m in state.members
             ),
             quotas=quotas,
+            alerts=tuple(_alerts(session, tenant_id, as_of)),
         )
 
 
@@ -107,3 +111,10 @@ def _quota(*, kind: QuotaKind, limit: Decimal, used: Decimal) -> QuotaPosition:
         used=Money.of(used_cny, "CNY"),
         headroom=Money.of(limit_cny - used_cny, "CNY"),
     )
+
+
+def _alerts(session: Session, tenant_id: str, as_of: date) -> list[str]:
+    months = in_force(session, as_of).get("pool251.legacy_cleanup_months")
+    if months is None:
+        return []  # before the 251 regime there is nothing to wind down
+    return filings.legacy_alerts(session, tenant_id, as_of, int(months))

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem, get_json
-from tests.api.test_pool_api import create_pool, make_group
-from tests.support import TenantFixture
+from tests.api.test_pool_api import BN, cny, create_pool, make_group
+from tests.support import TenantFixture, create_entity, open_account
 from treasury.clock import FixedClock
 
 
@@ -90,3 +90,37 @@ def test_a_member_with_a_recent_fx_penalty_makes_the_251_pool_ineligible(
     else:
         detail = assert_problem(response, 422, "POOL_INELIGIBLE")["detail"]
         assert "§1.2 clean record" in detail
+
+
+def test_a_279_pool_still_running_a_year_after_the_251_filing_is_a_breach(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    group = make_group(client, tenant)
+    integrated = create_pool(client, tenant, group)  # filed 2026-11-26
+    assert integrated.status_code == 201, integrated.text
+    headers = tenant.treasurer
+    host = create_entity(
+        client, headers, prior_year_revenue=cny("2" + BN), established_on="2015-01-01"
+    )
+    hk = create_entity(
+        client, headers, country="HK", prior_year_revenue=cny("1" + BN), established_on="2015-01-01"
+    )
+    body = {
+        "name": "RMB pool",
+        "regime": "rmb_279",
+        "currency": "CNY",
+        "master_account_id": open_account(client, headers, host["id"], kind="pool_master")["id"],
+        "members": [
+            {"account_id": open_account(client, headers, hk["id"])["id"], "rule": "zero_balance"}
+        ],
+        "filing_ref": "PBOC-279-2015-01",
+        "bop_code": "822020",
+    }
+    legacy = client.post("/v1/pools", json=body, headers=headers)
+    assert legacy.status_code == 201, legacy.text
+    path = f"/v1/pools/{integrated.json()['id']}/positions?as_of="
+    # 12 months after the filing the 279 pool may still run; a day later it is a breach
+    assert get_json(client, path + "2027-11-26", headers)["alerts"] == []
+    (alert,) = get_json(client, path + "2027-11-27", headers)["alerts"]
+    assert "rule 14" in alert
+    assert legacy.json()["id"] in alert

@@ -352,6 +352,7 @@ class PositionsOut(BaseModel):
     master_balance: MoneyOut
     members: list[MemberPositionOut]
     quotas: list[QuotaOut]
+    alerts: list[str] = Field(description="compliance breaches to act on, e.g. §1.9 rule 14")
 
 
 @router.get("/{pool_id}/positions")
@@ -394,4 +395,5 @@ def positions(
             )
             for q in found.quotas
         ],
+        alerts=list(found.alerts),
     )
