@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.unit.test_routing_examples import CALENDARS, beijing, candidate, payment, reference
+from tests.unit.test_routing_examples import (
+    CALENDARS,
+    NO_OVERRIDES,
+    beijing,
+    candidate,
+    payment,
+    reference,
+)
 from treasury.settlement import routing
 from treasury.settlement.model import DecisionStatus, Route, RouteDecision, RouteRequest
 
@@ -183,3 +190,27 @@ def test_usd_between_two_chinese_banks_goes_over_the_onshore_fx_payment_system()
 
     assert route.rail_id == "CFXPS"
     assert candidate(decide(request), "SWIFT_ANY").excluded_reason == "BENEF_BANK_ONSHORE"
+
+
+def test_any_onshore_bank_reaches_a_hong_kong_bank_outside_cips_through_the_clearing_bank() -> None:
+    # Dah Sing is no CIPS participant but a member of the Hong Kong RMB clearing.
+    request = payment(
+        "800000.00", "CNY", "DSBAHKHH", beijing(2026, 4, 8, 15, 0), debtor_bank_bic="ICBKCNBJ"
+    )
+
+    decision = decide(request)
+
+    assert candidate(decision, "CIPS_ANY").excluded_reason == "BENEF_NOT_CIPS_REACHABLE"
+    assert candidate(decision, "CLR_HK").excluded_reason == "NOT_HOUSE_BANK"
+    assert chosen(decision).rail_id == "CLR_HK_ANY"
+    assert chosen(decision).value_date == date(2026, 4, 8)
+
+
+def test_a_generic_rail_past_the_loaded_calendars_is_calendar_not_loaded_never_a_guess() -> None:
+    request = offshore("1000.00", "HKD", "BKCHHKHH", "HSBCHKHH", hong_kong(2027, 3, 1, 10, 0))
+
+    decision = routing.decide(request, reference(rates=RATES), NO_OVERRIDES)
+
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.reasons == ("CALENDAR_NOT_LOADED",)
+    assert candidate(decision, "CHATS_HKD").excluded_reason == "CALENDAR_NOT_LOADED"
