@@ -8,7 +8,9 @@ quotes and sweep legs.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from compliance.model import Finding, PaymentContext, Severity
@@ -428,6 +430,72 @@ def ordinary_outbound_lending(context: PaymentContext) -> list[Finding]:
     )
 
 
+# 10. Capital-account income payment facilitation (资本项目收入支付便利化, regulation.md §3.3–§3.5)
+
+
+def capital_payment_evidence(context: PaymentContext) -> list[Finding]:
+    """A payment out of capital-account income: a firm outside facilitation shows its evidence
+    (`references.payment_evidence`, §3.4); a facilitated firm pays on instruction and a sampled
+    share of its payments is checked after the event (§3.3, §3.5 rule 7). Facilitation lapses
+    for excluded kinds, a recent FX penalty or a trade class outside the allowed ones (rule 6).
+    """
+    if context.debtor_account.kind not in CAPITAL_ACCOUNT_INCOME_KINDS or context.purpose in (
+        "petty_cash",  # its own monthly rule (§3.1)
+        "cash_pool",  # the pool's filing
+    ):
+        return []
+    if capital_account_negative_list(context):
+        return []  # blocked, or held for an officer to see its use, by the negative list
+    version = _version(context, "cap_income.facilitation_sample_rate")
+    lapsed = _facilitation_lapsed(context)
+    if context.debtor_entity.capital_payment_facilitation and lapsed is None:
+        if not context.facts.get("capital_payment_sampled"):
+            return []
+        return _finding(
+            "CAPITAL_PAYMENT_POST_CHECK",
+            Severity.INFO,
+            "facilitated capital-account payment, sampled: its contract and invoice are checked "
+            "after the event",
+            "资本项目收入支付便利化业务抽查：事后核对合同、发票",
+            version,
+        )
+    if context.references.get("payment_evidence"):
+        return []
+    why = "" if lapsed is None else f" (facilitation does not apply: {lapsed})"
+    return _finding(
+        "CAPITAL_PAYMENT_EVIDENCE_MISSING",
+        Severity.REVIEW,
+        "a capital-account income payment outside facilitation needs its contract or invoice "
+        f"reference{why}",
+        "非便利化企业使用资本项目收入，须提供合同或发票等真实性证明材料",
+        version,
+    )
+
+
+def _facilitation_lapsed(context: PaymentContext) -> str | None:
+    entity = context.debtor_entity
+    excluded = parameter(context, "cap_income.facilitation_excluded_kinds").value
+    assert isinstance(excluded, list)
+    if entity.kind.value in excluded:
+        return f"a {entity.kind.value} enterprise"
+    classes = parameter(context, "cap_income.facilitation_trade_classes").value
+    assert isinstance(classes, list)
+    if entity.trade_fx_class not in classes:
+        return f"trade FX class {entity.trade_fx_class}"
+    months = int(parameter(context, "cap_income.facilitation_clean_record_months").decimal())
+    penalty = entity.last_fx_penalty_on
+    if penalty is not None and penalty > _months_before(context.value_date, months):
+        return f"an FX penalty on {penalty}, within {months} months"
+    return None
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day `months` earlier (the month's last day when it has no such day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 RULES: tuple[Rule, ...] = (
     capital_account_negative_list,
     petty_cash,
@@ -438,6 +506,7 @@ RULES: tuple[Rule, ...] = (
     cash_pool,
     pool_quota,
     ordinary_outbound_lending,
+    capital_payment_evidence,
 )
 
 

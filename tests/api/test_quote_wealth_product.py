@@ -29,6 +29,7 @@ def wealth_quote(client: TestClient, tenant: TenantFixture, rating: int | None) 
         },
         "amount": {"amount": "1000.00", "currency": "CNY"},
         "purpose": "wealth_product",
+        "references": {"payment_evidence": "subscription form WM-0001"},
     }
     if rating is not None:
         body["wealth_product_risk_rating"] = rating

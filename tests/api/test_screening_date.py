@@ -34,6 +34,7 @@ def real_estate_payment(client: TestClient, tenant: TenantFixture) -> Any:
         "amount": {"amount": "1000.00", "currency": "CNY"},
         "value_date": FRIDAY,
         "purpose": "real_estate",
+        "references": {"payment_evidence": "purchase contract SH-2025-0912"},
         "remark": "office floor 12",
     }
     response = post_transfer(client, headers, body)

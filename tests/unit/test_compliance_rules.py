@@ -53,9 +53,9 @@ NOT_CAPITAL_INCOME_KINDS = (AccountKind.CURRENT, AccountKind.NRA, AccountKind.PO
 
 @cache
 def seeded_parameters() -> tuple[Parameter, ...]:
-    """Every parameter version of both seed files, as the migrations load them (version 1)."""
+    """Every parameter version of the seed files, as the migrations load them."""
     loaded: list[Parameter] = []
-    for file_name in ("parameters.json", "parameters_compliance.json"):
+    for file_name in ("parameters.json", "parameters_compliance.json", "parameters_fidelity.json"):
         document = json.loads((SEED / file_name).read_text(encoding="utf-8"))
         loaded.extend(
             Parameter(
@@ -63,7 +63,7 @@ def seeded_parameters() -> tuple[Parameter, ...]:
                 value=item["value"],
                 effective_from=date.fromisoformat(item["effective_from"]),
                 source=item["source"],
-                version=1,
+                version=item.get("version", 1),
                 loaded_at=LOADED_AT,
             )
             for item in document["parameters"]
@@ -719,6 +719,62 @@ def test_screen_collects_every_rule_in_order() -> None:
         ("TAX_FILING_MISSING", Severity.REVIEW),
         ("TRADE_FX_CLASS", Severity.REVIEW),
     ]
+
+
+# 10. Capital-account payment facilitation (§3.3–§3.5) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entity", "references", "facts", "expected"),
+    [
+        (ENTITY, {}, {}, ["CAPITAL_PAYMENT_EVIDENCE_MISSING"]),  # outside facilitation
+        (ENTITY, {"payment_evidence": "INV-1"}, {}, []),  # with its evidence
+        (replace(ENTITY, capital_payment_facilitation=True), {}, {}, []),  # on instruction
+        (
+            replace(ENTITY, capital_payment_facilitation=True),
+            {},
+            {"capital_payment_sampled": True},
+            ["CAPITAL_PAYMENT_POST_CHECK"],  # sampled: checked after the event
+        ),
+        (  # rule 6: a class B firm loses facilitation
+            replace(ENTITY, capital_payment_facilitation=True, trade_fx_class="B"),
+            {},
+            {},
+            ["CAPITAL_PAYMENT_EVIDENCE_MISSING"],
+        ),
+        (  # rule 6: an FX penalty within 12 months
+            replace(
+                ENTITY, capital_payment_facilitation=True, last_fx_penalty_on=date(2025, 11, 27)
+            ),
+            {},
+            {},
+            ["CAPITAL_PAYMENT_EVIDENCE_MISSING"],
+        ),
+        (  # twelve months ago: clean again
+            replace(
+                ENTITY, capital_payment_facilitation=True, last_fx_penalty_on=date(2025, 11, 26)
+            ),
+            {},
+            {},
+            [],
+        ),
+        (
+            replace(ENTITY, capital_payment_facilitation=True, kind=EntityKind.REAL_ESTATE),
+            {},
+            {},
+            ["CAPITAL_PAYMENT_EVIDENCE_MISSING"],
+        ),
+    ],
+)
+def test_capital_account_payments_show_evidence_unless_facilitated(
+    entity: LegalEntity, references: dict[str, str], facts: dict[str, bool], expected: list[str]
+) -> None:
+    context = replace(
+        payment("domestic_equity_investment", entity=entity),
+        references=references,
+        facts=facts,
+    )
+    assert [f.rule for f in rules.capital_payment_evidence(context)] == expected
 
 
 def test_a_clean_domestic_payment_has_no_findings() -> None:

@@ -66,6 +66,7 @@ def to_entity(row: EntityRow) -> LegalEntity:
         shareholding_ratio=row.shareholding_ratio,
         total_investment=investment,
         last_fx_penalty_on=row.last_fx_penalty_on,
+        capital_payment_facilitation=row.capital_payment_facilitation,
         registered_capital=(
             None
             if row.registered_capital_minor is None or row.registered_capital_currency is None

@@ -31,6 +31,7 @@ ENTITY_DEFAULTS: dict[str, Any] = {
     "quality_enterprise": False,
     "cross_border_debt_mode": CrossBorderDebtMode.MACRO_PRUDENTIAL,
     "shareholding_ratio": Decimal(1),
+    "capital_payment_facilitation": False,
 }
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from treasury.db.base import Base
@@ -41,6 +50,7 @@ class EntityRow(Base):
     registered_capital_minor: Mapped[int | None] = mapped_column(BigInteger)
     registered_capital_currency: Mapped[str | None] = mapped_column(String(3))
     last_fx_penalty_on: Mapped[date | None] = mapped_column(Date)
+    capital_payment_facilitation: Mapped[bool] = mapped_column(Boolean, server_default=false())
     uscc: Mapped[str | None] = mapped_column(String(18))
     lei: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(Text)  # JSON: accounts.model.PostalAddress

@@ -174,7 +174,30 @@ def book(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) 
     row.route_json = json.dumps(
         {**route.to_document(), "ruleset_version": decision.ruleset_version}
     )
+    _open_post_checks(uow, screened)
     _settle(uow, row, TransferStatus.BOOKED, screened.findings, actor=actor)
+
+
+# Findings that book the payment and put it in the officers' queue for a check after the event.
+POST_CHECK_RULES = frozenset({"CAPITAL_PAYMENT_POST_CHECK"})
+
+
+def _open_post_checks(uow: UnitOfWork, screened: Screened) -> None:
+    checks = [f for f in screened.findings if f.rule in POST_CHECK_RULES]
+    if not checks:
+        return
+    row = screened.row
+    _insert(uow, row)
+    row.review_id = reviews.open_review(
+        uow.session,
+        tenant_id=row.tenant_id,
+        transfer_id=row.id,
+        kind=ReviewKind.POST_EVENT,
+        findings=checks,
+        required_approvals=1,
+        created_by_token_id=row.created_by_token_id,
+        created_at=uow.clock.now(),
+    )
 
 
 def record_back_valued(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:

@@ -7,6 +7,7 @@ force on the value date.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -118,9 +119,28 @@ def _facts(
         facts["petty_cash_month_to_date_usd"] = (
             None if month_to_date is None else str(month_to_date)
         )
+    if parties.debtor_account.kind in CAPITAL_ACCOUNT_INCOME_KINDS:
+        facts["capital_payment_sampled"] = _sampled(session, exclude_transfer_id, value_date)
     for source in FACT_SOURCES:
         facts.update(source(session, tenant_id, request, parties, value_date, exclude_transfer_id))
     return facts
+
+
+def _sampled(session: Session, transfer_id: str | None, on: date) -> bool:
+    """Is this payment among the share `cap_income.facilitation_sample_rate` of facilitated
+    capital-account payments checked after the event? Decided by the transfer's id, so the
+    same payment is always in or out of the sample (none without an id: a quote)."""
+    if transfer_id is None:
+        return False
+    parameter = (
+        refdata_cache.snapshot(session)
+        .parameters_in_force(on)
+        .get("cap_income.facilitation_sample_rate")
+    )
+    if parameter is None:
+        return False
+    draw = int(hashlib.sha256(transfer_id.encode()).hexdigest()[:8], 16) / 0x1_0000_0000
+    return Decimal(str(draw)) < parameter.decimal()
 
 
 def _petty_cash_this_month_usd(

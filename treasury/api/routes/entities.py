@@ -68,6 +68,10 @@ class EntityFields(StrictModel):
         default=None,
         description="the latest major cross-border receipt/payment violation or FX penalty",
     )
+    capital_payment_facilitation: bool | None = Field(
+        default=None,
+        description="资本项目收入支付便利化: capital-account income paid on instruction",
+    )
     uscc: str | None = None
     lei: str | None = None
     address: Address | None = Field(
@@ -123,6 +127,7 @@ class EntityOut(BaseModel):
     total_investment: MoneyOut | None
     registered_capital: MoneyOut | None
     last_fx_penalty_on: date | None
+    capital_payment_facilitation: bool
     uscc: str | None
     lei: str | None
     address: AddressOut | None
@@ -155,6 +160,7 @@ class EntityOut(BaseModel):
             total_investment=money_out(entity.total_investment),
             registered_capital=money_out(entity.registered_capital),
             last_fx_penalty_on=entity.last_fx_penalty_on,
+            capital_payment_facilitation=entity.capital_payment_facilitation,
             uscc=entity.uscc,
             lei=entity.lei,
             address=address_out(entity.address),
@@ -204,7 +210,12 @@ def _check_identifiers(fields: dict[str, Any]) -> None:
     for required in ("code", "name", "country", "kind", "trade_fx_class", "shareholding_ratio"):
         if required in fields and fields[required] is None:
             raise ValidationFailed(f"{required} cannot be cleared")
-    for flag in ("lending_in_business_scope", "quality_enterprise", "cross_border_debt_mode"):
+    for flag in (
+        "lending_in_business_scope",
+        "quality_enterprise",
+        "cross_border_debt_mode",
+        "capital_payment_facilitation",
+    ):
         if flag in fields and fields[flag] is None:
             raise ValidationFailed(f"{flag} cannot be cleared")
     if fields.get("country") is not None:

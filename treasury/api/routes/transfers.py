@@ -53,6 +53,11 @@ class References(StrictModel):
     tax_filing: str | None = Field(default=None, max_length=100)
     registration: str | None = Field(default=None, max_length=100)
     pool_filing: str | None = Field(default=None, max_length=100)
+    payment_evidence: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the contract or invoice a capital-account income payment pays (§3.4)",
+    )
 
 
 class TransferIn(StrictModel):

@@ -30,6 +30,14 @@ def upgrade() -> None:
         table.add_column(sa.Column("registered_capital_minor", sa.BigInteger(), nullable=True))
         table.add_column(sa.Column("registered_capital_currency", sa.String(3), nullable=True))
         table.add_column(sa.Column("last_fx_penalty_on", sa.Date(), nullable=True))
+        table.add_column(
+            sa.Column(
+                "capital_payment_facilitation",
+                sa.Boolean(),
+                nullable=False,
+                server_default=sa.false(),
+            )
+        )
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.add_column(
             sa.Column("basis", sa.String(20), nullable=False, server_default="macro_prudential")
@@ -44,6 +52,7 @@ def downgrade() -> None:
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.drop_column("basis")
     with op.batch_alter_table("accounts_entity") as table:
+        table.drop_column("capital_payment_facilitation")
         table.drop_column("last_fx_penalty_on")
         table.drop_column("registered_capital_currency")
         table.drop_column("registered_capital_minor")
