@@ -496,6 +496,33 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+# 11. Cross-currency arbitrage through a pool (资金池本外币套利, §1.4(a), §1.9 rule 10) -----
+
+
+def pool_cross_currency(context: PaymentContext) -> list[Finding]:
+    """Outbound lending through a pool's master is paid and received in one currency: a
+    cross-border loan, repayment or pool leg into or out of a master account that converts
+    currencies is arbitrage and blocked."""
+    if context.purpose not in ("cash_pool", "loan", "loan_repayment", "intercompany_loan"):
+        return []
+    touches_master = context.facts.get("debtor_is_pool_master") or context.facts.get(
+        "creditor_is_pool_master"
+    )
+    creditor = context.creditor_account
+    if not (touches_master and context.crosses_border and creditor is not None):
+        return []
+    if creditor.currency == context.debtor_account.currency:
+        return []
+    return _finding(
+        "POOL_CROSS_CURRENCY",
+        Severity.BLOCK,
+        f"{context.debtor_account.currency} paid out against {creditor.currency} through a pool "
+        "master: a pool's outbound lending is paid and received in one currency (§1.9 rule 10)",
+        "资金池境外放款收付币种须一致，不得本外币套利",
+        "regulation.md §1.4(a), §1.9 rule 10",
+    )
+
+
 RULES: tuple[Rule, ...] = (
     capital_account_negative_list,
     petty_cash,
@@ -507,6 +534,7 @@ RULES: tuple[Rule, ...] = (
     pool_quota,
     ordinary_outbound_lending,
     capital_payment_evidence,
+    pool_cross_currency,
 )
 
 

@@ -116,6 +116,10 @@ def eligibility_failures(
     failures: list[Ineligibility] = []
     if not host.onshore:
         failures.append(Ineligibility("rule 4", f"host {host.code} is not an onshore entity"))
+    if regime is Regime.INTEGRATED_251 and not host.independent_legal_person:
+        failures.append(
+            Ineligibility("rule 4", f"host {host.code} is not an independent legal person")
+        )
     if regime is Regime.DOMESTIC:
         failures += [
             Ineligibility(

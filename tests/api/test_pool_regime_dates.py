@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem, get_json
 from tests.api.test_pool_api import BN, cny, create_pool, make_group
-from tests.support import TenantFixture, create_entity, open_account
+from tests.support import TenantFixture, create_entity, fund, open_account, post_transfer
 from treasury.clock import FixedClock
 
 
@@ -124,3 +124,41 @@ def test_a_279_pool_still_running_a_year_after_the_251_filing_is_a_breach(
     (alert,) = get_json(client, path + "2027-11-27", headers)["alerts"]
     assert "rule 14" in alert
     assert legacy.json()["id"] in alert
+
+
+def test_a_branch_may_not_host_an_integrated_pool(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    group = make_group(client, tenant)
+    client.patch(
+        f"/v1/entities/{group.host['id']}",
+        json={"independent_legal_person": False},
+        headers=tenant.treasurer,
+    )
+    detail = assert_problem(create_pool(client, tenant, group), 422, "POOL_INELIGIBLE")["detail"]
+    assert "rule 4" in detail
+    assert "independent legal person" in detail
+
+
+def test_a_pool_master_lends_and_is_repaid_in_one_currency(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    group = make_group(client, tenant)
+    headers = tenant.treasurer
+    fund(client, headers, group.master, "1000.00")
+    usd = open_account(client, headers, group.offshore["id"], currency="USD")["id"]
+    body = {
+        "debtor_account_id": group.master,
+        "creditor_account_id": usd,
+        "amount": {"amount": "710.00", "currency": "CNY"},
+        "fx_rate": "0.14",
+        "value_date": "2026-11-26",
+        "purpose": "loan",
+        "bop_code": "822020",
+        "references": {"registration": "SAFE-OL-2026-02"},
+    }
+    refused = post_transfer(client, headers, body).json()
+    assert refused["status"] == "rejected"
+    assert [f["rule"] for f in refused["findings"] if f["severity"] == "block"] == [
+        "POOL_CROSS_CURRENCY"
+    ]

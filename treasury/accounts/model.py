@@ -80,6 +80,7 @@ class LegalEntity:
     registered_capital: Money | None = None  # 注册资本, for 投注差 (total investment − this)
     last_fx_penalty_on: date | None = None  # latest major FX violation or penalty (clean record)
     capital_payment_facilitation: bool = False  # 资本项目收入支付便利化 (regulation.md §3.3)
+    independent_legal_person: bool = True  # a branch (分公司) is not; a 251 host must be (§1.2)
     address: dict[str, Any] | None = None
 
     @property

@@ -67,6 +67,7 @@ def to_entity(row: EntityRow) -> LegalEntity:
         total_investment=investment,
         last_fx_penalty_on=row.last_fx_penalty_on,
         capital_payment_facilitation=row.capital_payment_facilitation,
+        independent_legal_person=row.independent_legal_person,
         registered_capital=(
             None
             if row.registered_capital_minor is None or row.registered_capital_currency is None

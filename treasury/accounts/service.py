@@ -32,6 +32,7 @@ ENTITY_DEFAULTS: dict[str, Any] = {
     "cross_border_debt_mode": CrossBorderDebtMode.MACRO_PRUDENTIAL,
     "shareholding_ratio": Decimal(1),
     "capital_payment_facilitation": False,
+    "independent_legal_person": True,
 }
 
 

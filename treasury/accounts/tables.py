@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,6 +52,7 @@ class EntityRow(Base):
     registered_capital_currency: Mapped[str | None] = mapped_column(String(3))
     last_fx_penalty_on: Mapped[date | None] = mapped_column(Date)
     capital_payment_facilitation: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    independent_legal_person: Mapped[bool] = mapped_column(Boolean, server_default=true())
     uscc: Mapped[str | None] = mapped_column(String(18))
     lei: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(Text)  # JSON: accounts.model.PostalAddress

@@ -72,6 +72,9 @@ class EntityFields(StrictModel):
         default=None,
         description="资本项目收入支付便利化: capital-account income paid on instruction",
     )
+    independent_legal_person: bool | None = Field(
+        default=None, description="false for a branch (分公司): it may not host a 251 pool"
+    )
     uscc: str | None = None
     lei: str | None = None
     address: Address | None = Field(
@@ -128,6 +131,7 @@ class EntityOut(BaseModel):
     registered_capital: MoneyOut | None
     last_fx_penalty_on: date | None
     capital_payment_facilitation: bool
+    independent_legal_person: bool
     uscc: str | None
     lei: str | None
     address: AddressOut | None
@@ -161,6 +165,7 @@ class EntityOut(BaseModel):
             registered_capital=money_out(entity.registered_capital),
             last_fx_penalty_on=entity.last_fx_penalty_on,
             capital_payment_facilitation=entity.capital_payment_facilitation,
+            independent_legal_person=entity.independent_legal_person,
             uscc=entity.uscc,
             lei=entity.lei,
             address=address_out(entity.address),
@@ -215,6 +220,7 @@ def _check_identifiers(fields: dict[str, Any]) -> None:
         "quality_enterprise",
         "cross_border_debt_mode",
         "capital_payment_facilitation",
+        "independent_legal_person",
     ):
         if flag in fields and fields[flag] is None:
             raise ValidationFailed(f"{flag} cannot be cleared")

@@ -38,6 +38,11 @@ def upgrade() -> None:
                 server_default=sa.false(),
             )
         )
+        table.add_column(
+            sa.Column(
+                "independent_legal_person", sa.Boolean(), nullable=False, server_default=sa.true()
+            )
+        )
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.add_column(
             sa.Column("basis", sa.String(20), nullable=False, server_default="macro_prudential")
@@ -52,6 +57,7 @@ def downgrade() -> None:
     with op.batch_alter_table("pooling_foreign_debt") as table:
         table.drop_column("basis")
     with op.batch_alter_table("accounts_entity") as table:
+        table.drop_column("independent_legal_person")
         table.drop_column("capital_payment_facilitation")
         table.drop_column("last_fx_penalty_on")
         table.drop_column("registered_capital_currency")
