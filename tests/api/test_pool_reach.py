@@ -173,7 +173,9 @@ def test_a_usd_pool_sweeps_offshore_members_both_ways_over_swift(
     operator_headers: dict[str, str],
 ) -> None:
     clock.instant = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
-    rate = {"date": "2026-11-27", "pair": "USDCNY", "rate": "7.1025"}
+    # Reference rates are system-wide: the one other tests use for the 26th, so later-dated
+    # lookups elsewhere see no other rate than they expect.
+    rate = {"date": "2026-11-26", "pair": "USDCNY", "rate": "7.10"}
     assert client.post("/v1/reference-rates", json=rate, headers=operator_headers).status_code in (
         200,
         201,
