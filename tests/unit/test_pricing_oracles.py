@@ -191,7 +191,8 @@ def test_greeks_of_the_position_match_finite_differences() -> None:
     assert greeks is not None
 
     def npv(**changes: str) -> float:
-        fields = {
+        assert base.volatility is not None
+        fields: dict[str, Decimal] = {
             "spot": base.spot,
             "domestic_rate": base.domestic_rate,
             "foreign_rate": base.foreign_rate,
