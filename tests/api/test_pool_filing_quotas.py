@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem, get_json
 from tests.support import TenantFixture, create_entity, fund, open_account
+from treasury.clock import FixedClock
 
 BN = "000000000.00"
-DAY = "2026-11-26"
+# A day of its own: reference rates are system-wide, and the 7.5 of §1.8 must not become the rate
+# other tests read for their dates.
+DAY = "2026-11-04"
+BEFORE = "2026-11-03"
+FUNDED = "2026-11-02"
 FILING = "SAFE-POOL-2026-007"
 
 
@@ -36,7 +43,7 @@ class Filing:
 
 def make_filing(client: TestClient, tenant: TenantFixture, operator: dict[str, str]) -> Filing:
     headers = tenant.treasurer
-    for day in ("2026-11-25", DAY):  # rates are system-wide: the newest version of each day wins
+    for day in (BEFORE, DAY):  # rates are system-wide: the newest version of each day wins
         rate = {"date": day, "pair": "USDCNY", "rate": "7.5", "source": "test"}
         assert client.post("/v1/reference-rates", json=rate, headers=operator).status_code == 201
     host = create_entity(
@@ -77,7 +84,7 @@ def make_filing(client: TestClient, tenant: TenantFixture, operator: dict[str, s
             currency=currency,
             bank_bic="BKCHCNBJ" if currency == "CNY" else "BKCHHKHH",
         )["id"]
-        fund(client, headers, accounts[("master", currency)], "100000.00")
+        fund(client, headers, accounts[("master", currency)], "100000.00", FUNDED)
     return Filing(host, onshore, offshore, accounts)
 
 
@@ -103,6 +110,11 @@ def pool_body(filing: Filing, currency: str, ratio: str | None = "1") -> dict[st
         "filing_ref": FILING,
         "bop_code": "822020",
     }
+
+
+@pytest.fixture(autouse=True)
+def _on_the_filing_day(clock: FixedClock) -> None:
+    clock.instant = datetime(2026, 11, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 def create_pool(client: TestClient, tenant: TenantFixture, body: dict[str, Any]) -> Any:
@@ -135,10 +147,10 @@ def test_worked_example_1_8_one_outbound_lending_quota_across_a_cny_and_a_usd_po
         pools[currency] = response.json()["id"]
     headers = tenant.treasurer
     # outstanding: RMB loans 10,000.00 and USD loans worth 6,000.00 (USD 800 at 7.5)
-    fund(client, headers, filing.accounts[("offshore", "CNY")], "-10000.00")
-    fund(client, headers, filing.accounts[("offshore", "USD")], "-800.00")
+    fund(client, headers, filing.accounts[("offshore", "CNY")], "-10000.00", FUNDED)
+    fund(client, headers, filing.accounts[("offshore", "USD")], "-800.00", FUNDED)
     for currency in ("CNY", "USD"):
-        (leg,) = sweep(client, tenant, pools[currency], "2026-11-25")["legs"]
+        (leg,) = sweep(client, tenant, pools[currency], BEFORE)["legs"]
         assert (leg["direction"], leg["status"]) == ("from_master", "booked"), leg["reason"]
     for pool_id in pools.values():
         ol = quotas(client, tenant, pool_id)["outbound_lending"]
@@ -146,11 +158,11 @@ def test_worked_example_1_8_one_outbound_lending_quota_across_a_cny_and_a_usd_po
         assert (ol["limit"]["amount"], ol["used"]["amount"]) == ("24800.00", "19000.00")
 
     # a new USD loan uses 1.5×: the largest is 5,800 / 1.5 = 3,866.67 CNY = USD 515.55
-    fund(client, headers, filing.accounts[("offshore", "USD")], "-1000.00")
+    fund(client, headers, filing.accounts[("offshore", "USD")], "-1000.00", FUNDED)
     (usd,) = sweep(client, tenant, pools["USD"])["legs"]
     assert (usd["status"], usd["amount"]["amount"]) == ("capped", "515.55"), usd
     # what is left (24,800 − 19,000 − 515.55 × 7.5 × 1.5 = 0.06) is all a CNY loan may take
-    fund(client, headers, filing.accounts[("offshore", "CNY")], "-100.00")
+    fund(client, headers, filing.accounts[("offshore", "CNY")], "-100.00", FUNDED)
     (rmb,) = sweep(client, tenant, pools["CNY"])["legs"]
     assert (rmb["status"], rmb["amount"]["amount"]) == ("capped", "0.06"), rmb
     for pool_id in pools.values():
@@ -167,10 +179,10 @@ def test_the_foreign_debt_quota_is_shared_and_fx_weighs_two(
     pools = {
         c: create_pool(client, tenant, pool_body(filing, c)).json()["id"] for c in ("CNY", "USD")
     }
-    fund(client, tenant.treasurer, filing.accounts[("offshore", "CNY")], "40000.00")
+    fund(client, tenant.treasurer, filing.accounts[("offshore", "CNY")], "40000.00", FUNDED)
     (leg,) = sweep(client, tenant, pools["CNY"])["legs"]
     assert (leg["status"], leg["amount"]["amount"]) == ("booked", "40000.00")  # FD 60,000.00
-    fund(client, tenant.treasurer, filing.accounts[("offshore", "USD")], "1000.00")
+    fund(client, tenant.treasurer, filing.accounts[("offshore", "USD")], "1000.00", FUNDED)
     forecast = get_json(
         client,
         f"/v1/pools/{pools['USD']}/sweep-forecast?business_date={DAY}",

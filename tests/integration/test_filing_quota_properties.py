@@ -120,7 +120,7 @@ def test_sweeps_across_two_currency_pools_never_exceed_the_filings_quotas(
     books = Books.of(uow_factory, tenant)
     refdata_service.add_reference_rate(
         uow_factory(),
-        refdata_service.RateInput("USDCNY", TODAY, Decimal("7.1"), "test"),
+        refdata_service.RateInput("USDCNY", TODAY, Decimal("7.1025"), "test"),
         actor="test",
     )
     pools, accounts = _filing(books)
