@@ -14,10 +14,9 @@ from alembic import op
 SEED = Path(__file__).resolve().parent.parent / "refdata" / "seed"
 
 
-def seed_parameters(file_name: str) -> None:
-    """Every parameter in a seed file, with its source note: version 1 unless the item names
-    its version (a correction of an earlier seed's value on the same date)."""
-    table = sa.table(
+def _parameter_table() -> sa.TableClause:
+    """`refdata_parameter` as the seeds write it (the migration's view, not today's model)."""
+    return sa.table(
         "refdata_parameter",
         sa.column("id", sa.String),
         sa.column("name", sa.String),
@@ -27,6 +26,12 @@ def seed_parameters(file_name: str) -> None:
         sa.column("version", sa.Integer),
         sa.column("loaded_at", sa.DateTime(timezone=True)),
     )
+
+
+def seed_parameters(file_name: str) -> None:
+    """Every parameter in a seed file, with its source note: version 1 unless the item names
+    its version (a correction of an earlier seed's value on the same date)."""
+    table = _parameter_table()
     loaded_at = datetime.now(UTC)
     seed = json.loads((SEED / file_name).read_text(encoding="utf-8"))
     op.bulk_insert(
@@ -94,16 +99,7 @@ def retire_parameters(file_name: str) -> None:
 
 def restore_parameters(file_name: str) -> None:
     """Seed again, from the files they came from, the parameters `retire_parameters` deleted."""
-    table = sa.table(
-        "refdata_parameter",
-        sa.column("id", sa.String),
-        sa.column("name", sa.String),
-        sa.column("value_json", sa.Text),
-        sa.column("effective_from", sa.Date),
-        sa.column("source", sa.String),
-        sa.column("version", sa.Integer),
-        sa.column("loaded_at", sa.DateTime(timezone=True)),
-    )
+    table = _parameter_table()
     for item in json.loads((SEED / file_name).read_text(encoding="utf-8")).get("retired", []):
         seeded = json.loads((SEED / item["file"]).read_text(encoding="utf-8"))["parameters"]
         op.bulk_insert(

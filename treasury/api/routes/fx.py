@@ -102,18 +102,10 @@ class KnockOutIn(StrictModel):
     rebate: DecimalString | None = Field(default=None, description="quote currency per unit")
 
 
-class CombinationLegIn(StrictModel):
+class CombinationLegIn(OptionIn):
     """One option of a combination (`type` may be left out)."""
 
     type: Literal["option"] = "option"
-    pair: Pair
-    option_type: Literal["call", "put"]
-    direction: Side
-    notional: PositiveMoneyIn
-    strike: DecimalString
-    expiry_date: date
-    delivery_date: date | None = None
-    style: Literal["european", "american"] = "european"
 
 
 class CombinationIn(StrictModel):
