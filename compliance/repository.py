@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -184,8 +183,3 @@ def list_rows(
         query = query.where(ReviewRow.status == status.value)
     query = query.order_by(ReviewRow.created_at, ReviewRow.id).limit(limit).offset(offset)
     return list(session.scalars(query))
-
-
-def findings_document(findings: list[Finding]) -> list[dict[str, Any]]:
-    """Findings as stored."""
-    return [finding.to_document() for finding in findings]

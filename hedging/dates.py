@@ -154,10 +154,6 @@ class ValueDates:
             return current
         return self.roll_modified_following(rules.settle, add_months(start, months))
 
-    def next_good_day(self, pair: Pair, day: date) -> date:
-        """The first settlement day of the pair after `day`."""
-        return self.roll_forward(pair_calendars(pair, self._cnh).settle, day + timedelta(days=1))
-
     def _last_good_day_of_month(self, codes: Sequence[str], day: date) -> bool:
         following = day + timedelta(days=1)
         while following.month == day.month:

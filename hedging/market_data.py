@@ -260,21 +260,6 @@ class SnapshotSource(Protocol):
         ...
 
 
-class FileSource:
-    """Snapshot documents from a directory of `<as_of>.json` files."""
-
-    def __init__(self, directory: Path) -> None:
-        self._directory = directory
-
-    def fetch(self, as_of: date) -> dict[str, Any]:
-        """The document of `as_of`, or 422 when there is no such file."""
-        path = self._directory / f"{as_of.isoformat()}.json"
-        if not path.exists():
-            raise ValidationFailed(f"no market data file {path.name}")
-        documents = documents_from_file(path)
-        return documents[0]
-
-
 class HttpSource:
     """Snapshot documents from an HTTP feed answering `GET {base_url}/{as_of}` with the JSON
     document. The transport is injectable (tests use `httpx.MockTransport`)."""

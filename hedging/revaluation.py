@@ -440,10 +440,3 @@ class _Accounts:
             )
             self._found[key] = row.id
         return self._found[key]
-
-
-def latest_valuation_date(uow: UnitOfWork, *, tenant_id: str) -> date | None:
-    """The latest revalued date of the tenant."""
-    with uow:
-        run = repository.latest_run(uow.session, tenant_id)
-        return None if run is None else run.as_of

@@ -173,10 +173,6 @@ class QuotaBook:
         """The quota's use over every position."""
         return self._used[kind]
 
-    def usage(self) -> dict[QuotaKind, Decimal]:
-        """Each quota's use."""
-        return dict(self._used)
-
     def _deltas(self, key: Key, change_minor: int) -> dict[QuotaKind, Decimal]:
         before = self.positions.get(key, 0)
         return {

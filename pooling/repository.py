@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from pooling.interest import RateSet
-from pooling.model import MemberTerms, Regime, SweepRule
+from pooling.model import MemberTerms, SweepRule
 from pooling.tables import (
     ForeignDebtRow,
     InterestPeriodRow,
@@ -404,8 +404,3 @@ def foreign_debt_lenders(session: Session, entity_id: str) -> dict[str, str]:
         ForeignDebtRow.entity_id == entity_id
     )
     return {row[0]: row[1] for row in session.execute(query)}
-
-
-def regime_of(row: PoolRow) -> Regime:
-    """The pool's regime."""
-    return Regime(row.regime)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -383,8 +383,3 @@ def _postings(
 def describe(request: TransferRequest) -> str:
     """The journal description of a transfer."""
     return f"transfer {request.purpose.value}" + (f": {request.remark}" if request.remark else "")
-
-
-def creditor_document(request: TransferRequest) -> dict[str, Any] | None:
-    """The inline creditor as kept on the transfer."""
-    return None if request.creditor is None else dict(request.creditor)

@@ -364,8 +364,3 @@ def _route(
         fee_estimate=best.fee_estimate,
         explanation="; ".join(parts),
     )
-
-
-def with_rank_keys(reference: RoutingReference, keys: tuple[str, ...]) -> RoutingReference:
-    """The same reference with other ranking keys (tests, what-if quotes)."""
-    return replace(reference, settings=replace(reference.settings, ranking_keys=keys))

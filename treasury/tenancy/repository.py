@@ -61,11 +61,6 @@ def add_token(
     return row
 
 
-def principal_for_secret(session: Session, secret: str) -> Principal | None:
-    """The live token's principal for a presented secret, or None."""
-    return principal_for_digest(session, secret_digest(secret))
-
-
 def principal_for_digest(session: Session, digest: str) -> Principal | None:
     """The live token's principal for a secret's SHA-256 digest, or None."""
     row = session.scalars(select(TokenRow).where(TokenRow.secret_sha256 == digest)).one_or_none()
