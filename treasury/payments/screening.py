@@ -105,7 +105,7 @@ def _facts(
 ) -> dict[str, Any]:
     creditor = parties.creditor_account
     facts: dict[str, Any] = {
-        # Until pools are modelled, a pool's master is an account of kind pool_master.
+        # A pool's master account is of kind pool_master; pooling adds its own facts below.
         "debtor_is_pool_master": parties.debtor_account.kind is AccountKind.POOL_MASTER,
         "creditor_is_pool_master": creditor is not None
         and creditor.kind is AccountKind.POOL_MASTER,

@@ -1,8 +1,12 @@
 """Settlement routing: which rail, when sent, which value date, what fee; ISO 20022 in and out.
 
-`model`, `reference`, `timing`, `fees` and `routing` are pure (values in, values out; the
-calendars come in as a `BusinessCalendars`). `tables`, `repository`, `cache` and `service` hold
-the stored reference data, decisions and messages. Imports the kernel, `treasury.calendars`,
-`treasury.accounts`, `treasury.refdata`, `treasury.ledger` and `compliance`; never
-`treasury.payments` (which calls the route step) or the shells.
+- Pure (values in, values out; calendars come in as a `BusinessCalendars`): `model`,
+  `reference` (the routing reference data as read), `eligibility`, `timing` and `routing`.
+- ISO 20022: `pain001` (payment files out), `pain002` and `camt053` (bank reports in), with the
+  bounded, DTD-refusing parser in `xml_input`, `charsets` and `entry_identity`.
+- Stored reference data: `tables`, `repository`, `cache`, and the use cases that load it
+  (`reference_service`) or answer inbound value dates (`inbound`).
+
+Imports the kernel, `treasury.calendars`, `treasury.refdata`, `treasury.audit` and
+`treasury.accounts.model`; never `treasury.payments` (which calls the route step) or the shells.
 """
