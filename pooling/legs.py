@@ -1,10 +1,11 @@
 """Posting a run: cross-border legs through the transfer pipeline, the rest as one entry.
 
 A cross-border leg is a transfer (purpose `cash_pool`) through the same steps as any payment —
-assemble, check, screen (with the pool's facts: its master, its filing, a quota breach), then
-reject, hold or route and book. Legs between residents move cash inside the sweep's one journal
-entry. Every leg between two entities also records the intercompany loan: the member's receivable
-from the host and the host's payable (or the reverse), so positions across the group net to zero.
+assemble, check, route, screen on the route's value date (with the pool's facts: its master, its
+filing, a quota breach), then reject, hold or book on that route. Legs between residents move
+cash inside the sweep's one journal entry. Every leg between two entities also records the
+intercompany loan: the member's receivable from the host and the host's payable (or the reverse),
+so positions across the group net to zero.
 """
 
 from __future__ import annotations
@@ -70,12 +71,16 @@ def cross_border_leg(
     parties = pipeline.assemble(uow.session, pool.tenant_id, request)
     row.market = market_of(parties.debtor_account)
     creditor_amount = pipeline.check(request, parties)
+    # Routed first and screened on the route's value date: the rules in force when money moves.
+    decision = pipeline.decide(
+        uow.session, parties, request, value_date, today=today, now=uow.clock.now()
+    )
     context = screening.payment_context(
         uow.session,
         tenant_id=pool.tenant_id,
         request=request,
         parties=parties,
-        value_date=value_date,
+        value_date=value_date if decision.chosen is None else decision.chosen.value_date,
         exclude_transfer_id=row.id,
     )
     facts = {
@@ -89,7 +94,7 @@ def cross_border_leg(
         },
     }
     findings = screening.screen(replace(context, facts=facts))
-    screened = outcomes.Screened(row, request, parties, creditor_amount, findings)
+    screened = outcomes.Screened(row, request, parties, creditor_amount, findings, decision)
     try:
         outcomes.proceed(uow, screened, actor=actor, today=today)
     except RouteUnavailable as error:
