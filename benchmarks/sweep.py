@@ -42,6 +42,7 @@ from treasury.db import migrate
 from treasury.db.engine import build_engine
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
+from treasury.ledger.posting import post_entry
 from treasury.ledger.repository import internal_account
 from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money, trap_float_operations
@@ -193,7 +194,7 @@ def _setup(uow_factory: UnitOfWorkFactory, members: int) -> tuple[str, str, list
             description="benchmark funding",
             postings=tuple(postings),
         )
-        legs.post_bulk_entry(session, tenant_id=tenant.id, entry=entry, posted_at=now)
+        post_entry(session, tenant_id=tenant.id, entry=entry, posted_at=now)
         uow.commit()
     pool = pool_service.create_pool(
         uow_factory(),

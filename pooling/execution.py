@@ -19,6 +19,8 @@ from pooling.quotas import QuotaBook
 from pooling.tables import PoolRow, SweepRunRow
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
+from treasury.ledger import posting as ledger_posting
+from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, Posting
 from treasury.money import Money
 from treasury.tenancy.model import Principal
@@ -190,7 +192,7 @@ def _late_approved_loans(session: Session, pool: PoolRow, loans_of: posting.Loan
 
 
 def _master_available(session: Session, pool: PoolRow) -> int:
-    master = repository.ledger_rows(session, [pool.master_account_id], lock=True)[
+    master = ledger_repository.lock_accounts(session, pool.tenant_id, [pool.master_account_id])[
         pool.master_account_id
     ]
     return master.balance_minor - master.reserved_minor + (master.overdraft_limit_minor or 0)
@@ -212,7 +214,7 @@ def _post(
         postings=tuple(postings),
         source_id=run.id,
     )
-    posting.post_bulk_entry(session, tenant_id=pool.tenant_id, entry=entry, posted_at=now)
+    ledger_posting.post_entry(session, tenant_id=pool.tenant_id, entry=entry, posted_at=now)
     return entry.id
 
 

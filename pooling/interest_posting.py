@@ -26,6 +26,8 @@ from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, NotFound, ValidationFailed
+from treasury.ledger import posting as ledger_posting
+from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
 from treasury.money import Currency, Money
 
@@ -132,10 +134,12 @@ def _accrue(session: Session, pool: PoolRow, start: date, end: date) -> dict[str
         for entity_id in entities
         for key in repository.intercompany_keys(entity_id, pool.host_entity_id, pool.currency)
     }
-    accounts = repository.intercompany_accounts(session, pool.tenant_id, list(keys))
+    accounts = ledger_repository.accounts_by_key(session, pool.tenant_id, list(keys))
     owner = {row.id: keys[key] for key, row in accounts.items()}
     movements: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for account_id, day, change in repository.day_movements(session, list(owner), start, end):
+    for account_id, day, change in ledger_repository.day_movements(
+        session, list(owner), start, end
+    ):
         movements[owner[account_id]][day] += change
     rates = repository.rate_sets(session, pool.id)
     exponent = Currency.of(pool.currency).minor_units
@@ -199,7 +203,7 @@ def _post(uow: UnitOfWork, pool: PoolRow, lines: dict[str, int], period_end: dat
         postings=tuple(postings),
         source_id=pool.id,
     )
-    posting.post_bulk_entry(session, tenant_id=pool.tenant_id, entry=entry, posted_at=now)
+    ledger_posting.post_entry(session, tenant_id=pool.tenant_id, entry=entry, posted_at=now)
     return entry.id
 
 

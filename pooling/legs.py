@@ -17,7 +17,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from compliance.model import Finding, Severity
@@ -29,28 +28,17 @@ from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import (
     AddressUnstructured,
-    InsufficientFunds,
     RemittanceCharset,
     RouteUnavailable,
-    ValidationFailed,
 )
 from treasury.ledger import repository as ledger_repository
-from treasury.ledger.model import (
-    JournalEntry,
-    LedgerAccountKind,
-    Posting,
-    balance_changes,
-    within_limit,
-)
-from treasury.ledger.tables import LedgerAccountRow
+from treasury.ledger.model import InternalAccount, LedgerAccountKind, Posting
 from treasury.money import Money
 from treasury.payments import outcomes, pipeline, screening
 from treasury.payments.model import Purpose, TransferRequest, TransferStatus
 from treasury.payments.tables import TransferRow
 from treasury.settlement import charsets
 from treasury.tenancy.model import Principal
-
-_LEDGER_ACCOUNTS: Table = LedgerAccountRow.__table__  # type: ignore[assignment]
 
 
 def cross_border_leg(
@@ -217,49 +205,15 @@ def internal_accounts(
     wanted: Sequence[tuple[str, LedgerAccountKind, str | None]],
     now: datetime,
 ) -> dict[tuple[str, LedgerAccountKind, str | None], str]:
-    """Internal ledger accounts (owner entity, kind, counterpart), created in bulk when missing."""
-    keys = {
-        ledger_repository.internal_account_key(
-            entity_id=owner, kind=kind, currency=currency, counterpart_entity_id=counterpart
-        ): (owner, kind, counterpart)
-        for owner, kind, counterpart in wanted
+    """Internal ledger accounts (owner entity, kind, counterpart) by id, made by the ledger in
+    bulk when missing."""
+    specs = {
+        spec: InternalAccount(spec[0], spec[1], currency, spec[2]) for spec in dict.fromkeys(wanted)
     }
-    existing = repository.intercompany_accounts(session, tenant_id, list(keys))
-    missing = sorted(set(keys) - set(existing))
-    dialect = session.get_bind().dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for part in repository.chunks(missing, 500):
-        session.connection().execute(
-            insert_(_LEDGER_ACCOUNTS).on_conflict_do_nothing(),
-            [_account_values(tenant_id, key, keys[key], currency, now) for key in part],
-        )
-    if missing:
-        existing.update(repository.intercompany_accounts(session, tenant_id, missing))
-    return {keys[key]: row.id for key, row in existing.items()}
-
-
-def _account_values(
-    tenant_id: str,
-    key: str,
-    spec: tuple[str, LedgerAccountKind, str | None],
-    currency: str,
-    now: datetime,
-) -> dict[str, object]:
-    owner, kind, counterpart = spec
-    return {
-        "id": new_id(),
-        "tenant_id": tenant_id,
-        "account_key": key,
-        "entity_id": owner,
-        "kind": kind.value,
-        "currency": currency,
-        "counterpart_entity_id": counterpart,
-        "name": f"{kind.value.replace('_', ' ')} {currency}",
-        "balance_minor": 0,
-        "reserved_minor": 0,
-        "overdraft_limit_minor": None,
-        "created_at": now,
-    }
+    rows = ledger_repository.internal_accounts(
+        session, tenant_id=tenant_id, wanted=specs.values(), created_at=now
+    )
+    return {spec: rows[account].id for spec, account in specs.items()}
 
 
 Loans = dict[tuple[str, LedgerAccountKind, str | None], str]
@@ -299,44 +253,6 @@ def cash_posting(master_id: str, leg: PlannedLeg, amount: Money) -> Posting:
     if leg.direction is Direction.TO_MASTER:
         return Posting(debit_account_id=master_id, credit_account_id=leg.account_id, amount=amount)
     return Posting(debit_account_id=leg.account_id, credit_account_id=master_id, amount=amount)
-
-
-def post_bulk_entry(
-    session: Session,
-    *,
-    tenant_id: str,
-    entry: JournalEntry,
-    posted_at: datetime,
-) -> None:
-    """Post a large entry: lock its accounts in ascending id order (in chunks), check currencies
-    and overdraft limits, append it — what `ledger.posting.post_entry` does, chunked for entries
-    touching tens of thousands of accounts.
-
-    Raises:
-        ValidationFailed: a posting in another currency than its account's.
-        InsufficientFunds: an account would fall below its overdraft limit.
-    """
-    changes = balance_changes(entry.postings)
-    accounts = repository.ledger_rows(session, list(changes), lock=True)
-    for account_id, change in changes.items():
-        account = accounts.get(account_id)
-        if account is None or account.tenant_id != tenant_id:
-            raise ValidationFailed(f"ledger account {account_id} not found")
-        if account.currency != entry.postings[0].amount.currency.code:
-            raise ValidationFailed(f"account {account_id} is held in {account.currency}")
-        if (
-            change < 0
-            and account.overdraft_limit_minor is not None
-            and not within_limit(
-                balance_minor=account.balance_minor + change,
-                reserved_minor=account.reserved_minor,
-                overdraft_limit_minor=account.overdraft_limit_minor,
-            )
-        ):
-            raise InsufficientFunds(f"account {account_id} would fall below its overdraft limit")
-    ledger_repository.append_entry(
-        session, tenant_id=tenant_id, entry=entry, accounts=accounts, posted_at=posted_at
-    )
 
 
 def transfer_statuses(session: Session, transfer_ids: Sequence[str]) -> dict[str, str]:

@@ -20,6 +20,7 @@ from pooling.quotas import EquityShare, Holding, QuotaBook, pool_quotas
 from pooling.tables import PoolMemberRow, PoolRow
 from treasury.accounts.model import AccountKind, EntityKind, account_is_resident
 from treasury.accounts.tables import BankAccountRow, EntityRow
+from treasury.ledger import repository as ledger_repository
 from treasury.money import Currency
 
 
@@ -92,13 +93,13 @@ def positions(
         )
         for entity_id in entity_ids
     }
-    rows = repository.intercompany_accounts(
+    rows = ledger_repository.accounts_by_key(
         session, pool.tenant_id, [key for pair in keys.values() for key in pair]
     )
     later = (
         {}
         if as_of is None
-        else repository.movements_after(session, [row.id for row in rows.values()], as_of)
+        else ledger_repository.movements_after(session, [row.id for row in rows.values()], as_of)
     )
     found: dict[str, int] = {}
     for entity_id, pair in keys.items():

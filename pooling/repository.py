@@ -29,7 +29,6 @@ from pooling.tables import (
 from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.ledger.model import LedgerAccountKind
 from treasury.ledger.repository import internal_account_key
-from treasury.ledger.tables import AccountDayRow, LedgerAccountRow
 from treasury.payments.tables import TransferRow
 
 CHUNK = 2000
@@ -168,53 +167,6 @@ def entity_rows(
     return found
 
 
-def ledger_rows(
-    session: Session, account_ids: Sequence[str], *, lock: bool = False
-) -> dict[str, LedgerAccountRow]:
-    """Ledger account rows (locked in ascending id order when `lock`)."""
-    found: dict[str, LedgerAccountRow] = {}
-    for part in chunks(sorted(set(account_ids))):
-        query = select(LedgerAccountRow).where(LedgerAccountRow.id.in_(part))
-        if lock:
-            query = (
-                query.order_by(LedgerAccountRow.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        found.update({row.id: row for row in session.scalars(query)})
-    return found
-
-
-def movements_after(session: Session, account_ids: Sequence[str], as_of: date) -> dict[str, int]:
-    """Σ movements dated after `as_of`, per account (balance as of = running − this)."""
-    found: dict[str, int] = {}
-    for part in chunks(sorted(set(account_ids))):
-        query = (
-            select(AccountDayRow.account_id, func.sum(AccountDayRow.movement_minor))
-            .where(AccountDayRow.account_id.in_(part), AccountDayRow.value_date > as_of)
-            .group_by(AccountDayRow.account_id)
-        )
-        found.update({account_id: int(total) for account_id, total in session.execute(query)})
-    return found
-
-
-def day_movements(
-    session: Session, account_ids: Sequence[str], start: date, end: date
-) -> list[tuple[str, date, int]]:
-    """Each account's net movement per value date in [start, end)."""
-    found: list[tuple[str, date, int]] = []
-    for part in chunks(sorted(set(account_ids))):
-        query = select(
-            AccountDayRow.account_id, AccountDayRow.value_date, AccountDayRow.movement_minor
-        ).where(
-            AccountDayRow.account_id.in_(part),
-            AccountDayRow.value_date >= start,
-            AccountDayRow.value_date < end,
-        )
-        found.extend((row[0], row[1], int(row[2])) for row in session.execute(query))
-    return found
-
-
 def intercompany_keys(entity_id: str, host_id: str, currency: str) -> tuple[str, str]:
     """The member entity's receivable from and payable to the host, as ledger natural keys."""
     return (
@@ -231,19 +183,6 @@ def intercompany_keys(entity_id: str, host_id: str, currency: str) -> tuple[str,
             counterpart_entity_id=host_id,
         ),
     )
-
-
-def intercompany_accounts(
-    session: Session, tenant_id: str, keys: Sequence[str]
-) -> dict[str, LedgerAccountRow]:
-    """Existing internal ledger accounts by natural key."""
-    found: dict[str, LedgerAccountRow] = {}
-    for part in chunks(sorted(set(keys))):
-        query = select(LedgerAccountRow).where(
-            LedgerAccountRow.tenant_id == tenant_id, LedgerAccountRow.account_key.in_(part)
-        )
-        found.update({row.account_key: row for row in session.scalars(query)})
-    return found
 
 
 def ratio_changes_in_year(session: Session, entity_id: str, ratio: str, year: int) -> int:

@@ -36,6 +36,7 @@ from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotABusinessDay, NotFound, ValidationFailed
+from treasury.ledger import repository as ledger_repository
 from treasury.money import Money
 from treasury.payments.reviews import register_approval_check
 from treasury.payments.screening import register_fact_source
@@ -264,8 +265,13 @@ def _plan(
     value_date, late = _value_date(calendars, business_date, today_)
     state = reading.load_state(session, pool)
     member_ids = [m.account_id for m in state.members]
-    ledger = repository.ledger_rows(session, [pool.master_account_id, *member_ids], lock=lock)
-    later = repository.movements_after(session, member_ids, value_date)
+    ids = [pool.master_account_id, *member_ids]
+    ledger = (
+        ledger_repository.lock_accounts(session, pool.tenant_id, ids)
+        if lock
+        else ledger_repository.accounts_by_id(session, ids)
+    )
+    later = ledger_repository.movements_after(session, member_ids, value_date)
     members = [
         MemberBalance(
             terms=repository.to_terms(m),

@@ -14,6 +14,7 @@ from pooling.parameters import in_force
 from pooling.quotas import QuotaKind
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotFound
+from treasury.ledger import repository as ledger_repository
 from treasury.money import Money
 
 FEN = Decimal("0.01")
@@ -62,8 +63,8 @@ def pool_positions(uow: UnitOfWork, *, tenant_id: str, pool_id: str, as_of: date
             raise NotFound(f"pool {pool_id} not found")
         state = reading.load_state(session, pool)
         ids = [pool.master_account_id, *(m.account_id for m in state.members)]
-        ledger = repository.ledger_rows(session, ids)
-        later = repository.movements_after(session, ids, as_of)
+        ledger = ledger_repository.accounts_by_id(session, ids)
+        later = ledger_repository.movements_after(session, ids, as_of)
 
         def balance(account_id: str) -> Money:
             minor = ledger[account_id].balance_minor - later.get(account_id, 0)

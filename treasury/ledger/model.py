@@ -43,6 +43,25 @@ PER_COUNTERPART_KINDS = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class InternalAccount:
+    """An entity's internal account of one kind and currency (per counterpart for intercompany
+    kinds), named by its natural key `<entity>:<kind>:<currency>[:<counterpart entity>]`."""
+
+    entity_id: str
+    kind: LedgerAccountKind
+    currency: str
+    counterpart_entity_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The account's natural key (unique per tenant)."""
+        key = f"{self.entity_id}:{self.kind.value}:{self.currency}"
+        if self.kind in PER_COUNTERPART_KINDS:
+            return f"{key}:{self.counterpart_entity_id}"
+        return key
+
+
 class LedgerError(ValueError):
     """A posting or entry that cannot exist (same account twice, empty, non-positive amount)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -22,21 +23,50 @@ def post_entry(
 ) -> None:
     """Lock the touched accounts, check currencies and overdraft limits, append the entry.
 
+    The one way an entry reaches the ledger, whatever its size: a sweep's entry touching tens of
+    thousands of accounts is locked in ascending chunks (see `repository.lock_accounts`).
+
     Raises:
         NotFound: an account of another tenant or none at all.
         ValidationFailed: a posting whose currency differs from an account's.
         InsufficientFunds: an account with a limit would fall below it.
     """
-    changes = balance_changes(entry.postings)
+    post_entries(
+        session,
+        tenant_id=tenant_id,
+        entries=[entry],
+        posted_at=posted_at,
+        enforce_limits=enforce_limits,
+    )
+
+
+def post_entries(
+    session: Session,
+    *,
+    tenant_id: str,
+    entries: Sequence[JournalEntry],
+    posted_at: datetime,
+    enforce_limits: bool = True,
+) -> None:
+    """Post many entries in one go: every touched account locked once (ascending ids), every
+    posting's currency checked, the limits checked on the entries' net effect, then appended.
+
+    All or nothing: a refusal raises before anything is written.
+
+    Raises:
+        NotFound, ValidationFailed, InsufficientFunds: as `post_entry`.
+    """
+    changes = balance_changes(posting for entry in entries for posting in entry.postings)
     accounts = repository.lock_accounts(session, tenant_id, changes)
     missing = set(changes) - set(accounts)
     if missing:
         raise NotFound(f"ledger account {sorted(missing)[0]} not found")
-    _check_currencies(entry, accounts)
+    for entry in entries:
+        _check_currencies(entry, accounts)
     if enforce_limits:
         _check_limits(changes, accounts)
-    repository.append_entry(
-        session, tenant_id=tenant_id, entry=entry, accounts=accounts, posted_at=posted_at
+    repository.append_entries(
+        session, tenant_id=tenant_id, entries=entries, accounts=accounts, posted_at=posted_at
     )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,7 +16,7 @@ from treasury.ledger import model
 from treasury.ledger.attestation import record_entry
 from treasury.ledger.model import (
     MAX_BALANCE_MINOR,
-    PER_COUNTERPART_KINDS,
+    InternalAccount,
     JournalEntry,
     LedgerAccountKind,
     Posting,
@@ -30,16 +30,24 @@ from treasury.money import Money
 _ENTRIES = cast(Table, JournalEntryRow.__table__)
 _POSTINGS = cast(Table, PostingRow.__table__)
 _ACCOUNT_DAYS = cast(Table, AccountDayRow.__table__)
+_ACCOUNTS = cast(Table, LedgerAccountRow.__table__)
 _LOCKED = "ledger.locked_accounts"
 _DIALECTS = ("postgresql", "sqlite")
+CHUNK = 2000
+T = TypeVar("T")
 
 
 def internal_account_key(
     *, entity_id: str, kind: LedgerAccountKind, currency: str, counterpart_entity_id: str | None
 ) -> str:
     """The natural key of an entity's internal ledger account."""
-    key = f"{entity_id}:{kind.value}:{currency}"
-    return f"{key}:{counterpart_entity_id}" if kind in PER_COUNTERPART_KINDS else key
+    return InternalAccount(entity_id, kind, currency, counterpart_entity_id).key
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """Slices of at most `size` items (bound-parameter limits of both databases)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def add_bank_ledger_account(
@@ -83,32 +91,76 @@ def internal_account(
     counterpart_entity_id: str | None = None,
 ) -> LedgerAccountRow:
     """The entity's internal account of this kind and currency, created on first use."""
-    key = internal_account_key(
-        entity_id=entity_id,
-        kind=kind,
-        currency=currency,
-        counterpart_entity_id=counterpart_entity_id,
-    )
-    values = {
+    wanted = InternalAccount(entity_id, kind, currency, counterpart_entity_id)
+    return internal_accounts(session, tenant_id=tenant_id, wanted=[wanted], created_at=created_at)[
+        wanted
+    ]
+
+
+def internal_accounts(
+    session: Session,
+    *,
+    tenant_id: str,
+    wanted: Iterable[InternalAccount],
+    created_at: datetime,
+) -> dict[InternalAccount, LedgerAccountRow]:
+    """These internal accounts, the missing ones created (in bulk) on first use.
+
+    The one place internal accounts are made: insert-or-ignore, so two transactions creating the
+    same account at once both succeed and both find the one row.
+    """
+    by_key = {account.key: account for account in wanted}
+    existing = accounts_by_key(session, tenant_id, list(by_key))
+    missing = sorted(set(by_key) - set(existing))
+    for part in chunks(missing, 500):
+        session.connection().execute(
+            _insert(session, _ACCOUNTS).on_conflict_do_nothing(),
+            [_internal_account_values(tenant_id, by_key[key], created_at) for key in part],
+        )
+    if missing:
+        existing.update(accounts_by_key(session, tenant_id, missing))
+    return {by_key[key]: row for key, row in existing.items()}
+
+
+def _internal_account_values(
+    tenant_id: str, account: InternalAccount, created_at: datetime
+) -> dict[str, object]:
+    return {
         "id": new_id(),
         "tenant_id": tenant_id,
-        "account_key": key,
-        "entity_id": entity_id,
-        "kind": kind.value,
-        "currency": currency,
-        "counterpart_entity_id": counterpart_entity_id,
-        "name": f"{kind.value.replace('_', ' ')} {currency}",
+        "account_key": account.key,
+        "entity_id": account.entity_id,
+        "kind": account.kind.value,
+        "currency": account.currency,
+        "counterpart_entity_id": account.counterpart_entity_id,
+        "name": f"{account.kind.value.replace('_', ' ')} {account.currency}",
         "balance_minor": 0,
         "reserved_minor": 0,
         "overdraft_limit_minor": None,
         "created_at": created_at,
     }
-    # Insert-or-ignore, so two requests creating the same account at once both succeed.
-    session.execute(_insert(session, LedgerAccountRow).values(values).on_conflict_do_nothing())
-    query = select(LedgerAccountRow).where(
-        LedgerAccountRow.tenant_id == tenant_id, LedgerAccountRow.account_key == key
-    )
-    return session.scalars(query).one()
+
+
+def accounts_by_key(
+    session: Session, tenant_id: str, keys: Sequence[str]
+) -> dict[str, LedgerAccountRow]:
+    """The tenant's existing ledger accounts among these natural keys, by key."""
+    found: dict[str, LedgerAccountRow] = {}
+    for part in chunks(sorted(set(keys))):
+        query = select(LedgerAccountRow).where(
+            LedgerAccountRow.tenant_id == tenant_id, LedgerAccountRow.account_key.in_(part)
+        )
+        found.update({row.account_key: row for row in session.scalars(query)})
+    return found
+
+
+def accounts_by_id(session: Session, account_ids: Iterable[str]) -> dict[str, LedgerAccountRow]:
+    """Ledger accounts by id, read without locking (views, forecasts)."""
+    found: dict[str, LedgerAccountRow] = {}
+    for part in chunks(sorted(set(account_ids))):
+        query = select(LedgerAccountRow).where(LedgerAccountRow.id.in_(part))
+        found.update({row.id: row for row in session.scalars(query)})
+    return found
 
 
 def _insert(session: Session, table: type[LedgerAccountRow] | Table):  # type: ignore[no-untyped-def]
@@ -127,25 +179,25 @@ def lock_accounts(
 ) -> dict[str, LedgerAccountRow]:
     """Lock the accounts' balance rows in ascending id order (SELECT … FOR UPDATE on PostgreSQL).
 
-    The fixed order means two entries touching the same accounts can never deadlock. SQLite needs no
-    row lock: its write transactions begin IMMEDIATE and so run one at a time.
+    The fixed order means two entries touching the same accounts can never deadlock; many
+    accounts (a sweep's tens of thousands) are locked in ascending chunks, so the order holds
+    across chunks. SQLite needs no row lock: its write transactions begin IMMEDIATE and so run one
+    at a time. Rows locked earlier in this transaction are not read again.
     """
     ids = sorted(set(account_ids))
     locked = _locked_in_this_transaction(session)
-    if all(account_id in locked for account_id in ids):
-        # Locked (and read) earlier in this transaction: nobody else can have changed the rows
-        # since, and our own changes are on the very objects. Saves a round trip per step.
-        return {account_id: locked[account_id] for account_id in ids}
-    query = (
-        select(LedgerAccountRow)
-        .where(LedgerAccountRow.id.in_(ids), LedgerAccountRow.tenant_id == tenant_id)
-        .order_by(LedgerAccountRow.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    found = {row.id: row for row in session.scalars(query)}
-    locked.update(found)
-    return found
+    # Locked (and read) earlier in this transaction: nobody else can have changed the rows
+    # since, and our own changes are on the very objects. Saves a round trip per step.
+    for part in chunks([account_id for account_id in ids if account_id not in locked]):
+        query = (
+            select(LedgerAccountRow)
+            .where(LedgerAccountRow.id.in_(part), LedgerAccountRow.tenant_id == tenant_id)
+            .order_by(LedgerAccountRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        locked.update({row.id: row for row in session.scalars(query)})
+    return {account_id: locked[account_id] for account_id in ids if account_id in locked}
 
 
 def _locked_in_this_transaction(session: Session) -> dict[str, LedgerAccountRow]:
@@ -176,33 +228,63 @@ def append_entry(
     Raises:
         BalanceOutOfRange: a balance would leave what the ledger stores (nothing is written).
     """
-    changes = balance_changes(entry.postings)
+    append_entries(
+        session, tenant_id=tenant_id, entries=[entry], accounts=accounts, posted_at=posted_at
+    )
+
+
+def append_entries(
+    session: Session,
+    *,
+    tenant_id: str,
+    entries: Sequence[JournalEntry],
+    accounts: dict[str, LedgerAccountRow],
+    posted_at: datetime,
+) -> None:
+    """Write the entries and their postings (one multi-row insert each) and move the (already
+    locked) running balances; day movements are added per account and value date.
+
+    Raises:
+        BalanceOutOfRange: a balance would leave what the ledger stores (nothing is written).
+    """
+    changes = balance_changes(posting for entry in entries for posting in entry.postings)
     _check_storable_balances(changes, accounts)
     # Core inserts on the unit of work's connection (same transaction): entries and postings are
     # append-only and never read back here, so they skip the ORM unit of work (a flush each).
     connection = session.connection()
     connection.execute(
-        _INSERT_ENTRY,
-        {
-            "id": entry.id,
-            "tenant_id": tenant_id,
-            "value_date": entry.value_date,
-            "kind": entry.kind,
-            "description": entry.description,
-            "reverses_entry_id": entry.reverses_entry_id,
-            "source_id": entry.source_id,
-            "posted_at": posted_at,
-        },
+        _INSERT_ENTRY, [_entry_values(tenant_id, entry, posted_at) for entry in entries]
     )
     connection.execute(
         _INSERT_POSTINGS,
-        [_posting_values(tenant_id, entry, posting) for posting in entry.postings],
+        [
+            _posting_values(tenant_id, entry, posting)
+            for entry in entries
+            for posting in entry.postings
+        ],
     )
-    record_entry(session, tenant_id=tenant_id, entry=entry, posted_at=posted_at)
+    by_value_date: dict[date, list[Posting]] = {}
+    for entry in entries:
+        record_entry(session, tenant_id=tenant_id, entry=entry, posted_at=posted_at)
+        by_value_date.setdefault(entry.value_date, []).extend(entry.postings)
+    for value_date, postings in sorted(by_value_date.items()):
+        _add_day_movements(session, value_date, balance_changes(postings))
     for account_id, change in changes.items():
         accounts[account_id].balance_minor += change
-    _add_day_movements(session, entry.value_date, changes)
     session.flush()
+
+
+def _entry_values(tenant_id: str, entry: JournalEntry, posted_at: datetime) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "tenant_id": tenant_id,
+        "value_date": entry.value_date,
+        "kind": entry.kind,
+        "description": entry.description,
+        "reverses_entry_id": entry.reverses_entry_id,
+        "source_id": entry.source_id,
+        "posted_at": posted_at,
+    }
 
 
 def _check_storable_balances(
@@ -339,6 +421,36 @@ def lowest_balance_from(session: Session, account: LedgerAccountRow, value_date:
         .order_by(AccountDayRow.value_date)
     )
     return model.lowest_balance_from(account.balance_minor, session.scalars(later))
+
+
+def movements_after(session: Session, account_ids: Sequence[str], as_of: date) -> dict[str, int]:
+    """Σ movements dated after `as_of`, per account (balance as of = running − this), in bulk."""
+    found: dict[str, int] = {}
+    for part in chunks(sorted(set(account_ids))):
+        query = (
+            select(AccountDayRow.account_id, func.sum(AccountDayRow.movement_minor))
+            .where(AccountDayRow.account_id.in_(part), AccountDayRow.value_date > as_of)
+            .group_by(AccountDayRow.account_id)
+        )
+        found.update({account_id: int(total) for account_id, total in session.execute(query)})
+    return found
+
+
+def day_movements(
+    session: Session, account_ids: Sequence[str], start: date, end: date
+) -> list[tuple[str, date, int]]:
+    """Each account's net movement per value date in [start, end)."""
+    found: list[tuple[str, date, int]] = []
+    for part in chunks(sorted(set(account_ids))):
+        query = select(
+            AccountDayRow.account_id, AccountDayRow.value_date, AccountDayRow.movement_minor
+        ).where(
+            AccountDayRow.account_id.in_(part),
+            AccountDayRow.value_date >= start,
+            AccountDayRow.value_date < end,
+        )
+        found.extend((row[0], row[1], int(row[2])) for row in session.execute(query))
+    return found
 
 
 def list_accounts(session: Session, tenant_id: str, entity_id: str) -> list[LedgerAccountRow]:
