@@ -383,20 +383,33 @@ def pool_quota(context: PaymentContext) -> list[Finding]:
 # 9. Ordinary (non-pool) outbound lending (境外放款, regulation.md §1.4(e), §1.9 rule 9) -------
 
 
+def outbound_lending_balance(
+    *, outstanding_cny: Decimal, foreign_currency_cny: Decimal, currency_factor: Decimal
+) -> Decimal:
+    """The outbound-lending balance the cap is held against: every loan outstanding (CNY
+    equivalent, all currencies) plus the FX-denominated part × the currency conversion factor
+    `rmb.ol_ccy_factor` (境外放款余额 = Σ本外币境外放款余额 + Σ外币境外放款余额 × 汇率风险折算因子;
+    regulation.md §1.4(e), §6): a USD loan uses 1.5× its value, an RMB loan 1× (as §1.8 and
+    §2.7 work their examples)."""
+    return outstanding_cny + foreign_currency_cny * currency_factor
+
+
 def ordinary_outbound_lending(context: PaymentContext) -> list[Finding]:
     """A `loan` from an onshore entity to an offshore affiliate, outside a pool's master account.
 
-    Its outstanding outbound loans may not exceed owners' equity × (1 − r) × `ordinary_ol.coeff`,
-    r being the share of its equity the entity concentrates in a 251 filing (the rest stays usable
-    through its own account, §1.4(a)); with r = 100 % it must lend through the master (rule 9).
-    The caller assembles `facts["ordinary_outbound_lending"]` (CNY decimal strings).
+    Its outbound-lending balance (`outbound_lending_balance`) may not exceed owners' equity ×
+    (1 − r) × `ordinary_ol.coeff`, r being the share of its equity the entity concentrates in a
+    251 filing (the rest stays usable through its own account, §1.4(a)); with r = 100 % it must
+    lend through the master (rule 9). The caller assembles `facts["ordinary_outbound_lending"]`
+    (CNY decimal strings: the loans outstanding, their FX-denominated part, this loan and whether
+    it is FX-denominated).
     """
     if context.purpose != "loan" or not context.outbound or not context.creditor_affiliated:
         return []
     facts = context.facts.get("ordinary_outbound_lending")
     if facts is None or facts.get("from_pool_master"):
         return []  # the pool's master lends within the filing's quota (§1.4(a))
-    version = _version(context, "ordinary_ol.coeff")
+    version = f"{_version(context, 'ordinary_ol.coeff')}; {_version(context, 'rmb.ol_ccy_factor')}"
     ratio = Decimal(facts["ratio"])
     if ratio >= 1:
         return _finding(
@@ -417,15 +430,22 @@ def ordinary_outbound_lending(context: PaymentContext) -> list[Finding]:
             version,
         )
     cap = Decimal(facts["equity"]) * (1 - ratio) * parameter(context, "ordinary_ol.coeff").decimal()
-    after = Decimal(facts["outstanding_cny"]) + Decimal(facts["amount_cny"])
+    amount = Decimal(facts["amount_cny"])
+    after = outbound_lending_balance(
+        outstanding_cny=Decimal(facts["outstanding_cny"]) + amount,
+        foreign_currency_cny=Decimal(facts.get("outstanding_fx_cny", "0"))
+        + (amount if facts.get("foreign_currency") else Decimal(0)),
+        currency_factor=parameter(context, "rmb.ol_ccy_factor").decimal(),
+    )
     if after <= cap:
         return []
     return _finding(
         "OUTBOUND_LENDING_CAP",
         Severity.BLOCK,
-        f"outbound loans would reach CNY {after:,.2f}, over the cap of CNY {cap:,.2f} "
+        f"the outbound-lending balance would reach CNY {after:,.2f} (FX-denominated loans "
+        f"weighted 1 + rmb.ol_ccy_factor), over the cap of CNY {cap:,.2f} "
         f"(owners' equity × (1 − {ratio}) × ordinary_ol.coeff)",
-        f"境外放款余额将达 {after:,.2f} 元，超过上限 {cap:,.2f} 元",
+        f"境外放款余额（外币按汇率风险折算因子加权）将达 {after:,.2f} 元，超过上限 {cap:,.2f} 元",
         version,
     )
 

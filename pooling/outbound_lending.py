@@ -4,8 +4,10 @@
 An onshore entity lends to offshore affiliates up to owners' equity × `ordinary_ol.coeff`, less
 the share r of its equity it concentrates in a 251 filing (that part lends through the pool's
 master, within the filing's quota; with r = 100 % a loan from its own account is refused). The
-outstanding balance is its booked (or held) `loan` transfers to offshore affiliates less the
-`loan_repayment` transfers it received from offshore, in CNY at each one's value-date rate.
+outstanding loans are its booked (or held) `loan` transfers to offshore affiliates less the
+`loan_repayment` transfers it received from offshore, in CNY at each one's value-date rate; the
+balance held against the cap adds the FX-denominated part × `rmb.ol_ccy_factor` (a USD loan uses
+1.5× its value, an RMB one — CNY or CNH — 1×; `compliance.rules.outbound_lending_balance`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from compliance.rules import outbound_lending_balance
 from pooling import repository
 from pooling.parameters import cny_rate, in_force
 from treasury.accounts import repository as accounts_repository
@@ -29,16 +32,31 @@ from treasury.payments.pipeline import Parties
 
 @dataclass(frozen=True)
 class OrdinaryLending:
-    """An entity's ordinary outbound-lending cap, use and headroom (CNY) on a date."""
+    """An entity's ordinary outbound-lending cap, use and headroom (CNY) on a date.
+
+    `used` is the balance held against the cap: `outstanding` (all currencies, CNY equivalent)
+    plus `outstanding_foreign_currency` × `currency_factor`.
+    """
 
     cap: Decimal
     used: Decimal
     concentration_ratio: Decimal
+    outstanding: Decimal
+    outstanding_foreign_currency: Decimal
+    currency_factor: Decimal
 
     @property
     def headroom(self) -> Decimal:
         """cap − used, at least zero."""
         return max(self.cap - self.used, Decimal(0))
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """Outbound loans outstanding (CNY equivalent): all of them, and the FX-denominated part."""
+
+    total: Decimal
+    foreign_currency: Decimal
 
 
 def _affiliated(parties: Parties) -> bool:
@@ -49,18 +67,20 @@ def _affiliated(parties: Parties) -> bool:
 
 def outstanding_cny(
     session: Session, entity_id: str, on: date, exclude_transfer_id: str | None = None
-) -> Decimal:
-    """The entity's outbound loans outstanding by `on`, in CNY at each value date's rate."""
-    total = Decimal(0)
+) -> Outstanding:
+    """The entity's outbound loans outstanding by `on`, in CNY at each value date's rate (a
+    repayment reduces the part of its own currency)."""
+    total = foreign = Decimal(0)
     for sign, amount_minor, currency, value_date in repository.outbound_loan_movements(
         session, entity_id, on, exclude_transfer_id
     ):
-        total += (
-            sign
-            * Money.from_minor(amount_minor, currency).amount
-            * cny_rate(session, currency, value_date)
-        )
-    return max(total, Decimal(0))
+        money = Money.from_minor(amount_minor, currency)
+        change = sign * money.amount * cny_rate(session, money.currency.code, value_date)
+        total += change
+        if money.currency.code != "CNY":  # CNH is RMB too: Money carries it as CNY
+            foreign += change
+    total = max(total, Decimal(0))
+    return Outstanding(total, min(max(foreign, Decimal(0)), total))
 
 
 def screening_facts(
@@ -76,17 +96,20 @@ def screening_facts(
     if request.purpose is not Purpose.LOAN or not outbound or not _affiliated(parties):
         return {}
     entity = parties.debtor_entity
+    currency = request.amount.currency.code
     try:
-        amount = request.amount.amount * cny_rate(session, request.amount.currency.code, value_date)
+        amount = request.amount.amount * cny_rate(session, currency, value_date)
         used = outstanding_cny(session, entity.id, value_date, exclude_transfer_id)
     except ReferenceRateMissing:
-        amount, used = None, Decimal(0)
+        amount, used = None, Outstanding(Decimal(0), Decimal(0))
     return {
         "ordinary_outbound_lending": {
             "equity": None if entity.owners_equity is None else str(entity.owners_equity.amount),
             "ratio": str(repository.concentration_ratio(session, entity.id)),
-            "outstanding_cny": str(used),
+            "outstanding_cny": str(used.total),
+            "outstanding_fx_cny": str(used.foreign_currency),
             "amount_cny": None if amount is None else str(amount),
+            "foreign_currency": currency != "CNY",
             "from_pool_master": parties.debtor_account.kind is AccountKind.POOL_MASTER,
         }
     }
@@ -95,12 +118,21 @@ def screening_facts(
 def position(session: Session, entity: LegalEntity, on: date) -> OrdinaryLending:
     """The entity's ordinary outbound-lending position on `on` (the entity's view)."""
     ratio = repository.concentration_ratio(session, entity.id)
-    coefficient = in_force(session, on).number("ordinary_ol.coeff")
+    parameters = in_force(session, on)
+    factor = parameters.number("rmb.ol_ccy_factor")
     equity = Decimal(0) if entity.owners_equity is None else entity.owners_equity.amount
+    outstanding = outstanding_cny(session, entity.id, on)
     return OrdinaryLending(
-        cap=equity * (1 - ratio) * coefficient,
-        used=outstanding_cny(session, entity.id, on),
+        cap=equity * (1 - ratio) * parameters.number("ordinary_ol.coeff"),
+        used=outbound_lending_balance(
+            outstanding_cny=outstanding.total,
+            foreign_currency_cny=outstanding.foreign_currency,
+            currency_factor=factor,
+        ),
         concentration_ratio=ratio,
+        outstanding=outstanding.total,
+        outstanding_foreign_currency=outstanding.foreign_currency,
+        currency_factor=factor,
     )
 
 

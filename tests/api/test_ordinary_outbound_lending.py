@@ -1,9 +1,11 @@
 """Ordinary (non-pool) outbound lending (issue 12 item 8; regulation.md §1.4(e), §1.9 rule 9):
 an onshore entity lends to offshore affiliates up to owners' equity × ordinary_ol.coeff (0.5),
-less what it concentrates in a 251 filing; with r = 100 % it lends only through the master."""
+less what it concentrates in a 251 filing; with r = 100 % it lends only through the master; an
+FX-denominated loan counts 1 + rmb.ol_ccy_factor (1.5) times its CNY equivalent."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 from tests.api.api_support import get_json
 from tests.api.test_pool_api import create_pool, make_group
 from tests.support import TenantFixture, create_entity, fund, open_account, post_transfer
+from treasury.clock import FixedClock
 
 
 def loan(
@@ -75,3 +78,84 @@ def test_a_member_concentrating_all_its_lending_lends_only_through_the_master(
     fund(client, tenant.treasurer, group.host_account, "1000.00")
     own = loan(client, tenant, group.host_account, group.offshore_account, "1.00")
     assert own["status"] == "booked", own["findings"]
+
+
+RATE_DAY = "2026-10-14"  # a day of this test's own: reference rates are system-wide
+
+
+def lend(
+    client: TestClient,
+    tenant: TenantFixture,
+    debtor: str,
+    creditor: str,
+    amount: dict[str, str],
+) -> Any:
+    body = {
+        "debtor_account_id": debtor,
+        "creditor_account_id": creditor,
+        "amount": amount,
+        "value_date": RATE_DAY,
+        "purpose": "loan",
+        "bop_code": "822020",
+        "references": {"registration": "SAFE-OL-2026-02"},
+    }
+    response = post_transfer(client, tenant.treasurer, body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_an_fx_loan_uses_one_and_a_half_times_its_value_of_the_cap(
+    client: TestClient,
+    tenant: TenantFixture,
+    operator_headers: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    """regulation.md §1.4(e) with the currency conversion factor rmb.ol_ccy_factor = 0.5 (§6):
+    the balance is Σ loans (CNY equivalent) + Σ FX-denominated loans × 0.5, as §1.8 works it.
+    Equity 1,000.00 → cap 500.00; at USDCNY 7.5 a USD 20.00 loan (CNY 150.00) uses 225.00, so
+    the largest further USD loan is 275.00 / 1.5 / 7.5 = USD 24.44 (a cent more is over)."""
+    rate = {"date": RATE_DAY, "pair": "USDCNY", "rate": "7.5", "source": "test"}
+    assert (
+        client.post("/v1/reference-rates", json=rate, headers=operator_headers).status_code == 201
+    )
+    clock.instant = datetime(2026, 10, 14, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    headers = tenant.treasurer
+    lender = create_entity(client, headers, owners_equity={"amount": "1000.00", "currency": "CNY"})
+    borrower = create_entity(client, headers, country="HK", name="HK Trading Ltd")
+    usd = open_account(client, headers, lender["id"], currency="USD", bank_bic="HBKACNSH")["id"]
+    cny = open_account(client, headers, lender["id"])["id"]
+    offshore_usd = open_account(
+        client, headers, borrower["id"], currency="USD", bank_bic="BKCHHKHH"
+    )["id"]
+    offshore_cny = open_account(client, headers, borrower["id"])["id"]
+    fund(client, headers, usd, "1000.00", value_date="2026-10-09")
+    fund(client, headers, cny, "1000.00", value_date="2026-10-09")
+
+    def usd_amount(value: str) -> dict[str, str]:
+        return {"amount": value, "currency": "USD"}
+
+    first = lend(client, tenant, usd, offshore_usd, usd_amount("20.00"))
+    assert first["status"] == "booked", first["findings"]
+    over = lend(client, tenant, usd, offshore_usd, usd_amount("24.45"))  # 225 + 275.0625
+    assert (over["status"], rules(over)) == ("rejected", ["OUTBOUND_LENDING_CAP"])
+    assert "rmb.ol_ccy_factor=0.5@2016-11-29" in over["findings"][0]["rule_version"]
+    within = lend(client, tenant, usd, offshore_usd, usd_amount("24.44"))  # 225 + 274.95
+    assert within["status"] == "booked", within["findings"]
+
+    view = get_json(
+        client,
+        f"/v1/entities/{lender['id']}/cross-border-financing?as_of={RATE_DAY}",
+        headers,
+    )["outbound_lending"]
+    assert view["cap"]["amount"] == "500.00"
+    assert view["outstanding"]["amount"] == "333.30"  # (20.00 + 24.44) × 7.5
+    assert view["outstanding_foreign_currency"]["amount"] == "333.30"
+    assert view["currency_factor"] == "0.5"
+    assert view["used"]["amount"] == "499.95"  # 333.30 × 1.5
+    assert view["headroom"]["amount"] == "0.05"
+
+    # an RMB loan uses 1× its value: 0.05 reaches the cap exactly, 0.06 goes over it
+    cny_over = lend(client, tenant, cny, offshore_cny, {"amount": "0.06", "currency": "CNY"})
+    assert (cny_over["status"], rules(cny_over)) == ("rejected", ["OUTBOUND_LENDING_CAP"])
+    cny_within = lend(client, tenant, cny, offshore_cny, {"amount": "0.05", "currency": "CNY"})
+    assert cny_within["status"] == "booked", cny_within["findings"]

@@ -98,13 +98,18 @@ class FacilitationOut(BaseModel):
 
 
 class OutboundLendingOut(BaseModel):
-    """Ordinary (non-pool) outbound lending: owners' equity × (1 − concentration ratio) ×
-    ordinary_ol.coeff, and the loans to offshore affiliates outstanding (CNY)."""
+    """Ordinary (non-pool) outbound lending (CNY): the cap, owners' equity × (1 − concentration
+    ratio) × ordinary_ol.coeff; `used`, the balance held against it — the loans to offshore
+    affiliates outstanding plus their FX-denominated part × rmb.ol_ccy_factor
+    (`currency_factor`)."""
 
     cap: MoneyOut
     used: MoneyOut
     headroom: MoneyOut
     concentration_ratio: str
+    outstanding: MoneyOut
+    outstanding_foreign_currency: MoneyOut
+    currency_factor: str
 
 
 class FinancingOut(BaseModel):
@@ -298,5 +303,8 @@ def financing(
             used=_cny(lending.used),
             headroom=_cny(lending.headroom),
             concentration_ratio=str(lending.concentration_ratio),
+            outstanding=_cny(lending.outstanding),
+            outstanding_foreign_currency=_cny(lending.outstanding_foreign_currency),
+            currency_factor=str(lending.currency_factor),
         ),
     )

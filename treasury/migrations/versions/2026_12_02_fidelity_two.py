@@ -1,4 +1,4 @@
-"""regulatory fidelity round two remainder (issue 12)
+"""regulatory fidelity round two remainder (issue 12): the outbound-lending currency factor
 
 Revision ID: 2026_12_02_fidelity_two
 Revises: 2026_12_02_hedge_book
@@ -7,6 +7,10 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+from treasury.migrations.seeding import delete_seeded_versions, seed_parameters
+
+PARAMETERS = "parameters_fidelity_two.json"
+
 revision = "2026_12_02_fidelity_two"
 down_revision = "2026_12_02_hedge_book"
 branch_labels = None
@@ -14,8 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    seed_parameters(PARAMETERS)
 
 
 def downgrade() -> None:
-    pass
+    delete_seeded_versions(PARAMETERS)
