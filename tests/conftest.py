@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 
 from tests.support import TenantFixture, dispose_app, make_tenant
 from treasury.api.app import create_app
-from treasury.audit import service as audit_service
 from treasury.clock import FixedClock
 from treasury.db import migrate
 from treasury.db.engine import build_engine
@@ -88,15 +87,17 @@ def uow_factory(engine: Engine, clock: FixedClock) -> UnitOfWorkFactory:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for the test database (scheduler off)."""
-    return Settings(database_url=database_url, scheduler="off", idempotency_wait_seconds=5)
+    return Settings(
+        database_url=database_url,
+        scheduler="off",
+        idempotency_wait_seconds=5,
+        audit_seal_delay_seconds=0.05,
+    )
 
 
 @pytest.fixture
-def app(
-    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[FastAPI]:
+def app(settings: Settings, clock: FixedClock) -> Iterator[FastAPI]:
     """The API on the test database and clock (audit sealing soon after each commit)."""
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
     application = create_app(settings, clock=clock)
     yield application
     dispose_app(application)

@@ -27,6 +27,7 @@ from pooling import sweeps as pool_sweeps
 from treasury.audit import service as audit_service
 from treasury.audit.anchors import AnchorStore
 from treasury.audit.model import ChainHead
+from treasury.audit.sealer import AuditSealer
 from treasury.audit.service import AuditReport
 from treasury.calendars import default_calendars
 from treasury.clock import SystemClock, today
@@ -62,7 +63,9 @@ err = Console(stderr=True)
 
 
 def _uow_factory(settings: Settings) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(build_engine(settings.database_url, pool_size=2), SystemClock())
+    factory = UnitOfWorkFactory(build_engine(settings.database_url, pool_size=2), SystemClock())
+    AuditSealer(factory, delay_seconds=settings.audit_seal_delay_seconds)
+    return factory
 
 
 @app.command()

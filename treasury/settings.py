@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # How long an audit event may stay unsealed after it was recorded before `treasury audit
     # verify` reports it as not sealed by the application (the sealer runs within a minute).
     audit_seal_grace_seconds: float = 300.0
+    # How soon after a commit that recorded audit events they are sealed into the chain: a burst
+    # of writes within it is hashed in one block.
+    audit_seal_delay_seconds: float = Field(default=0.5, ge=0, le=60)
     # The market-data feed: `GET {market_data_url}/{YYYY-MM-DD}` answers that day's snapshot
     # document. Pulled by `treasury market-data pull` and, when set, by the scheduler's
     # `hedging.market_data` job at 18:00 Shanghai (before the 18:30 revaluation). Unset: no pull.

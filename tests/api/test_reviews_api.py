@@ -20,7 +20,6 @@ from tests.support import (
     post_transfer,
     transfer_body,
 )
-from treasury.audit import service as audit_service
 from treasury.clock import FixedClock
 
 Json = dict[str, Any]
@@ -37,7 +36,7 @@ def _audit_sealed_before_the_app_closes(
     Firing on a disposed engine it would open a connection nobody closes: a ResourceWarning,
     an error under `filterwarnings = error`, in whichever test happens to run then.
     """
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     yield
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):

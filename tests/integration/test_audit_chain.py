@@ -70,7 +70,7 @@ def fresh(
     database_url: str, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Fresh]:
     """A new database of the session's kind, migrated, with an app and client on it."""
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     admin: Engine | None = None
     name = f"treasury_audit_{uuid.uuid4().hex[:12]}"
     if is_sqlite(database_url):

@@ -17,7 +17,6 @@ from hedging import service as hedging_service
 from tests.api.test_hedging_api import SNAPSHOT
 from tests.support import TenantFixture
 from treasury import cli
-from treasury.audit import service as audit_service
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import ValidationFailed
 from treasury.refdata import service as refdata_service
@@ -30,7 +29,7 @@ def _cli_on_the_test_database(
     monkeypatch: pytest.MonkeyPatch, uow_factory: UnitOfWorkFactory
 ) -> Iterator[None]:
     monkeypatch.setattr(cli, "_uow_factory", lambda _settings: uow_factory)
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     yield
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):

@@ -12,7 +12,6 @@ import pytest
 from typer.testing import CliRunner
 
 from treasury import cli
-from treasury.audit import service as audit_service
 from treasury.cli import app
 from treasury.clock import FixedClock
 from treasury.db import migrate
@@ -34,7 +33,7 @@ SNAPSHOT = {
 @pytest.fixture(autouse=True)
 def _audit_sealer_done_first(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Let the audit sealer's timers finish before the engines they use are disposed."""
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     yield
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):

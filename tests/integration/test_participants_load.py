@@ -13,7 +13,6 @@ import pytest
 from typer.testing import CliRunner
 
 from treasury import cli
-from treasury.audit import service as audit_service
 from treasury.cli import app
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import ValidationFailed
@@ -28,7 +27,7 @@ def _audit_sealer_done_first(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     was disposed, it would open a connection nobody closes (a ResourceWarning, an error under
     `filterwarnings = error`, in whichever test happens to run then).
     """
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     yield
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):

@@ -22,7 +22,6 @@ from pooling.interest import RateSet
 from pooling.repository import interest_period
 from tests.integration.test_sweep_runs import PoolFixture, make_pool
 from tests.support import TenantFixture
-from treasury.audit import service as audit_service
 from treasury.clock import FixedClock
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.money import Money
@@ -36,7 +35,7 @@ TZ = "Asia/Shanghai"
 def _audit_sealed_before_the_app_closes(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     yield
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):

@@ -20,7 +20,6 @@ from hedging import jobs, revaluation
 from hedging.tables import RevaluationRunRow, ValuationRow
 from tests.api.test_hedging_api import exporter, forward_hedge, post_snapshot, snapshot
 from tests.support import TenantFixture
-from treasury.audit import service as audit_service
 from treasury.clock import FixedClock
 from treasury.db.lease import LeaseRow
 from treasury.db.unit_of_work import UnitOfWorkFactory
@@ -37,7 +36,7 @@ def _audit_sealed_before_the_app_closes(
 ) -> Iterator[None]:
     """Let the audit sealer's timer finish before the `app` fixture disposes its engine (a timer
     firing later would leave a connection open: a ResourceWarning under filterwarnings=error)."""
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     yield
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):

@@ -23,7 +23,6 @@ from hedging import jobs, revaluation
 from hedging.tables import HedgeRow, MarketSnapshotRow, RevaluationRunRow
 from tests.api.test_hedging_api import exporter, forward_hedge, post_snapshot, snapshot
 from tests.support import TenantFixture
-from treasury.audit import service as audit_service
 from treasury.db.unit_of_work import UnitOfWorkFactory
 
 Json = dict[str, Any]
@@ -33,7 +32,7 @@ Json = dict[str, Any]
 def _audit_sealed_before_the_app_closes(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     yield
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):

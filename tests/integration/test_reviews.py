@@ -32,7 +32,6 @@ from tests.support import (
     post_transfer,
     transfer_body,
 )
-from treasury.audit import service as audit_service
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from treasury.ledger.tables import JournalEntryRow
@@ -191,7 +190,7 @@ def _audit_sealed_before_the_app_closes(
     under `filterwarnings = error`, in whichever test happens to be running). A short delay keeps
     the wait short.
     """
-    monkeypatch.setattr(audit_service, "SEAL_DELAY_SECONDS", 0.05)
+    monkeypatch.setenv("TREASURY_AUDIT_SEAL_DELAY_SECONDS", "0.05")
     yield
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):

@@ -28,6 +28,7 @@ from treasury.api.routes import (
     tenancy,
     transfers,
 )
+from treasury.audit.sealer import AuditSealer
 from treasury.clock import Clock, SystemClock
 from treasury.db.engine import build_engine
 from treasury.db.unit_of_work import UnitOfWorkFactory
@@ -71,6 +72,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow_factory = UnitOfWorkFactory(engine, clock or SystemClock())
+    app.state.audit_sealer = AuditSealer(
+        app.state.uow_factory, delay_seconds=settings.audit_seal_delay_seconds
+    )
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(refuse_nul_characters)])

@@ -138,7 +138,7 @@ def unsealed_problem(event: UnsealedEvent, *, now: datetime, grace: timedelta) -
     """Why an unsealed event cannot be one the application is about to seal, or None.
 
     The application sets an event's chain index, previous hash and hash together, in one
-    statement, shortly after commit (`SEAL_DELAY_SECONDS`, and the `audit.seal` job each minute).
+    statement, shortly after commit (`audit_seal_delay_seconds`; the `audit.seal` job each minute).
     So a hash without a place in the chain, or an event recorded more than `grace` away from
     now, was not left so by the application: written or edited behind its back.
     """

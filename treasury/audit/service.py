@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from treasury.audit import repository
@@ -28,38 +26,13 @@ from treasury.errors import AuditChainBroken
 logger = logging.getLogger("treasury.audit")
 
 
-# Sealing runs shortly after a commit, in the background, so a burst of writes is hashed in one
-# block instead of one extra transaction per write; verification covers every event either way.
-SEAL_DELAY_SECONDS = 0.5
-_lock = threading.Lock()
-_scheduled: set[str] = set()
+# `record` marks the session; the entry point's `AuditSealer` seals after the commit.
+_SEAL_REQUESTED = "audit.seal_requested"
 
 
-def _schedule_seal(session: Session) -> None:
-    engine = session.get_bind().engine
-    key = str(engine.url)
-    with _lock:
-        if key in _scheduled:
-            return
-        _scheduled.add(key)
-    timer = threading.Timer(SEAL_DELAY_SECONDS, _seal_in_background, args=(engine, key))
-    timer.daemon = True
-    timer.start()
-
-
-def _seal_in_background(engine: Engine, key: str) -> None:
-    with _lock:
-        _scheduled.discard(key)
-    session = Session(engine)
-    try:
-        while repository.seal(session) == repository.SEAL_BATCH:
-            pass
-        session.commit()
-    except Exception:  # the next seal catches up; a failure here must not kill the process
-        session.rollback()
-        logger.exception("sealing the audit chain failed; the next seal will catch up")
-    finally:
-        session.close()
+def seal_requested(session: Session) -> bool:
+    """Whether the committed session recorded audit events to seal (asked once: it clears)."""
+    return bool(session.info.pop(_SEAL_REQUESTED, False))
 
 
 def record(
@@ -85,10 +58,7 @@ def record(
         after=after,
         occurred_at=uow.clock.now(),
     )
-    uow.after_commit(_schedule_seal)
-
-
-_SEAL_AFTER_COMMIT = "audit.seal_after_commit"
+    uow.session.info[_SEAL_REQUESTED] = True
 
 
 def record_in_transaction(
@@ -114,9 +84,7 @@ def record_in_transaction(
         after=after,
         occurred_at=occurred_at,
     )
-    if not session.info.get(_SEAL_AFTER_COMMIT):
-        session.info[_SEAL_AFTER_COMMIT] = True
-        event.listen(session, "after_commit", _schedule_seal)
+    session.info[_SEAL_REQUESTED] = True
 
 
 def seal_pending(uow: UnitOfWork) -> int:

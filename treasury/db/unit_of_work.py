@@ -6,7 +6,7 @@ Leaving the `with` block without `commit()` rolls back; nothing below a use case
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -21,9 +21,15 @@ logger = logging.getLogger("treasury.db")
 class UnitOfWork:
     """Owns one Session for one transaction."""
 
-    def __init__(self, session_factory: Callable[[], Session], clock: Clock) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        clock: Clock,
+        commit_listeners: Sequence[Callable[[Session], None]] = (),
+    ) -> None:
         self._session_factory = session_factory
         self.clock = clock
+        self._commit_listeners = commit_listeners
         self._session: Session | None = None
         self._committed = False
         self._after_commit: list[Callable[[Session], None]] = []
@@ -64,6 +70,8 @@ class UnitOfWork:
         """Commit everything done in this unit of work, then run the after-commit steps."""
         self.session.commit()
         self._committed = True
+        for listener in self._commit_listeners:
+            listener(self.session)
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             self._run_after_commit(callback)
@@ -99,10 +107,16 @@ class UnitOfWorkFactory:
             expire_on_commit=False,
             autoflush=False,
         )
+        self._commit_listeners: list[Callable[[Session], None]] = []
+
+    def on_commit(self, listener: Callable[[Session], None]) -> None:
+        """Tell `listener` of every commit of this factory's units of work, with the committed
+        session (its `info` still holds what the work noted, e.g. audit events to seal)."""
+        self._commit_listeners.append(listener)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions, self.clock)
+        return UnitOfWork(self._sessions, self.clock, self._commit_listeners)
 
     def read_only(self) -> UnitOfWork:
         """A unit of work that only reads: on SQLite it does not take the writers' lock."""
-        return UnitOfWork(self._read_sessions, self.clock)
+        return UnitOfWork(self._read_sessions, self.clock, self._commit_listeners)
