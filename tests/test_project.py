@@ -55,7 +55,7 @@ def _top(module: str) -> str:
         ("fastapi", "treasury/api/"),
         ("starlette", "treasury/api/"),
         ("apscheduler", "treasury/scheduler.py"),
-        ("QuantLib", "hedging/pricing.py"),
+        ("QuantLib", "hedging/pricing/"),
         ("typer", "treasury/cli.py"),
     ],
 )

@@ -1,8 +1,8 @@
 """Business-day calendars and day counts: QuantLib's tables plus our dated overrides.
 
-One of the two places that import QuantLib (the other is `hedging/pricing.py`). QuantLib's
-holiday tables stop at a data year (China and Hong Kong: 2026 in QL 1.44); past it, QuantLib
-silently treats every weekday but 1 January as a business day. So every calendar here has a
+One of the two places that import QuantLib (the other is the `hedging/pricing` package).
+QuantLib's holiday tables stop at a data year (China and Hong Kong: 2026 in QL 1.44); past it,
+QuantLib silently treats every weekday but 1 January as a business day. So every calendar here has a
 coverage year, and a date past it raises `CALENDAR_NOT_LOADED` unless an override for that year
 is loaded. Overrides are applied in Python sets, never through `Calendar.addHoliday`, which
 mutates process-global QuantLib state.
