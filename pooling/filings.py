@@ -16,8 +16,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from pooling import repository
-from pooling.model import MemberTerms, Regime
+from pooling.model import MemberTerms, PartnerBank, Regime, partner_banks_unverified
 from pooling.tables import PoolMemberRow, PoolRow
+from treasury.accounts import repository as accounts_repository
 from treasury.errors import PoolIneligible
 
 
@@ -89,6 +90,40 @@ def legacy_alerts(session: Session, tenant_id: str, on: date, cleanup_months: in
         for pool in pools
         if pool.regime == Regime.RMB_279.value and on > deadline
     ]
+
+
+def partner_banks(session: Session, pool: PoolRow) -> list[PartnerBank]:
+    """The filing's partner banks: the banks (and branch provinces) of its master accounts."""
+    masters = {row.master_account_id for row in pools(session, pool)}
+    accounts = repository.bank_account_rows(
+        session, pool.tenant_id, sorted(masters | {pool.master_account_id})
+    )
+    return [
+        PartnerBank(account.id, account.bank_bic, account.branch_subdivision)
+        for account in sorted(accounts.values(), key=lambda account: account.id)
+    ]
+
+
+def partner_bank_alerts(session: Session, tenant_id: str) -> list[str]:
+    """§1.2: the 251 filings whose partner bank's province cannot be checked against the host's
+    (a province not recorded) — the check refuses a mismatch only where both are known."""
+    alerts: list[str] = []
+    seen: set[str] = set()
+    for pool in repository.list_pool_rows(session, tenant_id):
+        key = pool.filing_ref or pool.id
+        if pool.regime != Regime.INTEGRATED_251.value or key in seen:
+            continue
+        seen.add(key)
+        host = accounts_repository.get_entity_row(session, tenant_id, pool.host_entity_id)
+        assert host is not None
+        unverified = partner_banks_unverified(
+            accounts_repository.to_entity(host), partner_banks(session, pool)
+        )
+        alerts += [
+            f"§1.2 partner bank: filing {key}: {why}; the bank must be in the host's province"
+            for why in unverified
+        ]
+    return alerts
 
 
 def add_months(day: date, months: int) -> date:

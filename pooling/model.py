@@ -76,6 +76,53 @@ class MemberTerms:
 
 
 @dataclass(frozen=True)
+class PartnerBank:
+    """A partner bank of a filing (合作银行): the bank holding one of its master accounts, with
+    the province of the branch that holds it (None when not recorded)."""
+
+    account_id: str
+    bic: str | None
+    subdivision: str | None
+
+
+def _province(value: object) -> str | None:
+    text = str(value).strip() if value else ""
+    return text.casefold() or None
+
+
+def partner_bank_failures(host: LegalEntity, banks: Sequence[PartnerBank]) -> list[Ineligibility]:
+    """§1.2 (251): the partner bank is located in the host's province — the host files with its
+    provincial SAFE branch, which deals with the bank of its own province. Judged where both the
+    host's address subdivision and the master account's branch subdivision are recorded
+    (`partner_banks_unverified` names the others)."""
+    province = _province((host.address or {}).get("subdivision"))
+    return [
+        Ineligibility(
+            "§1.2 partner bank",
+            f"the master account {bank.account_id} is held at {bank.bic or 'a bank'} in "
+            f"{bank.subdivision}, outside the host {host.code}'s province "
+            f"{(host.address or {}).get('subdivision')}: the partner bank must be in the host's "
+            "province",
+        )
+        for bank in banks
+        if province is not None
+        and _province(bank.subdivision) is not None
+        and _province(bank.subdivision) != province
+    ]
+
+
+def partner_banks_unverified(host: LegalEntity, banks: Sequence[PartnerBank]) -> list[str]:
+    """The partner banks whose province cannot be compared with the host's (one not recorded)."""
+    if _province((host.address or {}).get("subdivision")) is None:
+        return [f"the host {host.code} has no province (address subdivision) on record"]
+    return [
+        f"the master account {bank.account_id} has no branch province (branch_subdivision)"
+        for bank in banks
+        if _province(bank.subdivision) is None
+    ]
+
+
+@dataclass(frozen=True)
 class Ineligibility:
     """One eligibility rule a pool fails, named as regulation.md names it."""
 
@@ -104,13 +151,14 @@ def eligibility_failures(
     parameters: Mapping[str, Decimal],
     on: date,
     banks: int = 1,
+    partner_banks: Sequence[PartnerBank] = (),
 ) -> list[Ineligibility]:
     """Every eligibility rule the pool (host plus member entities) fails on `on`.
 
     `members` are the distinct member entities (the host may be among them); `ratios` maps an
     entity id to its outbound-lending concentration ratio; `parameters` are the regime's
     thresholds in force (pool251.* or pool279.*); `banks` the settlement banks the filing's
-    accounts are held at.
+    accounts are held at; `partner_banks` the banks holding the filing's master accounts.
     """
     entities = {entity.id: entity for entity in [host, *members]}
     failures: list[Ineligibility] = []
@@ -141,6 +189,7 @@ def eligibility_failures(
     if regime is Regime.INTEGRATED_251:
         failures += _failures_251(host, list(entities.values()), ratios, parameters)
         failures += _clean_records(list(entities.values()), parameters, on)
+        failures += partner_bank_failures(host, partner_banks)
     else:
         failures += _failures_279(list(entities.values()), parameters, on)
         most = parameters.get("pool279.max_banks")

@@ -263,6 +263,7 @@ def check_members(
         parameters=numbers,
         on=today_,
         banks=_bank_count(session, pool, terms),
+        partner_banks=filings.partner_banks(session, pool),
     )
     if failures:
         raise PoolIneligible("; ".join(str(failure) for failure in failures))

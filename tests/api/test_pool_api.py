@@ -16,6 +16,13 @@ from tests.support import TenantFixture, create_entity, fund, open_account
 from treasury.clock import FixedClock
 
 BN = "000000000.00"
+SHANGHAI = {
+    "street": "Century Avenue",
+    "building": "8",
+    "town": "Shanghai",
+    "subdivision": "Shanghai",
+    "country": "CN",
+}
 
 
 def cny(amount: str) -> dict[str, str]:
@@ -43,6 +50,7 @@ def make_group(client: TestClient, tenant: TenantFixture, *, offshore_class: str
         owners_equity=cny("20000" + "000000.00"),
         prior_year_revenue=cny("8" + BN),
         prior_year_cross_border_volume=cny("4" + BN),
+        address=SHANGHAI,
     )
     onshore = create_entity(
         client,
@@ -58,7 +66,10 @@ def make_group(client: TestClient, tenant: TenantFixture, *, offshore_class: str
         trade_fx_class=offshore_class,
         prior_year_revenue=cny("3" + BN),
     )
-    master = open_account(client, headers, host["id"], kind="pool_master")["id"]
+    # the partner bank: the branch holding the master is in the host's province (§1.2)
+    master = open_account(
+        client, headers, host["id"], kind="pool_master", branch_subdivision="Shanghai"
+    )["id"]
     return Group(
         host=host,
         onshore=onshore,

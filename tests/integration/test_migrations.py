@@ -162,7 +162,6 @@ def seeded_parameter_count() -> int:
             "parameters_fidelity.json",
             "parameters_hedge_book.json",
             "parameters_fidelity_two.json",
-            "parameters_positions.json",
         )
     )
 

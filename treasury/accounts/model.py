@@ -120,6 +120,7 @@ class BankAccount:
     number: str
     overdraft_limit: Money
     resident: bool
+    branch_subdivision: str | None = None  # the province of the branch holding the account
 
 
 def market_of(account: BankAccount) -> str:

@@ -170,6 +170,7 @@ def _bank_account_query(tenant_id: str) -> Select[*tuple[Any, ...]]:
             BankAccountRow.kind,
             BankAccountRow.bank_bic,
             BankAccountRow.number,
+            BankAccountRow.branch_subdivision,
             LedgerAccountRow.overdraft_limit_minor,
             EntityRow.country,
         )
@@ -191,6 +192,7 @@ def _to_bank_account(row: Row[Any]) -> BankAccount:
         number=row.number,
         overdraft_limit=Money.from_minor(row.overdraft_limit_minor or 0, row.currency),
         resident=account_is_resident(entity_country=row.country, kind=kind),
+        branch_subdivision=row.branch_subdivision,
     )
 
 

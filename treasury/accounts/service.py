@@ -237,8 +237,10 @@ def open_bank_account(
     number: str,
     overdraft_limit: Money | None,
     actor: str = "system",
+    branch_subdivision: str | None = None,
 ) -> BankAccount:
-    """Record a bank account of an entity, with its ledger account.
+    """Record a bank account of an entity, with its ledger account (and the province of the
+    branch holding it, where known).
 
     Raises:
         NotFound: the entity is not the tenant's.
@@ -275,6 +277,7 @@ def open_bank_account(
                 kind=kind.value,
                 bank_bic=bank_bic,
                 number=number,
+                branch_subdivision=branch_subdivision,
                 created_at=now,
             )
         )

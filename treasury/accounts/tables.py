@@ -91,6 +91,8 @@ class BankAccountRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     bank_bic: Mapped[str | None] = mapped_column(String(11))
     number: Mapped[str] = mapped_column(String(64))
+    # The province (CtrySubDvsn) of the branch holding the account: a 251 partner bank's location.
+    branch_subdivision: Mapped[str | None] = mapped_column(String(35))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

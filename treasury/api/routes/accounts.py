@@ -37,6 +37,14 @@ class AccountCreate(StrictModel):
     bank_bic: str | None = None
     number: str = Field(min_length=1, max_length=64)
     overdraft_limit: NonNegativeMoneyIn | None = None
+    branch_subdivision: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=35,
+        description="the province of the branch holding the account, as the entity address's "
+        "subdivision names it: a 251 pool's partner bank (its master account's branch) must be "
+        "in the host's province",
+    )
 
 
 class AccountOut(BaseModel):
@@ -51,6 +59,7 @@ class AccountOut(BaseModel):
     overdraft_limit: MoneyOut
     resident: bool
     market: str = Field(description="CNH for RMB held outside the mainland, else the currency")
+    branch_subdivision: str | None = None
 
     @classmethod
     def of(cls, account: BankAccount) -> AccountOut:
@@ -65,6 +74,7 @@ class AccountOut(BaseModel):
             overdraft_limit=MoneyOut.of(account.overdraft_limit),
             resident=account.resident,
             market=market_of(account),
+            branch_subdivision=account.branch_subdivision,
         )
 
 
@@ -154,6 +164,7 @@ def open_account(body: AccountCreate, principal: Writer, uow_factory: UowFactory
         number=body.number,
         overdraft_limit=None if body.overdraft_limit is None else body.overdraft_limit.to_money(),
         actor=principal.name,
+        branch_subdivision=body.branch_subdivision,
     )
     return AccountOut.of(account)
 

@@ -1,4 +1,5 @@
-"""regulatory fidelity round two remainder (issue 12): the outbound-lending currency factor
+"""regulatory fidelity round two remainder (issue 12): the outbound-lending currency factor, the
+partner bank's province
 
 Revision ID: 2026_12_02_fidelity_two
 Revises: 2026_12_02_hedge_book
@@ -6,6 +7,9 @@ Create Date: 2026-12-02
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 from treasury.migrations.seeding import delete_seeded_versions, seed_parameters
 
@@ -18,8 +22,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("accounts_bank_account") as table:
+        table.add_column(sa.Column("branch_subdivision", sa.String(35), nullable=True))
     seed_parameters(PARAMETERS)
 
 
 def downgrade() -> None:
     delete_seeded_versions(PARAMETERS)
+    with op.batch_alter_table("accounts_bank_account") as table:
+        table.drop_column("branch_subdivision")
