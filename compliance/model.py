@@ -109,6 +109,7 @@ class ReviewStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"  # its transfer was cancelled: nothing left to decide
 
 
 class ReviewKind(StrEnum):
@@ -159,3 +160,15 @@ def decide(state: ReviewState, *, officer_token_id: str, decision: Decision) -> 
         return ReviewStatus.REJECTED
     approvals = len(state.approved_by) + 1
     return ReviewStatus.APPROVED if approvals >= state.required_approvals else ReviewStatus.PENDING
+
+
+@dataclass(frozen=True)
+class CurrentAccountFlow:
+    """A centralised current-account collection, payment or net settlement through a pool's
+    master (经常项目集中收付 / 轧差净额结算, regulation.md §1.6) as the day's close sees it: the
+    actual flow, and the net of its restored (还原) per-member records (None: none recorded)."""
+
+    transfer_id: str
+    amount: Money
+    value_date: date
+    restored_net: Decimal | None

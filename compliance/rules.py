@@ -9,11 +9,11 @@ quotes and sweep legs.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
-from compliance.model import Finding, PaymentContext, Severity
+from compliance.model import CurrentAccountFlow, Finding, PaymentContext, Severity
 from treasury.accounts.model import CAPITAL_ACCOUNT_INCOME_KINDS, EntityKind
 from treasury.errors import ParameterMissing
 from treasury.refdata.model import Parameter
@@ -23,6 +23,11 @@ Rule = Callable[[PaymentContext], list[Finding]]
 # Purposes that, out of capital-account income, need no finding of the negative list.
 _LOAN_PURPOSES = frozenset({"loan", "intercompany_loan"})
 _TAX_FILING_PURPOSES = frozenset({"services_trade", "income", "current_transfer"})
+# Current-account purposes: through a pool's master they are centralised collection and payment
+# (经常项目集中收付) or netting — no quota, but actual and restored records (§1.6, §1.9 rule 15).
+CURRENT_ACCOUNT_PURPOSES = frozenset(
+    {"goods_trade", "services_trade", "income", "current_transfer"}
+)
 
 
 def parameter(context: PaymentContext, name: str) -> Parameter:
@@ -543,6 +548,85 @@ def pool_cross_currency(context: PaymentContext) -> list[Finding]:
     )
 
 
+# 12. Centralised current-account flows through a pool (经常项目集中收付, §1.6, §1.9 rule 15) ----
+
+_RULE_15 = "regulation.md §1.6, §1.9 rule 15"
+
+
+def pool_current_account(context: PaymentContext) -> list[Finding]:
+    """A cross-border current-account payment into or out of a pool's master: centralised
+    collection and payment (or a net settlement). It uses no pool quota; its restored per-member
+    records are due before the pool's day closes (`day_close_blockers`)."""
+    touches_master = context.facts.get("debtor_is_pool_master") or context.facts.get(
+        "creditor_is_pool_master"
+    )
+    if context.purpose not in CURRENT_ACCOUNT_PURPOSES or not (
+        touches_master and context.crosses_border
+    ):
+        return []
+    return _finding(
+        "POOL_CURRENT_ACCOUNT",
+        Severity.INFO,
+        "centralised current-account flow through the pool's master: no quota is used; its "
+        "restored (per-member) records must be on file before the pool's day closes",
+        "经常项目集中收付：不占用资金池额度，日终前须具备实际收付数据及还原数据",
+        _RULE_15,
+    )
+
+
+def day_close_blockers(flows: Sequence[CurrentAccountFlow]) -> list[Finding]:
+    """§1.9 rule 15: a pool's day does not close while a centralised current-account flow through
+    its master lacks its restored records, or they do not net to the actual flow."""
+    findings: list[Finding] = []
+    for flow in flows:
+        if flow.restored_net == flow.amount.amount:
+            continue
+        why = (
+            "no restored records"
+            if flow.restored_net is None
+            else f"restored records net to {flow.restored_net}, not {flow.amount.amount}"
+        )
+        findings += _finding(
+            "RESTORED_RECORDS_MISSING",
+            Severity.BLOCK,
+            f"current-account flow {flow.transfer_id} of {flow.amount} on {flow.value_date}: {why}",
+            f"经常项目集中收付 {flow.transfer_id}（{flow.amount}）缺少还原数据，日终不得关账",
+            _RULE_15,
+        )
+    return findings
+
+
+# FX rates (issue 13) ---------------------------------------------------------------------
+
+FX_RATE_TOLERANCE = "fx.rate_tolerance"
+
+
+def fx_rate_off_market(context: PaymentContext) -> list[Finding]:
+    """A transfer's own rate further from the reference rate than `fx.rate_tolerance` (a
+    fraction) is held for an officer: a typo (1.0 for 0.14) or a rate quoted the wrong way round
+    moves money at a price no market dealt. The caller's `fx_rate` fact carries both rates in
+    market convention; without it (no FX, a contract's rate, no reference rate) nothing to say."""
+    fact = context.facts.get("fx_rate")
+    if fact is None:
+        return []
+    rate, reference = Decimal(fact["rate"]), Decimal(fact["reference"])
+    tolerance = parameter(context, FX_RATE_TOLERANCE).decimal()
+    off = abs(rate / reference - 1)
+    if off <= tolerance:
+        return []
+    pair, on = fact["pair"], fact["reference_date"]
+    shown = f"{pair} {rate.normalize():f}"
+    return _finding(
+        "FX_RATE_OFF_MARKET",
+        Severity.REVIEW,
+        f"{shown} is {off:.2%} off the reference {pair} {reference:.4f} of {on} "
+        f"(tolerance {tolerance:.2%})",
+        f"汇率 {shown} 偏离 {on} 参考汇率 {pair} {reference:.4f} 达 {off:.2%}"
+        f"（容忍度 {tolerance:.2%}）",
+        _version(context, FX_RATE_TOLERANCE),
+    )
+
+
 RULES: tuple[Rule, ...] = (
     capital_account_negative_list,
     petty_cash,
@@ -555,6 +639,8 @@ RULES: tuple[Rule, ...] = (
     ordinary_outbound_lending,
     capital_payment_evidence,
     pool_cross_currency,
+    pool_current_account,
+    fx_rate_off_market,
 )
 
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from pooling import approvals, execution, filings, outbound_lending, repository
+from pooling import approvals, execution, filings, outbound_lending, repository, restoration
 from pooling import legs as posting
 from pooling import positions as reading
 from pooling.parameters import in_force
@@ -148,6 +148,8 @@ def run_sweep(
         NotFound: no such pool.
         CalendarNotLoaded, NotABusinessDay: see `check_business_date`.
         ValidationFailed: a business date after today.
+        RestoredRecordsMissing: a centralised current-account flow through the master, moved
+            by the business date, lacks its restored records: the day does not close.
     """
     check_business_date(calendars, business_date)
     with uow:
@@ -162,6 +164,7 @@ def run_sweep(
         today_ = today(uow.clock, timezone)
         if business_date > today_:
             raise ValidationFailed(f"business date {business_date} is after today ({today_})")
+        restoration.check_day_close(session, pool, business_date)  # §1.9 rule 15
         planned = _plan(session, pool, business_date, today_, calendars, lock=True)
         run = SweepRunRow(
             id=new_id(),

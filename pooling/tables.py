@@ -8,7 +8,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from treasury.db.base import Base
@@ -168,4 +178,25 @@ class ForeignDebtRepaymentRow(Base):
     debt_id: Mapped[str] = mapped_column(ForeignKey("pooling_foreign_debt.id"), index=True)
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     repayment_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RestoredRecordRow(Base):
+    """One restored (还原) line of a centralised current-account flow through a pool's master:
+    the member it belongs to, its direction and amount (regulation.md §1.6, §1.9 rule 15)."""
+
+    __tablename__ = "pooling_restored_record"
+    __table_args__ = (UniqueConstraint("transfer_id", "line_no"),)
+
+    id: Mapped[str] = mapped_column(IdColumnType(), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(IdColumnType(), index=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("pooling_pool.id"), index=True)
+    transfer_id: Mapped[str] = mapped_column(ForeignKey("payments_transfer.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    entity_id: Mapped[str] = mapped_column(ForeignKey("accounts_entity.id"))
+    direction: Mapped[str] = mapped_column(String(8))  # receipt | payment
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    bop_code: Mapped[str | None] = mapped_column(String(6))
+    created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -232,6 +232,14 @@ class PoolIneligible(Rejected):
     title = "Pool not eligible"
 
 
+class RestoredRecordsMissing(Rejected):
+    """A pool's day cannot close: a centralised current-account flow through its master lacks
+    its restored per-member records (regulation.md §1.9 rule 15)."""
+
+    code = "RESTORED_RECORDS_MISSING"
+    title = "Restored records missing"
+
+
 class RealDemandExceeded(Rejected):
     """A hedge beyond the exposure's unhedged amount."""
 
