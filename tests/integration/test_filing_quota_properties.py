@@ -1,7 +1,8 @@
 """One filing, two currency pools, one set of quotas (issue 12 item 1), as a property: whatever
 members lend and borrow in CNY and in USD, swept in any order, neither pool's view of the shared
-outbound-lending and foreign-debt quotas ever shows more used than the limit, and both pools show
-the same quotas (SQLite and PostgreSQL)."""
+outbound-lending and foreign-debt quotas ever shows more used than the limit, both pools show
+the same quotas, and the use they show is the one an oracle written here from regulation.md §1.4
+computes from the legs the runs moved (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from hypothesis import strategies as st
 from pooling import service as pool_service
 from pooling import sweeps, views
 from pooling.model import MemberSpec, Regime, SweepRule
+from pooling.plan import Direction, LegStatus
+from pooling.quotas import QuotaKind
 from tests.integration.builders import Books
-from tests.support import make_tenant
+from tests.support import default_address, make_tenant
 from treasury.accounts import service as accounts_service
 from treasury.accounts.model import AccountKind
 from treasury.calendars import default_calendars
@@ -28,6 +31,26 @@ TODAY = date(2026, 11, 26)
 TZ = "Asia/Shanghai"
 BUSINESS_DAYS = [date(2026, 11, day) for day in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 16, 17)]
 BANKS = {"CNY": "BKCHCNBJ", "USD": "HBKACNSH"}
+# regulation.md §1.4(a)/(b) with §1.8: host equity 1,000.00, nobody else concentrates
+OL_LIMIT = Decimal("1000.00") * 1 * Decimal("0.8")
+FD_LIMIT = Decimal("1000.00") * 2 * Decimal("1.75")
+# a member's net position in a currency weighs: OL 1 (CNY) or 1 + 0.5 (FX); FD like short-term
+# full-coverage debt, 1.5 (CNY) or 1.5 + 0.5 (FX)
+WEIGHTS = {
+    QuotaKind.OUTBOUND_LENDING: {"CNY": Decimal(1), "USD": Decimal("1.5")},
+    QuotaKind.FOREIGN_DEBT: {"CNY": Decimal("1.5"), "USD": Decimal(2)},
+}
+
+
+def oracle(positions: dict[tuple[str, str], int], usd_rate: Decimal) -> dict[QuotaKind, Decimal]:
+    """The quotas' use from the offshore members' net positions (minor units, + = the member
+    lent to the pool): what they lent weighs on foreign debt, what they borrowed on lending."""
+    used = {QuotaKind.OUTBOUND_LENDING: Decimal(0), QuotaKind.FOREIGN_DEBT: Decimal(0)}
+    for (currency, _), minor in positions.items():
+        cny = Money.from_minor(abs(minor), currency).amount * (usd_rate if currency == "USD" else 1)
+        kind = QuotaKind.FOREIGN_DEBT if minor > 0 else QuotaKind.OUTBOUND_LENDING
+        used[kind] += cny * WEIGHTS[kind][currency]
+    return used
 
 
 def _entity(books: Books, country: str, equity: str) -> str:
@@ -42,6 +65,8 @@ def _entity(books: Books, country: str, equity: str) -> str:
             "owners_equity": Money.of(equity, "CNY"),
             "prior_year_revenue": bn,
             "prior_year_cross_border_volume": bn,
+            # every cross-border leg needs a payment file, which carries both addresses
+            "address": default_address(country),
         },
     ).id
 
@@ -124,12 +149,14 @@ def test_sweeps_across_two_currency_pools_never_exceed_the_filings_quotas(
         actor="test",
     )
     pools, accounts = _filing(books)
+    members = {account: key for key, account in accounts.items()}  # account → (member, ccy)
+    moved: dict[tuple[str, str], int] = {}
     next_day = {"CNY": 0, "USD": 0}
     for currency, member, minor in moves:
         day = BUSINESS_DAYS[next_day[currency]]
         next_day[currency] += 1
         books.statement_line(accounts[(member, currency)], Money.from_minor(minor, currency), day)
-        sweeps.run_sweep(
+        result = sweeps.run_sweep(
             uow_factory(),
             tenant_id=tenant.id,
             pool_id=pools[currency],
@@ -138,6 +165,14 @@ def test_sweeps_across_two_currency_pools_never_exceed_the_filings_quotas(
             calendars=default_calendars(),
             timezone=TZ,
         )
+        for leg in result.run.legs:
+            if leg.account_id in members and leg.status in (LegStatus.BOOKED, LegStatus.CAPPED):
+                name, ccy = members[leg.account_id]
+                sign = 1 if leg.direction is Direction.TO_MASTER else -1
+                moved[(ccy, name)] = moved.get((ccy, name), 0) + sign * leg.amount.minor
+        rate = refdata_service.reference_rate_on(uow_factory(), pair="USDCNY", on=TODAY)
+        assert rate is not None
+        expected = oracle(moved, rate.rate)
         seen = []
         for pool_id in pools.values():
             quotas = views.pool_positions(
@@ -145,5 +180,18 @@ def test_sweeps_across_two_currency_pools_never_exceed_the_filings_quotas(
             ).quotas
             for quota in quotas:
                 assert quota.used.amount <= quota.limit.amount, (quota, moves)
+                assert (
+                    quota.limit.amount
+                    == {
+                        QuotaKind.OUTBOUND_LENDING: OL_LIMIT,
+                        QuotaKind.FOREIGN_DEBT: FD_LIMIT,
+                    }[quota.kind]
+                )
+                # shown rounded half-even to the fen
+                assert abs(quota.used.amount - expected[quota.kind]) <= Decimal("0.005"), (
+                    quota,
+                    expected,
+                    moves,
+                )
             seen.append([(q.kind, q.limit, q.used) for q in quotas])
         assert seen[0] == seen[1]
