@@ -7,7 +7,8 @@ reserve holds the lesser, in absolute amounts, of the hedge's cumulative change 
 item's (the hypothetical forward at the rate locked at designation) while they offset, nothing
 while they do not. Cumulative changes run from designation, where both are taken at zero (deals
 struck at market). At settlement the reserve is recycled to profit or loss. Undesignated hedges
-have no split: their whole change is profit or loss. Amounts are CNY minor units.
+have no split: their whole change is profit or loss. Amounts are CNY minor units. The ledger
+(`hedging.revaluation`) posts the same split: its `hedge_reserve` holds the effective part.
 """
 
 from __future__ import annotations
@@ -75,6 +76,21 @@ def _at(points: list[Point], *, before: date | None = None, until: date | None =
     return chosen[-1] if chosen else Point(date.min, 0, 0, None)
 
 
+def _known_item(
+    points: list[Point], *, until: date | None = None, before: date | None = None
+) -> int | None:
+    """The hedged item's latest known value on or before `until` (a settlement stores none: the
+    item is then taken at its last value, as the ledger takes it)."""
+    known = [
+        p.item
+        for p in points
+        if p.item is not None
+        and (until is None or p.as_of <= until)
+        and (before is None or p.as_of < before)
+    ]
+    return known[-1] if known else None
+
+
 def account(
     terms: HedgeTerms, points: list[Point], *, period_from: date, period_to: date
 ) -> HedgeAccounting:
@@ -92,10 +108,10 @@ def account(
         return HedgeAccounting(
             terms, opening.value, closing.value, settled, change, None, None, None, None, None
         )
-    known_items = [p.item for p in points if p.item is not None and p.as_of <= period_to]
-    end_item = known_items[-1] if known_items else None
+    end_item = _known_item(points, until=period_to)
     effective_end = effective_cumulative(end, end_item)
-    effective = effective_end - effective_cumulative(start, opening.item)
+    start_item = _known_item(points, before=period_from)
+    effective = effective_end - effective_cumulative(start, start_item)
     ended = terms.status != "live" and any(
         p.settlement is not None for p in points if period_from <= p.as_of <= period_to
     )

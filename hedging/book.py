@@ -87,6 +87,17 @@ class Hedge:
     closed_date: date | None
     change_of_underlying_ref: str | None
     settlement_account_id: str
+    delivery_account_id: str | None = None
+    delivery: Delivery | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A gross deal's settlement: its transfer, where it stands, the base it delivered."""
+
+    transfer_id: str | None
+    status: str
+    delivered: Money | None
 
 
 def _exposure(row: ExposureRow, hedged_minor: int) -> Exposure:
@@ -119,6 +130,16 @@ def to_hedge(row: HedgeRow) -> Hedge:
         closed_date=row.closed_date,
         change_of_underlying_ref=row.change_of_underlying_ref,
         settlement_account_id=row.settlement_account_id,
+        delivery_account_id=row.delivery_account_id,
+        delivery=None
+        if row.delivery_status is None
+        else Delivery(
+            row.delivery_transfer_id,
+            row.delivery_status,
+            None
+            if row.delivered_minor is None
+            else Money.from_minor(row.delivered_minor, row.notional_currency),
+        ),
     )
 
 
@@ -436,15 +457,17 @@ def _settlement_account(uow: UnitOfWork, tenant_id: str, request: HedgeRequest) 
 def _delivery(
     uow: UnitOfWork, tenant_id: str, request: HedgeRequest, instrument: Instrument, country: str
 ) -> tuple[Instrument, str | None]:
-    """A forward's settlement decided, with the base-currency account a gross one delivers
-    through: asked for, or by default gross for an onshore entity with an account in the base
-    currency (its first, or `delivery_account_id`), else net.
+    """A deliverable deal's settlement decided (a forward, a swap, an option or a combination),
+    with the base-currency account a gross one delivers through: asked for, or by default gross
+    for an onshore entity with an account in the base currency (its first, or
+    `delivery_account_id`), else net.
 
     Raises:
         ValidationFailed: gross asked for and the entity has no account in the base currency.
         NotFound: `delivery_account_id` is not one of those accounts.
     """
-    if not isinstance(instrument, Forward) or instrument.settlement == "net":
+    asked = _settlement_of(instrument)
+    if asked == "net" or not isinstance(instrument, Forward | Swap | Option | Combination):
         return instrument, None
     base = instrument.pair.ledger_base
     accounts = [
@@ -459,15 +482,36 @@ def _delivery(
         if not accounts:
             raise NotFound(f"{base} bank account {request.delivery_account_id} not found")
     if not accounts:
-        if instrument.settlement == "gross":
+        if asked == "gross":
             raise ValidationFailed(
-                f"a gross-settled forward needs the entity's {base} bank account",
+                f"a gross-settled deal needs the entity's {base} bank account",
                 field="settlement",
             )
-        return dataclasses.replace(instrument, settlement="net"), None
-    if instrument.settlement is None and country != "CN":
-        return dataclasses.replace(instrument, settlement="net"), None
-    return dataclasses.replace(instrument, settlement="gross"), accounts[0].id
+        return _settled(instrument, "net"), None
+    if asked is None and country != "CN":
+        return _settled(instrument, "net"), None
+    return _settled(instrument, "gross"), accounts[0].id
+
+
+def _settlement_of(instrument: Instrument) -> str | None:
+    if isinstance(instrument, Combination):
+        return instrument.legs[0].settlement
+    if isinstance(instrument, Forward | Swap | Option):
+        return instrument.settlement
+    return None
+
+
+def _settled(instrument: Instrument, settlement: str) -> Instrument:
+    if isinstance(instrument, Combination):
+        first, second = instrument.legs
+        return Combination(
+            (
+                dataclasses.replace(first, settlement=settlement),
+                dataclasses.replace(second, settlement=settlement),
+            )
+        )
+    assert isinstance(instrument, Forward | Swap | Option)
+    return dataclasses.replace(instrument, settlement=settlement)
 
 
 def _locked_rate(

@@ -75,14 +75,13 @@ def _parse(document: dict[str, Any]) -> Instrument:
     notional = _money(document)
     instrument: Instrument
     if kind == "forward":
-        settlement = document.get("settlement")
         instrument = Forward(
             pair,
             direction,
             notional,
             _decimal(document, "strike"),
             _date(document, "delivery_date"),
-            None if settlement is None else str(settlement),
+            _settlement(document),
         )
     elif kind == "ndf":
         instrument = Ndf(
@@ -103,6 +102,7 @@ def _parse(document: dict[str, Any]) -> Instrument:
             _decimal(document, "near_rate"),
             _date(document, "far_date"),
             _decimal(document, "far_rate"),
+            _settlement(document),
         )
     elif kind == "option":
         delivery = document.get("delivery_date")
@@ -115,6 +115,7 @@ def _parse(document: dict[str, Any]) -> Instrument:
             _date(document, "expiry_date"),
             None if delivery is None else _date(document, "delivery_date"),
             ExerciseStyle(document.get("style") or "european"),
+            _settlement(document),
         )
     elif kind == "knock_out":
         instrument = KnockOut(
@@ -131,6 +132,11 @@ def _parse(document: dict[str, Any]) -> Instrument:
     else:
         raise ValidationFailed(f"unknown instrument type {kind!r}", field="type")
     return instrument
+
+
+def _settlement(document: dict[str, Any]) -> str | None:
+    settlement = document.get("settlement")
+    return None if settlement is None else str(settlement)
 
 
 def _combination(document: dict[str, Any]) -> Combination:
@@ -163,8 +169,12 @@ def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
             "currency": instrument.notional.currency.code,
         },
     }
+    settlement = (
+        {"settlement": instrument.settlement}
+        if isinstance(instrument, Forward | Option | Swap) and instrument.settlement is not None
+        else {}
+    )
     if isinstance(instrument, Forward):
-        settlement = {} if instrument.settlement is None else {"settlement": instrument.settlement}
         return {
             "type": "forward",
             **common,
@@ -189,6 +199,7 @@ def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
             "near_rate": str(instrument.near_rate),
             "far_date": instrument.far_date.isoformat(),
             "far_rate": str(instrument.far_rate),
+            **settlement,
         }
     if isinstance(instrument, KnockOut):
         return {
@@ -211,6 +222,7 @@ def instrument_to_document(instrument: Instrument) -> dict[str, Any]:
         if instrument.delivery_date is None
         else instrument.delivery_date.isoformat(),
         "style": instrument.style.value,
+        **settlement,
     }
 
 

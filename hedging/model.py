@@ -1,6 +1,6 @@
 """Pure FX vocabulary: pairs, markets, instruments, prices, the reserve cost, the hedge book rules.
 
-Decimal in, Decimal out. No QuantLib, no database, no clock: `pricing.py` turns these values into
+Decimal in, Decimal out. No QuantLib, no database, no clock: `pricing` turns these values into
 QuantLib objects and back.
 """
 
@@ -137,6 +137,7 @@ class Swap:
     near_rate: Decimal
     far_date: date
     far_rate: Decimal
+    settlement: str | None = None  # gross: both legs delivered; net: differences in CNY
 
     @property
     def last_date(self) -> date:
@@ -156,6 +157,9 @@ class Option:
     expiry_date: date
     delivery_date: date | None = None
     style: ExerciseStyle = ExerciseStyle.EUROPEAN
+    # Exercised in the money: gross delivers the base at the strike through the entity's bank
+    # accounts; net pays the intrinsic value in CNY (None: booking decides, as for forwards).
+    settlement: str | None = None
 
     @property
     def last_date(self) -> date:
@@ -263,6 +267,8 @@ def check_combination(combination: Combination) -> Combination:
         raise OptionCombinationInvalid("both legs are on the same pair")
     if (first.expiry_date, first.delivery_date) != (second.expiry_date, second.delivery_date):
         raise OptionCombinationInvalid("both legs have the same expiry and delivery (tenor)")
+    if first.settlement != second.settlement:
+        raise OptionCombinationInvalid("both legs settle the same way (gross or net)")
     if combination.sold.notional.amount > combination.bought.notional.amount:
         raise OptionCombinationInvalid("the sold leg's notional may not exceed the bought leg's")
     return combination
@@ -298,7 +304,10 @@ def _check_kind(instrument: Instrument) -> None:
     """The rules of each kind of instrument."""
     if isinstance(instrument, Ndf):
         _check_ndf(instrument)
-    if isinstance(instrument, Forward) and instrument.settlement not in {None, *SETTLEMENTS}:
+    if isinstance(instrument, Forward | Option | Swap) and instrument.settlement not in {
+        None,
+        *SETTLEMENTS,
+    }:
         raise ValidationFailed("settlement is gross or net", field="settlement")
     if isinstance(instrument, KnockOut):
         _check_knock_out(instrument)

@@ -364,16 +364,75 @@ def near_legs_settled(session: Session, hedge_ids: Sequence[str]) -> dict[str, t
 
 
 def undelivered_minor(session: Session, exposure_id: str, *, excluding: str) -> int:
-    """What remains of an exposure after the gross deliveries already made against it (matured
-    deals with a delivery account)."""
+    """What remains of an exposure after the gross deliveries made or held for review against it
+    by its other deals."""
     exposure = session.get(ExposureRow, exposure_id)
     assert exposure is not None
     delivered = session.scalar(
-        select(func.coalesce(func.sum(HedgeRow.notional_minor), 0)).where(
+        select(func.coalesce(func.sum(HedgeRow.delivered_minor), 0)).where(
             HedgeRow.exposure_id == exposure_id,
-            HedgeRow.status == "matured",
-            HedgeRow.delivery_account_id.is_not(None),
+            HedgeRow.delivery_status.in_(("held", "delivered")),
             HedgeRow.id != excluding,
         )
     )
     return int(exposure.amount_minor) - int(delivered or 0)
+
+
+def record_delivery(
+    session: Session,
+    hedge_id: str,
+    *,
+    transfer_id: str | None,
+    status: str,
+    delivered_minor: int,
+    settled_minor: int | None = None,
+    settled_on: date | None = None,
+) -> None:
+    """Keep a gross settlement's transfer, where it stands and what it delivered on the hedge."""
+    values: dict[str, Any] = {
+        "delivery_transfer_id": transfer_id,
+        "delivery_status": status,
+        "delivered_minor": delivered_minor,
+    }
+    if settled_on is not None:
+        values.update(settled_minor=settled_minor, settled_on=settled_on)
+    if status == "held":
+        values["status"] = "held"
+    session.execute(update(HedgeRow).where(HedgeRow.id == hedge_id).values(**values))
+
+
+def designated_history(
+    session: Session, hedge_ids: Sequence[str], before: date
+) -> dict[str, tuple[int, int | None]]:
+    """Of designated hedges, from their valuations before `before`: the cash their settlements
+    paid (a swap's near leg) and their hedged item's latest known value."""
+    if not hedge_ids:
+        return {}
+    ids = sorted(set(hedge_ids))
+    paid: dict[str, int] = {}
+    items: dict[str, int | None] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        query = (
+            select(
+                ValuationRow.hedge_id,
+                ValuationRow.settlement_minor,
+                ValuationRow.hypothetical_npv_minor,
+            )
+            .where(ValuationRow.hedge_id.in_(chunk), ValuationRow.as_of < before)
+            .order_by(ValuationRow.hedge_id, ValuationRow.as_of)
+        )
+        for hedge_id, settled, item in session.execute(query).all():
+            paid[hedge_id] = paid.get(hedge_id, 0) + int(settled or 0)
+            if item is not None:
+                items[hedge_id] = int(item)
+    return {key: (paid.get(key, 0), items.get(key)) for key in ids}
+
+
+def settle_valuation(session: Session, hedge_id: str, as_of: date, settled: int) -> None:
+    """A held delivery settled: its valuation of `as_of` records the cash instead of a value."""
+    session.execute(
+        update(ValuationRow)
+        .where(ValuationRow.hedge_id == hedge_id, ValuationRow.as_of == as_of)
+        .values(npv_minor=0, settlement_minor=settled)
+    )

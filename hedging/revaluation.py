@@ -21,15 +21,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from hedging import book_values, delivery, repository
-from hedging.model import Forward, Instrument, MarketSnapshot
+from hedging import accounting, book_values, delivery, repository
+from hedging.model import Combination, Instrument, MarketSnapshot, Option, Swap
 from hedging.repository import BookRow
 from hedging.service import value_dates
 from hedging.staleness import Staleness, staleness
-from hedging.tables import RevaluationRunRow
+from hedging.tables import HedgeRow, RevaluationRunRow
 from hedging.triage import Triage
 from treasury.audit import service as audit
 from treasury.db.base import new_id
@@ -101,24 +102,100 @@ def _no_progress(_stage: str, _done: int, _total: int) -> None:
 
 @dataclass
 class _Changes:
-    """Fair-value changes and settlements, aggregated per entity."""
+    """Fair-value changes, results and settlements, aggregated per entity.
 
-    asset: dict[tuple[str, str], int]
-    liability: dict[tuple[str, str], int]
-    # (entity, result kind, bank account, value > 0) → settled value; gains and losses apart,
+    The fair value moves against `fx_result_unrealised`; for a cash-flow designation the change of
+    its effective part moves on to `hedge_reserve` (`reserve`). Settled cash leaves the derivative
+    accounts (`cash`); results are realised (`realise`) when a deal ends — a designated one's
+    reserve recycled — and an undesignated swap's near leg when it is paid."""
+
+    asset: dict[str, int]
+    liability: dict[str, int]
+    # (entity, bank or clearing account, value > 0) → settled value; gains and losses apart,
     # since gains leave the asset account and losses the liability account.
-    cash: dict[tuple[str, str, str, bool], int]
+    cash: dict[tuple[str, str, bool], int]
+    reserve: dict[str, int]
+    realise: dict[tuple[str, str], int]
 
     @classmethod
     def empty(cls) -> _Changes:
-        return cls(defaultdict(int), defaultdict(int), defaultdict(int))
+        return cls(
+            defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
+        )
 
-    def revalue(self, entity: str, result: str, *, carried: int, value: int) -> None:
-        self.asset[(entity, result)] += max(value, 0) - max(carried, 0)
-        self.liability[(entity, result)] += min(value, 0) - min(carried, 0)
+    def revalue(self, entity: str, *, carried: int, value: int) -> None:
+        self.asset[entity] += max(value, 0) - max(carried, 0)
+        self.liability[entity] += min(value, 0) - min(carried, 0)
 
-    def settle(self, entity: str, result: str, account: str, value: int) -> None:
-        self.cash[(entity, result, account, value > 0)] += value
+    def settle(self, entity: str, account: str, value: int) -> None:
+        self.cash[(entity, account, value > 0)] += value
+
+    def effective(self, entity: str, change: int) -> None:
+        self.reserve[entity] += change
+
+    def realised(self, entity: str, kind: str, amount: int) -> None:
+        self.realise[(entity, kind)] += amount
+
+
+class _Deal(Protocol):
+    """What the ledger needs to know of a deal (a book row, a hedge row)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def entity_id(self) -> str: ...
+
+    @property
+    def designation(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class _Designated:
+    """A designated hedge's history before the run: cash its settlements paid, its hedged item's
+    latest known value."""
+
+    paid: int
+    item: int | None
+
+
+def _account_for(
+    changes: _Changes,
+    row: _Deal,
+    history: dict[str, _Designated],
+    *,
+    carried: int,
+    value: int,
+    paid: int,
+    item: int | None,
+    ends: bool,
+) -> None:
+    """One deal's result: the fair value moved from `carried` to `value` with `paid` settled in
+    cash today (already in `changes.cash`). A cash-flow designation keeps the effective part of
+    its cumulative change (value plus cash paid since designation) in the reserve by the
+    lesser-of test (`hedging.accounting`), the rest in profit or loss; when the deal ends, the
+    reserve is recycled and the whole result realised. An undesignated deal realises what it
+    pays."""
+    entity = row.entity_id
+    # The cash paid leaves the derivative account it sat in, the rest of the value stays where
+    # its own sign puts it: a swap's near leg gained while its far leg is a liability.
+    changes.revalue(entity, carried=carried, value=paid)
+    changes.revalue(entity, carried=0, value=value)
+    unrealised = LedgerAccountKind.FX_RESULT_UNREALISED.value
+    if row.designation != "cash_flow":
+        if paid:
+            changes.realised(entity, unrealised, paid)
+        return
+    before = history.get(row.id, _Designated(0, None))
+    known = before.item if item is None else item
+    cumulative_before = carried + before.paid
+    cumulative = value + before.paid + paid
+    effective_before = accounting.effective_cumulative(cumulative_before, before.item)
+    effective = accounting.effective_cumulative(cumulative, known)
+    changes.effective(entity, effective - effective_before)
+    if ends:
+        changes.realised(entity, LedgerAccountKind.HEDGE_RESERVE.value, effective)
+        changes.realised(entity, unrealised, cumulative - effective)
 
 
 def revalue(
@@ -235,30 +312,75 @@ def _revalue_book(
         uow, tenant_id, (matured, closed), instruments, (snapshot, dates), triage
     )
     matured = [row for row in matured if row.id in settlements]
-    delivered = _deliver(uow, tenant_id, matured, instruments, triage)
+    outcomes = _deliver(uow, tenant_id, matured, instruments, snapshot, triage)
     matured = [row for row in matured if row.id not in triage.reasons]
+    held = [
+        row for row in matured if row.id in outcomes and outcomes[row.id].status == delivery.HELD
+    ]
+    waiting = {row.id for row in held}
+    matured = [row for row in matured if row.id not in waiting]
+    delivered = {key for key, outcome in outcomes.items() if outcome.status == "booked"}
     closed = [row for row in closed if row.id in settlements]
+    near = book_values.near_legs(session, alive, instruments, snapshot, as_of)
+    near_delivered = _deliver_near_legs(uow, tenant_id, alive, near, instruments, triage)
+    alive = [row for row in alive if row.id not in triage.reasons]
     clearing = _Accounts(uow, tenant_id)
     carried = repository.carried_values(session, tenant_id, as_of)
+    designated = [
+        row.id for row in [*alive, *matured, *closed, *held] if row.designation == "cash_flow"
+    ]
+    history = {
+        key: _Designated(paid, item)
+        for key, (paid, item) in repository.designated_history(session, designated, as_of).items()
+    }
     changes = _Changes.empty()
     valuations: list[dict[str, object]] = []
-    near = book_values.near_legs(session, alive, instruments, snapshot, as_of)
     for row in alive:
         value, forward = values[row.id]
-        kind = _result_kind(row)
         paid = near.get(row.id)  # a swap's near leg settled today, its far leg still valued
-        changes.revalue(
-            row.entity_id, kind, carried=carried.get(row.id, 0), value=value + (paid or 0)
-        )
+        item = hypothetical.get(row.id)
         if paid is not None:
-            changes.settle(row.entity_id, kind, row.settlement_account_id, paid)
-        valuations.append(
-            _valuation(run, row.id, value, forward, hypothetical.get(row.id), settled=paid)
+            account = (
+                clearing.get(row.entity_id, LedgerAccountKind.FX_CLEARING.value)
+                if row.id in near_delivered
+                else row.settlement_account_id
+            )
+            changes.settle(row.entity_id, account, paid)
+        _account_for(
+            changes,
+            row,
+            history,
+            carried=carried.get(row.id, 0),
+            value=value,
+            paid=paid or 0,
+            item=item,
+            ends=False,
+        )
+        valuations.append(_valuation(run, row.id, value, forward, item, settled=paid))
+    for row in held:  # valued at its settlement; settled when an officer approves the delivery
+        value = settlements[row.id]
+        _account_for(
+            changes,
+            row,
+            history,
+            carried=carried.get(row.id, 0),
+            value=value,
+            paid=0,
+            item=None,
+            ends=False,
+        )
+        valuations.append(_valuation(run, row.id, value, "0", None))
+        repository.record_delivery(
+            session,
+            row.id,
+            transfer_id=outcomes[row.id].transfer_id,
+            status=delivery.HELD,
+            delivered_minor=outcomes[row.id].delivered_minor,
+            settled_minor=value,
+            settled_on=as_of,
         )
     for row in [*matured, *closed]:
         value = settlements[row.id]
-        kind = _result_kind(row)
-        changes.revalue(row.entity_id, kind, carried=carried.get(row.id, 0), value=value)
         # A gross delivery moved the cash through the pipeline's FX clearing; the deal's value
         # is the part of it beyond the market rate.
         account = (
@@ -266,11 +388,30 @@ def _revalue_book(
             if row.id in delivered
             else row.settlement_account_id
         )
-        changes.settle(row.entity_id, kind, account, value)
+        changes.settle(row.entity_id, account, value)
+        _account_for(
+            changes,
+            row,
+            history,
+            carried=carried.get(row.id, 0),
+            value=0,
+            paid=value,
+            item=None,
+            ends=True,
+        )
         valuations.append(_valuation(run, row.id, 0, "0", None, settled=value))
+        if row.id in outcomes:
+            outcome = outcomes[row.id]
+            repository.record_delivery(
+                session,
+                row.id,
+                transfer_id=outcome.transfer_id,
+                status="delivered" if outcome.status == "booked" else outcome.status,
+                delivered_minor=outcome.delivered_minor,
+            )
     repository.add_valuations(session, valuations)
     repository.mark_hedges(session, [row.id for row in matured], status="matured", on=as_of)
-    _post(uow, run, changes)
+    _post(uow, run.tenant_id, changes, value_date=as_of, source_id=run.id, kind="revaluation")
     report("post", len(book), len(book))
     run.count = len(alive)
     run.settled = len(matured) + len(closed)
@@ -285,17 +426,68 @@ def _deliver(
     tenant_id: str,
     matured: list[BookRow],
     instruments: dict[str, Instrument],
+    snapshot: MarketSnapshot,
     triage: Triage,
-) -> set[str]:
-    """Deliver the matured gross forwards through the pipeline; one that cannot be delivered
-    (beyond the exposure's remainder, held or rejected) is set aside and waits."""
-    delivered = set()
+) -> dict[str, delivery.Delivered]:
+    """Deliver the matured gross deals through the pipeline (an option out of the money lapses);
+    one that cannot be delivered (beyond the exposure's remainder, rejected) is set aside and
+    waits; one held for review waits for the officers."""
+    found: dict[str, delivery.Delivered] = {}
     for row in matured:
         instrument = instruments[row.id]
-        if not isinstance(instrument, Forward) or not delivery.is_gross(instrument):
+        if not delivery.is_gross(instrument):
+            continue
+        legs = delivery.maturity_legs(instrument, snapshot.spots[instrument.pair.code])
+        kind = delivery.DELIVERY
+        if isinstance(instrument, Swap):
+            kind = delivery.FAR_LEG
+        elif isinstance(instrument, Option | Combination):
+            kind = delivery.EXERCISE
+        value_date = _delivery_date(instrument)
+        try:
+            found[row.id] = delivery.deliver(
+                uow, row, legs, tenant_id=tenant_id, kind=kind, value_date=value_date
+            )
+        except (TreasuryError, delivery.DeliveryNotBooked) as error:
+            triage.set_aside(row.id, describe(error))
+    return found
+
+
+def _delivery_date(instrument: Instrument) -> date:
+    """When a gross deal's end delivers: its delivery date (an option's, else its expiry)."""
+    if isinstance(instrument, Combination):
+        instrument = instrument.legs[0]
+    if isinstance(instrument, Option) and instrument.delivery_date is not None:
+        return instrument.delivery_date
+    return instrument.last_date
+
+
+def _deliver_near_legs(
+    uow: UnitOfWork,
+    tenant_id: str,
+    alive: list[BookRow],
+    near: dict[str, int],
+    instruments: dict[str, Instrument],
+    triage: Triage,
+) -> set[str]:
+    """Deliver the near legs due today of gross swaps (the far leg is the real-demand flow); one
+    the pipeline does not book is undone and set aside, to be delivered by the next run."""
+    delivered: set[str] = set()
+    for row in alive:
+        swap = instruments.get(row.id)
+        if row.id not in near or not isinstance(swap, Swap) or not delivery.is_gross(swap):
             continue
         try:
-            delivery.deliver(uow, row, instrument, tenant_id=tenant_id)
+            delivery.deliver(
+                uow,
+                row,
+                [delivery.near_leg(swap)],
+                tenant_id=tenant_id,
+                kind=delivery.NEAR_LEG,
+                value_date=swap.near_date,
+                counts_against_exposure=False,
+                may_hold=False,
+            )
         except (TreasuryError, delivery.DeliveryNotBooked) as error:
             triage.set_aside(row.id, describe(error))
             continue
@@ -342,12 +534,6 @@ def _record_set_aside(uow: UnitOfWork, run: RevaluationRunRow, triage: Triage) -
     return "partial"
 
 
-def _result_kind(row: BookRow) -> str:
-    if row.designation == "cash_flow":
-        return LedgerAccountKind.HEDGE_RESERVE.value
-    return LedgerAccountKind.FX_RESULT_UNREALISED.value
-
-
 def _valuation(
     run: RevaluationRunRow,
     hedge_id: str,
@@ -370,35 +556,49 @@ def _valuation(
     }
 
 
-def _post(uow: UnitOfWork, run: RevaluationRunRow, changes: _Changes) -> None:
+def _post(
+    uow: UnitOfWork,
+    tenant_id: str,
+    changes: _Changes,
+    *,
+    value_date: date,
+    source_id: str,
+    kind: str,
+    description: str | None = None,
+) -> None:
     """One journal entry per entity with the aggregated postings."""
     by_entity: dict[str, list[Posting]] = defaultdict(list)
-    accounts = _Accounts(uow, run.tenant_id)
-    for (entity, kind), delta in changes.asset.items():
-        asset, result = accounts.get(entity, "derivative_asset"), accounts.get(entity, kind)
+    accounts = _Accounts(uow, tenant_id)
+    unrealised = LedgerAccountKind.FX_RESULT_UNREALISED.value
+    for entity, delta in changes.asset.items():
+        asset, result = accounts.get(entity, "derivative_asset"), accounts.get(entity, unrealised)
         _move(by_entity[entity], delta, increase=(asset, result))
-    for (entity, kind), delta in changes.liability.items():
+    for entity, delta in changes.liability.items():
         liability = accounts.get(entity, "derivative_liability")
-        _move(by_entity[entity], -delta, increase=(accounts.get(entity, kind), liability))
-    for (entity, kind, bank, gain), value in changes.cash.items():
+        _move(by_entity[entity], -delta, increase=(accounts.get(entity, unrealised), liability))
+    for entity, delta in changes.reserve.items():
+        reserve = accounts.get(entity, LedgerAccountKind.HEDGE_RESERVE.value)
+        _move(by_entity[entity], delta, increase=(accounts.get(entity, unrealised), reserve))
+    for (entity, bank, gain), value in changes.cash.items():
         asset = accounts.get(entity, "derivative_asset" if gain else "derivative_liability")
         _move(by_entity[entity], value, increase=(bank, asset))
+    for (entity, result), amount in changes.realise.items():
         realised = accounts.get(entity, LedgerAccountKind.FX_RESULT_REALISED.value)
-        _move(by_entity[entity], value, increase=(accounts.get(entity, kind), realised))
+        _move(by_entity[entity], amount, increase=(accounts.get(entity, result), realised))
     for _entity, postings in sorted(by_entity.items()):
         if not postings:
             continue
         entry = JournalEntry(
             id=new_id(),
-            value_date=run.as_of,
-            kind="revaluation",
-            description=f"hedge revaluation {run.as_of.isoformat()}",
+            value_date=value_date,
+            kind=kind,
+            description=description or f"hedge revaluation {value_date.isoformat()}",
             postings=tuple(postings),
-            source_id=run.id,
+            source_id=source_id,
         )
         ledger_posting.post_entry(
             uow.session,
-            tenant_id=run.tenant_id,
+            tenant_id=tenant_id,
             entry=entry,
             posted_at=uow.clock.now(),
             enforce_limits=False,
@@ -440,3 +640,34 @@ class _Accounts:
             )
             self._found[key] = row.id
         return self._found[key]
+
+
+def settle_held_delivery(uow: UnitOfWork, hedge: HedgeRow, *, value_date: date) -> None:
+    """An officer approved a held delivery and its transfer is booked: the deal's value settles
+    through the FX clearing its transfer used and its result is realised (a designation's reserve
+    recycled), as the revaluation of its maturity would have done; its valuation there becomes
+    the settlement."""
+    assert hedge.settled_minor is not None
+    assert hedge.settled_on is not None
+    session = uow.session
+    value, on = hedge.settled_minor, hedge.settled_on
+    history = {
+        key: _Designated(paid, item)
+        for key, (paid, item) in repository.designated_history(session, [hedge.id], on).items()
+    }
+    changes = _Changes.empty()
+    clearing = _Accounts(uow, hedge.tenant_id).get(
+        hedge.entity_id, LedgerAccountKind.FX_CLEARING.value
+    )
+    changes.settle(hedge.entity_id, clearing, value)
+    _account_for(changes, hedge, history, carried=value, value=0, paid=value, item=None, ends=True)
+    _post(
+        uow,
+        hedge.tenant_id,
+        changes,
+        value_date=value_date,
+        source_id=hedge.delivery_transfer_id or hedge.id,
+        kind="hedge_settlement",
+        description=f"hedge {hedge.id} delivered",
+    )
+    repository.settle_valuation(session, hedge.id, on, value)

@@ -85,13 +85,21 @@ class HedgeRow(Base):
     last_date: Mapped[date] = mapped_column(Date)
     designation: Mapped[str] = mapped_column(String(12))
     locked_rate: Mapped[Decimal | None] = mapped_column(DecimalText())
-    status: Mapped[str] = mapped_column(String(10))
+    # live, matured, closed; held (its delivery waits for an officer), undelivered (refused).
+    status: Mapped[str] = mapped_column(String(16))
     closed_date: Mapped[date | None] = mapped_column(Date)
     change_of_underlying_ref: Mapped[str | None] = mapped_column(String(200))
     # The entity's CNY bank account that receives or pays the net settlement.
     settlement_account_id: Mapped[str] = mapped_column(IdColumnType())
     # A gross-settled forward's bank account in the base currency (the CNY leg uses the above).
     delivery_account_id: Mapped[str | None] = mapped_column(IdColumnType())
+    # A gross settlement's transfer and where it stands (held, delivered, rejected, lapsed), the
+    # base it delivered (the real-demand flow), and the deal's value settled on `settled_on`.
+    delivery_transfer_id: Mapped[str | None] = mapped_column(IdColumnType())
+    delivery_status: Mapped[str | None] = mapped_column(String(12))
+    delivered_minor: Mapped[int | None] = mapped_column(BigInteger)
+    settled_minor: Mapped[int | None] = mapped_column(BigInteger)
+    settled_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

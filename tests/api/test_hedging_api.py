@@ -318,10 +318,22 @@ def test_a_designated_hedge_books_to_the_hedge_reserve_and_reports_effectiveness
     assert Decimal(result["regression"]["r_squared"]) > Decimal("0.999")
     assert result["dollar_offset"]["effective"] is True
     assert result["effective"] is True
+    # The ledger splits the value as hedge accounting does: the effective part in the reserve
+    # (OCI), the ineffective part (the deal's value beyond its hedged item's) in profit or loss.
     balances = ledger_balances(client, headers, entity["id"])
-    assert "fx_result_unrealised" not in balances or balances["fx_result_unrealised"] == "0.00"
     last = get_json(client, f"/v1/hedges/{hedge['id']}/valuation?as_of={days[-1]}", headers)
-    assert Decimal(balances["hedge_reserve"]) == -Decimal(last["npv"]["amount"])
+    report = get_json(
+        client,
+        f"/v1/hedge-accounting?entity_id={entity['id']}&from={days[0]}&to={days[-1]}",
+        tenant.auditor,
+    )
+    [item] = report["items"]
+    assert Decimal(item["closing_value"]) == Decimal(last["npv"]["amount"])
+    assert Decimal(balances["hedge_reserve"]) == -Decimal(item["effective"])
+    assert Decimal(balances["fx_result_unrealised"]) == -Decimal(item["ineffective"])
+    assert Decimal(item["effective"]) + Decimal(item["ineffective"]) == Decimal(
+        last["npv"]["amount"]
+    )
 
 
 def test_effectiveness_needs_a_designation(client: TestClient, tenant: TenantFixture) -> None:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from compliance.model import Decision, ReviewKind, ReviewStatus
+from hedging import held_deliveries
 from treasury.api.deps import SettingsDep, UowFactoryDep
 from treasury.api.pages import (
     FORGED,
@@ -290,6 +291,7 @@ def decide(
             reason=reason,
             references=references,
             timezone=settings.timezone,
+            after_decision=(held_deliveries.on_transfer_decided,),
         )
     except TreasuryError as error:
         return _item_page(

@@ -7,6 +7,7 @@ with the attached references, then route and book) inside the same unit of work.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -51,6 +52,13 @@ def register_approval_check(check: ApprovalCheck) -> None:
         APPROVAL_CHECKS.append(check)
 
 
+class DecisionHook(Protocol):
+    """Told, inside the decision's unit of work, how a held transfer ended (booked or rejected):
+    what made the transfer (a hedge's delivery) finishes its own work. Passed by the caller."""
+
+    def __call__(self, uow: UnitOfWork, *, transfer: Transfer) -> None: ...
+
+
 @dataclass(frozen=True)
 class DecisionResult:
     """The review after the decision and the transfer it concerns."""
@@ -93,8 +101,10 @@ def decide_review(
     reason: str,
     references: dict[str, str],
     timezone: str,
+    after_decision: Sequence[DecisionHook] = (),
 ) -> DecisionResult:
-    """Record an officer's decision; when it completes the review, finish the transfer.
+    """Record an officer's decision; when it completes the review, finish the transfer (and tell
+    `after_decision` how it ended).
 
     Approve (with enough approvals): the attached references join the transfer, the rules run
     again, and the transfer is routed and booked — or rejected if a rule now blocks or funds fell
@@ -127,6 +137,8 @@ def decide_review(
         status = _apply(uow, row, transfer_row, officer, decision, reason, references)
         if status is not ReviewStatus.PENDING and row.kind == ReviewKind.HOLD.value:
             _finish_transfer(uow, transfer_row, status, approved, officer, timezone)
+            for hook in after_decision:
+                hook(uow, transfer=repository.to_transfer(transfer_row))
         _flush_or_conflict(uow)
         result = DecisionResult(
             reviews.to_items(uow.session, [row])[0], repository.to_transfer(transfer_row)

@@ -72,6 +72,12 @@ class OptionIn(StrictModel):
     expiry_date: date
     delivery_date: date | None = None
     style: Literal["european", "american"] = "european"
+    settlement: Literal["gross", "net"] | None = Field(
+        default=None,
+        description="exercised in the money, gross delivers the base at the strike through the "
+        "entity's bank accounts, net pays the intrinsic value in CNY; booked without it as a "
+        "forward is (a combination's legs settle alike)",
+    )
 
 
 class SwapIn(StrictModel):
@@ -85,6 +91,11 @@ class SwapIn(StrictModel):
     near_rate: DecimalString
     far_date: date
     far_rate: DecimalString
+    settlement: Literal["gross", "net"] | None = Field(
+        default=None,
+        description="gross: both legs delivered through the entity's bank accounts at their "
+        "rates; net: each leg's difference in CNY. Booked without it as a forward is",
+    )
 
 
 class KnockOutIn(StrictModel):
@@ -179,16 +190,34 @@ class PriceIn(StrictModel):
     )
 
 
-class GreeksOut(BaseModel):
-    """Whole-position sensitivities (a combination: of both legs together); `units` names each."""
+_GREEK_DOCS = {
+    "delta": "∂NPV/∂spot, in units of the base currency: the quote-currency value gained per 1.00 "
+    "rise of spot (USDCNY: CNY per 1.00 CNY rise, i.e. a USD amount)",
+    "gamma": "∂delta/∂spot: base-currency delta gained per 1.00 rise of spot",
+    "vega": "∂NPV/∂σ in the quote currency per 1.00 (100 volatility points) rise of volatility; "
+    "divide by 100 for one vol point",
+    "theta": "∂NPV/∂t in the quote currency per year of time passing; divide by 365 for a day",
+    "rho_domestic": "∂NPV/∂r in the quote currency per 1.00 (100 %) rise of the quote currency's "
+    "rate; divide by 10,000 for a basis point",
+    "rho_foreign": "∂NPV/∂r in the quote currency per 1.00 (100 %) rise of the base currency's "
+    "rate; divide by 10,000 for a basis point",
+}
 
-    delta: str
-    gamma: str
-    vega: str
-    theta: str
-    rho_domestic: str
-    rho_foreign: str
-    units: dict[str, str]
+
+class GreeksOut(BaseModel):
+    """Whole-position sensitivities (a combination: of both legs together), as decimal strings;
+    `units` states each one's unit for this position's pair."""
+
+    delta: str = Field(description=_GREEK_DOCS["delta"])
+    gamma: str = Field(description=_GREEK_DOCS["gamma"])
+    vega: str = Field(description=_GREEK_DOCS["vega"])
+    theta: str = Field(description=_GREEK_DOCS["theta"])
+    rho_domestic: str = Field(description=_GREEK_DOCS["rho_domestic"])
+    rho_foreign: str = Field(description=_GREEK_DOCS["rho_foreign"])
+    units: dict[str, str] = Field(
+        description="each Greek's unit for this pair, e.g. vega: 'CNY per 1.00 (100 vol points) "
+        "rise of volatility'"
+    )
 
     @classmethod
     def of(cls, greeks: Greeks | None, pair: str) -> GreeksOut | None:

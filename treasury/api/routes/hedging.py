@@ -182,8 +182,16 @@ class HedgeIn(StrictModel):
     )
     delivery_account_id: str | None = Field(
         default=None,
-        description="a gross forward's account in the base currency (default: the first)",
+        description="a gross deal's account in the base currency (default: the first)",
     )
+
+
+class DeliveryOut(BaseModel):
+    """How a gross deal settled: its transfer, where it stands, the base it delivered."""
+
+    transfer_id: str | None
+    status: str
+    delivered: MoneyOut | None
 
 
 class HedgeOut(BaseModel):
@@ -200,6 +208,12 @@ class HedgeOut(BaseModel):
     closed_date: date | None
     change_of_underlying_ref: str | None
     settlement_account_id: str
+    delivery_account_id: str | None = None
+    delivery: DeliveryOut | None = Field(
+        default=None,
+        description="a gross deal's settlement transfer: held (waiting for the officers), "
+        "delivered, rejected (the hedge is then undelivered) or lapsed (out of the money)",
+    )
 
     @classmethod
     def of(cls, hedge: book.Hedge) -> HedgeOut:
@@ -216,6 +230,16 @@ class HedgeOut(BaseModel):
             closed_date=hedge.closed_date,
             change_of_underlying_ref=hedge.change_of_underlying_ref,
             settlement_account_id=hedge.settlement_account_id,
+            delivery_account_id=hedge.delivery_account_id,
+            delivery=None
+            if hedge.delivery is None
+            else DeliveryOut(
+                transfer_id=hedge.delivery.transfer_id,
+                status=hedge.delivery.status,
+                delivered=None
+                if hedge.delivery.delivered is None
+                else MoneyOut.of(hedge.delivery.delivered),
+            ),
         )
 
 

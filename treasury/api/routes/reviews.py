@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from compliance.model import Decision, ReviewStatus
 from compliance.repository import ReviewDecisionView, ReviewItem
+from hedging import held_deliveries
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, requires, tenant_of
 from treasury.api.routes.transfers import FindingOut, References
 from treasury.api.wire import COMMON_PROBLEMS, MAX_OFFSET, StrictModel, problem_responses
@@ -144,6 +145,7 @@ def decide(
         reason=body.reason,
         references=body.references.model_dump(exclude_none=True),
         timezone=settings.timezone,
+        after_decision=(held_deliveries.on_transfer_decided,),
     )
     return DecisionResultOut(
         id=result.review.id,

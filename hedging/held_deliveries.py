@@ -1,0 +1,56 @@
+"""The officers' path of a gross delivery held for review (say FX_RATE_OFF_MARKET: a forward's
+strike is rarely the day's reference rate): the review queue decides its transfer like any other,
+and the hedge follows — approved and booked, the delivery completes (the hedge `matured`, its
+value settled and result realised); rejected, the hedge stays undelivered (`undelivered`,
+delivery `rejected`), its value carried until a treasurer acts.
+
+`on_transfer_decided` is handed to `treasury.payments.reviews.decide_review` by the entry points
+that decide reviews (the API and the officers' page).
+"""
+
+from __future__ import annotations
+
+from hedging import delivery, revaluation
+from hedging.tables import HedgeRow
+from treasury.audit import service as audit
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.payments.model import Transfer
+
+
+def on_transfer_decided(uow: UnitOfWork, *, transfer: Transfer) -> None:
+    """Finish the hedge whose held delivery `transfer` is (nothing for any other transfer)."""
+    hedge_id = transfer.references.get("hedge")
+    if hedge_id is None or "hedge_settlement" not in transfer.references:
+        return
+    hedge = uow.session.get(HedgeRow, hedge_id, with_for_update=True)
+    if hedge is None or hedge.status != "held" or hedge.delivery_transfer_id != transfer.id:
+        return
+    before = {"status": hedge.status, "delivery_status": hedge.delivery_status}
+    if transfer.status.value in delivery.BOOKED:
+        assert hedge.settled_on is not None
+        revaluation.settle_held_delivery(
+            uow, hedge, value_date=transfer.value_date or hedge.settled_on
+        )
+        hedge.status, hedge.delivery_status = "matured", "delivered"
+        hedge.closed_date = hedge.settled_on
+        action = "hedge.delivered"
+    else:
+        hedge.status, hedge.delivery_status = "undelivered", "rejected"
+        hedge.delivered_minor = 0
+        action = "hedge.delivery_rejected"
+    uow.session.flush()
+    audit.record(
+        uow,
+        tenant_id=hedge.tenant_id,
+        actor="review",
+        action=action,
+        object_type="hedge",
+        object_id=hedge.id,
+        before=before,
+        after={
+            "status": hedge.status,
+            "delivery_status": hedge.delivery_status,
+            "transfer_id": transfer.id,
+            "settled": hedge.settled_minor,
+        },
+    )
