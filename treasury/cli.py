@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from hedging import jobs as hedging_jobs
 from hedging.market_data import HttpSource
 from pooling import jobs as pooling_jobs
 from pooling import sweeps as pool_sweeps
+from treasury.api.routes import payment_runs as payment_runs_api
 from treasury.audit import service as audit_service
 from treasury.audit.anchors import AnchorStore
 from treasury.audit.model import ChainHead
@@ -38,6 +40,8 @@ from treasury.errors import TreasuryError
 from treasury.ledger import service as ledger_service
 from treasury.ledger.service import LedgerVerification
 from treasury.money import trap_float_operations
+from treasury.payments import payment_runs
+from treasury.payments import service as payment_service
 from treasury.refdata import service as refdata_service
 from treasury.scheduler import build_scheduler
 from treasury.settings import Settings
@@ -400,6 +404,64 @@ def sweep_run(
         )
     )
     err.print(f"sweep {run.business_date} of pool {pool}: {state}, {len(run.legs)} legs")
+
+
+payment_run_app = typer.Typer(
+    help="Payment runs: an ERP's supplier payments.", no_args_is_help=True
+)
+app.add_typer(payment_run_app, name="payment-run")
+
+
+@payment_run_app.command("import")
+def payment_run_import(
+    path: Path,
+    tenant: Annotated[
+        str | None, typer.Option(help="tenant slug (default: the only tenant, if there is one)")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Idempotency-Key (default: the file's SHA-256)")
+    ] = None,
+) -> None:
+    """Screen, route and book an ERP's payment run: a pain.001 (.001.03 or .001.09) or JSON
+    `{name?, items: [transfer bodies]}`. Importing the same file again replays the run."""
+    settings = Settings()
+    factory = _uow_factory(settings)
+    slug = tenant if tenant is not None else tenancy_service.sole_tenant_slug(factory())
+    tenant_id = hedging_jobs.tenant_id_of(factory, slug)
+    data = path.read_bytes()
+    prepared = _payment_run(data, factory, tenant_id)
+    with Progress(console=err) as bar:
+        task = bar.add_task(f"payment run {path.name}", total=len(prepared.submission.items))
+        result = payment_runs.create_run(
+            factory(),
+            principal=pooling_jobs.system_principal(tenant_id, "cli"),
+            submission=prepared.submission,
+            idempotency_options=payment_service.IdempotencyOptions(
+                key=key or hashlib.sha256(data).hexdigest(),
+                request_document=prepared.request_document,
+                wait_seconds=settings.idempotency_wait_seconds,
+            ),
+            timezone=settings.timezone,
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
+    run = result.run
+    typer.echo(json.dumps({"id": run.id, "source": run.source, "counts": run.counts}))
+    state = "already imported" if result.replayed else "imported"
+    err.print(f"payment run {run.id} {state}: {run.counts}", markup=False)
+    for item in run.items:
+        if item.error is not None:
+            err.print(f"  item {item.index}: {item.error.code} {item.error.detail}", markup=False)
+
+
+def _payment_run(
+    data: bytes, factory: UnitOfWorkFactory, tenant_id: str
+) -> payment_runs_api.Prepared:
+    if data.lstrip().startswith(b"<"):
+        return payment_runs_api.prepare(data, payment_runs_api.XML, factory, tenant_id)
+    try:
+        return payment_runs_api.prepare(json.loads(data), payment_runs_api.JSON, factory, tenant_id)
+    except ValueError as error:  # not JSON (a run that is not valid raises ValidationFailed)
+        raise typer.BadParameter(f"not a payment run: {error}", param_hint="FILE") from None
 
 
 def main() -> None:

@@ -325,6 +325,14 @@ class PaymentFileInvalid(Rejected):
     title = "Payment file invalid"
 
 
+class PaymentRunFileInvalid(Rejected):
+    """An ERP's payment file (pain.001) for a payment run that is not well-formed, not of a
+    supported version or invalid by its schema: refused whole, nothing is booked."""
+
+    code = "PAYMENT_RUN_FILE_INVALID"
+    title = "Payment run file invalid"
+
+
 class RemittanceCharset(Rejected):
     """Remittance text with a character the payment's rail cannot carry (e.g. Chinese on SWIFT)."""
 

@@ -238,3 +238,17 @@ def list_statement_lines(
         .order_by(StatementLineRow.value_date, StatementLineRow.imported_at)
     )
     return list(session.scalars(query))
+
+
+def bank_accounts_by_number(
+    session: Session, tenant_id: str, numbers: Sequence[str]
+) -> dict[str, BankAccount]:
+    """The tenant's bank accounts among these account numbers (IBAN or local), by number."""
+    found: dict[str, BankAccount] = {}
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), 1000):
+        query = _bank_account_query(tenant_id).where(
+            BankAccountRow.number.in_(wanted[start : start + 1000])
+        )
+        found.update({row.number: _to_bank_account(row) for row in session.execute(query)})
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
@@ -198,6 +199,22 @@ def lock_accounts(
         )
         locked.update({row.id: row for row in session.scalars(query)})
     return {account_id: locked[account_id] for account_id in ids if account_id in locked}
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A savepoint (one item of a batch) whose rollback also forgets the balance rows locked and
+    read inside it: PostgreSQL releases a row lock taken after a savepoint when it is rolled back
+    to, so such a row must be locked and read again before it is trusted."""
+    cached = _locked_in_this_transaction(session)
+    before = dict(cached)
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        cached.clear()
+        cached.update(before)
+        raise
 
 
 def _locked_in_this_transaction(session: Session) -> dict[str, LedgerAccountRow]:

@@ -51,3 +51,35 @@ class TransferRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PaymentRunRow(Base):
+    """A payment run: an ERP's day of supplier payments handed over at once (JSON or pain.001)."""
+
+    __tablename__ = "payments_payment_run"
+
+    id: Mapped[str] = mapped_column(IdColumnType(), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenancy_tenant.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(140))
+    # "json", or the pain.001 version it came in (e.g. "pain.001.001.03")
+    source: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[str | None] = mapped_column(String(35))  # the pain.001's GrpHdr/MsgId
+    item_count: Mapped[int] = mapped_column(Integer)
+    created_by_token_id: Mapped[str] = mapped_column(IdColumnType())
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PaymentRunItemRow(Base):
+    """One item of a run: the transfer it became, or the error that kept it from becoming one.
+
+    Its status and findings are the transfer's (read from it, so they follow a review's decision).
+    """
+
+    __tablename__ = "payments_payment_run_item"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("payments_payment_run.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0-based, in input order
+    transfer_id: Mapped[str | None] = mapped_column(ForeignKey("payments_transfer.id"), index=True)
+    reference: Mapped[str | None] = mapped_column(String(35))  # the ERP's end-to-end id
+    error_json: Mapped[str | None] = mapped_column(Text)  # {code, detail, errors?}
