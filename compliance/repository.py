@@ -183,3 +183,13 @@ def list_rows(
         query = query.where(ReviewRow.status == status.value)
     query = query.order_by(ReviewRow.created_at, ReviewRow.id).limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+def review_statuses(session: Session, review_ids: list[str]) -> dict[str, tuple[str, int, int]]:
+    """Status, approvals and required approvals of some review items, by id."""
+    if not review_ids:
+        return {}
+    query = select(
+        ReviewRow.id, ReviewRow.status, ReviewRow.approvals, ReviewRow.required_approvals
+    ).where(ReviewRow.id.in_(review_ids))
+    return {row[0]: (str(row[1]), int(row[2]), int(row[3])) for row in session.execute(query)}

@@ -436,3 +436,65 @@ def settle_valuation(session: Session, hedge_id: str, as_of: date, settled: int)
         .where(ValuationRow.hedge_id == hedge_id, ValuationRow.as_of == as_of)
         .values(npv_minor=0, settlement_minor=settled)
     )
+
+
+class HedgeValue(NamedTuple):
+    """A live hedge's latest valuation on or before a date, with what settles it and when."""
+
+    hedge_id: str
+    entity_id: str
+    pair: str
+    direction: str
+    last_date: date
+    notional_minor: int
+    notional_currency: str
+    strike: Any
+    settlement_account_id: str
+    delivery_account_id: str | None
+    value_as_of: date | None
+    npv_minor: int | None
+    currency: str | None
+
+
+def live_hedge_values(session: Session, tenant_id: str, on: date) -> list[HedgeValue]:
+    """Every live hedge traded on or before `on`, with its latest valuation on or before `on`."""
+    last = (
+        select(ValuationRow.hedge_id, func.max(ValuationRow.as_of).label("as_of"))
+        .where(ValuationRow.tenant_id == tenant_id, ValuationRow.as_of <= on)
+        .group_by(ValuationRow.hedge_id)
+        .subquery()
+    )
+    latest = (
+        select(
+            ValuationRow.hedge_id,
+            ValuationRow.as_of,
+            ValuationRow.npv_minor,
+            ValuationRow.currency,
+        )
+        .join(
+            last,
+            (last.c.hedge_id == ValuationRow.hedge_id) & (last.c.as_of == ValuationRow.as_of),
+        )
+        .subquery()
+    )
+    query = (
+        select(
+            HedgeRow.id,
+            HedgeRow.entity_id,
+            HedgeRow.pair,
+            HedgeRow.direction,
+            HedgeRow.last_date,
+            HedgeRow.notional_minor,
+            HedgeRow.notional_currency,
+            HedgeRow.strike,
+            HedgeRow.settlement_account_id,
+            HedgeRow.delivery_account_id,
+            latest.c.as_of,
+            latest.c.npv_minor,
+            latest.c.currency,
+        )
+        .outerjoin(latest, latest.c.hedge_id == HedgeRow.id)
+        .where(HedgeRow.tenant_id == tenant_id, HedgeRow.status == LIVE, HedgeRow.trade_date <= on)
+        .order_by(HedgeRow.id)
+    )
+    return [HedgeValue(*cast(tuple[Any, ...], row)) for row in session.execute(query)]

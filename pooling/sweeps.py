@@ -389,6 +389,16 @@ def sweep_forecast(
         return Forecast(business_date, planned.value_date, legs, before, after)
 
 
+def planned_legs(
+    session: Session, pool: PoolRow, business_date: date, today_: date, calendars: BusinessCalendars
+) -> tuple[date, list[PlannedLeg]]:
+    """The value date and legs a run for `business_date` would post now, inside the caller's
+    unit of work (read only; no locks). Raises as `sweep_forecast` does for the date."""
+    check_business_date(calendars, business_date)
+    planned = _plan(session, pool, business_date, today_, calendars, lock=False)
+    return planned.value_date, list(planned.legs)
+
+
 def _quota_views(session: Session, pool: PoolRow, on: date) -> tuple[QuotaView, ...]:
     state = reading.load_state(session, pool)
     return _views(reading.quota_book(session, state, in_force(session, on), on, None))

@@ -161,6 +161,7 @@ def seeded_parameter_count() -> int:
             "parameters_payments.json",
             "parameters_fidelity.json",
             "parameters_hedge_book.json",
+            "parameters_positions.json",
             "parameters_fidelity_two.json",
         )
     )

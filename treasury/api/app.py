@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from treasury.api import problems, web
+from treasury.api import problems, web, workspace_web
 from treasury.api.deps import refuse_nul_characters
 from treasury.api.middleware import BodySizeLimit, RequestId
 from treasury.api.routes import (
@@ -22,6 +22,7 @@ from treasury.api.routes import (
     pool_restoration,
     pool_sweeps,
     pools,
+    positions,
     refdata,
     reports,
     reviews,
@@ -59,6 +60,7 @@ ROUTERS = (
     reports.router,
     fx.router,
     hedging.router,
+    positions.router,
 )
 
 
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(refuse_nul_characters)])
     web.install(app, settings)  # the officers' page, /review
+    app.include_router(workspace_web.router)  # the treasurer's pages, /treasury
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
     return app

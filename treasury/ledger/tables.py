@@ -60,6 +60,7 @@ class PostingRow(Base):
     __table_args__ = (
         Index("ix_ledger_posting_debit_value", "debit_account_id", "value_date"),
         Index("ix_ledger_posting_credit_value", "credit_account_id", "value_date"),
+        Index("ix_ledger_posting_tenant_value", "tenant_id", "value_date"),
     )
 
     id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)

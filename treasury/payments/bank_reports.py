@@ -17,13 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from compliance.model import Finding, Severity
-from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict
 from treasury.ledger import posting as ledger_posting
-from treasury.payments import repository
-from treasury.payments.model import TransferStatus
+from treasury.payments import lifecycle, repository
+from treasury.payments.model import TransferStatus, may_move
 from treasury.payments.tables import TransferRow
 from treasury.settlement import pain002
 from treasury.settlement import repository as settlement_repository
@@ -32,12 +31,6 @@ from treasury.settlement.tables import BankReportRow, PaymentMessageRow
 from treasury.tenancy.model import Principal
 
 PAIN002 = "pain.002"
-# Forward moves only: a report never takes a transfer back to an earlier state.
-_RANK = {
-    TransferStatus.BOOKED.value: 0,
-    TransferStatus.ACCEPTED.value: 1,
-    TransferStatus.SETTLED.value: 2,
-}
 
 
 # A transfer booked between the group's own accounts has no payment file: no bank reports on it.
@@ -183,7 +176,8 @@ def _apply(
     if outcome is Outcome.REJECTED:
         return {**item, "result": _return(uow, principal, row, status)}
     target = TransferStatus.ACCEPTED if outcome is Outcome.ACCEPTED else TransferStatus.SETTLED
-    if row.status not in _RANK or _RANK[row.status] >= _RANK[target.value]:
+    # Forward moves only (`model.TRANSITIONS`): a report never takes a transfer back.
+    if not may_move(row.status, target):
         return {**item, "result": f"unchanged ({row.status})"}
     _move(uow, principal, row, target, status)
     return {**item, "result": target.value}
@@ -194,7 +188,7 @@ def _return(
 ) -> str:
     if row.status == TransferStatus.RETURNED.value:
         return "unchanged (returned)"
-    if row.status == TransferStatus.SETTLED.value or row.journal_entry_id is None:
+    if not may_move(row.status, TransferStatus.RETURNED) or row.journal_entry_id is None:
         return f"refused: a {row.status} transfer cannot be rejected"
     ledger_posting.reverse_entry(
         uow.session,
@@ -226,19 +220,12 @@ def _move(
     target: TransferStatus,
     status: pain002.TransactionStatus,
 ) -> None:
-    before = row.status
-    row.status = target.value
-    row.updated_at = uow.clock.now()
-    audit.record(
+    lifecycle.transition(
         uow,
-        tenant_id=row.tenant_id,
+        row,
+        target,
         actor=principal.name,
-        action=f"transfer.{target.value}",
-        object_type="transfer",
-        object_id=row.id,
-        before={"status": before},
-        after={
-            "status": target.value,
+        details={
             "bank_status": status.code,
             "reason": status.reason_code,
             "reason_text": status.reason_text,

@@ -26,6 +26,27 @@ class TransferStatus(StrEnum):
     RETURNED = "returned"
 
 
+# The state of a transfer row inside the unit of work that creates it, before its first outcome.
+NEW = "new"
+
+# Every move a transfer may make, and the only place that says so: the pipeline's outcome of a
+# new transfer, an officer's decision on a held one, the bank's reports and statements on a
+# booked one. A state not listed as a key (or listed with nothing) is final.
+TRANSITIONS: dict[str, frozenset[TransferStatus]] = {
+    NEW: frozenset({TransferStatus.BOOKED, TransferStatus.HELD, TransferStatus.REJECTED}),
+    TransferStatus.HELD.value: frozenset({TransferStatus.BOOKED, TransferStatus.REJECTED}),
+    TransferStatus.BOOKED.value: frozenset(
+        {TransferStatus.ACCEPTED, TransferStatus.SETTLED, TransferStatus.RETURNED}
+    ),
+    TransferStatus.ACCEPTED.value: frozenset({TransferStatus.SETTLED, TransferStatus.RETURNED}),
+}
+
+
+def may_move(current: str, target: TransferStatus) -> bool:
+    """True when a transfer in state `current` may move to `target`."""
+    return target in TRANSITIONS.get(current, frozenset())
+
+
 class Purpose(StrEnum):
     """Why money moves (drives the compliance rules)."""
 

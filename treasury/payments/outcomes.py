@@ -1,7 +1,9 @@
-"""What happens to a transfer once screened: booked, held for review, rejected, or recorded.
+"""The transfer pipeline run top-down (`run`), and what happens to a transfer once screened:
+booked, held for review, rejected, or recorded.
 
-Plain steps inside the caller's unit of work, shared by new transfers and review decisions, each
-leaving an audit event.
+Plain steps inside the caller's unit of work, shared by new transfers, review decisions and
+cash-pool legs; each outcome moves the transfer through `lifecycle.transition`, which leaves the
+audit event.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from decimal import Decimal
 
 from compliance import repository as reviews
 from compliance.model import Finding, ReviewKind, Severity, worst
-from treasury.audit import service as audit
+from treasury.accounts.model import market_of
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
 from treasury.money import Money
-from treasury.payments import file_readiness, pipeline, screening
+from treasury.payments import file_readiness, lifecycle, pipeline, screening
 from treasury.payments.model import (
     TransferRequest,
     TransferStatus,
@@ -45,35 +47,36 @@ class Screened:
     decision: RouteDecision | None = None  # the route decided before screening, when one was
 
 
-def screen(
+def run(
     uow: UnitOfWork,
     row: TransferRow,
     request: TransferRequest,
     *,
-    value_date: date,
-    today: date | None = None,
-) -> Screened:
-    """Assemble, check, route and screen a transfer.
+    actor: Principal,
+    today: date,
+    approved: bool = False,
+) -> None:
+    """The transfer pipeline, top-down: assemble → check → route → screen → outcome.
 
-    The rules are those in force on the date the money moves: with `today` (a payment to send,
-    not a back-valued record) the route is decided first and a routed payment is screened on the
-    route's value date — a Friday payment past the cut-off goes on Monday and meets Monday's
-    rules; otherwise (a record, or no rail: `book` refuses it later) on `value_date`.
+    The rules are those in force on the day the money moves: a payment to send is routed first
+    and screened on its route's value date — a Friday payment past the cut-off goes on Monday and
+    meets Monday's rules; a back-valued record (or a payment no rail carries: `book` refuses it)
+    is screened on the requested value date. Then a block rejects, a review holds, anything else
+    is booked; a record is booked whatever its findings. `approved` (an officer approved the hold)
+    books past review findings; a block found now still rejects.
     """
     parties = pipeline.assemble(uow.session, row.tenant_id, request)
     creditor_amount = pipeline.check(request, parties)
-    decision, screen_on = None, value_date
-    if today is not None and not row.back_valued:
+    _keep_sides(row, parties, creditor_amount)
+    decision = None
+    if not row.back_valued:
+        now = uow.clock.now()
         decision = pipeline.decide(
-            uow.session,
-            parties,
-            request,
-            row.requested_value_date,
-            today=today,
-            now=uow.clock.now(),
+            uow.session, parties, request, row.requested_value_date, today=today, now=now
         )
-        if decision.chosen is not None:
-            screen_on = decision.chosen.value_date
+    screen_on = request.value_date if row.back_valued else max(request.value_date, today)
+    if decision is not None and decision.chosen is not None:
+        screen_on = decision.chosen.value_date
     context = screening.payment_context(
         uow.session,
         tenant_id=row.tenant_id,
@@ -82,8 +85,22 @@ def screen(
         value_date=screen_on,
         exclude_transfer_id=row.id,
     )
-    findings = screening.screen(context)
-    return Screened(row, request, parties, creditor_amount, findings, decision)
+    screened = Screened(row, request, parties, creditor_amount, screening.screen(context), decision)
+    if row.back_valued:
+        record_back_valued(uow, screened, actor=actor)
+    elif approved and worst(screened.findings) is not Severity.BLOCK:
+        book(uow, screened, actor=actor, today=today)
+    else:
+        proceed(uow, screened, actor=actor, today=today)
+
+
+def _keep_sides(row: TransferRow, parties: pipeline.Parties, creditor_amount: Money | None) -> None:
+    """What the check found out about both sides, kept on the transfer."""
+    row.crosses_border = parties.crosses_border
+    row.market = market_of(parties.debtor_account)
+    if creditor_amount is not None:
+        row.creditor_amount_minor = creditor_amount.minor
+        row.creditor_currency = creditor_amount.currency.code
 
 
 def proceed(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) -> None:
@@ -292,21 +309,13 @@ def _settle(
     *,
     actor: Principal,
 ) -> None:
-    uow.session.add(row)
-    before = row.status
-    row.status = status.value
     row.findings_json = json.dumps([finding.to_document() for finding in findings])
-    row.updated_at = uow.clock.now()
-    audit.record(
+    lifecycle.transition(
         uow,
-        tenant_id=row.tenant_id,
+        row,
+        status,
         actor=actor.name,
-        action=f"transfer.{status.value}",
-        object_type="transfer",
-        object_id=row.id,
-        before=None if before == "new" else {"status": before},
-        after={
-            "status": status.value,
+        details={
             "amount": row.amount_minor,
             "currency": row.currency,
             "value_date": None if row.value_date is None else row.value_date.isoformat(),

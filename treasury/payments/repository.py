@@ -87,3 +87,24 @@ def list_transfers(
         query.order_by(TransferRow.created_at.desc(), TransferRow.id).limit(limit).offset(offset)
     )
     return [to_transfer(row) for row in session.scalars(query)]
+
+
+def held_transfers(session: Session, tenant_id: str) -> list[Transfer]:
+    """The tenant's held transfers (their amounts reserved on the debtor accounts)."""
+    query = (
+        select(TransferRow)
+        .where(TransferRow.tenant_id == tenant_id, TransferRow.status == TransferStatus.HELD.value)
+        .order_by(TransferRow.requested_value_date, TransferRow.id)
+    )
+    return [to_transfer(row) for row in session.scalars(query)]
+
+
+def recent_transfers(
+    session: Session, tenant_id: str, *, created_by_token_id: str | None, limit: int
+) -> list[Transfer]:
+    """The tenant's latest transfers (of one token's making when given), newest first."""
+    query = select(TransferRow).where(TransferRow.tenant_id == tenant_id)
+    if created_by_token_id is not None:
+        query = query.where(TransferRow.created_by_token_id == created_by_token_id)
+    query = query.order_by(TransferRow.created_at.desc(), TransferRow.id).limit(limit)
+    return [to_transfer(row) for row in session.scalars(query)]

@@ -242,14 +242,7 @@ def _finish_transfer(
     merged = {**transfer.references, **references}
     transfer_row.references_json = json.dumps(merged, sort_keys=True)
     request = request_of(repository.to_transfer(transfer_row))
-    screened = outcomes.screen(
-        uow, transfer_row, request, value_date=max(request.value_date, today_), today=today_
-    )
-    # The officers have seen and accepted the review findings; a block found now still rejects.
-    if any(finding.severity.value == "block" for finding in screened.findings):
-        outcomes.reject(uow, transfer_row, screened.findings, actor=officer)
-    else:
-        outcomes.book(uow, screened, actor=officer, today=today_)
+    outcomes.run(uow, transfer_row, request, actor=officer, today=today_, approved=True)
 
 
 def _flush_or_conflict(uow: UnitOfWork) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from treasury.accounts.model import market_of
 from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
@@ -21,19 +20,13 @@ from treasury.errors import (
 )
 from treasury.idempotency import repository as idempotency
 from treasury.payments import outcomes, repository
-from treasury.payments.model import (
-    Transfer,
-    TransferRequest,
-    TransferStatus,
-)
+from treasury.payments.model import NEW, Transfer, TransferRequest, TransferStatus
 from treasury.payments.tables import TransferRow
 from treasury.refdata import cache as refdata_cache
 from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.model import Principal
 
 IDEMPOTENCY_SCOPE = "transfers"
-# A transfer row is "new" only inside the unit of work that creates it; its outcome replaces it.
-NEW = "new"
 CREATED = 201
 
 
@@ -116,16 +109,7 @@ def _run_pipeline(
         _check_back_valuation_limit(uow.session, principal.tenant_id, request.value_date, today_)
     else:
         _check_forward_value_date(uow.session, request.value_date, today_)
-    screened = outcomes.screen(uow, row, request, value_date=request.value_date, today=today_)
-    row.crosses_border = screened.parties.crosses_border
-    row.market = market_of(screened.parties.debtor_account)
-    if screened.creditor_amount is not None:
-        row.creditor_amount_minor = screened.creditor_amount.minor
-        row.creditor_currency = screened.creditor_amount.currency.code
-    if row.back_valued:
-        outcomes.record_back_valued(uow, screened, actor=principal)
-    else:
-        outcomes.proceed(uow, screened, actor=principal, today=today_)
+    outcomes.run(uow, row, request, actor=principal, today=today_)
     return row
 
 

@@ -23,15 +23,14 @@ from sqlalchemy.exc import IntegrityError
 
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.tables import BankAccountRow, StatementLineRow
-from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import BankReportInvalid, Conflict
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
-from treasury.payments import repository
-from treasury.payments.model import TransferStatus
+from treasury.payments import lifecycle, repository
+from treasury.payments.model import TransferStatus, may_move
 from treasury.payments.tables import TransferRow
 from treasury.settlement import camt053
 from treasury.settlement import repository as settlement_repository
@@ -39,7 +38,6 @@ from treasury.settlement.tables import BankReportRow, StatementMatchRow
 from treasury.tenancy.model import Principal
 
 CAMT053 = "camt.053"
-_CONFIRMABLE = (TransferStatus.BOOKED.value, TransferStatus.ACCEPTED.value)
 
 
 @dataclass(frozen=True)
@@ -213,7 +211,10 @@ def _match(
         or row.debtor_account_id != account_id
         or row.amount_minor != -entry.amount.minor
         or entry.value_date not in (row.value_date, decision.send_date)
-        or row.status not in (*_CONFIRMABLE, TransferStatus.SETTLED.value)
+        or not (
+            may_move(row.status, TransferStatus.SETTLED)
+            or row.status == TransferStatus.SETTLED.value
+        )
     ):
         return None
     already = uow.session.scalar(
@@ -293,17 +294,17 @@ def _confirm(uow: UnitOfWork, principal: Principal, row: TransferRow, line_id: s
             matched_at=uow.clock.now(),
         )
     )
-    before = row.status
-    if row.status in _CONFIRMABLE:
-        row.status = TransferStatus.SETTLED.value
-        row.updated_at = uow.clock.now()
-    audit.record(
-        uow,
-        tenant_id=row.tenant_id,
-        actor=principal.name,
-        action="transfer.reconciled",
-        object_type="transfer",
-        object_id=row.id,
-        before={"status": before},
-        after={"status": row.status, "statement_line_id": line_id},
-    )
+    details = {"statement_line_id": line_id}
+    if may_move(row.status, TransferStatus.SETTLED):
+        lifecycle.transition(
+            uow,
+            row,
+            TransferStatus.SETTLED,
+            actor=principal.name,
+            details=details,
+            action="transfer.reconciled",
+        )
+    else:  # settled already by the bank's report: the statement only reconciles it
+        lifecycle.note(
+            uow, row, action="transfer.reconciled", actor=principal.name, details=details
+        )

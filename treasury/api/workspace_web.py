@@ -1,0 +1,239 @@
+"""The treasurer's pages, `/treasury`: the group's cash, the ladder, pools, hedges, transfers.
+
+Signed in like `/review` (see `treasury.api.web`): a bearer token is exchanged once for a signed
+session cookie (HttpOnly, SameSite=Strict, here Path=/treasury) under the same signer, every form
+carries the session's CSRF token, and cross-site POSTs are refused. Every tenant role that may
+read signs in; the operator may not. Pages carry no script (the same Content-Security-Policy);
+charts are inline SVG drawn on the server (`treasury.api.charts`), every asset is served here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from treasury.api.deps import SettingsDep, UowFactoryDep
+from treasury.api.pages import (
+    FORGED,
+    FormDep,
+    PageRoute,
+    Visitor,
+    error_page,
+    now_of,
+    render,
+    same_site,
+    signer_of,
+)
+from treasury.api.routes.positions import positions_csv
+from treasury.api.sessions import SESSION_LIFETIME, new_nonce, valid_nonce
+from treasury.api.workspace_views import workspace
+from treasury.clock import today
+from treasury.errors import Unauthenticated, ValidationFailed
+from treasury.positions import service
+from treasury.positions.model import GroupBy
+from treasury.tenancy import service as tenancy_service
+from treasury.tenancy.model import Permission
+
+SESSION_COOKIE = "treasury_workspace_session"
+LOGIN_COOKIE = "treasury_workspace_login"
+COOKIE_PATH = "/treasury"
+_STATIC = {
+    "workspace.css": "text/css",
+    "review.css": "text/css",
+    "favicon.svg": "image/svg+xml",
+}
+
+router = APIRouter(prefix="/treasury", route_class=PageRoute, include_in_schema=False)
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        path=COOKIE_PATH,
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def _clear_cookie(response: Response, name: str) -> None:
+    response.delete_cookie(name, path=COOKIE_PATH, httponly=True, samesite="strict")
+
+
+def _visitor(request: Request, uow_factory: UowFactoryDep) -> Visitor | None:
+    signer = signer_of(request)
+    session = signer.read(request.cookies.get(SESSION_COOKIE), now_of(request))
+    if session is None:
+        return None
+    try:
+        principal = tenancy_service.principal_for_token_id(uow_factory(), session.token_id)
+    except Unauthenticated:
+        return None
+    if not principal.can(Permission.READ) or principal.tenant_id is None:
+        return None
+    return Visitor(principal, session, signer.csrf_token(session))
+
+
+def _to_login() -> Response:
+    response = RedirectResponse("/treasury/login", status_code=303)
+    _clear_cookie(response, SESSION_COOKIE)
+    return response
+
+
+@router.get("/static/{name}")
+def static_file(name: str) -> Response:
+    """The pages' stylesheets and icon."""
+    media_type = _STATIC.get(name)
+    if media_type is None:
+        return error_page(404, "Not found.")
+    content = resources.files("treasury.api").joinpath(f"static/{name}").read_text("utf-8")
+    return Response(
+        content, media_type=media_type, headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+def _login_page(request: Request, status: int = 200, error: str | None = None) -> Response:
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    if nonce is None or not valid_nonce(nonce):
+        nonce = new_nonce()
+    flash = "You have signed out. 已退出。" if request.query_params.get("signed_out") else None
+    response = render(
+        "workspace_login.html",
+        status,
+        csrf=signer_of(request).login_csrf_token(nonce),
+        error=error,
+        flash=None if error else flash,
+    )
+    _set_cookie(response, request, LOGIN_COOKIE, nonce, 3600)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="treasury"'
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, uow_factory: UowFactoryDep) -> Response:
+    """The sign-in form (straight to the workspace when signed in already)."""
+    if _visitor(request, uow_factory) is not None:
+        return RedirectResponse("/treasury", status_code=303)
+    return _login_page(request)
+
+
+@router.post("/login")
+def login(request: Request, form: FormDep, uow_factory: UowFactoryDep) -> Response:
+    """Exchange a bearer token for a session cookie (tenant roles that may read)."""
+    signer = signer_of(request)
+    if not same_site(request):
+        return error_page(403, "Cross-site requests are refused. 拒绝跨站请求。")
+    if not signer.login_csrf_valid(request.cookies.get(LOGIN_COOKIE), form.get("csrf_token")):
+        return _login_page(request, 403, FORGED)
+    try:
+        principal = tenancy_service.authenticate(uow_factory(), form.get("token", "").strip())
+    except Unauthenticated:
+        return _login_page(request, 401, "Unknown or revoked token. 令牌无效或已撤销。")
+    if not principal.can(Permission.READ) or principal.tenant_id is None:
+        message = f"The {principal.role.value} role cannot use this page. 该角色无权访问。"
+        return _login_page(request, 403, message)
+    cookie, _ = signer.issue(principal.token_id, now_of(request))
+    response = RedirectResponse("/treasury", status_code=303)
+    _set_cookie(response, request, SESSION_COOKIE, cookie, int(SESSION_LIFETIME.total_seconds()))
+    _clear_cookie(response, LOGIN_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: FormDep, uow_factory: UowFactoryDep) -> Response:
+    """End the session in this browser."""
+    visitor = _visitor(request, uow_factory)
+    if not same_site(request):
+        return error_page(403, "Cross-site requests are refused. 拒绝跨站请求。", visitor)
+    if visitor is not None and not signer_of(request).csrf_valid(
+        visitor.session, form.get("csrf_token")
+    ):
+        return error_page(403, FORGED, visitor)
+    response = RedirectResponse("/treasury/login?signed_out=1", status_code=303)
+    _clear_cookie(response, SESSION_COOKIE)
+    return response
+
+
+def _filters(
+    as_of: str | None, group_by: str | None, days: str | None, today_: date
+) -> tuple[date, GroupBy, int]:
+    try:
+        chosen_date = date.fromisoformat(as_of) if as_of else today_
+    except ValueError as error:
+        raise ValidationFailed("as_of must be a date (YYYY-MM-DD). 日期格式错误。") from error
+    try:
+        chosen_group = GroupBy(group_by or GroupBy.ENTITY.value)
+    except ValueError as error:
+        raise ValidationFailed("group_by: entity, currency, bank or country. 分组无效。") from error
+    count = int(days) if days and days.isascii() and days.isdigit() else service.DEFAULT_LADDER_DAYS
+    if not 1 <= count <= service.MAX_LADDER_DAYS:
+        raise ValidationFailed(f"days: 1 to {service.MAX_LADDER_DAYS}. 天数超出范围。")
+    return chosen_date, chosen_group, count
+
+
+@router.get("")
+def workspace_page(
+    request: Request,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    as_of: str | None = None,
+    group_by: str | None = None,
+    days: str | None = None,
+) -> Response:
+    """The group's positions, ladder, pool quotas, hedges and the visitor's transfers."""
+    visitor = _visitor(request, uow_factory)
+    if visitor is None:
+        return _to_login()
+    today_ = today(uow_factory.clock, settings.timezone)
+    chosen_date, chosen_group, count = _filters(as_of, group_by, days, today_)
+    principal = visitor.principal
+    mine = principal.can(Permission.WRITE_TREASURY)
+    page = workspace(
+        uow_factory,
+        tenant_id=visitor.tenant_id,
+        token_id=principal.token_id if mine else None,
+        as_of=chosen_date,
+        group_by=chosen_group,
+        days=count,
+        today_=today_,
+        timezone=settings.timezone,
+    )
+    return render(
+        "workspace.html",
+        visitor=visitor,
+        page=page,
+        as_of=chosen_date.isoformat(),
+        group_by=chosen_group.value,
+        days=count,
+        group_choices=[g.value for g in GroupBy],
+        own_transfers=mine,
+    )
+
+
+@router.get("/positions.csv")
+def positions_export(
+    request: Request,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    as_of: str | None = None,
+    group_by: str | None = None,
+) -> Response:
+    """The group view as CSV, as filtered on the page."""
+    visitor = _visitor(request, uow_factory)
+    if visitor is None:
+        return _to_login()
+    today_ = today(uow_factory.clock, settings.timezone)
+    chosen_date, chosen_group, _ = _filters(as_of, group_by, None, today_)
+    view = service.cash_positions(
+        uow_factory.read_only(),
+        tenant_id=visitor.tenant_id,
+        as_of=chosen_date,
+        group_by=chosen_group,
+    )
+    return positions_csv(view)
