@@ -89,6 +89,7 @@ class Hedge:
     settlement_account_id: str
     delivery_account_id: str | None = None
     delivery: Delivery | None = None
+    counterparty_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def to_hedge(row: HedgeRow) -> Hedge:
         change_of_underlying_ref=row.change_of_underlying_ref,
         settlement_account_id=row.settlement_account_id,
         delivery_account_id=row.delivery_account_id,
+        counterparty_id=row.counterparty_id,
         delivery=None
         if row.delivery_status is None
         else Delivery(
@@ -221,6 +223,7 @@ class HedgeRequest:
     designation: str = "none"
     settlement_account_id: str | None = None
     delivery_account_id: str | None = None
+    counterparty_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,11 @@ def _book(
             unhedged=Money.from_minor(unhedged, exposure.currency).to_wire(),
         )
     account_id = _settlement_account(uow, tenant_id, request)
+    if request.counterparty_id is not None and (
+        accounts_repository.get_counterparty_row(session, tenant_id, request.counterparty_id)
+        is None
+    ):
+        raise NotFound(f"counterparty {request.counterparty_id} not found")
     instrument, delivery_account = _delivery(uow, tenant_id, request, instrument, entity.country)
     row = HedgeRow(
         id=hedge_id,
@@ -334,6 +342,7 @@ def _book(
         status="live",
         settlement_account_id=account_id,
         delivery_account_id=delivery_account,
+        counterparty_id=request.counterparty_id,
         created_at=uow.clock.now(),
     )
     session.add(row)

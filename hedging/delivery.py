@@ -52,6 +52,7 @@ class Delivered:
     transfer_id: str | None
     status: str
     delivered_minor: int
+    kind: str = "gross"  # or NET: a payment to the dealing bank
 
 
 LAPSED = Delivered(None, "lapsed", 0)
@@ -181,3 +182,44 @@ def _request(
         fx_rate=(leg.notional.amount / paid).quantize(Decimal("1E-12")),
         **common,  # type: ignore[arg-type]
     )
+
+
+NET = "net"
+
+
+def pay_net(
+    uow: UnitOfWork,
+    row: BookRow,
+    owed_minor: int,
+    *,
+    tenant_id: str,
+    value_date: date,
+) -> Delivered | None:
+    """Pay what a net-settled deal owes its dealing bank (a counterparty of the tenant) from the
+    settlement account, as a transfer of the pipeline in a savepoint of the run; None when the
+    hedge names no dealing bank (the bank then debits the settlement account itself).
+
+    Raises:
+        DeliveryNotBooked: the pipeline rejected it (undone).
+    """
+    session = uow.session
+    hedge = repository.get_hedge(session, tenant_id, row.id)
+    assert hedge is not None
+    if hedge.counterparty_id is None or owed_minor <= 0:
+        return None
+    request = TransferRequest(
+        debtor_account_id=row.settlement_account_id,
+        counterparty_id=hedge.counterparty_id,
+        amount=Money.from_minor(owed_minor, "CNY"),
+        value_date=value_date,
+        purpose=Purpose.OTHER,
+        references={"hedge": row.id, "exposure": row.exposure_id, "hedge_settlement": NET},
+        remark=f"hedge net settlement {row.id}"[:140],
+    )
+    actor = Principal(SYSTEM_TOKEN_ID, tenant_id, Role.TREASURER, "revaluation")
+    with session.begin_nested() as savepoint:
+        transfer = payments.run_steps(uow, actor, request, today(uow.clock, TIMEZONE))
+        if transfer.status not in BOOKED and transfer.status != HELD:
+            savepoint.rollback()
+            raise DeliveryNotBooked(f"its payment was {transfer.status}: {transfer.findings_json}")
+    return Delivered(transfer.id, HELD if transfer.status == HELD else "booked", 0, NET)

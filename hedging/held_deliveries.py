@@ -1,8 +1,9 @@
-"""The officers' path of a gross delivery held for review (say FX_RATE_OFF_MARKET: a forward's
-strike is rarely the day's reference rate): the review queue decides its transfer like any other,
-and the hedge follows — approved and booked, the delivery completes (the hedge `matured`, its
-value settled and result realised); rejected, the hedge stays undelivered (`undelivered`,
-delivery `rejected`), its value carried until a treasurer acts.
+"""The officers' path of a gross delivery, or a net payment to the dealing bank, held for review
+(say FX_RATE_OFF_MARKET: a forward's strike is rarely the day's reference rate, or a capital
+account's evidence): the review queue decides its transfer like any other, and the hedge follows —
+approved and booked, the settlement completes (the hedge `matured`, or `closed` when closed out
+early; its value settled and result realised); rejected, the hedge stays undelivered
+(`undelivered`, delivery `rejected`), its value carried until a treasurer acts.
 
 `on_transfer_decided` is handed to `treasury.payments.reviews.decide_review` by the entry points
 that decide reviews (the API and the officers' page).
@@ -26,13 +27,18 @@ def on_transfer_decided(uow: UnitOfWork, *, transfer: Transfer) -> None:
     if hedge is None or hedge.status != "held" or hedge.delivery_transfer_id != transfer.id:
         return
     before = {"status": hedge.status, "delivery_status": hedge.delivery_status}
+    net = transfer.references.get("hedge_settlement") == delivery.NET
     if transfer.status.value in delivery.BOOKED:
         assert hedge.settled_on is not None
         revaluation.settle_held_delivery(
-            uow, hedge, value_date=transfer.value_date or hedge.settled_on
+            uow, hedge, value_date=transfer.value_date or hedge.settled_on, net=net
         )
-        hedge.status, hedge.delivery_status = "matured", "delivered"
-        hedge.closed_date = hedge.settled_on
+        # A deal closed out early stays closed; one that ran to its end has matured.
+        if hedge.change_of_underlying_ref is None:
+            hedge.status, hedge.closed_date = "matured", hedge.settled_on
+        else:
+            hedge.status = "closed"
+        hedge.delivery_status = "paid" if net else "delivered"
         action = "hedge.delivered"
     else:
         hedge.status, hedge.delivery_status = "undelivered", "rejected"

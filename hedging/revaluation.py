@@ -312,15 +312,17 @@ def _revalue_book(
         uow, tenant_id, (matured, closed), instruments, (snapshot, dates), triage
     )
     matured = [row for row in matured if row.id in settlements]
-    outcomes = _deliver(uow, tenant_id, matured, instruments, snapshot, triage)
-    matured = [row for row in matured if row.id not in triage.reasons]
-    held = [
-        row for row in matured if row.id in outcomes and outcomes[row.id].status == delivery.HELD
-    ]
-    waiting = {row.id for row in held}
-    matured = [row for row in matured if row.id not in waiting]
-    delivered = {key for key, outcome in outcomes.items() if outcome.status == "booked"}
     closed = [row for row in closed if row.id in settlements]
+    outcomes = _deliver(uow, tenant_id, matured, instruments, snapshot, triage)
+    outcomes.update(_pay_net(uow, tenant_id, (matured, closed), instruments, settlements, triage))
+    held = [
+        row
+        for row in [*matured, *closed]
+        if row.id in outcomes and outcomes[row.id].status == delivery.HELD
+    ]
+    waiting = {row.id for row in held} | set(triage.reasons)
+    matured = [row for row in matured if row.id not in waiting]
+    closed = [row for row in closed if row.id not in waiting]
     near = book_values.near_legs(session, alive, instruments, snapshot, as_of)
     near_delivered = _deliver_near_legs(uow, tenant_id, alive, near, instruments, triage)
     alive = [row for row in alive if row.id not in triage.reasons]
@@ -381,14 +383,8 @@ def _revalue_book(
         )
     for row in [*matured, *closed]:
         value = settlements[row.id]
-        # A gross delivery moved the cash through the pipeline's FX clearing; the deal's value
-        # is the part of it beyond the market rate.
-        account = (
-            clearing.get(row.entity_id, LedgerAccountKind.FX_CLEARING.value)
-            if row.id in delivered
-            else row.settlement_account_id
-        )
-        changes.settle(row.entity_id, account, value)
+        outcome = outcomes.get(row.id)
+        changes.settle(row.entity_id, _cash_account(row, outcome, clearing), value)
         _account_for(
             changes,
             row,
@@ -400,13 +396,12 @@ def _revalue_book(
             ends=True,
         )
         valuations.append(_valuation(run, row.id, 0, "0", None, settled=value))
-        if row.id in outcomes:
-            outcome = outcomes[row.id]
+        if outcome is not None:
             repository.record_delivery(
                 session,
                 row.id,
                 transfer_id=outcome.transfer_id,
-                status="delivered" if outcome.status == "booked" else outcome.status,
+                status=_settled_status(outcome),
                 delivered_minor=outcome.delivered_minor,
             )
     repository.add_valuations(session, valuations)
@@ -451,6 +446,57 @@ def _deliver(
         except (TreasuryError, delivery.DeliveryNotBooked) as error:
             triage.set_aside(row.id, describe(error))
     return found
+
+
+def _pay_net(
+    uow: UnitOfWork,
+    tenant_id: str,
+    ending: tuple[list[BookRow], list[BookRow]],
+    instruments: dict[str, Instrument],
+    settlements: dict[str, int],
+    triage: Triage,
+) -> dict[str, delivery.Delivered]:
+    """Pay what the matured net-settled deals and the closed-out deals owe their dealing bank
+    through the pipeline (a gain is credited by the bank); one it rejects is set aside and
+    waits, one held for review waits for the officers."""
+    matured, closed = ending
+    found: dict[str, delivery.Delivered] = {}
+    for row in [*matured, *closed]:
+        if settlements[row.id] >= 0 or row.id in triage.reasons:
+            continue
+        if row.closed_date is None and delivery.is_gross(instruments[row.id]):
+            continue
+        try:
+            paid = delivery.pay_net(
+                uow,
+                row,
+                -settlements[row.id],
+                tenant_id=tenant_id,
+                value_date=row.closed_date or row.last_date,
+            )
+        except (TreasuryError, delivery.DeliveryNotBooked) as error:
+            triage.set_aside(row.id, describe(error))
+            continue
+        if paid is not None:
+            found[row.id] = paid
+    return found
+
+
+def _cash_account(row: BookRow, outcome: delivery.Delivered | None, clearing: _Accounts) -> str:
+    """Where a settled deal's cash went: a gross delivery through the pipeline's FX clearing (the
+    deal's value is the part of it beyond the market rate), a net payment to the dealing bank
+    through the outgoing payments, else straight to or from the settlement account."""
+    if outcome is None or outcome.status != "booked":
+        return row.settlement_account_id
+    if outcome.kind == delivery.NET:
+        return clearing.get(row.entity_id, LedgerAccountKind.OUTGOING_PAYMENTS.value)
+    return clearing.get(row.entity_id, LedgerAccountKind.FX_CLEARING.value)
+
+
+def _settled_status(outcome: delivery.Delivered) -> str:
+    if outcome.status != "booked":
+        return outcome.status
+    return "paid" if outcome.kind == delivery.NET else "delivered"
 
 
 def _delivery_date(instrument: Instrument) -> date:
@@ -642,11 +688,13 @@ class _Accounts:
         return self._found[key]
 
 
-def settle_held_delivery(uow: UnitOfWork, hedge: HedgeRow, *, value_date: date) -> None:
-    """An officer approved a held delivery and its transfer is booked: the deal's value settles
-    through the FX clearing its transfer used and its result is realised (a designation's reserve
-    recycled), as the revaluation of its maturity would have done; its valuation there becomes
-    the settlement."""
+def settle_held_delivery(
+    uow: UnitOfWork, hedge: HedgeRow, *, value_date: date, net: bool = False
+) -> None:
+    """An officer approved a held delivery (or net payment) and its transfer is booked: the deal's
+    value settles through the FX clearing (the outgoing payments) its transfer used and its
+    result is realised (a designation's reserve recycled), as the revaluation of its maturity
+    would have done; its valuation there becomes the settlement."""
     assert hedge.settled_minor is not None
     assert hedge.settled_on is not None
     session = uow.session
@@ -656,9 +704,8 @@ def settle_held_delivery(uow: UnitOfWork, hedge: HedgeRow, *, value_date: date) 
         for key, (paid, item) in repository.designated_history(session, [hedge.id], on).items()
     }
     changes = _Changes.empty()
-    clearing = _Accounts(uow, hedge.tenant_id).get(
-        hedge.entity_id, LedgerAccountKind.FX_CLEARING.value
-    )
+    kind = LedgerAccountKind.OUTGOING_PAYMENTS if net else LedgerAccountKind.FX_CLEARING
+    clearing = _Accounts(uow, hedge.tenant_id).get(hedge.entity_id, kind.value)
     changes.settle(hedge.entity_id, clearing, value)
     _account_for(changes, hedge, history, carried=value, value=0, paid=value, item=None, ends=True)
     _post(

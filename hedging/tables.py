@@ -100,6 +100,8 @@ class HedgeRow(Base):
     delivered_minor: Mapped[int | None] = mapped_column(BigInteger)
     settled_minor: Mapped[int | None] = mapped_column(BigInteger)
     settled_on: Mapped[date | None] = mapped_column(Date)
+    # The dealing bank (a counterparty of the tenant): what a net settlement owes is paid to it.
+    counterparty_id: Mapped[str | None] = mapped_column(IdColumnType())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -27,7 +27,7 @@ from hedging.tables import ExposureRow
 from tests.api.api_support import get_json
 from tests.api.test_hedge_combinations_api import collar, hedge_body
 from tests.api.test_hedging_api import exporter, forward_hedge, post_snapshot, snapshot
-from tests.support import TenantFixture, fund, open_account
+from tests.support import TenantFixture, create_entity, default_address, fund, open_account
 from treasury.clock import FixedClock
 from treasury.db.unit_of_work import UnitOfWorkFactory
 
@@ -425,3 +425,113 @@ def test_a_cash_flow_hedges_ledger_splits_and_recycles_as_hedge_accounting_repor
     assert ledger[("fx_result_realised", "CNY")] == -Decimal("100000.00")
     assert ledger[("bank", "CNY")] == Decimal("100000.00")
     assert get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)["status"] == "matured"
+
+
+def dealing_bank(client: TestClient, tenant: TenantFixture) -> Json:
+    """The entity's dealing bank as a counterparty (its FX derivatives settlement account)."""
+    response = client.post(
+        "/v1/counterparties",
+        json={
+            "name": "Bank of China FX derivatives settlement",
+            "country": "CN",
+            "bank_bic": "BKCHCNBJ",
+            "account": "FXD-SETTLE-0001",
+            "address": default_address("CN"),
+        },
+        headers=tenant.treasurer,
+    )
+    assert response.status_code == 201, response.text
+    result: Json = response.json()
+    return result
+
+
+def net_forward(
+    client: TestClient, tenant: TenantFixture, **account: Any
+) -> tuple[Json, Json, Json, Json]:
+    """A net-settled forward selling USD 1,000,000 at 7.0000 (delivery EXPIRY) with its dealing
+    bank named; the CNY settlement account holds CNY 500,000."""
+    entity = create_entity(client, tenant.treasurer)
+    cny = open_account(client, tenant.treasurer, entity["id"], **account)
+    fund(client, tenant.treasurer, cny["id"], "500000.00")
+    exposure = client.post(
+        "/v1/exposures",
+        json={
+            "entity_id": entity["id"],
+            "pair": "USDCNY",
+            "direction": "receive",
+            "amount": {"amount": "1000000.00", "currency": "USD"},
+            "expected_date": EXPIRY,
+        },
+        headers=tenant.treasurer,
+    ).json()
+    bank = dealing_bank(client, tenant)
+    body = forward_hedge(entity, exposure, "1000000.00", counterparty_id=bank["id"])
+    body["instrument"].update(delivery_date=EXPIRY, settlement="net")
+    hedge = book(client, tenant, body)
+    assert hedge["counterparty_id"] == bank["id"]
+    post_snapshot(client, tenant.treasurer, snapshot("2026-11-26", "7.0850"))
+    return entity, cny, bank, hedge
+
+
+def test_a_net_settlement_owed_is_paid_to_the_dealing_bank_through_the_pipeline(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    entity, cny, bank, hedge = net_forward(client, tenant)
+
+    run = expire(client, tenant, clock, "7.1000")  # sold at 7.0000: CNY 100,000.00 owed
+
+    assert (run["settled"], run["status"]) == (1, "completed")
+    [paid] = hedge_settlements(client, tenant, cny["id"])
+    assert paid["status"] == "booked"
+    assert paid["counterparty_id"] == bank["id"]
+    assert paid["amount"] == {"amount": "100000.00", "currency": "CNY"}
+    assert paid["references"]["hedge_settlement"] == "net"
+    assert paid["route"]["rail"] == "HVPS"
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == Decimal("400000.00")
+    assert ledger[("fx_result_realised", "CNY")] == Decimal("100000.00")  # a loss (debit)
+    assert ledger[("outgoing_payments", "CNY")] == 0  # the payment settled the liability
+    assert ledger[("derivative_liability", "CNY")] == 0
+    shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
+    assert (shown["status"], shown["delivery"]["status"]) == ("matured", "paid")
+
+
+def test_a_net_settlement_gained_is_credited_by_the_dealing_bank(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    entity, cny, _, _ = net_forward(client, tenant)
+
+    expire(client, tenant, clock, "6.9000")  # sold at 7.0000: CNY 100,000.00 gained
+
+    assert hedge_settlements(client, tenant, cny["id"]) == []  # the bank credits the account
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == Decimal("600000.00")
+    assert ledger[("fx_result_realised", "CNY")] == Decimal("-100000.00")
+
+
+def test_a_net_payment_held_for_review_is_paid_when_an_officer_approves_it(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    """Paid from a capital settlement account (资本项目结汇待支付账户) for an unspecified use: an
+    officer must see it first."""
+    entity, cny, _, hedge = net_forward(client, tenant, kind="capital_settlement")
+    expire(client, tenant, clock, "7.1000")
+    [held] = hedge_settlements(client, tenant, cny["id"])
+    assert held["status"] == "held"
+    assert [f["rule"] for f in held["findings"]] == ["CAPITAL_ACCOUNT_USE_UNSPECIFIED"]
+    shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
+    assert (shown["status"], shown["delivery"]["status"]) == ("held", "held")
+    assert books(client, tenant, entity["id"])[("derivative_liability", "CNY")] == Decimal(
+        "-100000.00"
+    )
+
+    decided = decide(client, tenant, held["review_id"], "approve")
+
+    assert decided["transfer"]["status"] == "booked"
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == Decimal("400000.00")
+    assert ledger[("fx_result_realised", "CNY")] == Decimal("100000.00")
+    assert ledger[("derivative_liability", "CNY")] == 0
+    assert ledger[("outgoing_payments", "CNY")] == 0
+    shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
+    assert (shown["status"], shown["delivery"]["status"]) == ("matured", "paid")

@@ -184,6 +184,12 @@ class HedgeIn(StrictModel):
         default=None,
         description="a gross deal's account in the base currency (default: the first)",
     )
+    counterparty_id: str | None = Field(
+        default=None,
+        description="the dealing bank, as a counterparty: a net settlement the entity owes is "
+        "paid to it by a transfer of the payment pipeline (without one, the bank debits the "
+        "settlement account directly)",
+    )
 
 
 class DeliveryOut(BaseModel):
@@ -209,6 +215,7 @@ class HedgeOut(BaseModel):
     change_of_underlying_ref: str | None
     settlement_account_id: str
     delivery_account_id: str | None = None
+    counterparty_id: str | None = None
     delivery: DeliveryOut | None = Field(
         default=None,
         description="a gross deal's settlement transfer: held (waiting for the officers), "
@@ -231,6 +238,7 @@ class HedgeOut(BaseModel):
             change_of_underlying_ref=hedge.change_of_underlying_ref,
             settlement_account_id=hedge.settlement_account_id,
             delivery_account_id=hedge.delivery_account_id,
+            counterparty_id=hedge.counterparty_id,
             delivery=None
             if hedge.delivery is None
             else DeliveryOut(
@@ -284,6 +292,7 @@ def create_hedge(
             designation=body.designation,
             settlement_account_id=body.settlement_account_id,
             delivery_account_id=body.delivery_account_id,
+            counterparty_id=body.counterparty_id,
         ),
         actor=principal.name,
         idempotency=idempotency,

@@ -33,6 +33,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("delivered_minor", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("settled_minor", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("settled_on", sa.Date(), nullable=True))
+        # The dealing bank as a counterparty: a net settlement the entity owes is paid to it.
+        batch.add_column(sa.Column("counterparty_id", sa.String(length=36), nullable=True))
     # Forwards delivered before this revision delivered their whole notional.
     op.execute(
         "UPDATE hedging_hedge SET delivery_status = 'delivered', delivered_minor = notional_minor "
@@ -43,6 +45,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("UPDATE hedging_hedge SET status = 'live' WHERE status IN ('held', 'undelivered')")
     with op.batch_alter_table("hedging_hedge") as batch:
+        batch.drop_column("counterparty_id")
         batch.drop_column("settled_on")
         batch.drop_column("settled_minor")
         batch.drop_column("delivered_minor")
