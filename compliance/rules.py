@@ -405,7 +405,9 @@ def ordinary_outbound_lending(context: PaymentContext) -> list[Finding]:
     Its outbound-lending balance (`outbound_lending_balance`) may not exceed owners' equity ×
     (1 − r) × `ordinary_ol.coeff`, r being the share of its equity the entity concentrates in a
     251 filing (the rest stays usable through its own account, §1.4(a)); with r = 100 % it must
-    lend through the master (rule 9). The caller assembles `facts["ordinary_outbound_lending"]`
+    lend through the master (rule 9); a lender established less than
+    `ordinary_ol.min_years_established` years ago may not lend abroad (§1.4(e)). The caller
+    assembles `facts["ordinary_outbound_lending"]`
     (CNY decimal strings: the loans outstanding, their FX-denominated part, this loan and whether
     it is FX-denominated).
     """
@@ -425,6 +427,9 @@ def ordinary_outbound_lending(context: PaymentContext) -> list[Finding]:
             "成员企业境外放款额度已全部归集至资金池，须通过主账户放款",
             version,
         )
+    too_young = _lender_too_young(context)
+    if too_young is not None:
+        return too_young
     if facts.get("equity") is None or facts.get("amount_cny") is None:
         return _finding(
             "OUTBOUND_LENDING_CAP",
@@ -451,6 +456,33 @@ def ordinary_outbound_lending(context: PaymentContext) -> list[Finding]:
         f"weighted 1 + rmb.ol_ccy_factor), over the cap of CNY {cap:,.2f} "
         f"(owners' equity × (1 − {ratio}) × ordinary_ol.coeff)",
         f"境外放款余额（外币按汇率风险折算因子加权）将达 {after:,.2f} 元，超过上限 {cap:,.2f} 元",
+        version,
+    )
+
+
+def _lender_too_young(context: PaymentContext) -> list[Finding] | None:
+    """§1.4(e): the lender has been established for `ordinary_ol.min_years_established` years;
+    with no establishment date on record an officer must see it."""
+    years = int(parameter(context, "ordinary_ol.min_years_established").decimal())
+    version = _version(context, "ordinary_ol.min_years_established")
+    established = context.debtor_entity.established_on
+    if established is None:
+        return _finding(
+            "OUTBOUND_LENDING_LENDER_AGE",
+            Severity.REVIEW,
+            f"no establishment date on record: a lender must have been established for {years} "
+            "year(s) before it lends abroad (§1.4(e))",
+            f"无成立日期记录，境外放款主体须成立满 {years} 年",
+            version,
+        )
+    if established <= _months_before(context.value_date, 12 * years):
+        return None
+    return _finding(
+        "OUTBOUND_LENDING_LENDER_AGE",
+        Severity.BLOCK,
+        f"the lender was established on {established}, less than {years} year(s) before "
+        f"{context.value_date}: it may not lend abroad yet (§1.4(e))",
+        f"放款主体成立于 {established}，未满 {years} 年，不得办理境外放款",
         version,
     )
 

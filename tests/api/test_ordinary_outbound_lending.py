@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import get_json
@@ -46,7 +47,12 @@ def test_loans_to_an_offshore_affiliate_stay_within_half_the_equity(
     client: TestClient, tenant: TenantFixture
 ) -> None:
     headers = tenant.treasurer
-    lender = create_entity(client, headers, owners_equity={"amount": "1000.00", "currency": "CNY"})
+    lender = create_entity(
+        client,
+        headers,
+        owners_equity={"amount": "1000.00", "currency": "CNY"},
+        established_on="2015-01-01",
+    )
     borrower = create_entity(client, headers, country="HK", name="HK Trading Ltd")
     onshore = open_account(client, headers, lender["id"])["id"]
     offshore = open_account(client, headers, borrower["id"])["id"]
@@ -75,6 +81,12 @@ def test_a_member_concentrating_all_its_lending_lends_only_through_the_master(
     refused = loan(client, tenant, group.onshore_account, group.offshore_account, "1.00")
     assert (refused["status"], rules(refused)) == ("rejected", ["OUTBOUND_LENDING_VIA_MASTER"])
     # the host concentrates nothing: its own account lends within half its equity
+    established = client.patch(
+        f"/v1/entities/{group.host['id']}",
+        json={"established_on": "2015-01-01"},
+        headers=tenant.treasurer,
+    )
+    assert established.status_code == 200, established.text
     fund(client, tenant.treasurer, group.host_account, "1000.00")
     own = loan(client, tenant, group.host_account, group.offshore_account, "1.00")
     assert own["status"] == "booked", own["findings"]
@@ -120,7 +132,12 @@ def test_an_fx_loan_uses_one_and_a_half_times_its_value_of_the_cap(
     )
     clock.instant = datetime(2026, 10, 14, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
     headers = tenant.treasurer
-    lender = create_entity(client, headers, owners_equity={"amount": "1000.00", "currency": "CNY"})
+    lender = create_entity(
+        client,
+        headers,
+        owners_equity={"amount": "1000.00", "currency": "CNY"},
+        established_on="2015-01-01",
+    )
     borrower = create_entity(client, headers, country="HK", name="HK Trading Ltd")
     usd = open_account(client, headers, lender["id"], currency="USD", bank_bic="HBKACNSH")["id"]
     cny = open_account(client, headers, lender["id"])["id"]
@@ -159,3 +176,37 @@ def test_an_fx_loan_uses_one_and_a_half_times_its_value_of_the_cap(
     assert (cny_over["status"], rules(cny_over)) == ("rejected", ["OUTBOUND_LENDING_CAP"])
     cny_within = lend(client, tenant, cny, offshore_cny, {"amount": "0.05", "currency": "CNY"})
     assert cny_within["status"] == "booked", cny_within["findings"]
+
+
+@pytest.mark.parametrize(
+    ("established_on", "status", "severity"),
+    [
+        ("2025-11-26", "booked", None),  # a year to the day before the loan: established a year
+        ("2025-11-27", "rejected", "block"),  # a day short of a year
+        (None, "held", "review"),  # no date on record: an officer sees it
+    ],
+)
+def test_a_lender_must_have_been_established_for_a_year(
+    client: TestClient,
+    tenant: TenantFixture,
+    established_on: str | None,
+    status: str,
+    severity: str | None,
+) -> None:
+    """regulation.md §1.4(e): the lender has been established ≥ 1 year
+    (ordinary_ol.min_years_established), judged on the loan's value date 2026-11-26."""
+    headers = tenant.treasurer
+    fields: dict[str, Any] = {"owners_equity": {"amount": "1000.00", "currency": "CNY"}}
+    if established_on is not None:
+        fields["established_on"] = established_on
+    lender = create_entity(client, headers, **fields)
+    borrower = create_entity(client, headers, country="HK", name="HK Trading Ltd")
+    onshore = open_account(client, headers, lender["id"])["id"]
+    offshore = open_account(client, headers, borrower["id"])["id"]
+    fund(client, headers, onshore, "1000.00")
+    made = loan(client, tenant, onshore, offshore, "100.00")
+    assert made["status"] == status, made["findings"]
+    found = [f for f in made["findings"] if f["rule"] == "OUTBOUND_LENDING_LENDER_AGE"]
+    assert [f["severity"] for f in found] == ([] if severity is None else [severity])
+    if found:
+        assert "ordinary_ol.min_years_established=1@2016-11-29" in found[0]["rule_version"]
