@@ -194,18 +194,21 @@ def pay_net(
     *,
     tenant_id: str,
     value_date: date,
+    may_hold: bool = True,
 ) -> Delivered | None:
     """Pay what a net-settled deal owes its dealing bank (a counterparty of the tenant) from the
     settlement account, as a transfer of the pipeline in a savepoint of the run; None when the
     hedge names no dealing bank (the bank then debits the settlement account itself).
 
     Raises:
-        DeliveryNotBooked: the pipeline rejected it (undone).
+        DeliveryNotBooked: the pipeline rejected it, or held it and `may_hold` is false (undone).
     """
+    if owed_minor <= 0:
+        return None
     session = uow.session
     hedge = repository.get_hedge(session, tenant_id, row.id)
     assert hedge is not None
-    if hedge.counterparty_id is None or owed_minor <= 0:
+    if hedge.counterparty_id is None:
         return None
     request = TransferRequest(
         debtor_account_id=row.settlement_account_id,
@@ -219,7 +222,7 @@ def pay_net(
     actor = Principal(SYSTEM_TOKEN_ID, tenant_id, Role.TREASURER, "revaluation")
     with session.begin_nested() as savepoint:
         transfer = payments.run_steps(uow, actor, request, today(uow.clock, TIMEZONE))
-        if transfer.status not in BOOKED and transfer.status != HELD:
+        if transfer.status not in BOOKED and not (may_hold and transfer.status == HELD):
             savepoint.rollback()
             raise DeliveryNotBooked(f"its payment was {transfer.status}: {transfer.findings_json}")
     return Delivered(transfer.id, HELD if transfer.status == HELD else "booked", 0, NET)

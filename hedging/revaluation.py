@@ -342,11 +342,7 @@ def _revalue_book(
         paid = near.get(row.id)  # a swap's near leg settled today, its far leg still valued
         item = hypothetical.get(row.id)
         if paid is not None:
-            account = (
-                clearing.get(row.entity_id, LedgerAccountKind.FX_CLEARING.value)
-                if row.id in near_delivered
-                else row.settlement_account_id
-            )
+            account = _cash_account(row, near_delivered.get(row.id), clearing)
             changes.settle(row.entity_id, account, paid)
         _account_for(
             changes,
@@ -515,16 +511,29 @@ def _deliver_near_legs(
     near: dict[str, int],
     instruments: dict[str, Instrument],
     triage: Triage,
-) -> set[str]:
-    """Deliver the near legs due today of gross swaps (the far leg is the real-demand flow); one
-    the pipeline does not book is undone and set aside, to be delivered by the next run."""
-    delivered: set[str] = set()
+) -> dict[str, delivery.Delivered]:
+    """Deliver the near legs due today of gross swaps (the far leg is the real-demand flow), and
+    pay what a net swap's near leg owes its dealing bank; one the pipeline does not book (held
+    or rejected) is undone and set aside, to be settled by the next run."""
+    delivered: dict[str, delivery.Delivered] = {}
     for row in alive:
         swap = instruments.get(row.id)
-        if row.id not in near or not isinstance(swap, Swap) or not delivery.is_gross(swap):
+        if row.id not in near or not isinstance(swap, Swap):
             continue
         try:
-            delivery.deliver(
+            if not delivery.is_gross(swap):
+                paid = delivery.pay_net(
+                    uow,
+                    row,
+                    -near[row.id],
+                    tenant_id=tenant_id,
+                    value_date=swap.near_date,
+                    may_hold=False,
+                )
+                if paid is not None:
+                    delivered[row.id] = paid
+                continue
+            delivered[row.id] = delivery.deliver(
                 uow,
                 row,
                 [delivery.near_leg(swap)],
@@ -536,8 +545,6 @@ def _deliver_near_legs(
             )
         except (TreasuryError, delivery.DeliveryNotBooked) as error:
             triage.set_aside(row.id, describe(error))
-            continue
-        delivered.add(row.id)
     return delivered
 
 

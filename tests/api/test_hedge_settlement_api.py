@@ -535,3 +535,49 @@ def test_a_net_payment_held_for_review_is_paid_when_an_officer_approves_it(
     assert ledger[("outgoing_payments", "CNY")] == 0
     shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
     assert (shown["status"], shown["delivery"]["status"]) == ("matured", "paid")
+
+
+def test_a_net_swaps_near_leg_owed_is_paid_to_the_dealing_bank(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    """Bought USD 1,000,000 near at 7.0800 with USD at 7.0500 on the near date: CNY 30,000.00
+    owed, paid by transfer; the far leg lives on."""
+    entity, cny, bank, forward = net_forward(client, tenant)
+    swap = {
+        "type": "swap",
+        "pair": "USDCNY",
+        "direction": "buy",
+        "notional": {"amount": "1000000.00", "currency": "USD"},
+        "near_date": "2026-12-01",
+        "near_rate": "7.0800",
+        "far_date": "2027-05-26",
+        "far_rate": "6.9900",
+    }
+    close = client.post(
+        f"/v1/hedges/{forward['id']}/close",
+        json={"date": "2026-11-26", "change_of_underlying_ref": "SWAP-INSTEAD"},
+        headers=tenant.treasurer,
+    )
+    assert close.status_code == 200, close.text
+    body = {
+        **hedge_body(entity, {"id": forward["exposure_id"]}, swap),
+        "counterparty_id": bank["id"],
+    }
+    hedge = book(client, tenant, body)
+    assert hedge["instrument"]["settlement"] == "net"  # no USD account
+    revalue(client, tenant, clock, "2026-11-26")
+    post_snapshot(client, tenant.treasurer, snapshot("2026-12-01", "7.0500"))
+
+    run = revalue(client, tenant, clock, "2026-12-01")
+
+    assert (run["count"], run["status"]) == (1, "completed")
+    payments = [
+        t
+        for t in hedge_settlements(client, tenant, cny["id"])
+        if t["references"]["hedge"] == hedge["id"]
+    ]
+    [near] = payments
+    assert (near["status"], near["amount"]["amount"]) == ("booked", "30000.00")
+    assert near["counterparty_id"] == bank["id"]
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("outgoing_payments", "CNY")] == 0
