@@ -637,10 +637,20 @@ def fx_rate_off_market(context: PaymentContext) -> list[Finding]:
     """A transfer's own rate further from the reference rate than `fx.rate_tolerance` (a
     fraction) is held for an officer: a typo (1.0 for 0.14) or a rate quoted the wrong way round
     moves money at a price no market dealt. The caller's `fx_rate` fact carries both rates in
-    market convention; without it (no FX, a contract's rate, no reference rate) nothing to say."""
+    market convention; without it (no FX, a contract's rate) nothing to say. Without a reference
+    rate the rate cannot be judged: an info finding says so, and the transfer goes on."""
     fact = context.facts.get("fx_rate")
     if fact is None:
         return []
+    if fact["reference"] is None:
+        return _finding(
+            "FX_RATE_UNCHECKED",
+            Severity.INFO,
+            f"no reference rate on or before {context.value_date} to check {fact['pair']} "
+            f"{Decimal(fact['rate']).normalize():f} against",
+            f"{context.value_date} 及之前无参考汇率，无法核对 {fact['pair']} 汇率",
+            "reference-rate-missing",
+        )
     rate, reference = Decimal(fact["rate"]), Decimal(fact["reference"])
     tolerance = parameter(context, FX_RATE_TOLERANCE).decimal()
     off = abs(rate / reference - 1)

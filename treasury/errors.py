@@ -154,6 +154,36 @@ class EntryAlreadyReversed(Conflict):
     title = "Journal entry already reversed"
 
 
+class NotCancellable(Conflict):
+    """A transfer past the point where it can be cancelled (the bank accepted it, it was never
+    sent, or it is final already)."""
+
+    code = "NOT_CANCELLABLE"
+    title = "Transfer not cancellable"
+
+
+class StatementLineClassified(Conflict):
+    """A statement line that is not in suspense: classified before, or matched to a transfer."""
+
+    code = "STATEMENT_LINE_NOT_IN_SUSPENSE"
+    title = "Statement line not in suspense"
+
+
+class ClassificationMismatch(Rejected):
+    """A statement line classified to a transfer or ledger account it cannot belong to (another
+    account, amount, currency or entity)."""
+
+    code = "CLASSIFICATION_MISMATCH"
+    title = "Statement line does not fit the target"
+
+
+class FxQuotePairMismatch(Rejected):
+    """An `fx_quote` whose pair is not the two currencies the transfer converts between."""
+
+    code = "FX_QUOTE_PAIR_MISMATCH"
+    title = "FX quote pair does not match the transfer"
+
+
 class BalanceOutOfRange(Rejected):
     """A movement would take a running balance beyond what the ledger stores."""
 

@@ -97,7 +97,9 @@ def test_a_statement_line_entry_is_reversed_once_and_the_balance_restored(
     wrong = import_line(client, headers, account["id"], "40.00", "2026-11-10")
     assert balance(client, headers, account["id"])["balance"] == "140.00"
 
-    response = client.post(f"/v1/journal-entries/{wrong}/reversal", json={}, headers=headers)
+    response = client.post(
+        f"/v1/journal-entries/{wrong}/reversal", json={"reason": "posted in error"}, headers=headers
+    )
 
     assert response.status_code == 201, response.text
     reversal = response.json()
@@ -115,7 +117,9 @@ def test_a_statement_line_entry_is_reversed_once_and_the_balance_restored(
     ledger = get_json(client, f"/v1/entities/{entity['id']}/ledger-accounts", headers)["items"]
     assert [item["balance"] for item in ledger if item["kind"] == "suspense"] == ["-100.00"]
 
-    again = client.post(f"/v1/journal-entries/{wrong}/reversal", json={}, headers=headers)
+    again = client.post(
+        f"/v1/journal-entries/{wrong}/reversal", json={"reason": "posted in error"}, headers=headers
+    )
     assert_problem(again, 409, "ENTRY_ALREADY_REVERSED")
     assert balance(client, headers, account["id"])["balance"] == "100.00"
     assert reversal["id"] in listed(client, headers, f"account_id={account['id']}")
@@ -128,7 +132,9 @@ def test_a_reversal_may_carry_its_own_value_date(client: TestClient, tenant: Ten
     wrong = import_line(client, headers, account["id"], "40.00", "2026-11-10")
 
     response = client.post(
-        f"/v1/journal-entries/{wrong}/reversal", json={"value_date": "2026-11-20"}, headers=headers
+        f"/v1/journal-entries/{wrong}/reversal",
+        json={"value_date": "2026-11-20", "reason": "posted in error"},
+        headers=headers,
     )
 
     assert response.status_code == 201, response.text
@@ -146,7 +152,11 @@ def test_a_transfers_entry_is_not_reversed_here(client: TestClient, tenant: Tena
     transfer = post_transfer(client, headers, transfer_body(debtor["id"], creditor["id"], "60.00"))
     journal_id = transfer.json()["journal_id"]
 
-    response = client.post(f"/v1/journal-entries/{journal_id}/reversal", json={}, headers=headers)
+    response = client.post(
+        f"/v1/journal-entries/{journal_id}/reversal",
+        json={"reason": "posted in error"},
+        headers=headers,
+    )
 
     assert_problem(response, 409, "CONFLICT")
     assert balance(client, headers, debtor["id"])["balance"] == "40.00"
@@ -162,10 +172,16 @@ def test_reversals_need_a_writer_and_a_known_entry(
     entry_id = import_line(client, tenant.treasurer, account["id"], "10.00", "2026-11-02")
 
     for headers in (tenant.auditor, tenant.officer):
-        response = client.post(f"/v1/journal-entries/{entry_id}/reversal", json={}, headers=headers)
+        response = client.post(
+            f"/v1/journal-entries/{entry_id}/reversal",
+            json={"reason": "posted in error"},
+            headers=headers,
+        )
         assert_problem(response, 403, "FORBIDDEN")
     unknown = client.post(
-        f"/v1/journal-entries/{uuid.uuid4()}/reversal", json={}, headers=tenant.treasurer
+        f"/v1/journal-entries/{uuid.uuid4()}/reversal",
+        json={"reason": "posted in error"},
+        headers=tenant.treasurer,
     )
     assert_problem(unknown, 404, "NOT_FOUND")
     assert balance(client, tenant.treasurer, account["id"])["balance"] == "10.00"

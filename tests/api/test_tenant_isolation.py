@@ -193,7 +193,7 @@ def test_other_writes_on_another_tenants_objects_are_404(
         response = client.request(method, path, json=body, headers=headers)
         assert_problem(response, 404, "NOT_FOUND")
     stolen = f"/v1/journal-entries/{theirs.transfer['journal_id']}/reversal"
-    assert_problem(client.post(stolen, json={}, headers=headers), 404, "NOT_FOUND")
+    assert_problem(client.post(stolen, json={"reason": "x"}, headers=headers), 404, "NOT_FOUND")
 
     owner = other_tenant.auditor
     assert get_json(client, f"/v1/entities/{theirs.entity['id']}", owner)["name"] == "Entity"

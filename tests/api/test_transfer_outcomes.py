@@ -144,30 +144,31 @@ def test_a_cross_currency_transfer_books_two_legs_through_fx_clearing(
     cny = open_account(client, tenant.treasurer, entity["id"])
     usd = open_account(client, tenant.treasurer, entity["id"], currency="USD")
     fund(client, tenant.treasurer, cny["id"], "1000.00")
-    # 100.25 CNY × 0.1 = 10.025 USD: half-even gives 10.02 (half-up would give 10.03).
-    request = transfer_body(cny["id"], usd["id"], "100.25", fx_rate="0.1")
+    # 100.75 CNY × 0.14 = 14.105 USD: half-even gives 14.10 (half-up would give 14.11). A rate
+    # near the market's: one far off it is held for review (FX_RATE_OFF_MARKET).
+    request = transfer_body(cny["id"], usd["id"], "100.75", fx_rate="0.14")
 
     body = created(post_transfer(client, tenant.treasurer, request))
 
     assert body["status"] == "booked", body
-    assert body["creditor_amount"] == {"amount": "10.02", "currency": "USD"}
-    assert body["fx_rate"] == "0.1"
-    assert balance(client, tenant.treasurer, cny["id"])["balance"] == "899.75"
-    assert balance(client, tenant.treasurer, usd["id"])["balance"] == "10.02"
+    assert body["creditor_amount"] == {"amount": "14.10", "currency": "USD"}
+    assert body["fx_rate"] == "0.14"
+    assert balance(client, tenant.treasurer, cny["id"])["balance"] == "899.25"
+    assert balance(client, tenant.treasurer, usd["id"])["balance"] == "14.10"
 
     ledger = get_json(client, f"/v1/entities/{entity['id']}/ledger-accounts", tenant.treasurer)
     clearing = {item["currency"]: item for item in ledger["items"] if item["kind"] == "fx_clearing"}
     assert set(clearing) == {"CNY", "USD"}
-    assert clearing["CNY"]["balance"] == "100.25"
-    assert clearing["USD"]["balance"] == "-10.02"
+    assert clearing["CNY"]["balance"] == "100.75"
+    assert clearing["USD"]["balance"] == "-14.10"
 
     entry = get_json(client, f"/v1/journal-entries/{body['journal_id']}", tenant.auditor)
     assert entry["kind"] == "transfer"
     assert entry["source_id"] == body["id"]
     legs = {(p["debit_account_id"], p["credit_account_id"]): p["amount"] for p in entry["postings"]}
     assert legs == {
-        (clearing["CNY"]["account_id"], cny["id"]): {"amount": "100.25", "currency": "CNY"},
-        (usd["id"], clearing["USD"]["account_id"]): {"amount": "10.02", "currency": "USD"},
+        (clearing["CNY"]["account_id"], cny["id"]): {"amount": "100.75", "currency": "CNY"},
+        (usd["id"], clearing["USD"]["account_id"]): {"amount": "14.10", "currency": "USD"},
     }
 
 
@@ -178,10 +179,10 @@ def test_a_rounding_half_even_rounds_up_past_the_half(
     cny = open_account(client, tenant.treasurer, entity["id"])
     usd = open_account(client, tenant.treasurer, entity["id"], currency="USD")
     fund(client, tenant.treasurer, cny["id"], "1000.00")
-    # 100.35 × 0.1 = 10.035 → 10.04 (half to even); 100.00 × 0.14085 = 14.085 → 14.08.
+    # 100.25 × 0.14 = 14.035 → 14.04 (half to even); 100.00 × 0.14085 = 14.085 → 14.08.
     first = created(
         post_transfer(
-            client, tenant.treasurer, transfer_body(cny["id"], usd["id"], "100.35", fx_rate="0.1")
+            client, tenant.treasurer, transfer_body(cny["id"], usd["id"], "100.25", fx_rate="0.14")
         )
     )
     second = created(
@@ -192,9 +193,9 @@ def test_a_rounding_half_even_rounds_up_past_the_half(
         )
     )
 
-    assert first["creditor_amount"]["amount"] == "10.04"
+    assert first["creditor_amount"]["amount"] == "14.04"
     assert second["creditor_amount"]["amount"] == "14.08"
-    assert balance(client, tenant.treasurer, usd["id"])["balance"] == "24.12"
+    assert balance(client, tenant.treasurer, usd["id"])["balance"] == "28.12"
 
 
 def test_a_back_valued_transfer_is_booked_as_a_record_without_a_route(

@@ -176,7 +176,11 @@ class Books:
     def reverse(self, entry_id: str, value_date: date | None = None) -> JournalEntry:
         """Append the reversal of a journal entry."""
         return ledger_service.reverse_journal_entry(
-            self.uow_factory(), tenant_id=self.tenant_id, entry_id=entry_id, value_date=value_date
+            self.uow_factory(),
+            principal=self.principal,
+            entry_id=entry_id,
+            value_date=value_date,
+            reason="correction in a test",
         )
 
     def balance(self, account_id: str, as_of: date = TODAY) -> ledger_service.AccountBalance:

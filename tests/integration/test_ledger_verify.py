@@ -141,7 +141,9 @@ def test_insert_or_replace_cannot_rewrite_a_posting_or_an_entry(
     entry = one(fresh, "SELECT * FROM ledger_journal_entry WHERE id = :id", id=posting["entry_id"])
     funding = rows(fresh, "SELECT id FROM ledger_journal_entry WHERE kind = 'statement_line'")[0]
     reversed_ = fresh.client.post(
-        f"/v1/journal-entries/{funding['id']}/reversal", json={}, headers=history.tenant.treasurer
+        f"/v1/journal-entries/{funding['id']}/reversal",
+        json={"reason": "funded twice"},
+        headers=history.tenant.treasurer,
     )
     assert reversed_.status_code == 201, reversed_.text
     reversal = reversed_.json()

@@ -161,8 +161,9 @@ def seeded_parameter_count() -> int:
             "parameters_payments.json",
             "parameters_fidelity.json",
             "parameters_hedge_book.json",
-            "parameters_positions.json",
             "parameters_fidelity_two.json",
+            "parameters_positions.json",
+            "parameters_corrections.json",
         )
     )
 

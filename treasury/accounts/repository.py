@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
@@ -228,6 +228,18 @@ def seen_bank_refs(session: Session, account_id: str, bank_refs: Sequence[str]) 
     return set(session.scalars(query))
 
 
+def get_statement_line(
+    session: Session, tenant_id: str, line_id: str, *, for_update: bool = False
+) -> StatementLineRow | None:
+    """One of the tenant's statement lines (locked, read afresh, when asked)."""
+    query = select(StatementLineRow).where(
+        StatementLineRow.id == line_id, StatementLineRow.tenant_id == tenant_id
+    )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
 def list_statement_lines(
     session: Session, tenant_id: str, account_id: str
 ) -> list[StatementLineRow]:
@@ -252,3 +264,26 @@ def bank_accounts_by_number(
         )
         found.update({row.number: _to_bank_account(row) for row in session.execute(query)})
     return found
+
+
+def bank_account_labels(
+    session: Session, tenant_id: str
+) -> list[tuple[str, str, str, str, str, str | None]]:
+    """Each of the tenant's bank accounts as a group view labels it: (account id, entity id,
+    entity code, entity name, entity country, bank BIC), in one read of plain columns."""
+    query = (
+        select(
+            BankAccountRow.id,
+            BankAccountRow.entity_id,
+            EntityRow.code,
+            EntityRow.name,
+            EntityRow.country,
+            BankAccountRow.bank_bic,
+        )
+        .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
+        .where(BankAccountRow.tenant_id == tenant_id)
+    )
+    return [
+        cast(tuple[str, str, str, str, str, str | None], tuple(row))
+        for row in session.execute(query)
+    ]

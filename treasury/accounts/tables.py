@@ -113,3 +113,10 @@ class StatementLineRow(Base):
     counterparty: Mapped[str | None] = mapped_column(String(300))
     journal_entry_id: Mapped[str | None] = mapped_column(ForeignKey("ledger_journal_entry.id"))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Out of suspense, once: to the transfer it belongs to or to a ledger account, by an entry.
+    classified_transfer_id: Mapped[str | None] = mapped_column(IdColumnType())
+    classified_ledger_account_id: Mapped[str | None] = mapped_column(IdColumnType())
+    classification_entry_id: Mapped[str | None] = mapped_column(IdColumnType())
+    classification_reason: Mapped[str | None] = mapped_column(String(500))
+    classified_by: Mapped[str | None] = mapped_column(String(200))
+    classified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -10,6 +10,7 @@ from treasury.api.middleware import BodySizeLimit, RequestId
 from treasury.api.routes import (
     accounts,
     audit,
+    corrections,
     counterparties,
     entities,
     foreign_debts,
@@ -48,6 +49,7 @@ ROUTERS = (
     payment_runs.router,
     reviews.router,
     audit.router,
+    corrections.router,
     refdata.router,
     tenancy.router,
     routing.router,

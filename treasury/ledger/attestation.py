@@ -33,10 +33,12 @@ def entry_document(
     reverses_entry_id: str | None,
     source_id: str | None,
     postings: Iterable[tuple[str, str, int, str]],
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """What the chain records of an entry: its fields and its postings as
-    `[debit account, credit account, amount in minor units, currency]`, in posting order."""
-    return {
+    `[debit account, credit account, amount in minor units, currency]`, in posting order; a
+    reversal's reason when it has one (older records have none: the key is absent)."""
+    document = {
         "value_date": value_date.isoformat(),
         "kind": kind,
         "description": description,
@@ -44,6 +46,7 @@ def entry_document(
         "source_id": source_id,
         "postings": [list(posting) for posting in postings],
     }
+    return document if reason is None else {**document, "reason": reason}
 
 
 def record_entry(
@@ -56,6 +59,7 @@ def record_entry(
         description=entry.description,
         reverses_entry_id=entry.reverses_entry_id,
         source_id=entry.source_id,
+        reason=entry.reason,
         postings=(
             (p.debit_account_id, p.credit_account_id, p.amount.minor, p.amount.currency.code)
             for p in entry.postings

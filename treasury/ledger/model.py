@@ -100,14 +100,17 @@ class JournalEntry:
     postings: tuple[Posting, ...]
     reverses_entry_id: str | None = None
     source_id: str | None = None
+    reason: str | None = None  # why a reversal corrects its original
 
     def __post_init__(self) -> None:
         if not self.postings:
             raise LedgerError("a journal entry needs at least one posting")
 
 
-def reversal_of(entry: JournalEntry, *, new_id: str, value_date: date) -> JournalEntry:
-    """The entry that undoes `entry`, pointing back at it."""
+def reversal_of(
+    entry: JournalEntry, *, new_id: str, value_date: date, reason: str | None = None
+) -> JournalEntry:
+    """The entry that undoes `entry`, pointing back at it (and saying why)."""
     return JournalEntry(
         id=new_id,
         value_date=value_date,
@@ -116,6 +119,7 @@ def reversal_of(entry: JournalEntry, *, new_id: str, value_date: date) -> Journa
         postings=tuple(posting.reversed() for posting in entry.postings),
         reverses_entry_id=entry.id,
         source_id=entry.source_id,
+        reason=reason,
     )
 
 

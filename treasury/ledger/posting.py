@@ -101,6 +101,7 @@ def reverse_entry(
     reversal_id: str,
     posted_at: datetime,
     value_date: date | None = None,
+    reason: str | None = None,
 ) -> JournalEntry:
     """Append the reversal of an entry (on its value date unless another is given).
 
@@ -116,7 +117,7 @@ def reverse_entry(
     if repository.reversal_id_of(session, entry_id) is not None:
         raise EntryAlreadyReversed(f"journal entry {entry_id} is already reversed")
     reversal = reversal_of(
-        original, new_id=reversal_id, value_date=value_date or original.value_date
+        original, new_id=reversal_id, value_date=value_date or original.value_date, reason=reason
     )
     post_entry(
         session, tenant_id=tenant_id, entry=reversal, posted_at=posted_at, enforce_limits=False

@@ -301,6 +301,7 @@ def _entry_values(tenant_id: str, entry: JournalEntry, posted_at: datetime) -> d
         "reverses_entry_id": entry.reverses_entry_id,
         "source_id": entry.source_id,
         "posted_at": posted_at,
+        "reason": entry.reason,
     }
 
 
@@ -394,7 +395,16 @@ def list_entries(
     return _entries_with_postings(session, list(session.scalars(query)))
 
 
+def reasons_of(session: Session, entry_ids: Iterable[str]) -> dict[str, str]:
+    """The reasons of those entries that have one (reversals), by entry id."""
+    query = select(JournalEntryRow.id, JournalEntryRow.reason).where(
+        JournalEntryRow.id.in_(list(entry_ids)), JournalEntryRow.reason.is_not(None)
+    )
+    return {entry_id: str(reason) for entry_id, reason in session.execute(query)}
+
+
 def _entries_with_postings(session: Session, rows: Sequence[JournalEntryRow]) -> list[JournalEntry]:
+    reasons = reasons_of(session, [row.id for row in rows])
     postings: dict[str, list[Posting]] = {row.id: [] for row in rows}
     query = select(PostingRow).where(PostingRow.entry_id.in_(postings)).order_by(PostingRow.id)
     for posting in session.scalars(query):
@@ -414,6 +424,7 @@ def _entries_with_postings(session: Session, rows: Sequence[JournalEntryRow]) ->
             postings=tuple(postings[row.id]),
             reverses_entry_id=row.reverses_entry_id,
             source_id=row.source_id,
+            reason=reasons.get(row.id),
         )
         for row in rows
     ]

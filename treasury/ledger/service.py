@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, NotFound
+from treasury.errors import Conflict, NotFound, ValidationFailed
 from treasury.ledger import posting, repository, verification
 from treasury.ledger.model import JournalEntry
 from treasury.ledger.tables import LedgerAccountRow
 from treasury.ledger.verification import LedgerFinding
 from treasury.money import Money
+from treasury.tenancy.model import Principal
 
 
 @dataclass(frozen=True)
@@ -110,14 +112,25 @@ def journal_entry(uow: UnitOfWork, *, tenant_id: str, entry_id: str) -> JournalE
 
 
 def reverse_journal_entry(
-    uow: UnitOfWork, *, tenant_id: str, entry_id: str, value_date: date | None
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    entry_id: str,
+    value_date: date | None,
+    reason: str,
 ) -> JournalEntry:
-    """Correct a posted entry by appending its reversal.
+    """Correct a posted entry by appending its reversal, which keeps the reason; the audit trail
+    records who reversed it and why.
 
     Raises:
+        ValidationFailed: no reason.
         NotFound: no such entry.
         EntryAlreadyReversed: it has been reversed before.
     """
+    if not reason.strip():
+        raise ValidationFailed("a reversal needs a reason")
+    assert principal.tenant_id is not None
+    tenant_id = principal.tenant_id
     with uow:
         original = repository.get_entry(uow.session, tenant_id, entry_id)
         if original is not None and original.kind == "transfer":
@@ -133,6 +146,16 @@ def reverse_journal_entry(
             reversal_id=new_id(),
             posted_at=uow.clock.now(),
             value_date=value_date,
+            reason=reason.strip(),
+        )
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=principal.name,
+            action="journal_entry.reversed",
+            object_type="journal_entry",
+            object_id=entry_id,
+            after={"reversal_entry_id": reversal.id, "reason": reversal.reason},
         )
         uow.commit()
         return reversal

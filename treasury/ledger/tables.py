@@ -51,6 +51,10 @@ class JournalEntryRow(Base):
     )
     source_id: Mapped[str | None] = mapped_column(IdColumnType(), index=True)
     posted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Why a reversal corrects its original. Deferred: an earlier migration (ledger_guards) loads
+    # entries through this class before the column exists; readers fetch it by id
+    # (`repository.reasons_of`).
+    reason: Mapped[str | None] = mapped_column(String(500), deferred=True)
 
 
 class PostingRow(Base):

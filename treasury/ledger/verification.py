@@ -129,6 +129,7 @@ def entry_disagreements(session: Session) -> list[LedgerFinding]:
         JournalEntryRow.description,
         JournalEntryRow.reverses_entry_id,
         JournalEntryRow.source_id,
+        JournalEntryRow.reason,
         JournalEntryRow.posted_at,
         literal_column("1").label("side"),
     )
@@ -137,7 +138,14 @@ def entry_disagreements(session: Session) -> list[LedgerFinding]:
         recorded.c.tenant_id,
         *(
             _field(dialect, document, key)
-            for key in ("value_date", "kind", "description", "reverses_entry_id", "source_id")
+            for key in (
+                "value_date",
+                "kind",
+                "description",
+                "reverses_entry_id",
+                "source_id",
+                "reason",
+            )
         ),
         recorded.c.occurred_at,
         literal_column("-1"),

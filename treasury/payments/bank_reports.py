@@ -171,6 +171,9 @@ def _apply(
         return {**item, "result": "unmatched"}
     item["transfer_id"] = row.id
     outcome = status.outcome
+    if row.status == TransferStatus.CANCELLED.value and outcome is not Outcome.PENDING:
+        # Cancelled here after its file was made: the bank acting on it is for a treasurer.
+        return {**item, "result": "refused: the transfer was cancelled; recall it at the bank"}
     if outcome is Outcome.PENDING:
         return {**item, "result": "unchanged"}
     if outcome is Outcome.REJECTED:

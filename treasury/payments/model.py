@@ -24,6 +24,7 @@ class TransferStatus(StrEnum):
     ACCEPTED = "accepted"
     SETTLED = "settled"
     RETURNED = "returned"
+    CANCELLED = "cancelled"
 
 
 # The state of a transfer row inside the unit of work that creates it, before its first outcome.
@@ -34,9 +35,17 @@ NEW = "new"
 # booked one. A state not listed as a key (or listed with nothing) is final.
 TRANSITIONS: dict[str, frozenset[TransferStatus]] = {
     NEW: frozenset({TransferStatus.BOOKED, TransferStatus.HELD, TransferStatus.REJECTED}),
-    TransferStatus.HELD.value: frozenset({TransferStatus.BOOKED, TransferStatus.REJECTED}),
+    TransferStatus.HELD.value: frozenset(
+        {TransferStatus.BOOKED, TransferStatus.REJECTED, TransferStatus.CANCELLED}
+    ),
+    # Cancelled only while the bank has not accepted its payment file (DESIGN §4.4).
     TransferStatus.BOOKED.value: frozenset(
-        {TransferStatus.ACCEPTED, TransferStatus.SETTLED, TransferStatus.RETURNED}
+        {
+            TransferStatus.ACCEPTED,
+            TransferStatus.SETTLED,
+            TransferStatus.RETURNED,
+            TransferStatus.CANCELLED,
+        }
     ),
     TransferStatus.ACCEPTED.value: frozenset({TransferStatus.SETTLED, TransferStatus.RETURNED}),
 }
@@ -69,6 +78,34 @@ class Purpose(StrEnum):
 
 
 @dataclass(frozen=True)
+class FxQuote:
+    """A rate as the market quotes it: units of the pair's second currency per unit of its first
+    (`USDCNY 7.10`), whichever way the transfer converts."""
+
+    pair: str
+    rate: Decimal
+
+    @property
+    def currencies(self) -> tuple[str, str]:
+        """Base and quote currency, offshore RMB (CNH) read as CNY like everywhere else."""
+        return _onshore(self.pair[:3]), _onshore(self.pair[3:])
+
+    def rate_for(self, *, debtor: str, creditor: str) -> Decimal | None:
+        """Creditor-currency units per debtor-currency unit; None when the pair is not these two
+        currencies."""
+        base, quote = self.currencies
+        if (base, quote) == (debtor, creditor):
+            return self.rate
+        if (base, quote) == (creditor, debtor):
+            return 1 / self.rate
+        return None
+
+
+def _onshore(currency: str) -> str:
+    return "CNY" if currency == "CNH" else currency
+
+
+@dataclass(frozen=True)
 class TransferRequest:
     """A treasurer's instruction, validated for shape by the caller."""
 
@@ -84,6 +121,7 @@ class TransferRequest:
     wealth_product_risk_rating: int | None = None
     references: dict[str, str] = field(default_factory=dict)
     remark: str | None = None
+    fx_quote: FxQuote | None = None  # instead of fx_rate, in market convention
 
 
 @dataclass(frozen=True)
@@ -116,6 +154,18 @@ class Transfer:
     created_at: datetime
     updated_at: datetime
     market: str | None = None  # CNH for offshore RMB (the amount itself carries CNY)
+    fx_quote: FxQuote | None = None
+    cancellation: Cancellation | None = None
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """Who cancelled a transfer, when and why, and the entry that reversed its booking."""
+
+    reason: str
+    cancelled_by: str
+    cancelled_at: datetime
+    reversal_entry_id: str | None
 
 
 INSUFFICIENT_FUNDS_RULE = "INSUFFICIENT_FUNDS"
@@ -162,7 +212,9 @@ def request_of(transfer: Transfer) -> TransferRequest:
         creditor_account_id=transfer.creditor_account_id,
         counterparty_id=transfer.counterparty_id,
         creditor=transfer.creditor,
-        fx_rate=transfer.fx_rate,
+        # A quoted rate is kept as quoted; the pipeline derives the rate from it again.
+        fx_rate=None if transfer.fx_quote is not None else transfer.fx_rate,
+        fx_quote=transfer.fx_quote,
         bop_code=transfer.bop_code,
         wealth_product_risk_rating=transfer.wealth_product_risk_rating,
         references=dict(transfer.references),

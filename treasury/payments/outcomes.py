@@ -68,6 +68,8 @@ def run(
     parties = pipeline.assemble(uow.session, row.tenant_id, request)
     creditor_amount = pipeline.check(request, parties)
     _keep_sides(row, parties, creditor_amount)
+    if request.fx_quote is not None:  # the rate it converts at, derived from the quote
+        row.fx_rate = pipeline.effective_rate(request, parties)
     decision = None
     if not row.back_valued:
         now = uow.clock.now()

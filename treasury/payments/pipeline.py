@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from treasury.errors import (
     BopCodeRequired,
     CalendarNotLoaded,
     CurrencyMismatch,
+    FxQuotePairMismatch,
     FxRateRequired,
     NotFound,
     RouteUnavailable,
@@ -151,24 +153,45 @@ def _check_purpose_fields(request: TransferRequest) -> None:
 def _creditor_amount(request: TransferRequest, parties: Parties) -> Money | None:
     creditor = parties.creditor_account
     if creditor is None or creditor.currency == parties.debtor_account.currency:
-        if request.fx_rate is not None:
+        if request.fx_rate is not None or request.fx_quote is not None:
             raise ValidationFailed("fx_rate applies only between accounts of different currencies")
         return None
-    if request.fx_rate is None:
+    rate = effective_rate(request, parties)
+    if rate is None:
         raise FxRateRequired(
             f"{parties.debtor_account.currency} → {creditor.currency} needs an explicit fx_rate"
         )
     try:
-        converted = check_storable(
-            convert(request.amount, rate=request.fx_rate, to=creditor.currency)
-        )
+        converted = check_storable(convert(request.amount, rate=rate, to=creditor.currency))
     except ArithmeticError as error:  # decimal Overflow or InvalidOperation: beyond any amount
-        raise ValidationFailed(
-            f"{request.amount} at {request.fx_rate} is beyond any amount"
-        ) from error
+        raise ValidationFailed(f"{request.amount} at {rate} is beyond any amount") from error
     if not converted.is_positive():
-        raise ValidationFailed(f"{request.amount} at {request.fx_rate} converts to nothing")
+        raise ValidationFailed(f"{request.amount} at {rate} converts to nothing")
     return converted
+
+
+def effective_rate(request: TransferRequest, parties: Parties) -> Decimal | None:
+    """Creditor-currency units per debtor-currency unit: `fx_rate` as given, or derived from
+    `fx_quote` in market convention (a CNY → USD transfer quoted `USDCNY 7.10` converts at
+    1 / 7.10). None without either, or without an internal creditor account.
+
+    Raises:
+        FxQuotePairMismatch: the quote's pair is not the transfer's two currencies.
+    """
+    creditor = parties.creditor_account
+    if creditor is None:
+        return None
+    quote = request.fx_quote
+    if quote is None:
+        return request.fx_rate
+    debtor_currency = parties.debtor_account.currency
+    rate = quote.rate_for(debtor=debtor_currency, creditor=creditor.currency)
+    if rate is None:
+        raise FxQuotePairMismatch(
+            f"fx_quote {quote.pair} does not price {debtor_currency} → {creditor.currency}",
+            pair=quote.pair,
+        )
+    return rate
 
 
 def available_to_spend(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from compliance.model import Finding
 from treasury.money import Money
-from treasury.payments.model import Purpose, Transfer, TransferStatus
+from treasury.payments.model import Cancellation, FxQuote, Purpose, Transfer, TransferStatus
 from treasury.payments.tables import TransferRow
 
 
@@ -45,9 +45,28 @@ def to_transfer(row: TransferRow) -> Transfer:
         journal_id=row.journal_entry_id,
         review_id=row.review_id,
         market=row.market or row.currency,
+        fx_quote=_fx_quote(row),
+        cancellation=_cancellation(row),
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def _fx_quote(row: TransferRow) -> FxQuote | None:
+    if row.fx_quote_pair is None or row.fx_quote_rate is None:
+        return None
+    return FxQuote(row.fx_quote_pair, row.fx_quote_rate)
+
+
+def _cancellation(row: TransferRow) -> Cancellation | None:
+    if row.cancelled_at is None:
+        return None
+    return Cancellation(
+        reason=row.cancellation_reason or "",
+        cancelled_by=row.cancelled_by or "",
+        cancelled_at=row.cancelled_at,
+        reversal_entry_id=row.cancellation_entry_id,
     )
 
 

@@ -21,6 +21,7 @@ from compliance.model import Finding, PaymentContext
 from treasury.accounts.model import CAPITAL_ACCOUNT_INCOME_KINDS, AccountKind
 from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.money import Money
+from treasury.payments import pipeline
 from treasury.payments.model import TransferRequest, TransferStatus
 from treasury.payments.pipeline import Parties
 from treasury.payments.tables import TransferRow
@@ -121,9 +122,63 @@ def _facts(
         )
     if parties.debtor_account.kind in CAPITAL_ACCOUNT_INCOME_KINDS:
         facts["capital_payment_sampled"] = _sampled(session, exclude_transfer_id, value_date)
+    rate = _fx_rate_fact(session, request, parties, value_date)
+    if rate is not None:
+        facts["fx_rate"] = rate
     for source in FACT_SOURCES:
         facts.update(source(session, tenant_id, request, parties, value_date, exclude_transfer_id))
     return facts
+
+
+def _fx_rate_fact(
+    session: Session, request: TransferRequest, parties: Parties, value_date: date
+) -> dict[str, str | None] | None:
+    """The transfer's own rate beside the reference rate of `value_date` (crossed through CNY),
+    both in market convention (`USDCNY`), for `FX_RATE_OFF_MARKET`; the reference is None when
+    no rate is loaded for a currency. None when no FX applies or the rate is a contract's (a
+    hedge's delivery at its strike)."""
+    creditor = parties.creditor_account
+    if creditor is None or "hedge" in request.references:
+        return None
+    rate = pipeline.effective_rate(request, parties)
+    if rate is None:
+        return None
+    debtor_currency, creditor_currency = parties.debtor_account.currency, creditor.currency
+    market = _market_pair(request, debtor_currency, creditor_currency)
+    inverted = market != debtor_currency + creditor_currency
+    reference = refdata_cache.snapshot(session)
+    sides = [_cny_per_unit(reference, c, value_date) for c in (debtor_currency, creditor_currency)]
+    if sides[0] is None or sides[1] is None:
+        return {"pair": market, "rate": str(1 / rate if inverted else rate), "reference": None}
+    (debtor_cny, debtor_date), (creditor_cny, creditor_date) = sides[0], sides[1]
+    reference_rate = debtor_cny / creditor_cny
+    dates = [day for day in (debtor_date, creditor_date) if day is not None]
+    return {
+        "pair": market,
+        "rate": str(1 / rate if inverted else rate),
+        "reference": str(1 / reference_rate if inverted else reference_rate),
+        "reference_date": min(dates, default=value_date).isoformat(),
+    }
+
+
+def _cny_per_unit(
+    reference: refdata_cache.Snapshot, currency: str, on: date
+) -> tuple[Decimal, date | None] | None:
+    if currency == "CNY":
+        return Decimal(1), None
+    found = reference.rate_on(f"{currency}CNY", on)
+    return None if found is None else (found.rate, found.rate_date)
+
+
+def _market_pair(request: TransferRequest, debtor: str, creditor: str) -> str:
+    """The pair as the treasurer quoted it, else the CFETS way: the foreign currency against CNY
+    (USDCNY), or the debtor's currency first between two foreign ones."""
+    if request.fx_quote is not None:
+        base, quote = request.fx_quote.currencies
+        return base + quote
+    if debtor == "CNY":
+        return creditor + debtor
+    return debtor + creditor
 
 
 def _sampled(session: Session, transfer_id: str | None, on: date) -> bool:

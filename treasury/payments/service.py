@@ -162,6 +162,8 @@ def _new_row(
         amount_minor=request.amount.minor,
         currency=request.amount.currency.code,
         fx_rate=request.fx_rate,
+        fx_quote_pair=None if request.fx_quote is None else request.fx_quote.pair,
+        fx_quote_rate=None if request.fx_quote is None else request.fx_quote.rate,
         requested_value_date=request.value_date,
         purpose=request.purpose.value,
         bop_code=request.bop_code,

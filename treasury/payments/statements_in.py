@@ -189,7 +189,7 @@ def _import(
         if transfer is None:
             totals["unmatched"].append(item)
             continue
-        _confirm(uow, principal, transfer, line_id)
+        confirm(uow, principal, transfer, line_id)
         totals["matched"].append({**item, "transfer_id": transfer.id})
 
 
@@ -284,7 +284,8 @@ def _post_to_suspense(
     return journal.id
 
 
-def _confirm(uow: UnitOfWork, principal: Principal, row: TransferRow, line_id: str) -> None:
+def confirm(uow: UnitOfWork, principal: Principal, row: TransferRow, line_id: str) -> None:
+    """Record that a statement line confirms the transfer: booked or accepted → settled."""
     uow.session.add(
         StatementMatchRow(
             id=new_id(),

@@ -51,6 +51,14 @@ class TransferRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The rate as the treasurer quoted it (market convention, e.g. USDCNY 7.10); fx_rate is the
+    # creditor-per-debtor rate derived from it.
+    fx_quote_pair: Mapped[str | None] = mapped_column(String(6))
+    fx_quote_rate: Mapped[Decimal | None] = mapped_column(DecimalText())
+    cancellation_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancellation_entry_id: Mapped[str | None] = mapped_column(IdColumnType())  # the reversal
 
 
 class PaymentRunRow(Base):

@@ -14,8 +14,10 @@ from treasury.db.base import new_id
 from treasury.settlement.tables import (
     CalendarOverrideRow,
     ParticipantRow,
+    PaymentMessageRow,
     RailRow,
     RouteDecisionRow,
+    StatementMatchRow,
 )
 
 
@@ -211,3 +213,24 @@ def decision_by_end_to_end(
             RouteDecisionRow.end_to_end_id == end_to_end_id,
         )
     )
+
+
+def payment_files_with(session: Session, tenant_id: str, transfer_id: str) -> list[str]:
+    """The message ids of the payment files made so far that carry a transfer, oldest first."""
+    query = (
+        select(PaymentMessageRow.message_id, PaymentMessageRow.transfer_ids_json)
+        .where(
+            PaymentMessageRow.tenant_id == tenant_id,
+            PaymentMessageRow.transfer_ids_json.contains(transfer_id),
+        )
+        .order_by(PaymentMessageRow.created_at, PaymentMessageRow.message_id)
+    )
+    return [
+        message_id for message_id, ids in session.execute(query) if transfer_id in json.loads(ids)
+    ]
+
+
+def transfer_matched(session: Session, transfer_id: str) -> bool:
+    """Has a statement line confirmed this transfer already?"""
+    query = select(StatementMatchRow.id).where(StatementMatchRow.transfer_id == transfer_id)
+    return session.scalar(query) is not None

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from treasury.accounts import service as accounts_service
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
@@ -51,6 +51,7 @@ class JournalEntryOut(BaseModel):
     reverses_entry_id: str | None
     source_id: str | None
     postings: list[PostingOut]
+    reason: str | None = Field(default=None, description="why a reversal corrects its original")
 
     @classmethod
     def of(cls, entry: JournalEntry) -> JournalEntryOut:
@@ -62,6 +63,7 @@ class JournalEntryOut(BaseModel):
             description=entry.description,
             reverses_entry_id=entry.reverses_entry_id,
             source_id=entry.source_id,
+            reason=entry.reason,
             postings=[
                 PostingOut(
                     debit_account_id=posting.debit_account_id,
@@ -80,8 +82,10 @@ class JournalEntryList(BaseModel):
 
 
 class ReversalIn(StrictModel):
-    """Optionally, the reversal's value date (default: the original's)."""
+    """Why the entry is corrected (kept on the reversal and in the audit trail) and, optionally,
+    the reversal's value date (default: the original's)."""
 
+    reason: str = Field(min_length=1, max_length=500)
     value_date: date | None = None
 
 
@@ -152,8 +156,13 @@ def journal_entry(entry_id: str, principal: Reader, uow_factory: UowFactoryDep) 
 def reverse_entry(
     entry_id: str, body: ReversalIn, principal: Writer, uow_factory: UowFactoryDep
 ) -> JournalEntryOut:
-    """Correct an entry by appending its reversal (once; a second attempt is 409)."""
+    """Correct an entry by appending its reversal, with the reason (once; a second attempt is
+    409)."""
     reversal = service.reverse_journal_entry(
-        uow_factory(), tenant_id=tenant_of(principal), entry_id=entry_id, value_date=body.value_date
+        uow_factory(),
+        principal=principal,
+        entry_id=entry_id,
+        value_date=body.value_date,
+        reason=body.reason,
     )
     return JournalEntryOut.of(reversal)

@@ -30,7 +30,14 @@ from treasury.api.wire import (
 from treasury.errors import ValidationFailed
 from treasury.identifiers import checked_bic, checked_country
 from treasury.payments import service
-from treasury.payments.model import Purpose, Transfer, TransferRequest, TransferStatus
+from treasury.payments.model import (
+    Cancellation,
+    FxQuote,
+    Purpose,
+    Transfer,
+    TransferRequest,
+    TransferStatus,
+)
 
 router = APIRouter(prefix="/v1/transfers", tags=["transfers"], responses=COMMON_PROBLEMS)
 
@@ -60,6 +67,19 @@ class References(StrictModel):
     )
 
 
+class FxQuoteIn(StrictModel):
+    """A rate in market convention: units of the pair's second currency per unit of its first."""
+
+    pair: str = Field(pattern="^[A-Z]{6}$", description="e.g. USDCNY (CNH for offshore RMB)")
+    rate: DecimalString
+
+    @model_validator(mode="after")
+    def _positive(self) -> FxQuoteIn:
+        if self.rate <= 0:
+            raise ValueError("fx_quote.rate must be positive")
+        return self
+
+
 class TransferIn(StrictModel):
     """A transfer instruction: exactly one of creditor_account_id, counterparty_id, creditor."""
 
@@ -70,6 +90,11 @@ class TransferIn(StrictModel):
     amount: PositiveMoneyIn
     fx_rate: DecimalString | None = Field(
         default=None, description="creditor-currency units per debtor-currency unit"
+    )
+    fx_quote: FxQuoteIn | None = Field(
+        default=None,
+        description="instead of fx_rate: the rate as quoted, e.g. {pair: USDCNY, rate: 7.10} for "
+        "a CNY → USD transfer",
     )
     value_date: date
     purpose: Purpose
@@ -85,6 +110,8 @@ class TransferIn(StrictModel):
             raise ValueError("name exactly one of creditor_account_id, counterparty_id, creditor")
         if self.fx_rate is not None and self.fx_rate <= 0:
             raise ValueError("fx_rate must be positive")
+        if self.fx_rate is not None and self.fx_quote is not None:
+            raise ValueError("give fx_rate or fx_quote, not both")
         return self
 
     def to_request(self) -> TransferRequest:
@@ -96,6 +123,9 @@ class TransferIn(StrictModel):
             creditor=_creditor(self.creditor),
             amount=self.amount.to_money(),
             fx_rate=self.fx_rate,
+            fx_quote=None
+            if self.fx_quote is None
+            else FxQuote(self.fx_quote.pair, self.fx_quote.rate),
             value_date=self.value_date,
             purpose=self.purpose,
             bop_code=self.bop_code,
@@ -139,6 +169,39 @@ class RouteOut(BaseModel):
     ruleset_version: str | None = None
 
 
+class FxQuoteOut(BaseModel):
+    """The rate as quoted; `fx_rate` is the creditor-per-debtor rate derived from it."""
+
+    pair: str
+    rate: str
+
+    @classmethod
+    def of(cls, quote: FxQuote | None) -> FxQuoteOut | None:
+        """Render a quote."""
+        return None if quote is None else cls(pair=quote.pair, rate=str(quote.rate))
+
+
+class CancellationOut(BaseModel):
+    """Who cancelled the transfer, when and why; the entry that reversed its booking, if any."""
+
+    reason: str
+    cancelled_by: str
+    cancelled_at: datetime
+    reversal_journal_id: str | None
+
+    @classmethod
+    def of(cls, cancellation: Cancellation | None) -> CancellationOut | None:
+        """Render a cancellation."""
+        if cancellation is None:
+            return None
+        return cls(
+            reason=cancellation.reason,
+            cancelled_by=cancellation.cancelled_by,
+            cancelled_at=cancellation.cancelled_at,
+            reversal_journal_id=cancellation.reversal_entry_id,
+        )
+
+
 class TransferOut(BaseModel):
     """A transfer on record."""
 
@@ -168,6 +231,8 @@ class TransferOut(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    fx_quote: FxQuoteOut | None = None
+    cancellation: CancellationOut | None = None
 
     @classmethod
     def of(cls, transfer: Transfer) -> TransferOut:
@@ -199,6 +264,8 @@ class TransferOut(BaseModel):
             created_by=transfer.created_by,
             created_at=transfer.created_at,
             updated_at=transfer.updated_at,
+            fx_quote=FxQuoteOut.of(transfer.fx_quote),
+            cancellation=CancellationOut.of(transfer.cancellation),
         )
 
 
