@@ -45,6 +45,7 @@ from treasury.money import Money
 Progress = Callable[[str, int, int], None]
 CURRENCY = "CNY"
 MAX_LISTED = 1000  # deals set aside named in one audit event (all are counted)
+UNREALISED = LedgerAccountKind.FX_RESULT_UNREALISED.value
 logger = logging.getLogger("treasury.hedging")
 
 
@@ -177,14 +178,18 @@ def _account_for(
     reserve is recycled and the whole result realised. An undesignated deal realises what it
     pays."""
     entity = row.entity_id
-    # The cash paid leaves the derivative account it sat in, the rest of the value stays where
-    # its own sign puts it: a swap's near leg gained while its far leg is a liability.
-    changes.revalue(entity, carried=carried, value=paid)
-    changes.revalue(entity, carried=0, value=value)
-    unrealised = LedgerAccountKind.FX_RESULT_UNREALISED.value
+    if not paid:
+        changes.revalue(entity, carried=carried, value=value)
+        if row.designation != "cash_flow":
+            return  # the book's usual deal: nothing more (kept short: it runs per hedge)
+    else:
+        # The cash paid leaves the derivative account it sat in, the rest of the value stays
+        # where its own sign puts it: a swap's near leg gained while its far leg is a liability.
+        changes.revalue(entity, carried=carried, value=paid)
+        changes.revalue(entity, carried=0, value=value)
+    unrealised = UNREALISED
     if row.designation != "cash_flow":
-        if paid:
-            changes.realised(entity, unrealised, paid)
+        changes.realised(entity, unrealised, paid)
         return
     before = history.get(row.id, _Designated(0, None))
     known = before.item if item is None else item
