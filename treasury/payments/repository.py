@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from compliance.model import Finding
@@ -108,16 +109,6 @@ def list_transfers(
     return [to_transfer(row) for row in session.scalars(query)]
 
 
-def held_transfers(session: Session, tenant_id: str) -> list[Transfer]:
-    """The tenant's held transfers (their amounts reserved on the debtor accounts)."""
-    query = (
-        select(TransferRow)
-        .where(TransferRow.tenant_id == tenant_id, TransferRow.status == TransferStatus.HELD.value)
-        .order_by(TransferRow.requested_value_date, TransferRow.id)
-    )
-    return [to_transfer(row) for row in session.scalars(query)]
-
-
 def recent_transfers(
     session: Session, tenant_id: str, *, created_by_token_id: str | None, limit: int
 ) -> list[Transfer]:
@@ -127,3 +118,30 @@ def recent_transfers(
         query = query.where(TransferRow.created_by_token_id == created_by_token_id)
     query = query.order_by(TransferRow.created_at.desc(), TransferRow.id).limit(limit)
     return [to_transfer(row) for row in session.scalars(query)]
+
+
+class HeldAmount(NamedTuple):
+    """What a held transfer will move once approved, and when."""
+
+    debtor_account_id: str
+    creditor_account_id: str | None
+    amount_minor: int
+    currency: str
+    creditor_amount_minor: int | None
+    creditor_currency: str | None
+    value_date: date
+
+
+def held_amounts(session: Session, tenant_id: str) -> list[HeldAmount]:
+    """The tenant's held transfers (their amounts reserved on the debtor accounts), as plain
+    columns: the value date set, else the one asked for."""
+    query = select(
+        TransferRow.debtor_account_id,
+        TransferRow.creditor_account_id,
+        TransferRow.amount_minor,
+        TransferRow.currency,
+        TransferRow.creditor_amount_minor,
+        TransferRow.creditor_currency,
+        func.coalesce(TransferRow.value_date, TransferRow.requested_value_date),
+    ).where(TransferRow.tenant_id == tenant_id, TransferRow.status == TransferStatus.HELD.value)
+    return [HeldAmount(*row) for row in session.execute(query)]

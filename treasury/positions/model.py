@@ -28,7 +28,7 @@ class GroupBy(StrEnum):
     COUNTRY = "country"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccountPosition:
     """One bank account as the group view sees it (balance by value date, held now)."""
 

@@ -8,7 +8,7 @@ hedge book from `hedging`. It turns their rows into this package's values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -39,23 +39,22 @@ SWEEP_CALENDAR = "CN_IB"
 
 def account_positions(session: Session, tenant_id: str, as_of: date) -> list[AccountPosition]:
     """Every bank account of the tenant: balance by value date `as_of`, held now."""
-    entities = {e.id: e for e in accounts_repository.list_entities(session, tenant_id)}
-    balances = ledger_repository.bank_balances(session, tenant_id)
-    later = ledger_repository.bank_movements_after(session, tenant_id, as_of)
+    balances = ledger_repository.bank_balances(session, tenant_id, as_of)
     positions = []
-    for account in accounts_repository.list_bank_accounts(session, tenant_id, None):
-        entity = entities[account.entity_id]
-        running, reserved = balances.get(account.id, (0, 0))
+    for account_id, entity_id, code, name, country, bic in accounts_repository.bank_account_labels(
+        session, tenant_id
+    ):
+        currency, running, reserved = balances[account_id]
         positions.append(
             AccountPosition(
-                account_id=account.id,
-                entity_id=entity.id,
-                entity_code=entity.code,
-                entity_name=entity.name,
-                country=entity.country,
-                bank_bic=account.bank_bic,
-                currency=account.currency,
-                balance_minor=running - later.get(account.id, 0),
+                account_id=account_id,
+                entity_id=entity_id,
+                entity_code=code,
+                entity_name=name,
+                country=country,
+                bank_bic=bic,
+                currency=currency,
+                balance_minor=running,
                 held_minor=reserved,
             )
         )
@@ -93,42 +92,28 @@ def rates_to_cny(session: Session, currencies: Iterable[str], on: date) -> dict[
 
 def booked_flows(session: Session, tenant_id: str, first: date, last: date) -> list[Flow]:
     """Ledger movements on the tenant's bank accounts valued within the window."""
-    currencies = _currencies(session, tenant_id)
     return [
-        Flow(day, currencies[account_id], inflow, outflow, FlowSource.BOOKED)
-        for account_id, day, inflow, outflow in ledger_repository.bank_flows_between(
+        Flow(day, currency, inflow, outflow, FlowSource.BOOKED)
+        for currency, day, inflow, outflow in ledger_repository.bank_flows_between(
             session, tenant_id, first, last
         )
-        if account_id in currencies
     ]
 
 
-def _currencies(session: Session, tenant_id: str) -> dict[str, str]:
-    return {
-        account.id: account.currency
-        for account in accounts_repository.list_bank_accounts(session, tenant_id, None)
-    }
-
-
-def held_flows(session: Session, tenant_id: str) -> list[Flow]:
+def held_flows(session: Session, tenant_id: str, own_accounts: Container[str]) -> list[Flow]:
     """Held transfers: out of the debtor account and, between the group's own accounts, into
-    the creditor account, on the value date asked for."""
-    held = payments_repository.held_transfers(session, tenant_id)
-    own = _own_accounts(session, tenant_id, held)
+    the creditor account, on their value date."""
     flows = []
-    for transfer in held:
-        day = transfer.value_date or transfer.requested_value_date
-        amount = transfer.amount
-        flows.append(Flow(day, amount.currency.code, 0, amount.minor, FlowSource.HELD))
-        if transfer.creditor_account_id in own:
-            received = transfer.creditor_amount or amount
-            flows.append(Flow(day, received.currency.code, received.minor, 0, FlowSource.HELD))
+    for held in payments_repository.held_amounts(session, tenant_id):
+        day = held.value_date
+        flows.append(Flow(day, held.currency, 0, held.amount_minor, FlowSource.HELD))
+        if held.creditor_account_id is not None and held.creditor_account_id in own_accounts:
+            received = held.creditor_amount_minor
+            currency = held.creditor_currency
+            if received is None or currency is None:
+                received, currency = held.amount_minor, held.currency
+            flows.append(Flow(day, currency, received, 0, FlowSource.HELD))
     return flows
-
-
-def _own_accounts(session: Session, tenant_id: str, held: Sequence[Transfer]) -> set[str]:
-    ids = [t.creditor_account_id for t in held if t.creditor_account_id is not None]
-    return set(accounts_repository.bank_accounts_by_id(session, tenant_id, ids)) if ids else set()
 
 
 def sweep_flows(
@@ -215,11 +200,21 @@ def _delivery(hedge: HedgeValue) -> list[Flow]:
     ]
 
 
-def openings(session: Session, tenant_id: str, before: date) -> dict[str, int]:
-    """Booked balances per currency at the end of `before` (the ladder's first opening)."""
+def bank_balances(session: Session, tenant_id: str, as_of: date) -> dict[str, tuple[str, int]]:
+    """Each bank account's currency and booked balance at the end of `as_of`."""
+    return {
+        account_id: (currency, balance)
+        for account_id, (currency, balance, _) in ledger_repository.bank_balances(
+            session, tenant_id, as_of
+        ).items()
+    }
+
+
+def openings(balances: dict[str, tuple[str, int]]) -> dict[str, int]:
+    """Booked balances per currency (the ladder's first opening)."""
     totals: dict[str, int] = {}
-    for position in account_positions(session, tenant_id, before):
-        totals[position.currency] = totals.get(position.currency, 0) + position.balance_minor
+    for currency, balance in balances.values():
+        totals[currency] = totals.get(currency, 0) + balance
     return totals
 
 

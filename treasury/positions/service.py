@@ -206,10 +206,11 @@ def liquidity_ladder(
     last = window[-1]
     with uow:
         session = uow.session
-        opening = repository.openings(session, tenant_id, first - timedelta(days=1))
+        balances = repository.bank_balances(session, tenant_id, first - timedelta(days=1))
+        opening = repository.openings(balances)
         flows = [
             *repository.booked_flows(session, tenant_id, first, last),
-            *repository.held_flows(session, tenant_id),
+            *repository.held_flows(session, tenant_id, balances),
             *repository.sweep_flows(session, tenant_id, window, today_, calendars),
             *repository.hedge_flows(
                 repository.hedge_values(session, tenant_id, first), first, last
