@@ -33,6 +33,7 @@ _POSTINGS = cast(Table, PostingRow.__table__)
 _ACCOUNT_DAYS = cast(Table, AccountDayRow.__table__)
 _ACCOUNTS = cast(Table, LedgerAccountRow.__table__)
 _LOCKED = "ledger.locked_accounts"
+_INTERNAL = "ledger.internal_accounts"
 _DIALECTS = ("postgresql", "sqlite")
 CHUNK = 2000
 T = TypeVar("T")
@@ -108,19 +109,28 @@ def internal_accounts(
     """These internal accounts, the missing ones created (in bulk) on first use.
 
     The one place internal accounts are made: insert-or-ignore, so two transactions creating the
-    same account at once both succeed and both find the one row.
+    same account at once both succeed and both find the one row. An account found once is
+    remembered for the rest of the transaction (a statement's 7,000 lines post to one suspense
+    account): accounts are never deleted, and one made inside a savepoint rolled back is forgotten
+    with it (`savepoint`).
     """
+    known: dict[tuple[str, str], LedgerAccountRow] = _cached_in_this_transaction(session, _INTERNAL)
     by_key = {account.key: account for account in wanted}
-    existing = accounts_by_key(session, tenant_id, list(by_key))
-    missing = sorted(set(by_key) - set(existing))
-    for part in chunks(missing, 500):
-        session.connection().execute(
-            _insert(session, _ACCOUNTS).on_conflict_do_nothing(),
-            [_internal_account_values(tenant_id, by_key[key], created_at) for key in part],
-        )
-    if missing:
-        existing.update(accounts_by_key(session, tenant_id, missing))
-    return {by_key[key]: row for key, row in existing.items()}
+    found = {key: known[(tenant_id, key)] for key in by_key if (tenant_id, key) in known}
+    unknown = [key for key in by_key if key not in found]
+    if unknown:
+        existing = accounts_by_key(session, tenant_id, unknown)
+        missing = sorted(set(unknown) - set(existing))
+        for part in chunks(missing, 500):
+            session.connection().execute(
+                _insert(session, _ACCOUNTS).on_conflict_do_nothing(),
+                [_internal_account_values(tenant_id, by_key[key], created_at) for key in part],
+            )
+        if missing:
+            existing.update(accounts_by_key(session, tenant_id, missing))
+        known.update({(tenant_id, key): row for key, row in existing.items()})
+        found.update(existing)
+    return {by_key[key]: row for key, row in found.items()}
 
 
 def _internal_account_values(
@@ -203,17 +213,19 @@ def lock_accounts(
 
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
-    """A savepoint (one item of a batch) whose rollback also forgets the balance rows locked and
-    read inside it: PostgreSQL releases a row lock taken after a savepoint when it is rolled back
-    to, so such a row must be locked and read again before it is trusted."""
-    cached = _locked_in_this_transaction(session)
-    before = dict(cached)
+    """A savepoint (one item of a batch) whose rollback also forgets what was cached inside it:
+    the balance rows locked and read (PostgreSQL releases a row lock taken after a savepoint when
+    it is rolled back to, so such a row must be locked and read again before it is trusted) and
+    the internal accounts made."""
+    caches = [_cached_in_this_transaction(session, name) for name in (_LOCKED, _INTERNAL)]
+    before = [dict(cache) for cache in caches]
     try:
         with session.begin_nested():
             yield
     except BaseException:
-        cached.clear()
-        cached.update(before)
+        for cache, kept in zip(caches, before, strict=True):
+            cache.clear()
+            cache.update(kept)
         raise
 
 
@@ -223,12 +235,18 @@ def _locked_in_this_transaction(session: Session) -> dict[str, LedgerAccountRow]
     Balance rows are only ever changed through these ORM objects (never by Core UPDATEs), so a
     row locked once stays current for the rest of the transaction.
     """
+    rows: dict[str, LedgerAccountRow] = _cached_in_this_transaction(session, _LOCKED)
+    return rows
+
+
+def _cached_in_this_transaction(session: Session, name: str) -> dict[Any, LedgerAccountRow]:
+    """A per-transaction cache of ledger rows kept in the session (a new one each transaction)."""
     transaction = session.get_transaction()
-    cached = session.info.get(_LOCKED)
+    cached = session.info.get(name)
     if cached is None or cached[0] is not transaction:
         cached = (transaction, {})
-        session.info[_LOCKED] = cached
-    rows: dict[str, LedgerAccountRow] = cached[1]
+        session.info[name] = cached
+    rows: dict[Any, LedgerAccountRow] = cached[1]
     return rows
 
 
@@ -491,11 +509,21 @@ def list_accounts(session: Session, tenant_id: str, entity_id: str) -> list[Ledg
     return list(session.scalars(query))
 
 
-def bank_balances(session: Session, tenant_id: str, as_of: date) -> dict[str, tuple[str, int, int]]:
-    """Every bank account of the tenant in one read: (currency, booked balance by value date
-    `as_of`, reserved now by held transfers), minor units."""
-    later = (
-        select(AccountDayRow.account_id, func.sum(AccountDayRow.movement_minor).label("later"))
+def bank_balances(session: Session, tenant_id: str) -> dict[str, tuple[int, int]]:
+    """Every bank account of the tenant: (running balance, reserved by held transfers), minor."""
+    query = select(
+        LedgerAccountRow.id, LedgerAccountRow.balance_minor, LedgerAccountRow.reserved_minor
+    ).where(
+        LedgerAccountRow.tenant_id == tenant_id,
+        LedgerAccountRow.kind == LedgerAccountKind.BANK.value,
+    )
+    return {row[0]: (int(row[1]), int(row[2])) for row in session.execute(query)}
+
+
+def bank_movements_after(session: Session, tenant_id: str, as_of: date) -> dict[str, int]:
+    """Net movement of each of the tenant's bank accounts dated after `as_of` (absent: none)."""
+    query = (
+        select(AccountDayRow.account_id, func.sum(AccountDayRow.movement_minor))
         .join(LedgerAccountRow, LedgerAccountRow.id == AccountDayRow.account_id)
         .where(
             LedgerAccountRow.tenant_id == tenant_id,
@@ -503,33 +531,19 @@ def bank_balances(session: Session, tenant_id: str, as_of: date) -> dict[str, tu
             AccountDayRow.value_date > as_of,
         )
         .group_by(AccountDayRow.account_id)
-        .subquery()
     )
-    query = (
-        select(
-            LedgerAccountRow.id,
-            LedgerAccountRow.currency,
-            LedgerAccountRow.balance_minor - func.coalesce(later.c.later, 0),
-            LedgerAccountRow.reserved_minor,
-        )
-        .outerjoin(later, later.c.account_id == LedgerAccountRow.id)
-        .where(
-            LedgerAccountRow.tenant_id == tenant_id,
-            LedgerAccountRow.kind == LedgerAccountKind.BANK.value,
-        )
-    )
-    return {row[0]: (row[1], int(row[2]), int(row[3])) for row in session.execute(query)}
+    return {row[0]: int(row[1] or 0) for row in session.execute(query)}
 
 
 def bank_flows_between(
     session: Session, tenant_id: str, first: date, last: date
 ) -> list[tuple[str, date, int, int]]:
-    """Gross money into and out of the tenant's bank accounts per currency and value date in
-    [first, last]: (currency, value date, in, out) in minor units (debits add, credits take)."""
+    """Gross money in and out of each of the tenant's bank accounts per value date in
+    [first, last]: (account id, value date, in, out) in minor units (debits add, credits take)."""
     flows: dict[tuple[str, date], list[int]] = {}
     for side, column in ((0, PostingRow.debit_account_id), (1, PostingRow.credit_account_id)):
         query = (
-            select(PostingRow.currency, PostingRow.value_date, func.sum(PostingRow.amount_minor))
+            select(column, PostingRow.value_date, func.sum(PostingRow.amount_minor))
             .join(LedgerAccountRow, LedgerAccountRow.id == column)
             .where(
                 PostingRow.tenant_id == tenant_id,
@@ -537,8 +551,8 @@ def bank_flows_between(
                 PostingRow.value_date <= last,
                 LedgerAccountRow.kind == LedgerAccountKind.BANK.value,
             )
-            .group_by(PostingRow.currency, PostingRow.value_date)
+            .group_by(column, PostingRow.value_date)
         )
-        for currency, value_date, total in session.execute(query):
-            flows.setdefault((currency, value_date), [0, 0])[side] += int(total or 0)
+        for account_id, value_date, total in session.execute(query):
+            flows.setdefault((account_id, value_date), [0, 0])[side] += int(total or 0)
     return [(key[0], key[1], both[0], both[1]) for key, both in sorted(flows.items())]
