@@ -509,21 +509,11 @@ def list_accounts(session: Session, tenant_id: str, entity_id: str) -> list[Ledg
     return list(session.scalars(query))
 
 
-def bank_balances(session: Session, tenant_id: str) -> dict[str, tuple[int, int]]:
-    """Every bank account of the tenant: (running balance, reserved by held transfers), minor."""
-    query = select(
-        LedgerAccountRow.id, LedgerAccountRow.balance_minor, LedgerAccountRow.reserved_minor
-    ).where(
-        LedgerAccountRow.tenant_id == tenant_id,
-        LedgerAccountRow.kind == LedgerAccountKind.BANK.value,
-    )
-    return {row[0]: (int(row[1]), int(row[2])) for row in session.execute(query)}
-
-
-def bank_movements_after(session: Session, tenant_id: str, as_of: date) -> dict[str, int]:
-    """Net movement of each of the tenant's bank accounts dated after `as_of` (absent: none)."""
-    query = (
-        select(AccountDayRow.account_id, func.sum(AccountDayRow.movement_minor))
+def bank_balances(session: Session, tenant_id: str, as_of: date) -> dict[str, tuple[str, int, int]]:
+    """Every bank account of the tenant in one read: (currency, booked balance by value date
+    `as_of`, reserved now by held transfers), minor units."""
+    later = (
+        select(AccountDayRow.account_id, func.sum(AccountDayRow.movement_minor).label("later"))
         .join(LedgerAccountRow, LedgerAccountRow.id == AccountDayRow.account_id)
         .where(
             LedgerAccountRow.tenant_id == tenant_id,
@@ -531,19 +521,33 @@ def bank_movements_after(session: Session, tenant_id: str, as_of: date) -> dict[
             AccountDayRow.value_date > as_of,
         )
         .group_by(AccountDayRow.account_id)
+        .subquery()
     )
-    return {row[0]: int(row[1] or 0) for row in session.execute(query)}
+    query = (
+        select(
+            LedgerAccountRow.id,
+            LedgerAccountRow.currency,
+            LedgerAccountRow.balance_minor - func.coalesce(later.c.later, 0),
+            LedgerAccountRow.reserved_minor,
+        )
+        .outerjoin(later, later.c.account_id == LedgerAccountRow.id)
+        .where(
+            LedgerAccountRow.tenant_id == tenant_id,
+            LedgerAccountRow.kind == LedgerAccountKind.BANK.value,
+        )
+    )
+    return {row[0]: (row[1], int(row[2]), int(row[3])) for row in session.execute(query)}
 
 
 def bank_flows_between(
     session: Session, tenant_id: str, first: date, last: date
 ) -> list[tuple[str, date, int, int]]:
-    """Gross money in and out of each of the tenant's bank accounts per value date in
-    [first, last]: (account id, value date, in, out) in minor units (debits add, credits take)."""
+    """Gross money into and out of the tenant's bank accounts per currency and value date in
+    [first, last]: (currency, value date, in, out) in minor units (debits add, credits take)."""
     flows: dict[tuple[str, date], list[int]] = {}
     for side, column in ((0, PostingRow.debit_account_id), (1, PostingRow.credit_account_id)):
         query = (
-            select(column, PostingRow.value_date, func.sum(PostingRow.amount_minor))
+            select(PostingRow.currency, PostingRow.value_date, func.sum(PostingRow.amount_minor))
             .join(LedgerAccountRow, LedgerAccountRow.id == column)
             .where(
                 PostingRow.tenant_id == tenant_id,
@@ -551,8 +555,8 @@ def bank_flows_between(
                 PostingRow.value_date <= last,
                 LedgerAccountRow.kind == LedgerAccountKind.BANK.value,
             )
-            .group_by(column, PostingRow.value_date)
+            .group_by(PostingRow.currency, PostingRow.value_date)
         )
-        for account_id, value_date, total in session.execute(query):
-            flows.setdefault((account_id, value_date), [0, 0])[side] += int(total or 0)
+        for currency, value_date, total in session.execute(query):
+            flows.setdefault((currency, value_date), [0, 0])[side] += int(total or 0)
     return [(key[0], key[1], both[0], both[1]) for key, both in sorted(flows.items())]
