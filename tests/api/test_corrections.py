@@ -176,6 +176,30 @@ def test_what_the_bank_accepted_or_what_is_final_is_not_cancellable(
     )
 
 
+def test_a_booked_transfer_whose_creditor_spent_the_money_is_not_cancellable(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    entity = create_entity(client, tenant.treasurer)
+    main = open_account(client, tenant.treasurer, entity["id"])
+    other = open_account(client, tenant.treasurer, entity["id"])
+    third = open_account(client, tenant.treasurer, entity["id"])
+    fund(client, tenant.treasurer, main["id"], "500.00")
+    first = post_transfer(
+        client, tenant.treasurer, transfer_body(main["id"], other["id"], "300.00")
+    ).json()
+    spent = post_transfer(
+        client, tenant.treasurer, transfer_body(other["id"], third["id"], "250.00")
+    ).json()
+    assert (first["status"], spent["status"]) == ("booked", "booked")
+
+    assert_problem(cancel(client, tenant.treasurer, first["id"]), 409, "NOT_CANCELLABLE")
+    assert balance(client, tenant.treasurer, other["id"])["balance"] == "50.00"
+    assert cancel(client, tenant.treasurer, spent["id"]).json()["status"] == "cancelled"
+    assert cancel(client, tenant.treasurer, first["id"]).json()["status"] == "cancelled"
+    assert balance(client, tenant.treasurer, main["id"])["balance"] == "500.00"
+    assert balance(client, tenant.treasurer, other["id"])["balance"] == "0.00"
+
+
 def test_a_cancellation_expecting_a_held_transfer_refuses_one_booked_meanwhile(
     client: TestClient, tenant: TenantFixture
 ) -> None:

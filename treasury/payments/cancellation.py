@@ -22,6 +22,8 @@ from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotCancellable, NotFound, ValidationFailed
 from treasury.idempotency import repository as idempotency
 from treasury.ledger import posting as ledger_posting
+from treasury.ledger import repository as ledger_repository
+from treasury.ledger.model import within_limit
 from treasury.money import Money
 from treasury.payments import lifecycle, outcomes, pipeline, repository
 from treasury.payments.model import Purpose, TransferStatus, may_move
@@ -149,6 +151,7 @@ def _undo(uow: UnitOfWork, row: TransferRow, reason: str) -> dict[str, Any]:
         row.reserved_minor = 0
         return {"reason": reason, "released": released, "currency": row.currency}
     assert row.journal_entry_id is not None
+    _check_creditor_can_give_back(uow, row)
     reversal = ledger_posting.reverse_entry(
         uow.session,
         tenant_id=row.tenant_id,
@@ -162,6 +165,27 @@ def _undo(uow: UnitOfWork, row: TransferRow, reason: str) -> dict[str, Any]:
     if files:
         _warn_of_files(row, files)
     return {"reason": reason, "reversal_entry_id": reversal.id, "payment_files": files}
+
+
+def _check_creditor_can_give_back(uow: UnitOfWork, row: TransferRow) -> None:
+    """An own creditor account that spent what it received cannot give it back: reversing would
+    take it below its limit (a reversal is never refused for funds, so refuse the cancellation)."""
+    creditor_id = row.creditor_account_id
+    if creditor_id is None:
+        return
+    credited = row.amount_minor if row.creditor_amount_minor is None else row.creditor_amount_minor
+    locked = ledger_repository.lock_accounts(uow.session, row.tenant_id, [creditor_id])
+    account = locked[creditor_id]
+    if not within_limit(
+        balance_minor=account.balance_minor - credited,
+        reserved_minor=account.reserved_minor,
+        overdraft_limit_minor=account.overdraft_limit_minor or 0,
+    ):
+        raise NotCancellable(
+            f"transfer {row.id}: its creditor account {creditor_id} has spent what it received; "
+            "reversing would take it below its limit",
+            transfer_status=row.status,
+        )
 
 
 def _warn_of_files(row: TransferRow, files: list[str]) -> None:
