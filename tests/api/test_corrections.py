@@ -318,6 +318,25 @@ def test_a_line_moves_out_of_suspense_to_a_ledger_account_once(
     assert suspense_of(client, tenant, entity["id"], "CNY")["balance"] == "0.00"
 
 
+def test_a_bank_charge_goes_to_the_entitys_bank_fees_made_on_first_use(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    entity = create_entity(client, tenant.treasurer)
+    account = open_account(client, tenant.treasurer, entity["id"])
+    fee = import_line(client, tenant, account["id"], "-35.00", "2026-11-25")
+    body = {"ledger_account_kind": "bank_fees", "reason": "SWIFT charge November"}
+    refused = {"ledger_account_kind": "suspense", "reason": "x"}
+
+    assert_problem(classify(client, tenant.treasurer, fee, refused), 422, "VALIDATION_ERROR")
+    done = classify(client, tenant.treasurer, fee, body)
+
+    assert done.status_code == 201, done.text
+    ledger = get_json(client, f"/v1/entities/{entity['id']}/ledger-accounts", tenant.treasurer)
+    [fees] = [item for item in ledger["items"] if item["kind"] == "bank_fees"]
+    assert (fees["account_id"], fees["balance"]) == (done.json()["ledger_account_id"], "35.00")
+    assert suspense_of(client, tenant, entity["id"], "CNY")["balance"] == "0.00"
+
+
 def test_a_line_that_cannot_belong_to_its_target_is_refused_and_changes_nothing(
     client: TestClient, tenant: TenantFixture
 ) -> None:

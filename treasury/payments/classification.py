@@ -8,6 +8,9 @@ treasurer then says where it belongs:
   transfer's own entry moved the money already, so the entry takes the line's duplicate back off
   the bank account and out of suspense; a debit confirms the transfer (settled), as
   reconciliation would have.
+- an internal account named by its kind (`bank_fees`, interest, realised FX result): the entity's
+  account of that kind in the line's currency, made on first use (internal accounts are created on
+  demand, so one never used has no id a treasurer could name).
 Either way the line keeps the target, the reason, who and when; the audit trail records it.
 """
 
@@ -30,6 +33,7 @@ from treasury.errors import (
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
+from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money
 from treasury.payments import repository, statements_in
 from treasury.payments.model import TransferStatus
@@ -38,6 +42,15 @@ from treasury.settlement import repository as settlement_repository
 from treasury.tenancy.model import Principal
 
 ENTRY_KIND = "statement_classification"
+# Where a line may go by kind: what a bank charges or pays, and realised FX differences.
+CLASSIFIABLE_KINDS = frozenset(
+    {
+        LedgerAccountKind.BANK_FEES,
+        LedgerAccountKind.INTEREST_INCOME,
+        LedgerAccountKind.INTEREST_EXPENSE,
+        LedgerAccountKind.FX_RESULT_REALISED,
+    }
+)
 # A transfer whose money moved (and was not undone) can own a bank's line.
 _MOVED = (TransferStatus.BOOKED.value, TransferStatus.ACCEPTED.value, TransferStatus.SETTLED.value)
 
@@ -66,11 +79,12 @@ def classify_statement_line(
     reason: str,
     transfer_id: str | None = None,
     ledger_account_id: str | None = None,
+    ledger_account_kind: LedgerAccountKind | None = None,
 ) -> Classification:
     """Move an unmatched statement line out of suspense to a transfer or a ledger account.
 
     Raises:
-        ValidationFailed: no reason, or not exactly one target.
+        ValidationFailed: no reason, not exactly one target, or a kind a line cannot go to.
         NotFound: the line, transfer or ledger account is not the tenant's.
         StatementLineClassified: the line left suspense already (classified, or matched to a
             transfer on import).
@@ -79,8 +93,15 @@ def classify_statement_line(
     reason = reason.strip()
     if not reason:
         raise ValidationFailed("a classification needs a reason")
-    if (transfer_id is None) == (ledger_account_id is None):
-        raise ValidationFailed("name exactly one of transfer_id, ledger_account_id")
+    targets = (transfer_id, ledger_account_id, ledger_account_kind)
+    if sum(target is not None for target in targets) != 1:
+        raise ValidationFailed(
+            "name exactly one of transfer_id, ledger_account_id, ledger_account_kind"
+        )
+    if ledger_account_kind is not None and ledger_account_kind not in CLASSIFIABLE_KINDS:
+        raise ValidationFailed(
+            f"ledger_account_kind is one of {', '.join(sorted(CLASSIFIABLE_KINDS))}"
+        )
     assert principal.tenant_id is not None
     tenant_id = principal.tenant_id
     with uow:
@@ -98,9 +119,11 @@ def classify_statement_line(
         if transfer_id is not None:
             transfer = _transfer(uow, tenant_id, transfer_id, line)
             target = line.account_id  # the line's duplicate of the transfer's movement goes
-        else:
-            assert ledger_account_id is not None
+        elif ledger_account_id is not None:
             target = _ledger_account(uow, tenant_id, ledger_account_id, line)
+        else:
+            assert ledger_account_kind is not None
+            target = _internal(uow, tenant_id, line, ledger_account_kind).id
         entry = _post(uow, tenant_id, line, target, reason)
         if transfer is not None and line.amount_minor < 0:
             statements_in.confirm(uow, principal, transfer, line.id)
@@ -155,19 +178,26 @@ def _ledger_account(
     return account.id
 
 
-def _post(
-    uow: UnitOfWork, tenant_id: str, line: StatementLineRow, target: str, reason: str
-) -> JournalEntry:
+def _internal(
+    uow: UnitOfWork, tenant_id: str, line: StatementLineRow, kind: LedgerAccountKind
+) -> LedgerAccountRow:
+    """The line's entity's internal account of `kind` in the line's currency (made if new)."""
     bank = accounts_repository.get_bank_account(uow.session, tenant_id, line.account_id)
     assert bank is not None
-    suspense = ledger_repository.internal_account(
+    return ledger_repository.internal_account(
         uow.session,
         tenant_id=tenant_id,
         entity_id=bank.entity_id,
-        kind=LedgerAccountKind.SUSPENSE,
+        kind=kind,
         currency=line.currency,
         created_at=uow.clock.now(),
     )
+
+
+def _post(
+    uow: UnitOfWork, tenant_id: str, line: StatementLineRow, target: str, reason: str
+) -> JournalEntry:
+    suspense = _internal(uow, tenant_id, line, LedgerAccountKind.SUSPENSE)
     money_in = line.amount_minor > 0  # in: suspense was credited; out: it was debited
     entry = JournalEntry(
         id=new_id(),

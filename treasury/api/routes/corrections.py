@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from treasury.api.deps import IdempotencyKeyDep, SettingsDep, UowFactoryDep, Writer
 from treasury.api.routes.transfers import TransferOut
 from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, StrictModel, problem_responses
+from treasury.ledger.model import LedgerAccountKind
 from treasury.payments import cancellation, classification
 from treasury.payments.model import TransferStatus
 from treasury.payments.service import IdempotencyOptions
@@ -31,16 +32,24 @@ class CancellationIn(StrictModel):
 
 
 class ClassificationIn(StrictModel):
-    """Where an unmatched statement line belongs: exactly one of a transfer or a ledger account."""
+    """Where an unmatched statement line belongs: exactly one of a transfer, a ledger account, or
+    an internal account by kind (the entity's, in the line's currency, made on first use)."""
 
     transfer_id: str | None = None
     ledger_account_id: str | None = None
+    ledger_account_kind: LedgerAccountKind | None = Field(
+        default=None,
+        description="bank_fees, interest_income, interest_expense or fx_result_realised",
+    )
     reason: str = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")
     def _one_target(self) -> ClassificationIn:
-        if (self.transfer_id is None) == (self.ledger_account_id is None):
-            raise ValueError("name exactly one of transfer_id, ledger_account_id")
+        targets = (self.transfer_id, self.ledger_account_id, self.ledger_account_kind)
+        if sum(target is not None for target in targets) != 1:
+            raise ValueError(
+                "name exactly one of transfer_id, ledger_account_id, ledger_account_kind"
+            )
         return self
 
 
@@ -125,5 +134,6 @@ def classify_statement_line(
         reason=body.reason,
         transfer_id=body.transfer_id,
         ledger_account_id=body.ledger_account_id,
+        ledger_account_kind=body.ledger_account_kind,
     )
     return ClassificationOut.of(done)
