@@ -46,6 +46,7 @@ class Seeded:
     treasurer: str
     today: date
     exposure_month: str
+    held_id: str
 
 
 def _today() -> date:
@@ -83,8 +84,8 @@ def seeded(tmp_path: Path) -> Iterator[Seeded]:
         )
         try:
             wait_until_up(process, base_url, log)
-            month = seed_group(base_url, treasurer, operator)
-            yield Seeded(base_url, treasurer, _today(), month)
+            month, held_id = seed_group(base_url, treasurer, operator)
+            yield Seeded(base_url, treasurer, _today(), month, held_id)
         finally:
             process.terminate()
             try:
@@ -115,9 +116,10 @@ def _fund(api: httpx.Client, account_id: str, amount: str, day: date) -> None:
     created(api.post(f"/v1/accounts/{account_id}/statement-lines", json={"lines": [line]}))
 
 
-def seed_group(base_url: str, treasurer: str, operator: str) -> str:
+def seed_group(base_url: str, treasurer: str, operator: str) -> tuple[str, str]:
     """SZM: CNY 150,000 (100,000 current + 50,000 capital), USD 5,000; HKT: HKD 20,000; a held
-    CNY 12,000 between SZM's own accounts; a USD exposure two months out. Returns its month."""
+    CNY 12,000 between SZM's own accounts; a USD exposure two months out. Returns its month and
+    the held transfer's id."""
     today = _today()
     with httpx.Client(base_url=base_url, headers=bearer(operator)) as ops:
         for pair, day, rate in (
@@ -188,7 +190,7 @@ def seed_group(base_url: str, treasurer: str, operator: str) -> str:
                 },
             )
         )
-    return expected.strftime("%Y-%m")
+    return expected.strftime("%Y-%m"), str(held["id"])
 
 
 def bar_values(page: Page, chart: str) -> dict[str, str]:
@@ -224,6 +226,24 @@ def read_charts(page: Page, seeded: Seeded) -> None:
     assert "pending" in row.inner_text()
 
 
+def cancel_in_browser(page: Page, seeded: Seeded) -> None:
+    """Cancel the held transfer from its row; the API then reports it cancelled."""
+    form = page.locator(f"form[action='/treasury/transfers/{seeded.held_id}/cancellation']")
+    form.locator("input[name=reason]").fill("Duplicate of the moulds payment")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"done=cancelled"))
+    assert "Cancelled" in page.inner_text(".notice.success")
+    row = page.locator(f"#transfers tr[data-transfer='{seeded.held_id}']")
+    assert "cancelled" in row.inner_text()
+    assert row.locator("form").count() == 0
+    held = page.locator("#positions tr[data-key=SZM][data-currency=CNY] td").nth(3)
+    assert held.inner_text() == "0.00"  # the reservation is released
+    with httpx.Client(base_url=seeded.base_url, headers=bearer(seeded.treasurer)) as api:
+        transfer = api.get(f"/v1/transfers/{seeded.held_id}").json()
+    assert transfer["status"] == "cancelled"
+    assert transfer["cancellation"]["reason"] == "Duplicate of the moulds payment"
+
+
 def test_the_treasurer_reads_filters_and_exports_the_group_view(seeded: Seeded) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     console_errors: list[str] = []
@@ -255,6 +275,8 @@ def test_the_treasurer_reads_filters_and_exports_the_group_view(seeded: Seeded) 
 
             read_charts(page, seeded)
             page.screenshot(path=str(ARTIFACTS / "treasury-workspace.png"), full_page=True)
+
+            cancel_in_browser(page, seeded)
 
             page.select_option("#group_by", "currency")
             page.click("#filters button[type=submit]")

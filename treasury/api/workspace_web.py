@@ -9,6 +9,7 @@ charts are inline SVG drawn on the server (`treasury.api.charts`), every asset i
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from importlib import resources
 
@@ -22,24 +23,35 @@ from treasury.api.pages import (
     PageRoute,
     Visitor,
     error_page,
+    guard_post,
     now_of,
     render,
     same_site,
     signer_of,
 )
+from treasury.api.problems import status_of
 from treasury.api.routes.positions import positions_csv
 from treasury.api.sessions import SESSION_LIFETIME, new_nonce, valid_nonce
 from treasury.api.workspace_views import workspace
 from treasury.clock import today
-from treasury.errors import Unauthenticated, ValidationFailed
+from treasury.errors import TreasuryError, Unauthenticated, ValidationFailed
+from treasury.payments import cancellation
+from treasury.payments.model import TransferStatus
+from treasury.payments.service import IdempotencyOptions
 from treasury.positions import service
 from treasury.positions.model import GroupBy
+from treasury.settings import Settings
 from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Permission
 
 SESSION_COOKIE = "treasury_workspace_session"
 LOGIN_COOKIE = "treasury_workspace_login"
 COOKIE_PATH = "/treasury"
+_FLASHES = {
+    "cancelled": "Cancelled: the transfer will not be paid and its reservation is released. "
+    "已撤销，预留金额已释放。",
+}
+_REASON_LIMIT = 2000
 _STATIC = {
     "workspace.css": "text/css",
     "review.css": "text/css",
@@ -185,13 +197,29 @@ def workspace_page(
     as_of: str | None = None,
     group_by: str | None = None,
     days: str | None = None,
+    done: str | None = None,
 ) -> Response:
     """The group's positions, ladder, pool quotas, hedges and the visitor's transfers."""
     visitor = _visitor(request, uow_factory)
     if visitor is None:
         return _to_login()
+    return _page(
+        uow_factory, settings, visitor, (as_of, group_by, days), flash=_FLASHES.get(done or "")
+    )
+
+
+def _page(
+    uow_factory: UowFactoryDep,
+    settings: Settings,
+    visitor: Visitor,
+    filters: tuple[str | None, str | None, str | None],
+    *,
+    status: int = 200,
+    flash: str | None = None,
+    error: str | None = None,
+) -> Response:
     today_ = today(uow_factory.clock, settings.timezone)
-    chosen_date, chosen_group, count = _filters(as_of, group_by, days, today_)
+    chosen_date, chosen_group, count = _filters(*filters, today_)
     principal = visitor.principal
     mine = principal.can(Permission.WRITE_TREASURY)
     page = workspace(
@@ -206,6 +234,7 @@ def workspace_page(
     )
     return render(
         "workspace.html",
+        status,
         visitor=visitor,
         page=page,
         as_of=chosen_date.isoformat(),
@@ -213,7 +242,61 @@ def workspace_page(
         days=count,
         group_choices=[g.value for g in GroupBy],
         own_transfers=mine,
+        may_cancel=mine,
+        form_key=secrets.token_urlsafe(18),
+        flash=flash,
+        error=error,
     )
+
+
+@router.post("/transfers/{transfer_id}/cancellation")
+def cancel_transfer(
+    transfer_id: str,
+    request: Request,
+    form: FormDep,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+) -> Response:
+    """Cancel one of the treasurer's held transfers with a reason (the API's cancellation, with
+    the form's one-time key as its Idempotency-Key: a second click replays the first)."""
+    visitor = _visitor(request, uow_factory)
+    refused = guard_post(request, visitor, form)
+    if refused is not None:
+        return refused
+    assert visitor is not None
+    if not visitor.principal.can(Permission.WRITE_TREASURY):
+        message = f"The {visitor.principal.role.value} role may not cancel. 该角色无权撤销。"
+        return _page(uow_factory, settings, visitor, (None, None, None), status=403, error=message)
+    reason = form.get("reason", "").strip()
+    key = form.get("idempotency_key", "").strip()
+    try:
+        if not reason:
+            raise ValidationFailed("a cancellation needs a reason. 请填写撤销理由。")
+        if len(reason) > _REASON_LIMIT or not key or len(key) > 100:
+            raise ValidationFailed("the form is not valid; reload the page. 表单无效。")
+        request_document = {"transfer_id": transfer_id, "reason": reason, "expected_status": "held"}
+        cancellation.cancel_transfer(
+            uow_factory(),
+            principal=visitor.principal,
+            request=cancellation.CancellationRequest(
+                transfer_id=transfer_id, reason=reason, expected_status=TransferStatus.HELD
+            ),
+            idempotency_options=IdempotencyOptions(
+                key=f"treasury-page:{key}",
+                request_document=request_document,
+                wait_seconds=settings.idempotency_wait_seconds,
+            ),
+        )
+    except TreasuryError as error:
+        return _page(
+            uow_factory,
+            settings,
+            visitor,
+            (None, None, None),
+            status=status_of(error),
+            error=error.detail,
+        )
+    return RedirectResponse("/treasury?done=cancelled#transfers", status_code=303)
 
 
 @router.get("/positions.csv")
