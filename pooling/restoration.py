@@ -208,22 +208,17 @@ def _line(row: RestoredRecordRow) -> RestoredLine:
     )
 
 
-def check_day_close(session: Session, pool: PoolRow, business_date: date) -> None:
-    """§1.9 rule 15: the pool's day closes only when every centralised current-account flow
-    through its master moved on or before `business_date` has restored records netting to it.
-
-    Raises:
-        RestoredRecordsMissing: naming the flows that lack them.
-    """
+def _flows(session: Session, pool: PoolRow, until: date) -> list[CurrentAccountFlow]:
+    """The pool's centralised current-account flows moved by `until`, with their restored net."""
     transfers = repository.current_account_flows(
-        session, pool.tenant_id, pool.master_account_id, CURRENT_ACCOUNT_PURPOSES, business_date
+        session, pool.tenant_id, pool.master_account_id, CURRENT_ACCOUNT_PURPOSES, until
     )
     if not transfers:
-        return
+        return []
     lines: dict[str, list[RestoredLine]] = {}
     for row in repository.restored_records(session, pool.id, [t.id for t in transfers]):
         lines.setdefault(row.transfer_id, []).append(_line(row))
-    flows = [
+    return [
         CurrentAccountFlow(
             transfer_id=t.id,
             amount=Money.from_minor(t.amount_minor, t.currency),
@@ -232,6 +227,26 @@ def check_day_close(session: Session, pool: PoolRow, business_date: date) -> Non
         )
         for t in transfers
     ]
+
+
+def day_close_alerts(session: Session, tenant_id: str, on: date) -> list[str]:
+    """What keeps each of the tenant's pools from closing its day `on` (§1.9 rule 15), shown
+    on the positions before the run refuses."""
+    return [
+        f"§1.9 rule 15: pool {pool.name!r} ({pool.id}): {finding.message}"
+        for pool in repository.list_pool_rows(session, tenant_id)
+        for finding in day_close_blockers(_flows(session, pool, on))
+    ]
+
+
+def check_day_close(session: Session, pool: PoolRow, business_date: date) -> None:
+    """§1.9 rule 15: the pool's day closes only when every centralised current-account flow
+    through its master moved on or before `business_date` has restored records netting to it.
+
+    Raises:
+        RestoredRecordsMissing: naming the flows that lack them.
+    """
+    flows = _flows(session, pool, business_date)
     blockers = day_close_blockers(flows)
     if blockers:
         more = f" (and {len(blockers) - 5} more)" if len(blockers) > 5 else ""

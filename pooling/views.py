@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.orm import Session
 
-from pooling import filings, repository
+from pooling import filings, repository, restoration
 from pooling import positions as reading
 from pooling.parameters import in_force
 from pooling.quotas import QuotaKind
@@ -126,7 +126,10 @@ def _quota(*, kind: QuotaKind, limit: Decimal, used: Decimal) -> QuotaPosition:
 
 
 def _alerts(session: Session, tenant_id: str, as_of: date) -> list[str]:
-    found = filings.partner_bank_alerts(session, tenant_id)
+    found = [
+        *filings.partner_bank_alerts(session, tenant_id),
+        *restoration.day_close_alerts(session, tenant_id, as_of),
+    ]
     months = in_force(session, as_of).get("pool251.legacy_cleanup_months")
     if months is None:
         return found  # before the 251 regime there is nothing to wind down

@@ -80,6 +80,10 @@ def test_a_centralised_payment_needs_its_restored_records_before_the_day_closes(
 
     blocked = assert_problem(sweep(client, tenant, pool_id, DAY), 422, "RESTORED_RECORDS_MISSING")
     assert paid["id"] in blocked["detail"]
+    positions = f"/v1/pools/{pool_id}/positions?as_of={DAY}"
+    (alert,) = get_json(client, positions, tenant.treasurer)["alerts"]  # seen before the run
+    assert "rule 15" in alert
+    assert paid["id"] in alert
 
     onshore, host = group.onshore["id"], group.host["id"]
     short = restore(
@@ -104,6 +108,7 @@ def test_a_centralised_payment_needs_its_restored_records_before_the_day_closes(
     )
     assert listed["total"] == 1
 
+    assert get_json(client, positions, tenant.treasurer)["alerts"] == []
     closed = sweep(client, tenant, pool_id, DAY)
     assert closed.status_code == 201, closed.text
 
