@@ -17,6 +17,7 @@ from treasury.errors import CurrencyMismatch, NotFound, ValidationFailed
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
+from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money
 
 
@@ -72,7 +73,15 @@ def import_statement_lines(
             created_at=uow.clock.now(),
         )
         line_ids = tuple(
-            _book_line(uow, tenant_id, account_id, suspense.id, line) for line in fresh
+            record_line(
+                uow,
+                tenant_id=tenant_id,
+                account_id=account_id,
+                entity_id=account.entity_id,
+                line=line,
+                suspense_id=suspense.id,
+            )
+            for line in fresh
         )
         uow.commit()
         skipped = tuple(line.bank_ref for line in lines if line.bank_ref in seen)
@@ -88,28 +97,26 @@ def _check_lines(lines: list[StatementLine]) -> None:
             raise ValidationFailed(f"line {line.bank_ref} has a zero amount")
 
 
-def _book_line(
-    uow: UnitOfWork, tenant_id: str, account_id: str, suspense_id: str, line: StatementLine
+def record_line(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    account_id: str,
+    entity_id: str,
+    line: StatementLine,
+    to_suspense: bool = True,
+    suspense_id: str | None = None,
 ) -> str:
-    money_in = line.amount.minor > 0
-    amount = line.amount if money_in else -line.amount
-    entry = JournalEntry(
-        id=new_id(),
-        value_date=line.value_date,
-        kind="statement_line",
-        description=f"{line.bank_ref} {line.description}"[:500],
-        postings=(
-            Posting(
-                debit_account_id=account_id if money_in else suspense_id,
-                credit_account_id=suspense_id if money_in else account_id,
-                amount=amount,
-            ),
-        ),
-    )
+    """Record a statement line and, unless it confirms a transfer (`to_suspense=False`: that
+    transfer's entry moved the money already), post it between its account and the entity's
+    suspense account, whatever the balance (the bank reports a fact). The one way a line is
+    booked to suspense: the statement-lines endpoint and camt.053 imports both come here.
+    Returns the line's id."""
     now = uow.clock.now()
-    ledger_posting.post_entry(
-        uow.session, tenant_id=tenant_id, entry=entry, posted_at=now, enforce_limits=False
-    )
+    entry_id = None
+    if to_suspense:
+        suspense = suspense_id or _suspense_of(uow, tenant_id, entity_id, line).id
+        entry_id = _post_to_suspense(uow, tenant_id, account_id, suspense, line)
     line_id = new_id()
     uow.session.add(
         StatementLineRow(
@@ -122,11 +129,51 @@ def _book_line(
             currency=line.amount.currency.code,
             description=line.description,
             counterparty=line.counterparty,
-            journal_entry_id=entry.id,
+            journal_entry_id=entry_id,
             imported_at=now,
         )
     )
     return line_id
+
+
+def _suspense_of(
+    uow: UnitOfWork, tenant_id: str, entity_id: str, line: StatementLine
+) -> LedgerAccountRow:
+    return ledger_repository.internal_account(
+        uow.session,
+        tenant_id=tenant_id,
+        entity_id=entity_id,
+        kind=LedgerAccountKind.SUSPENSE,
+        currency=line.amount.currency.code,
+        created_at=uow.clock.now(),
+    )
+
+
+def _post_to_suspense(
+    uow: UnitOfWork, tenant_id: str, account_id: str, suspense_id: str, line: StatementLine
+) -> str:
+    money_in = line.amount.minor > 0
+    entry = JournalEntry(
+        id=new_id(),
+        value_date=line.value_date,
+        kind="statement_line",
+        description=f"{line.bank_ref} {line.description}"[:500],
+        postings=(
+            Posting(
+                debit_account_id=account_id if money_in else suspense_id,
+                credit_account_id=suspense_id if money_in else account_id,
+                amount=line.amount if money_in else -line.amount,
+            ),
+        ),
+    )
+    ledger_posting.post_entry(
+        uow.session,
+        tenant_id=tenant_id,
+        entry=entry,
+        posted_at=uow.clock.now(),
+        enforce_limits=False,
+    )
+    return entry.id
 
 
 def statement_lines(uow: UnitOfWork, *, tenant_id: str, account_id: str) -> list[StatementLineRow]:

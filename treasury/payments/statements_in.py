@@ -22,13 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from treasury.accounts import repository as accounts_repository
-from treasury.accounts.tables import BankAccountRow, StatementLineRow
+from treasury.accounts import statements
+from treasury.accounts.tables import BankAccountRow
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import BankReportInvalid, Conflict
-from treasury.ledger import posting as ledger_posting
-from treasury.ledger import repository as ledger_repository
-from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
 from treasury.payments import lifecycle, repository
 from treasury.payments.model import TransferStatus, may_move
 from treasury.payments.tables import TransferRow
@@ -227,61 +225,22 @@ def _line(
     uow: UnitOfWork, tenant_id: str, account: BankAccountRow, entry: camt053.Entry, *, posted: bool
 ) -> str:
     """Record the line; post it against suspense unless it confirms a transfer."""
-    now = uow.clock.now()
-    journal_id = _post_to_suspense(uow, tenant_id, account, entry) if posted else None
-    line_id = new_id()
-    uow.session.add(
-        StatementLineRow(
-            id=line_id,
-            tenant_id=tenant_id,
-            account_id=account.id,
+    line_id = statements.record_line(
+        uow,
+        tenant_id=tenant_id,
+        account_id=account.id,
+        entity_id=account.entity_id,
+        line=statements.StatementLine(
             bank_ref=entry.bank_ref,
             value_date=entry.value_date,
-            amount_minor=entry.amount.minor,
-            currency=entry.amount.currency.code,
+            amount=entry.amount,
             description=entry.description,
             counterparty=entry.counterparty,
-            journal_entry_id=journal_id,
-            imported_at=now,
-        )
+        ),
+        to_suspense=posted,
     )
     uow.session.flush()
     return line_id
-
-
-def _post_to_suspense(
-    uow: UnitOfWork, tenant_id: str, account: BankAccountRow, entry: camt053.Entry
-) -> str:
-    suspense = ledger_repository.internal_account(
-        uow.session,
-        tenant_id=tenant_id,
-        entity_id=account.entity_id,
-        kind=LedgerAccountKind.SUSPENSE,
-        currency=account.currency,
-        created_at=uow.clock.now(),
-    )
-    money_in = entry.amount.minor > 0
-    journal = JournalEntry(
-        id=new_id(),
-        value_date=entry.value_date,
-        kind="statement_line",
-        description=f"{entry.bank_ref} {entry.description}"[:500],
-        postings=(
-            Posting(
-                debit_account_id=account.id if money_in else suspense.id,
-                credit_account_id=suspense.id if money_in else account.id,
-                amount=entry.amount if money_in else -entry.amount,
-            ),
-        ),
-    )
-    ledger_posting.post_entry(
-        uow.session,
-        tenant_id=tenant_id,
-        entry=journal,
-        posted_at=uow.clock.now(),
-        enforce_limits=False,
-    )
-    return journal.id
 
 
 def confirm(uow: UnitOfWork, principal: Principal, row: TransferRow, line_id: str) -> None:
