@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from treasury.accounts.model import (
@@ -160,6 +160,10 @@ def list_counterparties(session: Session, tenant_id: str) -> list[Counterparty]:
 
 
 def _bank_account_query(tenant_id: str) -> Select[*tuple[Any, ...]]:
+    return _bank_account_columns().where(BankAccountRow.tenant_id == tenant_id)
+
+
+def _bank_account_columns() -> Select[*tuple[Any, ...]]:
     # Plain columns, not ORM rows: accounts are read on every transfer, and building two ORM
     # objects per account costs more than the query.
     return (
@@ -176,8 +180,15 @@ def _bank_account_query(tenant_id: str) -> Select[*tuple[Any, ...]]:
         )
         .join(LedgerAccountRow, LedgerAccountRow.id == BankAccountRow.id)
         .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
-        .where(BankAccountRow.tenant_id == tenant_id)
     )
+
+
+# Built once (every transfer reads its accounts): building the joined select and its cache key
+# cost more than running it (1.1–1.7 ms a call in the ledger_service profile).
+_BANK_ACCOUNTS_BY_ID = _bank_account_columns().where(
+    BankAccountRow.tenant_id == bindparam("tenant_id"),
+    BankAccountRow.id.in_(bindparam("account_ids", expanding=True)),
+)
 
 
 def _to_bank_account(row: Row[Any]) -> BankAccount:
@@ -206,8 +217,9 @@ def bank_accounts_by_id(
     session: Session, tenant_id: str, account_ids: Sequence[str]
 ) -> dict[str, BankAccount]:
     """The tenant's bank accounts among `account_ids` (others' and unknown ids are absent)."""
-    query = _bank_account_query(tenant_id).where(BankAccountRow.id.in_(account_ids))
-    return {row.id: _to_bank_account(row) for row in session.execute(query)}
+    parameters = {"tenant_id": tenant_id, "account_ids": list(account_ids)}
+    rows = session.execute(_BANK_ACCOUNTS_BY_ID, parameters)
+    return {row.id: _to_bank_account(row) for row in rows}
 
 
 def list_bank_accounts(
