@@ -42,11 +42,15 @@ from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import (
     ChangeOfUnderlyingRequired,
+    CloseOutDateOutOfRange,
     Conflict,
+    HedgeExposureMismatch,
     InstrumentExpired,
     NotFound,
     OptionCombinationInvalid,
     RealDemandExceeded,
+    SettlementAccountMissing,
+    SettlementCurrencyNotAllowed,
     SoldOptionRefused,
     ValidationFailed,
 )
@@ -253,7 +257,10 @@ def create_hedge(
     Raises:
         NotFound: the entity, exposure or settlement account is not the tenant's.
         RealDemandExceeded: the notional exceeds the unhedged amount.
-        ValidationFailed: a pair, direction or settlement that does not hedge the exposure.
+        HedgeExposureMismatch: a pair, direction or option type that does not hedge the
+            exposure (or a knock-out).
+        SettlementCurrencyNotAllowed: an onshore NDF settling in another currency than CNY.
+        SettlementAccountMissing: no bank account to settle the deal in.
         InstrumentExpired: the instrument ends on or before the trade date.
     """
     instrument = instrument_from_document(request.instrument)
@@ -384,25 +391,25 @@ def _check_hedges(instrument: Instrument, exposure: ExposureRow, *, onshore: boo
     pair = instrument.pair
     exposure_pair = Pair.parse(exposure.pair)
     if pair.ledger_base != exposure_pair.ledger_base or pair.ledger_quote != "CNY":
-        raise ValidationFailed(
+        raise HedgeExposureMismatch(
             f"a {pair.code} deal does not hedge a {exposure.pair} exposure (the book holds "
             "deals of the exposure's currency against CNY)",
             field="pair",
         )
     if isinstance(instrument, KnockOut):
-        raise ValidationFailed(
+        raise HedgeExposureMismatch(
             "knock-out options are priced but not booked as hedges: a knocked-out deal leaves "
             "the exposure open",
             field="type",
         )
     protects = Direction.SELL if exposure.direction == "receive" else Direction.BUY
     if isinstance(instrument, Forward | Ndf) and instrument.direction is not protects:
-        raise ValidationFailed(
+        raise HedgeExposureMismatch(
             f"a {exposure.direction} exposure is hedged by a {protects.value} deal",
             field="direction",
         )
     if isinstance(instrument, Swap) and instrument.direction is protects:
-        raise ValidationFailed(
+        raise HedgeExposureMismatch(
             f"a swap hedging a {exposure.direction} exposure must {protects.value} on its far leg",
             field="direction",
         )
@@ -417,7 +424,7 @@ def _check_hedges(instrument: Instrument, exposure: ExposureRow, *, onshore: boo
             "CNH",
         }
     ):
-        raise ValidationFailed(
+        raise SettlementCurrencyNotAllowed(
             "a net-settled deal of an onshore entity settles in CNY",
             field="settlement_currency",
         )
@@ -434,7 +441,7 @@ def _check_options(instrument: Option | Combination, exposure_direction: str) ->
         )
     bought = instrument.bought if isinstance(instrument, Combination) else instrument
     if bought.option_type is not wanted:
-        raise ValidationFailed(
+        raise HedgeExposureMismatch(
             f"a {exposure_direction} exposure is hedged by buying a {wanted.value}",
             field="option_type",
         )
@@ -457,7 +464,7 @@ def _settlement_account(uow: UnitOfWork, tenant_id: str, request: HedgeRequest) 
             )
         return chosen[0].id
     if not cny:
-        raise ValidationFailed(
+        raise SettlementAccountMissing(
             "the entity has no CNY bank account to settle the hedge", field="entity_id"
         )
     return cny[0].id
@@ -472,7 +479,8 @@ def _delivery(
     `delivery_account_id`), else net.
 
     Raises:
-        ValidationFailed: gross asked for and the entity has no account in the base currency.
+        SettlementAccountMissing: gross asked for and the entity has no account in the base
+            currency.
         NotFound: `delivery_account_id` is not one of those accounts.
     """
     asked = _settlement_of(instrument)
@@ -492,7 +500,7 @@ def _delivery(
             raise NotFound(f"{base} bank account {request.delivery_account_id} not found")
     if not accounts:
         if asked == "gross":
-            raise ValidationFailed(
+            raise SettlementAccountMissing(
                 f"a gross-settled deal needs the entity's {base} bank account",
                 field="settlement",
             )
@@ -591,7 +599,8 @@ def close_hedge(
     Raises:
         ChangeOfUnderlyingRequired: no reference given.
         Conflict: the hedge is not live.
-        ValidationFailed: a date before the trade or on/after the deal's end.
+        CloseOutDateOutOfRange: a date before the trade, on/after the deal's end, or not after
+            the book's latest revaluation.
     """
     reference = (change_of_underlying_ref or "").strip()
     if not reference:
@@ -620,14 +629,14 @@ def close_hedge(
         if row.status != "live":
             raise Conflict(f"hedge {hedge_id} is {row.status}, not live")
         if not row.trade_date <= on < row.last_date:
-            raise ValidationFailed(
+            raise CloseOutDateOutOfRange(
                 f"a close-out date lies between the trade date {row.trade_date} and "
                 f"{row.last_date}",
                 field="date",
             )
         latest = repository.latest_run(uow.session, tenant_id)
         if latest is not None and on <= latest.as_of:
-            raise ValidationFailed(
+            raise CloseOutDateOutOfRange(
                 f"the book is revalued up to {latest.as_of}; a close-out is dated after it",
                 field="date",
             )

@@ -341,6 +341,36 @@ class ChangeOfUnderlyingRequired(Rejected):
     title = "Change-of-underlying reference required"
 
 
+class HedgeExposureMismatch(Rejected):
+    """A deal that does not hedge the exposure it is booked against: another currency, the
+    exposure's own direction, a bought option of the wrong type, or a knock-out (knocked out, it
+    leaves the exposure open)."""
+
+    code = "HEDGE_EXPOSURE_MISMATCH"
+    title = "Deal does not hedge the exposure"
+
+
+class SettlementCurrencyNotAllowed(Rejected):
+    """A net-settled deal in a currency its entity may not settle in (onshore: CNY only)."""
+
+    code = "SETTLEMENT_CURRENCY_NOT_ALLOWED"
+    title = "Settlement currency not allowed"
+
+
+class SettlementAccountMissing(Rejected):
+    """The entity has no bank account in the currency a deal settles or delivers in."""
+
+    code = "SETTLEMENT_ACCOUNT_MISSING"
+    title = "No bank account to settle in"
+
+
+class CloseOutDateOutOfRange(Rejected):
+    """A close-out dated outside the deal's life, or not after the book's latest revaluation."""
+
+    code = "CLOSE_OUT_DATE_OUT_OF_RANGE"
+    title = "Close-out date out of range"
+
+
 class AddressUnstructured(Rejected):
     """A party address without town and country, or with more than two free lines (SR2026)."""
 

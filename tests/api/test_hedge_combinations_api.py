@@ -174,7 +174,7 @@ def test_a_sold_option_alone_and_broken_combinations_are_refused(
     assert_problem(sold, 422, "SOLD_OPTION_REFUSED")
     assert_problem(answers["unequal"], 422, "OPTION_COMBINATION_INVALID")
     assert_problem(answers["two_bought"], 422, "OPTION_COMBINATION_INVALID")
-    assert_problem(answers["side"], 422, "VALIDATION_ERROR")  # a receipt needs a bought put
+    assert_problem(answers["side"], 422, "HEDGE_EXPOSURE_MISMATCH")  # a receipt needs a bought put
     assert get_json(client, f"/v1/exposures/{exposure['id']}", headers)["hedged"]["amount"] == (
         "0.00"
     )

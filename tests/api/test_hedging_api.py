@@ -156,7 +156,7 @@ def test_a_hedge_must_offset_the_exposure(client: TestClient, tenant: TenantFixt
 
     response = client.post("/v1/hedges", json=body, headers=tenant.treasurer)
 
-    assert_problem(response, 422, "VALIDATION_ERROR")
+    assert_problem(response, 422, "HEDGE_EXPOSURE_MISMATCH")
 
 
 def test_an_onshore_ndf_settles_in_cny(client: TestClient, tenant: TenantFixture) -> None:
@@ -168,7 +168,7 @@ def test_an_onshore_ndf_settles_in_cny(client: TestClient, tenant: TenantFixture
     body["instrument"]["settlement_currency"] = "CNY"
     accepted = client.post("/v1/hedges", json=body, headers=tenant.treasurer)
 
-    assert_problem(refused, 422, "VALIDATION_ERROR")
+    assert_problem(refused, 422, "SETTLEMENT_CURRENCY_NOT_ALLOWED")
     assert accepted.status_code == 201, accepted.text
 
 
@@ -405,7 +405,7 @@ def test_a_knock_out_is_not_booked_as_a_hedge(client: TestClient, tenant: Tenant
 
     response = client.post("/v1/hedges", json=body, headers=tenant.treasurer)
 
-    assert_problem(response, 422, "VALIDATION_ERROR")
+    assert_problem(response, 422, "HEDGE_EXPOSURE_MISMATCH")
     assert get_json(client, "/v1/hedges", tenant.treasurer)["items"] == []
 
 
