@@ -99,27 +99,46 @@ def to_cny(money: Money, rate: RateUsed | None) -> Money | None:
     return round_money(money.amount * rate.rate, CNY)
 
 
-def group_positions(
-    positions: Iterable[AccountPosition], group_by: GroupBy, rates: Mapping[str, RateUsed]
-) -> list[Group]:
-    """Accounts grouped by key and currency, sorted by key then currency."""
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+@dataclass(frozen=True)
+class Sums:
+    """Accounts added up in one pass, in minor units: per (key, currency) the count, balance and
+    held; per currency the balance; each key's label."""
+
+    group_by: GroupBy
+    groups: dict[tuple[str, str], list[int]]
+    labels: dict[str, str]
+    currency_totals: dict[str, int]
+
+
+def sum_positions(positions: Iterable[AccountPosition], group_by: GroupBy) -> Sums:
+    """One pass over the accounts (they may stream: nothing is kept per account)."""
+    groups: dict[tuple[str, str], list[int]] = {}
     labels: dict[str, str] = {}
+    totals: dict[str, int] = {}
     for position in positions:
         key, label = key_of(position, group_by)
         labels[key] = label
-        totals = sums[(key, position.currency)]
-        totals[0] += 1
-        totals[1] += position.balance_minor
-        totals[2] += position.held_minor
-    groups = []
-    for (key, currency), (count, balance_minor, held_minor) in sorted(sums.items()):
+        found = groups.get((key, position.currency))
+        if found is None:
+            groups[(key, position.currency)] = [1, position.balance_minor, position.held_minor]
+        else:
+            found[0] += 1
+            found[1] += position.balance_minor
+            found[2] += position.held_minor
+        totals[position.currency] = totals.get(position.currency, 0) + position.balance_minor
+    return Sums(group_by, groups, labels, totals)
+
+
+def group_positions(sums: Sums, rates: Mapping[str, RateUsed]) -> list[Group]:
+    """The groups, sorted by key then currency, with their CNY equivalents."""
+    result = []
+    for (key, currency), (count, balance_minor, held_minor) in sorted(sums.groups.items()):
         balance = Money.from_minor(balance_minor, currency)
         rate = rates.get(currency)
-        groups.append(
+        result.append(
             Group(
                 key=key,
-                label=labels[key],
+                label=sums.labels[key],
                 currency=currency,
                 accounts=count,
                 balance=balance,
@@ -129,15 +148,7 @@ def group_positions(
                 rate=rate,
             )
         )
-    return groups
-
-
-def currency_totals(positions: Iterable[AccountPosition]) -> dict[str, int]:
-    """Balance per currency in minor units."""
-    totals: dict[str, int] = defaultdict(int)
-    for position in positions:
-        totals[position.currency] += position.balance_minor
-    return dict(totals)
+    return result
 
 
 def total_cny(

@@ -29,10 +29,10 @@ from treasury.positions.model import (
     LadderRow,
     RateUsed,
     build_ladder,
-    currency_totals,
     group_positions,
     key_totals,
     ladder_days,
+    sum_positions,
     to_cny,
     total_cny,
 )
@@ -116,14 +116,14 @@ def cash_positions(
     """Balances by value date grouped, with CNY equivalents, pools' headroom and hedges' MTM."""
     with uow:
         session = uow.session
-        positions = repository.account_positions(session, tenant_id, as_of)
+        sums = sum_positions(repository.account_positions(session, tenant_id, as_of), group_by)
         hedges = repository.hedge_values(session, tenant_id, as_of)
-        currencies = {p.currency for p in positions} | {h.currency for h in hedges if h.currency}
+        currencies = set(sums.currency_totals) | {h.currency for h in hedges if h.currency}
         rates = repository.rates_to_cny(session, currencies, as_of)
         limit = repository.max_rate_age(session, as_of)
         pools = _pools(session, tenant_id, as_of)
-    groups = group_positions(positions, group_by, rates)
-    total, missing = total_cny(currency_totals(positions), rates)
+    groups = group_positions(sums, rates)
+    total, missing = total_cny(sums.currency_totals, rates)
     hedge_totals = _hedge_totals(hedges, rates)
     hedge_cny = Money.zero(CNY)
     for hedge in hedge_totals:
