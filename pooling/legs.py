@@ -34,7 +34,7 @@ from treasury.errors import (
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import InternalAccount, LedgerAccountKind, Posting
 from treasury.money import Money
-from treasury.payments import outcomes, pipeline, screening
+from treasury.payments import extensions, outcomes, pipeline, screening
 from treasury.payments.model import Purpose, TransferRequest, TransferStatus
 from treasury.payments.tables import TransferRow
 from treasury.settlement import charsets
@@ -69,6 +69,7 @@ def cross_border_leg(
         request=request,
         parties=parties,
         value_date=value_date if decision.chosen is None else decision.chosen.value_date,
+        fact_sources=extensions.of(uow).fact_sources,
         exclude_transfer_id=row.id,
     )
     facts = {

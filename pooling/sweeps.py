@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from pooling import approvals, execution, filings, outbound_lending, repository, restoration
+from pooling import execution, filings, repository, restoration
 from pooling import legs as posting
 from pooling import positions as reading
 from pooling.parameters import in_force
@@ -38,22 +38,12 @@ from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotABusinessDay, NotFound, ValidationFailed
 from treasury.ledger import repository as ledger_repository
 from treasury.money import Money
-from treasury.payments.reviews import register_approval_check
-from treasury.payments.screening import register_fact_source
 from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.model import Principal
 
 CALENDAR = "CN_IB"
 _LEGS = cast(Table, SweepLegRow.__table__)
 Progress = Callable[[int, int], None]
-
-# A leg this module holds over a quota must fit the quota when a review approves it too: the
-# approval books through payments, which cannot see pool quotas (see `pooling.approvals`). Every
-# entry point that decides reviews (the API app, the CLI) imports this module.
-register_approval_check(approvals.check_pool_quota)
-# Likewise the ordinary outbound-lending facts of a `loan` (the ratio an entity concentrates in
-# its filing is pooling's to know): every screening of a transfer, review or quote gets them.
-register_fact_source(outbound_lending.screening_facts)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from pooling import payment_extensions as pool_payment_extensions
 from tests.support import TenantFixture, dispose_app, make_tenant
 from treasury.api.app import create_app
 from treasury.clock import FixedClock
@@ -81,7 +82,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def uow_factory(engine: Engine, clock: FixedClock) -> UnitOfWorkFactory:
     """Units of work on the test database, on the test clock."""
-    return UnitOfWorkFactory(engine, clock)
+    return UnitOfWorkFactory(engine, clock, extensions=(pool_payment_extensions.EXTENSIONS,))
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from rich.progress import Progress
 from hedging import jobs as hedging_jobs
 from hedging.market_data import HttpSource
 from pooling import jobs as pooling_jobs
+from pooling import payment_extensions as pool_payment_extensions
 from pooling import sweeps as pool_sweeps
 from treasury.api.routes import payment_runs as payment_runs_api
 from treasury.audit import service as audit_service
@@ -67,7 +68,11 @@ err = Console(stderr=True)
 
 
 def _uow_factory(settings: Settings) -> UnitOfWorkFactory:
-    factory = UnitOfWorkFactory(build_engine(settings.database_url, pool_size=2), SystemClock())
+    factory = UnitOfWorkFactory(
+        build_engine(settings.database_url, pool_size=2),
+        SystemClock(),
+        extensions=(pool_payment_extensions.EXTENSIONS,),  # the scheduler's too
+    )
     AuditSealer(factory, delay_seconds=settings.audit_seal_delay_seconds)
     return factory
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
+from pooling import payment_extensions as pool_payment_extensions
 from treasury.api import problems, web, workspace_web
 from treasury.api.deps import refuse_nul_characters
 from treasury.api.middleware import BodySizeLimit, RequestId
@@ -79,7 +80,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     engine = build_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.uow_factory = UnitOfWorkFactory(engine, clock or SystemClock())
+    app.state.uow_factory = UnitOfWorkFactory(
+        engine, clock or SystemClock(), extensions=(pool_payment_extensions.EXTENSIONS,)
+    )
     app.state.audit_sealer = AuditSealer(
         app.state.uow_factory, delay_seconds=settings.audit_seal_delay_seconds
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,8 @@ from treasury.clock import Clock
 from treasury.db.engine import READ_ONLY
 
 logger = logging.getLogger("treasury.db")
+
+E = TypeVar("E")
 
 
 class UnitOfWork:
@@ -26,10 +29,12 @@ class UnitOfWork:
         session_factory: Callable[[], Session],
         clock: Clock,
         commit_listeners: Sequence[Callable[[Session], None]] = (),
+        extensions: Sequence[object] = (),
     ) -> None:
         self._session_factory = session_factory
         self.clock = clock
         self._commit_listeners = commit_listeners
+        self._extensions = tuple(extensions)
         self._session: Session | None = None
         self._committed = False
         self._after_commit: list[Callable[[Session], None]] = []
@@ -45,6 +50,10 @@ class UnitOfWork:
     def dialect(self) -> str:
         """The database dialect's name: 'sqlite' or 'postgresql'."""
         return self.session.get_bind().dialect.name
+
+    def extension(self, kind: type[E]) -> E | None:
+        """The collaborator of type `kind` the entry point gave this work's factory, if any."""
+        return next((each for each in self._extensions if isinstance(each, kind)), None)
 
     def __enter__(self) -> UnitOfWork:
         self._session = self._session_factory()
@@ -98,9 +107,12 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     """Makes units of work bound to one engine and clock; built once per process."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, *, extensions: Sequence[object] = ()) -> None:
+        """`extensions`: what the entry point wires into the use cases (e.g. the checks and
+        facts pooling adds to the payment pipeline, `treasury.payments.extensions`)."""
         self.engine = engine
         self.clock = clock
+        self.extensions = tuple(extensions)
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
         self._read_sessions = sessionmaker(
             bind=engine.execution_options(**{READ_ONLY: True}),
@@ -115,8 +127,8 @@ class UnitOfWorkFactory:
         self._commit_listeners.append(listener)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions, self.clock, self._commit_listeners)
+        return UnitOfWork(self._sessions, self.clock, self._commit_listeners, self.extensions)
 
     def read_only(self) -> UnitOfWork:
         """A unit of work that only reads: on SQLite it does not take the writers' lock."""
-        return UnitOfWork(self._read_sessions, self.clock, self._commit_listeners)
+        return UnitOfWork(self._read_sessions, self.clock, self._commit_listeners, self.extensions)

@@ -20,7 +20,7 @@ from treasury.db.unit_of_work import UnitOfWork
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
 from treasury.money import Money
-from treasury.payments import file_readiness, lifecycle, pipeline, screening
+from treasury.payments import extensions, file_readiness, lifecycle, pipeline, screening
 from treasury.payments.model import (
     TransferRequest,
     TransferStatus,
@@ -85,6 +85,7 @@ def run(
         request=request,
         parties=parties,
         value_date=screen_on,
+        fact_sources=extensions.of(uow).fact_sources,
         exclude_transfer_id=row.id,
     )
     screened = Screened(row, request, parties, creditor_amount, screening.screen(context), decision)

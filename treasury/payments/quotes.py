@@ -15,7 +15,7 @@ from treasury.accounts.model import market_of
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.payments import pipeline, screening
+from treasury.payments import extensions, pipeline, screening
 from treasury.payments.model import TransferRequest
 from treasury.settlement.model import DecisionStatus, RouteDecision
 from treasury.tenancy.model import Principal
@@ -80,6 +80,7 @@ def quote_route(
             request=replace(request, value_date=screen_on),
             parties=parties,
             value_date=screen_on,
+            fact_sources=extensions.of(uow).fact_sources,
         )
         findings = tuple(screening.screen(context))
         decision = _with_findings(routed, findings)

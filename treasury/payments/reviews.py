@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from compliance import repository as reviews
 from compliance.model import Decision, DecisionRefused, ReviewKind, ReviewStatus, decide
@@ -23,33 +21,10 @@ from treasury.audit import service as audit
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, Forbidden, NotFound, ReferenceRequired, ValidationFailed
-from treasury.payments import outcomes, pipeline, repository
+from treasury.payments import extensions, outcomes, pipeline, repository
 from treasury.payments.model import Transfer, TransferStatus, request_of
 from treasury.payments.tables import TransferRow
 from treasury.tenancy.model import Principal
-
-
-# Checks an approval must pass before the transfer is booked, registered by the capabilities
-# above payments that hold transfers on facts only they can assemble: pooling holds a sweep leg
-# over a pool quota, and only pooling can recompute the quota's headroom (it imports payments, so
-# payments may not import it). A check raises a `TreasuryError` to refuse the approval; the unit
-# of work then rolls back and the review stays pending with its reservation. Each entry point
-# that can decide reviews imports the registering module (`pooling.sweeps`) through its routes.
-class ApprovalCheck(Protocol):
-    """Refuse (raise) or allow (return) booking an approved held transfer on `value_date`."""
-
-    def __call__(
-        self, session: Session, *, tenant_id: str, transfer: Transfer, value_date: date
-    ) -> None: ...
-
-
-APPROVAL_CHECKS: list[ApprovalCheck] = []
-
-
-def register_approval_check(check: ApprovalCheck) -> None:
-    """Run `check` before booking any approved held transfer (once, however often registered)."""
-    if check not in APPROVAL_CHECKS:
-        APPROVAL_CHECKS.append(check)
 
 
 class DecisionHook(Protocol):
@@ -116,8 +91,9 @@ def decide_review(
         ValidationFailed: no reason.
         Forbidden: the officer created the transfer.
         Conflict: the review is closed, or this officer approved it already.
-        TreasuryError: an approval check refused booking (e.g. POOL_QUOTA_EXCEEDED: a held pool
-            leg still over its quota); nothing changes and the review stays pending.
+        TreasuryError: an approval check the entry point wired (`payments.extensions`) refused
+            booking (e.g. pooling's POOL_QUOTA_EXCEEDED: a held pool leg still over its quota);
+            nothing changes and the review stays pending.
     """
     if not reason.strip():
         raise ValidationFailed("a decision needs a reason")
@@ -224,7 +200,7 @@ def _finish_transfer(
     transfer = repository.to_transfer(transfer_row)
     today_ = today(uow.clock, timezone)
     if status is ReviewStatus.APPROVED:
-        for check in APPROVAL_CHECKS:
+        for check in extensions.of(uow).approval_checks:
             check(
                 uow.session,
                 tenant_id=transfer_row.tenant_id,

@@ -8,7 +8,7 @@ force on the value date.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,25 +22,13 @@ from treasury.accounts.model import CAPITAL_ACCOUNT_INCOME_KINDS, AccountKind
 from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.money import Money
 from treasury.payments import pipeline
+from treasury.payments.extensions import FactSource
 from treasury.payments.model import TransferRequest, TransferStatus
 from treasury.payments.pipeline import Parties
 from treasury.payments.tables import TransferRow
 from treasury.refdata import cache as refdata_cache
 from treasury.refdata import repository as refdata
 from treasury.refdata.model import BopCode
-
-FactSource = Callable[[Session, str, TransferRequest, Parties, date, str | None], dict[str, Any]]
-# Facts another package assembles for the rules (e.g. pooling's outbound-lending position: the
-# ratio an entity concentrates in its filing). Payments cannot import pooling, which imports it;
-# `pooling.sweeps` registers them, as it registers its approval check (payments.reviews).
-FACT_SOURCES: list[FactSource] = []
-
-
-def register_fact_source(source: FactSource) -> None:
-    """Add a source of facts to every screening (once)."""
-    if source not in FACT_SOURCES:
-        FACT_SOURCES.append(source)
-
 
 # Transfers that spent money (or hold it reserved) count towards monthly limits.
 _SPENDING = (
@@ -58,9 +46,11 @@ def payment_context(
     request: TransferRequest,
     parties: Parties,
     value_date: date,
+    fact_sources: Sequence[FactSource],
     exclude_transfer_id: str | None = None,
 ) -> PaymentContext:
-    """Everything the rules look at, in force on `value_date`."""
+    """Everything the rules look at, in force on `value_date`, with the facts `fact_sources`
+    add (what the entry point wired: `treasury.payments.extensions`)."""
     amount = request.amount
     reference = refdata_cache.snapshot(session)
     return PaymentContext(
@@ -77,7 +67,9 @@ def payment_context(
         creditor_entity=parties.creditor_entity,
         counterparty=parties.counterparty,
         wealth_product_risk_rating=request.wealth_product_risk_rating,
-        facts=_facts(session, tenant_id, request, parties, value_date, exclude_transfer_id),
+        facts=_facts(
+            session, tenant_id, request, parties, value_date, exclude_transfer_id, fact_sources
+        ),
         parameters=reference.parameters_in_force(value_date),
         usd_equivalent=reference.usd_equivalent(amount.amount, amount.currency.code, value_date),
         bop_entry=_bop_entry(session, request.bop_code, value_date),
@@ -103,6 +95,7 @@ def _facts(
     parties: Parties,
     value_date: date,
     exclude_transfer_id: str | None,
+    fact_sources: Sequence[FactSource],
 ) -> dict[str, Any]:
     creditor = parties.creditor_account
     facts: dict[str, Any] = {
@@ -125,7 +118,7 @@ def _facts(
     rate = _fx_rate_fact(session, request, parties, value_date)
     if rate is not None:
         facts["fx_rate"] = rate
-    for source in FACT_SOURCES:
+    for source in fact_sources:
         facts.update(source(session, tenant_id, request, parties, value_date, exclude_transfer_id))
     return facts
 
