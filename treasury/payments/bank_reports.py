@@ -27,7 +27,7 @@ from treasury.payments.tables import TransferRow
 from treasury.settlement import pain002
 from treasury.settlement import repository as settlement_repository
 from treasury.settlement.pain002 import Outcome
-from treasury.settlement.tables import BankReportRow, PaymentMessageRow
+from treasury.settlement.tables import BankReportRow, PaymentMessageRow, RouteDecisionRow
 from treasury.tenancy.model import Principal
 
 PAIN002 = "pain.002"
@@ -60,8 +60,12 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
         if seen is not None:
             return ReportResult(report.message_id, tuple(json.loads(seen.result_json)), True)
         statuses = list(report.transactions) or _group_statuses(uow, tenant_id, report)
-        _lock_transfers_in_id_order(uow, tenant_id, statuses)
-        items = tuple(_apply(uow, principal, status) for status in statuses)
+        # One read of every decision the report names (a 10,000-line report made 20,000 reads).
+        decisions = settlement_repository.decisions_by_end_to_end(
+            uow.session, tenant_id, [s.end_to_end_id for s in statuses if s.end_to_end_id]
+        )
+        _lock_transfers_in_id_order(uow, tenant_id, decisions)
+        items = tuple(_apply(uow, principal, status, decisions) for status in statuses)
         uow.session.add(
             BankReportRow(
                 id=new_id(),
@@ -84,22 +88,14 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
 
 
 def _lock_transfers_in_id_order(
-    uow: UnitOfWork, tenant_id: str, statuses: list[pain002.TransactionStatus]
+    uow: UnitOfWork, tenant_id: str, decisions: dict[str, RouteDecisionRow]
 ) -> None:
     """Lock every transfer the report names, in ascending id order, before changing any.
 
     Two reports naming the same transfers in opposite orders would otherwise each hold one row
     and wait for the other's (a deadlock on PostgreSQL).
     """
-    transfer_ids = set()
-    for status in statuses:
-        if status.end_to_end_id is None:
-            continue
-        decision = settlement_repository.decision_by_end_to_end(
-            uow.session, tenant_id, status.end_to_end_id
-        )
-        if decision is not None:
-            transfer_ids.add(decision.transfer_id)
+    transfer_ids = {decision.transfer_id for decision in decisions.values()}
     for transfer_id in sorted(transfer_ids):
         repository.get_transfer_row(uow.session, tenant_id, transfer_id, for_update=True)
 
@@ -145,7 +141,10 @@ def _group_statuses(
 
 
 def _apply(
-    uow: UnitOfWork, principal: Principal, status: pain002.TransactionStatus
+    uow: UnitOfWork,
+    principal: Principal,
+    status: pain002.TransactionStatus,
+    decisions: dict[str, RouteDecisionRow],
 ) -> dict[str, Any]:
     assert principal.tenant_id is not None
     item: dict[str, Any] = {
@@ -153,13 +152,7 @@ def _apply(
         "status": status.code,
         "reason": status.reason_code,
     }
-    decision = (
-        None
-        if status.end_to_end_id is None
-        else settlement_repository.decision_by_end_to_end(
-            uow.session, principal.tenant_id, status.end_to_end_id
-        )
-    )
+    decision = None if status.end_to_end_id is None else decisions.get(status.end_to_end_id)
     row = (
         None
         if decision is None or decision.rail_id in _NOT_SENT_TO_A_BANK

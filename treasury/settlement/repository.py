@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -213,6 +214,21 @@ def decision_by_end_to_end(
             RouteDecisionRow.end_to_end_id == end_to_end_id,
         )
     )
+
+
+def decisions_by_end_to_end(
+    session: Session, tenant_id: str, end_to_end_ids: Sequence[str]
+) -> dict[str, RouteDecisionRow]:
+    """The decisions whose payments carry these EndToEndIds, by EndToEndId (one read a 1,000)."""
+    found: dict[str, RouteDecisionRow] = {}
+    wanted = sorted(set(end_to_end_ids))
+    for start in range(0, len(wanted), 1000):
+        query = select(RouteDecisionRow).where(
+            RouteDecisionRow.tenant_id == tenant_id,
+            RouteDecisionRow.end_to_end_id.in_(wanted[start : start + 1000]),
+        )
+        found.update({row.end_to_end_id: row for row in session.scalars(query)})
+    return found
 
 
 def payment_files_with(session: Session, tenant_id: str, transfer_id: str) -> list[str]:
