@@ -30,7 +30,7 @@ from treasury.audit import service as audit
 from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import NotFound, ValidationFailed
+from treasury.errors import NotFound, RepaymentMismatch, ValidationFailed
 from treasury.idempotency import repository as idempotency_repository
 from treasury.money import Money
 
@@ -174,7 +174,8 @@ def repay(
 
     Raises:
         NotFound: no such contract of the entity.
-        ValidationFailed: another currency, more than outstanding, a date before the drawdown.
+        ValidationFailed: an amount not positive.
+        RepaymentMismatch: another currency, more than outstanding, a date before the drawdown.
     """
     with uow:
         session = uow.session
@@ -186,13 +187,15 @@ def repay(
         row = session.get(ForeignDebtRow, debt_id, with_for_update=True)
         if row is None or row.tenant_id != tenant_id or row.entity_id != entity_id:
             raise NotFound(f"foreign debt {debt_id} not found")
-        if amount.currency.code != row.currency or not amount.is_positive():
-            raise ValidationFailed(f"a repayment is a positive amount in {row.currency}")
+        if amount.currency.code != row.currency:
+            raise RepaymentMismatch(f"a repayment in {amount.currency} of a {row.currency} debt")
+        if not amount.is_positive():
+            raise ValidationFailed("a repayment is a positive amount")
         if amount.minor > row.outstanding_minor:
             outstanding = Money.from_minor(row.outstanding_minor, row.currency)
-            raise ValidationFailed(f"{amount} is more than the outstanding {outstanding}")
+            raise RepaymentMismatch(f"{amount} is more than the outstanding {outstanding}")
         if repayment_date < row.drawdown_date:
-            raise ValidationFailed("a repayment cannot precede the drawdown")
+            raise RepaymentMismatch("a repayment cannot precede the drawdown")
         row.outstanding_minor -= amount.minor
         session.add(
             ForeignDebtRepaymentRow(

@@ -25,7 +25,13 @@ from treasury.calendars import year_fraction
 from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, NotFound, ValidationFailed
+from treasury.errors import (
+    Conflict,
+    DateNotReached,
+    InterestPeriodOutOfRange,
+    InterestRatesMissing,
+    NotFound,
+)
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
@@ -71,7 +77,9 @@ def post_interest(
     Raises:
         NotFound: no such pool.
         Conflict: interest was posted already beyond `period_end`.
-        ValidationFailed: a period end after today or on the pool's start; no rates.
+        DateNotReached: a period end after today.
+        InterestPeriodOutOfRange: a period end not after the pool's start or the last period.
+        InterestRatesMissing: the pool has no interest rates.
     """
     with uow:
         session = uow.session
@@ -112,15 +120,15 @@ def post_interest(
 
 def _start(session: Session, pool: PoolRow, period_end: date, today_: date) -> date:
     if period_end > today_:
-        raise ValidationFailed(f"period end {period_end} is after today ({today_})")
+        raise DateNotReached(f"period end {period_end} is after today ({today_})")
     last = repository.last_interest_period(session, pool.id)
     start = pool.created_on if last is None else last.period_end
     if last is not None and period_end < last.period_end:
         raise Conflict(f"interest is posted through {last.period_end} already")
     if period_end <= start:
-        raise ValidationFailed(f"period end {period_end} must be after {start}")
+        raise InterestPeriodOutOfRange(f"period end {period_end} must be after {start}")
     if not repository.rate_sets(session, pool.id):
-        raise ValidationFailed(f"pool {pool.id} has no interest rates")
+        raise InterestRatesMissing(f"pool {pool.id} has no interest rates")
     return start
 
 

@@ -33,7 +33,7 @@ from pooling.quotas import QUOTA_PARAMETERS, QuotaKind
 from treasury.accounts import repository as accounts_repository
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import NotFound, ValidationFailed
+from treasury.errors import DateNotReached, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,8 @@ def month_days(month: str, last_day: date) -> list[date]:
     """The days of `YYYY-MM` up to `last_day`.
 
     Raises:
-        ValidationFailed: not a month, or a month after `last_day`.
+        ValidationFailed: not a month.
+        DateNotReached: a month after `last_day`.
     """
     try:
         year, number = (int(part) for part in month.split("-"))
@@ -114,7 +115,7 @@ def month_days(month: str, last_day: date) -> list[date]:
     except ValueError as error:
         raise ValidationFailed(f"month {month!r} must be YYYY-MM") from error
     if first > last_day:
-        raise ValidationFailed(f"month {month} is after {last_day}: nothing to report yet")
+        raise DateNotReached(f"month {month} is after {last_day}: nothing to report yet")
     end = min(date(year, number, calendar.monthrange(year, number)[1]), last_day)
     return [first + timedelta(days=n) for n in range((end - first).days + 1)]
 

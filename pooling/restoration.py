@@ -26,7 +26,13 @@ from pooling.tables import PoolRow, RestoredRecordRow
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, NotFound, RestoredRecordsMissing, ValidationFailed
+from treasury.errors import (
+    Conflict,
+    NotFound,
+    RestorationMismatch,
+    RestoredRecordsMissing,
+    ValidationFailed,
+)
 from treasury.money import Money
 from treasury.payments.tables import TransferRow
 
@@ -72,7 +78,7 @@ def _check_lines(transfer: TransferRow, lines: Sequence[RestoredLine]) -> None:
         if line.direction not in DIRECTIONS:
             raise ValidationFailed(f"direction {line.direction!r} is not receipt or payment")
         if line.amount.currency.code != transfer.currency:
-            raise ValidationFailed(
+            raise RestorationMismatch(
                 f"a restored line in {line.amount.currency}, the flow in {transfer.currency}"
             )
         if not line.amount.is_positive():
@@ -93,7 +99,7 @@ def _flow(session: Session, pool: PoolRow, transfer_id: str) -> TransferRow:
         and transfer.purpose in CURRENT_ACCOUNT_PURPOSES
         and transfer.status in _RECORDABLE
     ):
-        raise ValidationFailed(
+        raise RestorationMismatch(
             f"transfer {transfer_id} is not a centralised current-account flow through the "
             f"pool's master (a cross-border {', '.join(sorted(CURRENT_ACCOUNT_PURPOSES))} "
             "transfer into or out of it)"
@@ -114,8 +120,10 @@ def record(
 
     Raises:
         NotFound: no such pool or transfer.
-        ValidationFailed: not a centralised current-account flow of the pool, a line of another
-            currency or of an entity outside the pool, or lines that do not net to the flow.
+        ValidationFailed: no lines, or a line's direction or amount malformed.
+        RestorationMismatch: not a centralised current-account flow of the pool, a line of
+            another currency or of an entity outside the pool, or lines that do not net to the
+            flow.
         Conflict: the flow's restored records exist already.
     """
     with uow:
@@ -128,11 +136,11 @@ def record(
         members = {row.entity_id for row in repository.member_rows(session, pool.id)}
         outsiders = sorted({line.entity_id for line in lines} - members - {pool.host_entity_id})
         if outsiders:
-            raise ValidationFailed(f"entity {outsiders[0]} is not a member of the pool")
+            raise RestorationMismatch(f"entity {outsiders[0]} is not a member of the pool")
         actual = Money.from_minor(transfer.amount_minor, transfer.currency)
         net = _net(transfer, pool.master_account_id, lines)
         if net != actual.amount:
-            raise ValidationFailed(
+            raise RestorationMismatch(
                 f"the restored lines net to {net}, the actual flow is {actual.amount}"
             )
         if repository.restored_records(session, pool.id, [transfer.id]):

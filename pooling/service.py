@@ -37,9 +37,13 @@ from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import (
+    AccountCurrencyMismatch,
+    AccountNotEligible,
+    BopCodeRequired,
     Conflict,
     NotFound,
     PoolIneligible,
+    PoolRatiosInconsistent,
     ValidationFailed,
 )
 
@@ -69,8 +73,11 @@ def create_pool(
 
     Raises:
         NotFound: an account that is not the tenant's.
-        ValidationFailed: a master that is not a resident pool_master account in the pool's
-            currency, a member in another currency, a bad schedule, rate or BOP code.
+        ValidationFailed: a bad schedule, rate or BOP code.
+        AccountNotEligible: a master that is not a pool_master account, or a member that is.
+        AccountCurrencyMismatch: a master or member in another currency than the pool's.
+        PoolRatiosInconsistent: an entity's accounts with different ratios across the filing.
+        BopCodeRequired: cross-border members and no BOP code.
         Conflict: an account already in a pool.
         PoolIneligible: the regime's eligibility rules fail (named in the detail).
     """
@@ -80,9 +87,13 @@ def create_pool(
         master = _account(session, tenant_id, spec.master_account_id)
         host = accounts_repository.get_entity_row(session, tenant_id, master.entity_id)
         assert host is not None
-        if master.kind != AccountKind.POOL_MASTER.value or master.currency != spec.currency:
-            raise ValidationFailed(
-                "the master account must be a pool_master account in the pool's currency"
+        if master.kind != AccountKind.POOL_MASTER.value:
+            raise AccountNotEligible(
+                f"account {master.id} is a {master.kind} account; a pool's master is pool_master"
+            )
+        if master.currency != spec.currency:
+            raise AccountCurrencyMismatch(
+                f"the master account is in {master.currency}, the pool in {spec.currency}"
             )
         if not account_is_resident(entity_country=host.country, kind=AccountKind(master.kind)):
             raise PoolIneligible("rule 4: the master account must be the onshore host's account")
@@ -203,9 +214,11 @@ def _add(uow: UnitOfWork, pool: PoolRow, specs: Sequence[MemberSpec], today_: da
 
 def _terms(spec: MemberSpec, account: BankAccountRow, pool: PoolRow) -> MemberTerms:
     if account.currency != pool.currency:
-        raise ValidationFailed(f"member {account.id} is in {account.currency}, not {pool.currency}")
+        raise AccountCurrencyMismatch(
+            f"member {account.id} is in {account.currency}, not {pool.currency}"
+        )
     if account.id == pool.master_account_id:
-        raise ValidationFailed("the master account is not a member of its own pool")
+        raise AccountNotEligible("the master account is not a member of its own pool")
     if spec.rule is SweepRule.TARGET_BALANCE and spec.target_minor is None:
         raise ValidationFailed(f"member {account.id}: target_balance needs a target")
     if (spec.target_minor or 0) < 0 or spec.minimum_transfer_minor < 0:
@@ -225,7 +238,7 @@ def check_members(
     offenders = ratios_consistent(terms)
     if offenders:
         where = "" if pool.filing_ref is None else f" across filing {pool.filing_ref}"
-        raise ValidationFailed(
+        raise PoolRatiosInconsistent(
             f"entity {offenders[0]}: all its member accounts{where} carry the same ratios "
             "(a ratio belongs to the entity; change it with PATCH, at most once a year)"
         )
@@ -244,7 +257,7 @@ def check_members(
             )
             for a in accounts.values()
         ):
-            raise ValidationFailed("a pool with cross-border members needs a bop_code")
+            raise BopCodeRequired("a pool with cross-border members needs a bop_code")
     ratios = {t.entity_id: t.concentration_ratio for t in terms}
     parameters = in_force(session, today_)
     numbers = {name: value for name, value in parameters.items() if value is not None}

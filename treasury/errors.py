@@ -270,6 +270,67 @@ class RestoredRecordsMissing(Rejected):
     title = "Restored records missing"
 
 
+class RestorationMismatch(Rejected):
+    """Restored records that do not fit the flow: a transfer that is not a centralised
+    current-account flow through the pool's master, a line of another currency or of an entity
+    outside the pool, or lines that do not net to the actual flow."""
+
+    code = "RESTORATION_MISMATCH"
+    title = "Restored records do not fit the flow"
+
+
+class AccountNotEligible(Rejected):
+    """An account of a kind that may not play the part asked of it (a pool's master that is not a
+    pool_master account, the master named as a member of its own pool)."""
+
+    code = "ACCOUNT_NOT_ELIGIBLE"
+    title = "Account not eligible"
+
+
+class AccountCurrencyMismatch(Rejected):
+    """An account held in another currency than the pool (or the flow) it is named for."""
+
+    code = "ACCOUNT_CURRENCY_MISMATCH"
+    title = "Account in another currency"
+
+
+class PoolRatiosInconsistent(Rejected):
+    """Member accounts of one entity with different ratios in a pool or across its filing (a ratio
+    belongs to the entity)."""
+
+    code = "POOL_RATIOS_INCONSISTENT"
+    title = "An entity's ratios differ"
+
+
+class RepaymentMismatch(Rejected):
+    """A foreign-debt repayment that does not fit the debt: another currency, more than the
+    outstanding amount, or dated before the drawdown."""
+
+    code = "REPAYMENT_MISMATCH"
+    title = "Repayment does not fit the debt"
+
+
+class DateNotReached(Rejected):
+    """A business date, interest period end or report month after today: it cannot be run yet."""
+
+    code = "DATE_NOT_REACHED"
+    title = "Date not reached yet"
+
+
+class InterestPeriodOutOfRange(Rejected):
+    """A pool interest period ending on or before the pool's start or its last posted period."""
+
+    code = "INTEREST_PERIOD_OUT_OF_RANGE"
+    title = "Interest period out of range"
+
+
+class InterestRatesMissing(Rejected):
+    """Interest asked of a pool that has no interest rates."""
+
+    code = "INTEREST_RATES_MISSING"
+    title = "Pool has no interest rates"
+
+
 class RealDemandExceeded(Rejected):
     """A hedge beyond the exposure's unhedged amount."""
 

@@ -83,7 +83,7 @@ def test_worked_example_1(
         json={"amount": {"amount": "300000000.01", "currency": "CNY"}, "date": DAY},
         headers=headers,
     )
-    assert_problem(too_much, 422, "VALIDATION_ERROR")
+    assert_problem(too_much, 422, "REPAYMENT_MISMATCH")
 
 
 def test_rule_1_the_cap_follows_mu_by_date(client: TestClient, tenant: TenantFixture) -> None:

@@ -329,9 +329,9 @@ def test_interest_is_posted_once_per_period(
     assert sweep(client, tenant, pool["id"], "2026-11-26").status_code == 201
     interest = f"/v1/pools/{pool['id']}/interest"
     same_day = client.post(interest, json={"period_end": "2026-11-26"}, headers=headers)
-    assert_problem(same_day, 422, "VALIDATION_ERROR")  # no night has passed yet
+    assert_problem(same_day, 422, "INTEREST_PERIOD_OUT_OF_RANGE")  # no night has passed yet
     future = client.post(interest, json={"period_end": "2026-12-01"}, headers=headers)
-    assert_problem(future, 422, "VALIDATION_ERROR")
+    assert_problem(future, 422, "DATE_NOT_REACHED")
 
     clock.instant = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     response = client.post(interest, json={"period_end": "2026-12-01"}, headers=headers)

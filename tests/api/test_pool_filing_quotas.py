@@ -220,7 +220,7 @@ def test_an_entity_carries_one_ratio_across_the_filing(
     filing = make_filing(client, tenant, operator_headers)
     cny_pool = create_pool(client, tenant, pool_body(filing, "CNY", ratio="1")).json()
     other = create_pool(client, tenant, pool_body(filing, "USD", ratio="0.5"))
-    assert "filing" in assert_problem(other, 422, "VALIDATION_ERROR")["detail"]
+    assert "filing" in assert_problem(other, 422, "POOL_RATIOS_INCONSISTENT")["detail"]
     usd_pool = create_pool(client, tenant, pool_body(filing, "USD", ratio=None))
     assert usd_pool.status_code == 201, usd_pool.text
     usd_a = filing.accounts[("a", "USD")]

@@ -93,10 +93,10 @@ def test_a_centralised_payment_needs_its_restored_records_before_the_day_closes(
         paid["id"],
         [line(onshore, "payment", "600.00"), line(host, "payment", "399.99")],
     )
-    assert "net to 999.99" in assert_problem(short, 422, "VALIDATION_ERROR")["detail"]
+    assert "net to 999.99" in assert_problem(short, 422, "RESTORATION_MISMATCH")["detail"]
     stranger = create_entity(client, tenant.treasurer)["id"]
     outside = restore(client, tenant, pool_id, paid["id"], [line(stranger, "payment", "1000.00")])
-    assert "not a member" in assert_problem(outside, 422, "VALIDATION_ERROR")["detail"]
+    assert "not a member" in assert_problem(outside, 422, "RESTORATION_MISMATCH")["detail"]
 
     lines = [line(onshore, "payment", "600.00"), line(host, "payment", "400.00")]
     recorded = restore(client, tenant, pool_id, paid["id"], lines)
@@ -144,6 +144,6 @@ def test_only_a_current_account_flow_through_the_master_is_restored(
     )
     assert (
         "not a centralised current-account flow"
-        in assert_problem(refused, 422, "VALIDATION_ERROR")["detail"]
+        in assert_problem(refused, 422, "RESTORATION_MISMATCH")["detail"]
     )
     assert sweep(client, tenant, pool_id, DAY).status_code == 201  # nothing to restore
