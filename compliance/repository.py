@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from compliance.model import Finding, ReviewKind, ReviewState, ReviewStatus
 from compliance.tables import ReviewDecisionRow, ReviewRow
 from treasury.db.base import new_id
+from treasury.db.paging import Page, PageRequest, keyset_page
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,17 @@ def to_items(session: Session, rows: list[ReviewRow]) -> list[ReviewItem]:
         )
         for row in rows
     ]
+
+
+def row_page(
+    session: Session, *, tenant_id: str, status: ReviewStatus | None, page: PageRequest
+) -> Page[ReviewRow]:
+    """A page of the tenant's review rows, oldest first (creation time, then id)."""
+    query = select(ReviewRow).where(ReviewRow.tenant_id == tenant_id)
+    if status is not None:
+        query = query.where(ReviewRow.status == status.value)
+    order = (ReviewRow.created_at, ReviewRow.id)
+    return keyset_page(session, query, order=order, descending=False, page=page)
 
 
 def list_rows(

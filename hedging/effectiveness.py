@@ -5,6 +5,9 @@ designation, on the hedge's notional, for the exposure's date. Over the stored h
 - dollar offset: −ΔV_hedge / ΔV_item, cumulative since the first valuation, within 80–125 %;
 - regression of the hedge's period changes on the item's: R² ≥ 0.8, slope in [−1.25, −0.8], at
   least 8 observations (`hedge.effectiveness_min_observations`).
+Until a test has what it needs (two valuations and a moving item for the offset, the minimum
+number of observations for the regression) it judges nothing: `effective` is None and its verdict
+`not_enough_observations`, never a premature "ineffective".
 The maths is plain Decimal, so a constructed history gives an exact, known answer.
 """
 
@@ -14,6 +17,7 @@ import json
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from itertools import pairwise
 
 from hedging import pricing, repository
@@ -32,34 +36,52 @@ MIN_OBSERVATIONS_PARAMETER = "hedge.effectiveness_min_observations"
 DEFAULT_MIN_OBSERVATIONS = 8
 
 
+class Verdict(StrEnum):
+    """What a test can say: a judgement needs enough observations first."""
+
+    EFFECTIVE = "effective"
+    INEFFECTIVE = "ineffective"
+    NOT_ENOUGH_OBSERVATIONS = "not_enough_observations"
+
+
+def verdict_of(effective: bool | None) -> Verdict:
+    """None (no judgement yet) is `not_enough_observations`."""
+    if effective is None:
+        return Verdict.NOT_ENOUGH_OBSERVATIONS
+    return Verdict.EFFECTIVE if effective else Verdict.INEFFECTIVE
+
+
 @dataclass(frozen=True)
 class DollarOffset:
-    """Cumulative changes and their ratio."""
+    """Cumulative changes and their ratio; `effective` is None until there are two valuations
+    and the hedged item has moved (nothing to offset yet)."""
 
     hedge_change: Decimal
     item_change: Decimal
     ratio: Decimal | None
-    effective: bool
+    effective: bool | None
 
 
 @dataclass(frozen=True)
 class Regression:
-    """Least squares of the hedge's period changes (y) on the item's (x)."""
+    """Least squares of the hedge's period changes (y) on the item's (x); `effective` is None
+    while there are fewer observations than `observations_needed`."""
 
     observations: int
     slope: Decimal | None
     intercept: Decimal | None
     r_squared: Decimal | None
-    effective: bool
+    effective: bool | None
+    observations_needed: int = DEFAULT_MIN_OBSERVATIONS
 
 
 def dollar_offset(hedge: list[Decimal], item: list[Decimal]) -> DollarOffset:
     """−(last − first of the hedge) / (last − first of the item); effective within 80–125 %."""
     if len(hedge) < 2:
-        return DollarOffset(Decimal(0), Decimal(0), None, False)
+        return DollarOffset(Decimal(0), Decimal(0), None, None)
     hedge_change, item_change = hedge[-1] - hedge[0], item[-1] - item[0]
     if item_change == 0:
-        return DollarOffset(hedge_change, item_change, None, False)
+        return DollarOffset(hedge_change, item_change, None, None)
     ratio = -hedge_change / item_change
     return DollarOffset(
         hedge_change, item_change, ratio, DOLLAR_OFFSET_LOW <= ratio <= DOLLAR_OFFSET_HIGH
@@ -72,19 +94,19 @@ def regression(hedge: list[Decimal], item: list[Decimal], minimum: int) -> Regre
     xs = [b - a for a, b in pairwise(item)]
     n = len(xs)
     if n < 2:
-        return Regression(n, None, None, None, False)
+        return Regression(n, None, None, None, None if n < minimum else False, minimum)
     zero = Decimal(0)
     mean_x, mean_y = sum(xs, zero) / n, sum(ys, zero) / n
     sxx = sum(((x - mean_x) ** 2 for x in xs), zero)
     syy = sum(((y - mean_y) ** 2 for y in ys), zero)
     sxy = sum(((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)), zero)
     if sxx == 0 or syy == 0:
-        return Regression(n, None, None, None, False)
+        return Regression(n, None, None, None, None if n < minimum else False, minimum)
     slope = sxy / sxx
     intercept = mean_y - slope * mean_x
     r_squared = sxy * sxy / (sxx * syy)
-    effective = n >= minimum and r_squared >= MIN_R_SQUARED and SLOPE_LOW <= slope <= SLOPE_HIGH
-    return Regression(n, slope, intercept, r_squared, effective)
+    effective = r_squared >= MIN_R_SQUARED and SLOPE_LOW <= slope <= SLOPE_HIGH
+    return Regression(n, slope, intercept, r_squared, effective if n >= minimum else None, minimum)
 
 
 @dataclass(frozen=True)
@@ -97,7 +119,7 @@ class Effectiveness:
     history: list[tuple[date, Money, Money]]
     dollar_offset: DollarOffset
     regression: Regression
-    effective: bool
+    effective: bool | None
 
 
 def assess(uow: UnitOfWork, *, tenant_id: str, hedge_id: str) -> Effectiveness:
@@ -133,8 +155,17 @@ def assess(uow: UnitOfWork, *, tenant_id: str, hedge_id: str) -> Effectiveness:
         history=[(d, Money.of(h, "CNY"), Money.of(i, "CNY")) for d, h, i in history],
         dollar_offset=offset,
         regression=fitted,
-        effective=offset.effective and fitted.effective,
+        effective=_both(offset.effective, fitted.effective),
     )
+
+
+def _both(first: bool | None, second: bool | None) -> bool | None:
+    """Ineffective as soon as one test fails; effective when both pass; else not yet known."""
+    if first is False or second is False:
+        return False
+    if first is None or second is None:
+        return None
+    return True
 
 
 @dataclass(frozen=True)

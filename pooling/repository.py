@@ -28,6 +28,7 @@ from pooling.tables import (
     SweepRunRow,
 )
 from treasury.accounts.tables import BankAccountRow, EntityRow
+from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.ledger.model import LedgerAccountKind
 from treasury.ledger.repository import internal_account_key
 from treasury.payments.tables import TransferRow
@@ -215,6 +216,13 @@ def list_runs(session: Session, pool_id: str, limit: int, offset: int) -> list[S
         .offset(offset)
     )
     return list(session.scalars(query))
+
+
+def run_page(session: Session, pool_id: str, page: PageRequest) -> Page[SweepRunRow]:
+    """A page of a pool's runs, newest business date first."""
+    query = select(SweepRunRow).where(SweepRunRow.pool_id == pool_id)
+    order = (SweepRunRow.business_date, SweepRunRow.id)
+    return keyset_page(session, query, order=order, descending=True, page=page)
 
 
 def last_run_date(session: Session, pool_id: str) -> date | None:

@@ -34,6 +34,7 @@ from treasury.audit import service as audit
 from treasury.calendars import BusinessCalendars
 from treasury.clock import today
 from treasury.db.base import new_id
+from treasury.db.paging import Page, PageRequest
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotABusinessDay, NotFound, ValidationFailed
 from treasury.ledger import repository as ledger_repository
@@ -335,6 +336,17 @@ def list_runs(
         if pool is None:
             raise NotFound(f"pool {pool_id} not found")
         return _runs(uow.session, pool, repository.list_runs(uow.session, pool_id, limit, offset))
+
+
+def run_page(uow: UnitOfWork, *, tenant_id: str, pool_id: str, page: PageRequest) -> Page[SweepRun]:
+    """A page of a pool's runs, newest business date first."""
+    with uow:
+        pool = repository.get_pool_row(uow.session, tenant_id, pool_id)
+        if pool is None:
+            raise NotFound(f"pool {pool_id} not found")
+        found = repository.run_page(uow.session, pool_id, page)
+        runs = _runs(uow.session, pool, found.rows)
+        return Page(rows=runs, total=found.total, next_key=found.next_key)
 
 
 def sweep_forecast(

@@ -495,3 +495,10 @@ class AuditChainBroken(Conflict):
 
     code = "AUDIT_CHAIN_BROKEN"
     title = "Audit chain broken"
+
+
+class UnknownParameter(Rejected):
+    """A query parameter the endpoint does not take (a misspelt filter is refused, not ignored)."""
+
+    code = "UNKNOWN_PARAMETER"
+    title = "Unknown query parameter"

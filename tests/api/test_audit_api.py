@@ -63,8 +63,9 @@ def events(client: TestClient, headers: dict[str, str], **filters: str) -> list[
     response = client.get("/v1/audit-events", params=filters, headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"items"}
+    assert set(body) == {"items", "total", "next"}
     items: list[Json] = body["items"]
+    assert (body["total"], body["next"]) == (len(items), None)
     return items
 
 

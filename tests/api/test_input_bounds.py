@@ -91,10 +91,10 @@ def test_an_fx_rate_that_converts_beyond_any_amount_or_to_nothing_is_refused(
 
 
 @pytest.mark.parametrize("path", ["/v1/transfers", "/v1/reviews"])
-def test_an_offset_beyond_the_databases_integers_is_a_validation_error(
+def test_a_page_size_beyond_the_databases_integers_is_a_validation_error(
     client: TestClient, tenant: TenantFixture, path: str
 ) -> None:
-    response = client.get(f"{path}?offset={2**63}", headers=tenant.treasurer)
+    response = client.get(f"{path}?limit={2**63}", headers=tenant.treasurer)
     assert_problem(response, 422, "VALIDATION_ERROR")
 
 

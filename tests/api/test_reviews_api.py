@@ -94,7 +94,7 @@ def test_the_pending_queue_lists_held_transfers_oldest_first_with_their_findings
 
     body = queue(client, tenant.officer)
 
-    assert set(body) == {"items"}
+    assert set(body) == {"items", "total", "next"}
     assert [item["id"] for item in body["items"]] == [first["review_id"], second["review_id"]]
     item = body["items"][0]
     assert set(item) >= REVIEW_FIELDS

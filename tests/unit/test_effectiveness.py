@@ -43,7 +43,7 @@ def test_too_few_observations_fail_the_regression() -> None:
 
     assert fitted.slope == D(-1)
     assert fitted.observations == 5
-    assert fitted.effective is False
+    assert fitted.effective is None  # not judged yet: not "ineffective"
 
 
 def test_an_unrelated_hedge_has_a_low_r_squared() -> None:

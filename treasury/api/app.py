@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from pooling import payment_extensions as pool_payment_extensions
-from treasury.api import problems, web, workspace_web
+from treasury.api import docs, openapi, problems, web, workspace_web
 from treasury.api.deps import refuse_nul_characters
+from treasury.api.listing import refuse_unknown_parameters
 from treasury.api.middleware import BodySizeLimit, RequestId
 from treasury.api.routes import (
     accounts,
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version="0.1.0",
         description="Cash pools, RMB settlement routing, FX hedging and capital-account "
         "compliance for Chinese manufacturing groups.",
+        docs_url=None,  # served from the package's own assets: treasury.api.docs
+        redoc_url=None,
     )
     engine = build_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.settings = settings
@@ -87,8 +90,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.state.uow_factory, delay_seconds=settings.audit_seal_delay_seconds
     )
     problems.install(app)
+    openapi.install(app)
+    docs.install(app)
     for router in ROUTERS:
-        app.include_router(router, dependencies=[Depends(refuse_nul_characters)])
+        app.include_router(
+            router,
+            dependencies=[Depends(refuse_nul_characters), Depends(refuse_unknown_parameters)],
+        )
     web.install(app, settings)  # the officers' page, /review
     app.include_router(workspace_web.router)  # the treasurer's pages, /treasury
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -70,13 +70,18 @@ def tenant_of(principal: Principal) -> str:
     return principal.tenant_id
 
 
+IDEMPOTENCY_KEY_REQUIRED_NOTE = "Required:"
+"""How the header's description starts where the server refuses a request without it (the
+OpenAPI document then declares it required; see `treasury.api.openapi`)."""
+
+
 def idempotency_key(
     key: Annotated[
         str | None,
         Header(
             alias="Idempotency-Key",
-            description="Required: a unique key per money-moving request; a replay returns the "
-            "original result",
+            description=f"{IDEMPOTENCY_KEY_REQUIRED_NOTE} a unique key per money-moving request; "
+            "a replay returns the original result",
         ),
     ] = None,
 ) -> str:

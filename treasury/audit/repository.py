@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -22,6 +23,7 @@ from treasury.audit.model import (
 )
 from treasury.audit.tables import AuditChainHeadRow, AuditEventRow
 from treasury.db.base import new_id
+from treasury.db.paging import Page, PageRequest, keyset_page
 
 HEAD = "main"
 SEAL_BATCH = 5000
@@ -211,6 +213,29 @@ def head(session: Session) -> ChainHead:
     return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.count, row.hash)
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """What an audit listing is narrowed to (`date_to` exclusive)."""
+
+    object_id: str | None = None
+    actor: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+def _events(tenant_id: str, where: EventFilter) -> Select[AuditEventRow]:
+    query = select(AuditEventRow).where(AuditEventRow.tenant_id == tenant_id)
+    if where.object_id is not None:
+        query = query.where(AuditEventRow.object_id == where.object_id)
+    if where.actor is not None:
+        query = query.where(AuditEventRow.actor == where.actor)
+    if where.date_from is not None:
+        query = query.where(AuditEventRow.occurred_at >= where.date_from)
+    if where.date_to is not None:
+        query = query.where(AuditEventRow.occurred_at < where.date_to)
+    return query
+
+
 def list_events(
     session: Session,
     *,
@@ -222,14 +247,17 @@ def list_events(
     limit: int,
 ) -> list[tuple[AuditEvent, int | None, str | None]]:
     """A tenant's events, oldest first, with their chain index and hash."""
-    query = select(AuditEventRow).where(AuditEventRow.tenant_id == tenant_id)
-    if object_id is not None:
-        query = query.where(AuditEventRow.object_id == object_id)
-    if actor is not None:
-        query = query.where(AuditEventRow.actor == actor)
-    if date_from is not None:
-        query = query.where(AuditEventRow.occurred_at >= date_from)
-    if date_to is not None:
-        query = query.where(AuditEventRow.occurred_at < date_to)
-    query = query.order_by(AuditEventRow.seq).limit(limit)
+    where = EventFilter(object_id=object_id, actor=actor, date_from=date_from, date_to=date_to)
+    query = _events(tenant_id, where).order_by(AuditEventRow.seq).limit(limit)
     return [(to_event(row), row.chain_index, row.hash) for row in session.scalars(query)]
+
+
+def event_page(
+    session: Session, *, tenant_id: str, where: EventFilter, page: PageRequest
+) -> Page[tuple[AuditEvent, int | None, str | None]]:
+    """A page of a tenant's events in the order they were written, with chain index and hash."""
+    found = keyset_page(
+        session, _events(tenant_id, where), order=(AuditEventRow.seq,), descending=False, page=page
+    )
+    rows = [(to_event(row), row.chain_index, row.hash) for row in found.rows]
+    return Page(rows=rows, total=found.total, next_key=found.next_key)

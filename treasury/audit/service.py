@@ -20,6 +20,7 @@ from treasury.audit.model import (
     unsealed_problem,
     verify_chain,
 )
+from treasury.db.paging import Page, PageRequest
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import AuditChainBroken
 
@@ -238,3 +239,11 @@ def events(
             date_to=date_to,
             limit=limit,
         )
+
+
+def event_page(
+    uow: UnitOfWork, *, tenant_id: str, where: repository.EventFilter, page: PageRequest
+) -> Page[tuple[AuditEvent, int | None, str | None]]:
+    """A page of a tenant's audit events, oldest first, with their chain index and hash."""
+    with uow:
+        return repository.event_page(uow.session, tenant_id=tenant_id, where=where, page=page)

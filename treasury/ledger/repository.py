@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from treasury.db.base import new_id
+from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.errors import BalanceOutOfRange
 from treasury.ledger import model
 from treasury.ledger.attestation import record_entry
@@ -419,6 +420,36 @@ def reasons_of(session: Session, entry_ids: Iterable[str]) -> dict[str, str]:
         JournalEntryRow.id.in_(list(entry_ids)), JournalEntryRow.reason.is_not(None)
     )
     return {entry_id: str(reason) for entry_id, reason in session.execute(query)}
+
+
+def entry_page(
+    session: Session,
+    *,
+    tenant_id: str,
+    account_id: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    page: PageRequest,
+) -> Page[JournalEntry]:
+    """A page of entries by value date, posting time and id, optionally touching one account,
+    in a period (inclusive)."""
+    query = select(JournalEntryRow).where(JournalEntryRow.tenant_id == tenant_id)
+    if account_id is not None:
+        touching = select(PostingRow.entry_id).where(
+            or_(
+                PostingRow.debit_account_id == account_id,
+                PostingRow.credit_account_id == account_id,
+            )
+        )
+        query = query.where(JournalEntryRow.id.in_(touching))
+    if date_from is not None:
+        query = query.where(JournalEntryRow.value_date >= date_from)
+    if date_to is not None:
+        query = query.where(JournalEntryRow.value_date <= date_to)
+    order = (JournalEntryRow.value_date, JournalEntryRow.posted_at, JournalEntryRow.id)
+    found = keyset_page(session, query, order=order, descending=False, page=page)
+    entries = _entries_with_postings(session, found.rows)
+    return Page(rows=entries, total=found.total, next_key=found.next_key)
 
 
 def _entries_with_postings(session: Session, rows: Sequence[JournalEntryRow]) -> list[JournalEntry]:

@@ -7,6 +7,7 @@ from datetime import date
 
 from treasury.audit import service as audit
 from treasury.db.base import new_id
+from treasury.db.paging import Page, PageRequest
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, NotFound, ValidationFailed
 from treasury.ledger import posting, repository, verification
@@ -99,6 +100,32 @@ def journal_entries(
             date_from=date_from,
             date_to=date_to,
             limit=limit,
+        )
+
+
+def journal_entry_page(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    account_id: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    page: PageRequest,
+) -> Page[JournalEntry]:
+    """A page of journal entries by value date (then posting time), by account and period."""
+    with uow:
+        if (
+            account_id is not None
+            and repository.get_account(uow.session, tenant_id, account_id) is None
+        ):
+            raise NotFound(f"account {account_id} not found")
+        return repository.entry_page(
+            uow.session,
+            tenant_id=tenant_id,
+            account_id=account_id,
+            date_from=date_from,
+            date_to=date_to,
+            page=page,
         )
 
 

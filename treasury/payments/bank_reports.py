@@ -24,7 +24,7 @@ from treasury.ledger import posting as ledger_posting
 from treasury.payments import lifecycle, repository
 from treasury.payments.model import TransferStatus, may_move
 from treasury.payments.tables import TransferRow
-from treasury.settlement import pain002
+from treasury.settlement import pain002, status_reasons
 from treasury.settlement import repository as settlement_repository
 from treasury.settlement.pain002 import Outcome
 from treasury.settlement.tables import BankReportRow, PaymentMessageRow, RouteDecisionRow
@@ -151,6 +151,7 @@ def _apply(
         "end_to_end_id": status.end_to_end_id,
         "status": status.code,
         "reason": status.reason_code,
+        "reason_meaning": status_reasons.meaning_of(status.reason_code),
     }
     decision = None if status.end_to_end_id is None else decisions.get(status.end_to_end_id)
     row = (
@@ -193,14 +194,14 @@ def _return(
         reversal_id=new_id(),
         posted_at=uow.clock.now(),
     )
-    reason = " ".join(p for p in (status.reason_code, status.reason_text) if p) or "no reason"
+    reason, reason_zh = status_reasons.described(status.reason_code, status.reason_text)
     findings = json.loads(row.findings_json)
     findings.append(
         Finding(
             rule="BANK_REJECTED",
             severity=Severity.INFO,
             message=f"the bank rejected the payment ({status.code}): {reason}",
-            message_zh=f"银行退回付款（{status.code}）：{reason}",
+            message_zh=f"银行退回付款（{status.code}）：{reason_zh}",
             rule_version="pain.002",
         ).to_document()
     )
@@ -224,6 +225,7 @@ def _move(
         details={
             "bank_status": status.code,
             "reason": status.reason_code,
+            "reason_meaning": status_reasons.meaning_of(status.reason_code),
             "reason_text": status.reason_text,
         },
     )

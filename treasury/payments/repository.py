@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from compliance.model import Finding
+from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.money import Money
 from treasury.payments.model import Cancellation, FxQuote, Purpose, Transfer, TransferStatus
 from treasury.payments.tables import TransferRow
@@ -107,6 +110,59 @@ def list_transfers(
         query.order_by(TransferRow.created_at.desc(), TransferRow.id).limit(limit).offset(offset)
     )
     return [to_transfer(row) for row in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class TransferFilter:
+    """What a transfer list is narrowed to; `account_ids` are an entity's accounts (either side)."""
+
+    status: TransferStatus | None = None
+    account_id: str | None = None
+    account_ids: Sequence[str] | None = None
+    debtor_account_id: str | None = None
+    counterparty_id: str | None = None
+    purpose: Purpose | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _filtered(query: Select[TransferRow], where: TransferFilter) -> Select[TransferRow]:
+    if where.status is not None:
+        query = query.where(TransferRow.status == where.status.value)
+    if where.account_id is not None:
+        query = query.where(
+            (TransferRow.debtor_account_id == where.account_id)
+            | (TransferRow.creditor_account_id == where.account_id)
+        )
+    if where.account_ids is not None:
+        query = query.where(
+            TransferRow.debtor_account_id.in_(where.account_ids)
+            | TransferRow.creditor_account_id.in_(where.account_ids)
+        )
+    if where.debtor_account_id is not None:
+        query = query.where(TransferRow.debtor_account_id == where.debtor_account_id)
+    if where.counterparty_id is not None:
+        query = query.where(TransferRow.counterparty_id == where.counterparty_id)
+    if where.purpose is not None:
+        query = query.where(TransferRow.purpose == where.purpose.value)
+    if where.date_from is not None:
+        query = query.where(TransferRow.requested_value_date >= where.date_from)
+    if where.date_to is not None:
+        query = query.where(TransferRow.requested_value_date <= where.date_to)
+    return query
+
+
+def transfer_page(
+    session: Session, *, tenant_id: str, where: TransferFilter, page: PageRequest
+) -> Page[Transfer]:
+    """A page of the tenant's transfers, newest first (creation time, then id), filtered."""
+    query = _filtered(select(TransferRow).where(TransferRow.tenant_id == tenant_id), where)
+    found = keyset_page(
+        session, query, order=(TransferRow.created_at, TransferRow.id), descending=True, page=page
+    )
+    return Page(
+        rows=[to_transfer(row) for row in found.rows], total=found.total, next_key=found.next_key
+    )
 
 
 def recent_transfers(

@@ -19,6 +19,7 @@ from compliance.repository import ReviewItem
 from compliance.tables import ReviewRow
 from treasury.audit import service as audit
 from treasury.clock import today
+from treasury.db.paging import Page, PageRequest
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, Forbidden, NotFound, ReferenceRequired, ValidationFailed
 from treasury.payments import extensions, outcomes, pipeline, repository
@@ -56,6 +57,16 @@ def list_reviews(
             uow.session, tenant_id=tenant_id, status=status, limit=limit, offset=offset
         )
         return reviews.to_items(uow.session, rows)
+
+
+def review_page(
+    uow: UnitOfWork, *, tenant_id: str, status: ReviewStatus | None, page: PageRequest
+) -> Page[ReviewItem]:
+    """A page of the tenant's review items, oldest first."""
+    with uow:
+        found = reviews.row_page(uow.session, tenant_id=tenant_id, status=status, page=page)
+        items = reviews.to_items(uow.session, found.rows)
+        return Page(rows=items, total=found.total, next_key=found.next_key)
 
 
 def get_review(uow: UnitOfWork, *, tenant_id: str, review_id: str) -> ReviewItem:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from treasury.accounts import repository as accounts_repository
 from treasury.clock import today
 from treasury.db.base import new_id
+from treasury.db.paging import Page, PageRequest
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import (
     BackValuationLimitExceeded,
@@ -21,6 +23,7 @@ from treasury.errors import (
 from treasury.idempotency import repository as idempotency
 from treasury.payments import outcomes, repository
 from treasury.payments.model import NEW, Transfer, TransferRequest, TransferStatus
+from treasury.payments.repository import TransferFilter
 from treasury.payments.tables import TransferRow
 from treasury.refdata import cache as refdata_cache
 from treasury.tenancy import repository as tenancy_repository
@@ -213,3 +216,22 @@ def list_transfers(
             limit=limit,
             offset=offset,
         )
+
+
+def transfer_page(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    where: TransferFilter,
+    page: PageRequest,
+    entity_id: str | None = None,
+) -> Page[Transfer]:
+    """A page of the tenant's transfers, newest first; `entity_id` narrows to transfers from or
+    to that entity's bank accounts (another tenant's entity, or none: 404)."""
+    with uow:
+        if entity_id is not None:
+            if accounts_repository.get_entity_row(uow.session, tenant_id, entity_id) is None:
+                raise NotFound(f"entity {entity_id} not found")
+            accounts = accounts_repository.list_bank_accounts(uow.session, tenant_id, entity_id)
+            where = replace(where, account_ids=[account.id for account in accounts])
+        return repository.transfer_page(uow.session, tenant_id=tenant_id, where=where, page=page)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from treasury.accounts import service, statements
 from treasury.accounts.model import AccountKind, BankAccount, market_of
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
     COMMON_PROBLEMS,
     CurrencyCode,
@@ -20,6 +21,7 @@ from treasury.api.wire import (
     problem_responses,
 )
 from treasury.clock import today
+from treasury.db.paging import sequence_page
 from treasury.identifiers import checked_bic
 from treasury.ledger import service as ledger_service
 from treasury.ledger.service import AccountBalance
@@ -78,10 +80,8 @@ class AccountOut(BaseModel):
         )
 
 
-class AccountList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[AccountOut]
+class AccountList(ItemPage[AccountOut]):
+    """A page of bank accounts, by entity, currency, number and id."""
 
 
 class BalanceOut(BaseModel):
@@ -145,10 +145,8 @@ class StatementLineOut(BaseModel):
     journal_entry_id: str | None
 
 
-class StatementLineList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[StatementLineOut]
+class StatementLineList(ItemPage[StatementLineOut]):
+    """A page of statement lines, by value date, bank reference and id."""
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
@@ -169,15 +167,28 @@ def open_account(body: AccountCreate, principal: Writer, uow_factory: UowFactory
     return AccountOut.of(account)
 
 
-@router.get("")
+@router.get("", response_model=AccountList, responses=CSV_RESPONSE)
 def list_accounts(
-    principal: Reader, uow_factory: UowFactoryDep, entity_id: str | None = None
-) -> AccountList:
-    """The group's bank accounts, optionally of one entity."""
-    accounts = service.list_bank_accounts(
-        uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    query: ListQueryDep,
+    entity_id: str | None = None,
+    currency: CurrencyCode | None = None,
+    kind: AccountKind | None = None,
+) -> Response:
+    """The group's bank accounts, optionally of one entity, currency or kind."""
+    accounts = [
+        account
+        for account in service.list_bank_accounts(
+            uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id
+        )
+        if (currency is None or account.currency == currency)
+        and (kind is None or account.kind == kind)
+    ]
+    page = sequence_page(
+        accounts, key=lambda a: (a.entity_id, a.currency, a.number, a.id), page=query.page
     )
-    return AccountList(items=[AccountOut.of(account) for account in accounts])
+    return respond(query, page, AccountOut.of, AccountList)
 
 
 @router.get("/{account_id}")
@@ -241,25 +252,28 @@ def import_statement_lines(
     )
 
 
-@router.get("/{account_id}/statement-lines")
+@router.get(
+    "/{account_id}/statement-lines", response_model=StatementLineList, responses=CSV_RESPONSE
+)
 def list_statement_lines(
-    account_id: str, principal: Reader, uow_factory: UowFactoryDep
-) -> StatementLineList:
+    account_id: str, principal: Reader, uow_factory: UowFactoryDep, query: ListQueryDep
+) -> Response:
     """The account's statement lines by value date."""
     rows = statements.statement_lines(
         uow_factory(), tenant_id=tenant_of(principal), account_id=account_id
     )
-    return StatementLineList(
-        items=[
-            StatementLineOut(
-                id=row.id,
-                bank_ref=row.bank_ref,
-                value_date=row.value_date,
-                amount=MoneyOut.of(Money.from_minor(row.amount_minor, row.currency)),
-                description=row.description,
-                counterparty=row.counterparty,
-                journal_entry_id=row.journal_entry_id,
-            )
-            for row in rows
-        ]
+    page = sequence_page(rows, key=lambda r: (r.value_date, r.bank_ref, r.id), page=query.page)
+    return respond(
+        query,
+        page,
+        lambda row: StatementLineOut(
+            id=row.id,
+            bank_ref=row.bank_ref,
+            value_date=row.value_date,
+            amount=MoneyOut.of(Money.from_minor(row.amount_minor, row.currency)),
+            description=row.description,
+            counterparty=row.counterparty,
+            journal_entry_id=row.journal_entry_id,
+        ),
+        StatementLineList,
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel
 
 from treasury.api.deps import UowFactoryDep, requires, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import COMMON_PROBLEMS
-from treasury.audit import service
+from treasury.audit import repository, service
+from treasury.audit.model import AuditEvent
 from treasury.tenancy.model import Permission, Principal
 
 router = APIRouter(prefix="/v1/audit-events", tags=["audit"], responses=COMMON_PROBLEMS)
@@ -33,10 +35,8 @@ class AuditEventOut(BaseModel):
     hash: str | None
 
 
-class AuditEventList(BaseModel):
-    """`{"items": [...]}`, oldest first."""
-
-    items: list[AuditEventOut]
+class AuditEventList(ItemPage[AuditEventOut]):
+    """A page of audit events, oldest first (the order they were written)."""
 
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -53,40 +53,40 @@ def _in_utc(instant: datetime | None, *, earliest: bool) -> datetime | None:
         return EARLIEST if earliest else LATEST
 
 
-@router.get("")
+@router.get("", response_model=AuditEventList, responses=CSV_RESPONSE)
 def list_audit_events(
     principal: AuditReader,
     uow_factory: UowFactoryDep,
+    query: ListQueryDep,
     object_id: str | None = None,
     actor: str | None = None,
     date_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     date_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-) -> AuditEventList:
-    """Every state change of the tenant, filtered by object, actor and time."""
-    found = service.events(
-        uow_factory(),
-        tenant_id=tenant_of(principal),
+) -> Response:
+    """Every state change of the tenant, filtered by object, actor and time, oldest first."""
+    where = repository.EventFilter(
         object_id=object_id,
         actor=actor,
         date_from=_in_utc(date_from, earliest=True),
         date_to=_in_utc(date_to, earliest=False),
-        limit=limit,
     )
-    return AuditEventList(
-        items=[
-            AuditEventOut(
-                id=event.id,
-                actor=event.actor,
-                action=event.action,
-                object_type=event.object_type,
-                object_id=event.object_id,
-                before=event.before,
-                after=event.after,
-                occurred_at=event.occurred_at,
-                chain_index=chain_index,
-                hash=digest,
-            )
-            for event, chain_index, digest in found
-        ]
+    page = service.event_page(
+        uow_factory(), tenant_id=tenant_of(principal), where=where, page=query.page
+    )
+    return respond(query, page, _event_out, AuditEventList)
+
+
+def _event_out(found: tuple[AuditEvent, int | None, str | None]) -> AuditEventOut:
+    event, chain_index, digest = found
+    return AuditEventOut(
+        id=event.id,
+        actor=event.actor,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        before=event.before,
+        after=event.after,
+        occurred_at=event.occurred_at,
+        chain_index=chain_index,
+        hash=digest,
     )

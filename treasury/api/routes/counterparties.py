@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
 from treasury.accounts import service
 from treasury.accounts.model import Counterparty
 from treasury.api.deps import AnyCaller, Reader, UowFactoryDep, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import COMMON_PROBLEMS, Address, AddressOut, StrictModel, address_out
+from treasury.db.paging import sequence_page
 from treasury.errors import Forbidden, ValidationFailed
 from treasury.identifiers import checked_bic, checked_country, checked_lei
 from treasury.tenancy.model import Permission, Principal
@@ -66,10 +68,8 @@ class CounterpartyOut(BaseModel):
         )
 
 
-class CounterpartyList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[CounterpartyOut]
+class CounterpartyList(ItemPage[CounterpartyOut]):
+    """A page of counterparties, by name."""
 
 
 def _fields(model: CounterpartyFields, principal: Principal) -> dict[str, Any]:
@@ -118,11 +118,23 @@ def create_counterparty(
     return CounterpartyOut.of(counterparty)
 
 
-@router.get("")
-def list_counterparties(principal: Reader, uow_factory: UowFactoryDep) -> CounterpartyList:
-    """The tenant's counterparties."""
-    found = service.list_counterparties(uow_factory(), tenant_id=tenant_of(principal))
-    return CounterpartyList(items=[CounterpartyOut.of(item) for item in found])
+@router.get("", response_model=CounterpartyList, responses=CSV_RESPONSE)
+def list_counterparties(
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    query: ListQueryDep,
+    country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
+    affiliated: bool | None = None,
+) -> Response:
+    """The tenant's counterparties by name, optionally of one country or affiliation."""
+    found = [
+        item
+        for item in service.list_counterparties(uow_factory(), tenant_id=tenant_of(principal))
+        if (country is None or item.country == country)
+        and (affiliated is None or item.affiliated == affiliated)
+    ]
+    page = sequence_page(found, key=lambda c: (c.name, c.id), page=query.page)
+    return respond(query, page, CounterpartyOut.of, CounterpartyList)
 
 
 @router.get("/{counterparty_id}")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, field_validator
 
 from treasury.accounts import service
 from treasury.accounts.model import CrossBorderDebtMode, EntityKind, LegalEntity
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
     COMMON_PROBLEMS,
     Address,
@@ -24,6 +25,7 @@ from treasury.api.wire import (
     money_out,
     problem_responses,
 )
+from treasury.db.paging import sequence_page
 from treasury.errors import CurrencyMismatch, ValidationFailed
 from treasury.identifiers import checked_country, checked_lei, checked_uscc
 
@@ -173,10 +175,8 @@ class EntityOut(BaseModel):
         )
 
 
-class EntityList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[EntityOut]
+class EntityList(ItemPage[EntityOut]):
+    """A page of entities, by code."""
 
 
 _CNY_FIELDS = (
@@ -243,11 +243,21 @@ def create_entity(body: EntityCreate, principal: Writer, uow_factory: UowFactory
     return EntityOut.of(entity)
 
 
-@router.get("")
-def list_entities(principal: Reader, uow_factory: UowFactoryDep) -> EntityList:
-    """The group's entities."""
-    entities = service.list_entities(uow_factory(), tenant_id=tenant_of(principal))
-    return EntityList(items=[EntityOut.of(entity) for entity in entities])
+@router.get("", response_model=EntityList, responses=CSV_RESPONSE)
+def list_entities(
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    query: ListQueryDep,
+    country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
+) -> Response:
+    """The group's entities by code, optionally of one country."""
+    entities = [
+        entity
+        for entity in service.list_entities(uow_factory(), tenant_id=tenant_of(principal))
+        if country is None or entity.country == country
+    ]
+    page = sequence_page(entities, key=lambda e: (e.code, e.id), page=query.page)
+    return respond(query, page, EntityOut.of, EntityList)
 
 
 @router.get("/{entity_id}")

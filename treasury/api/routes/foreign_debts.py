@@ -6,13 +6,14 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field
 
 from pooling import foreign_debts
 from pooling.cross_border_financing import Basis, DebtKind
 from pooling.financing_status import FacilitationView
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
     COMMON_PROBLEMS,
     CurrencyCode,
@@ -22,6 +23,7 @@ from treasury.api.wire import (
     StrictModel,
     problem_responses,
 )
+from treasury.db.paging import sequence_page
 from treasury.errors import ValidationFailed
 from treasury.money import Money, MoneyError, check_storable
 from treasury.settings import Settings
@@ -80,10 +82,8 @@ class ForeignDebtOut(BaseModel):
         )
 
 
-class ForeignDebtList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[ForeignDebtOut]
+class ForeignDebtList(ItemPage[ForeignDebtOut]):
+    """A page of an entity's contracts, by drawdown date and id."""
 
 
 class FacilitationOut(BaseModel):
@@ -222,13 +222,16 @@ def record_debt(
     return ForeignDebtOut.of(debt)
 
 
-@router.get("/{entity_id}/foreign-debts")
-def list_debts(entity_id: str, principal: Reader, uow_factory: UowFactoryDep) -> ForeignDebtList:
-    """The entity's contracts."""
+@router.get("/{entity_id}/foreign-debts", response_model=ForeignDebtList, responses=CSV_RESPONSE)
+def list_debts(
+    entity_id: str, principal: Reader, uow_factory: UowFactoryDep, query: ListQueryDep
+) -> Response:
+    """The entity's contracts with what is outstanding now, by drawdown date."""
     debts = foreign_debts.list_debts(
         uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id
     )
-    return ForeignDebtList(items=[ForeignDebtOut.of(debt) for debt in debts])
+    page = sequence_page(debts, key=lambda d: (d.drawdown_date, d.id), page=query.page)
+    return respond(query, page, ForeignDebtOut.of, ForeignDebtList)
 
 
 @router.post(

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Body, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
 from hedging import book, effectiveness, ratios, revaluation, service
+from hedging.effectiveness import Verdict, verdict_of
 from hedging.instruments import instrument_to_document
 from hedging.market_data import snapshot_to_document
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, business_today, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.routes import hedge_accounting
 from treasury.api.routes.fx import GreeksOut, InstrumentIn, to_instrument
 from treasury.api.wire import (
@@ -22,6 +24,7 @@ from treasury.api.wire import (
     money_out,
     problem_responses,
 )
+from treasury.db.paging import sequence_page
 from treasury.errors import ValidationFailed
 
 router = APIRouter(tags=["market data, exposures, hedges"], responses=COMMON_PROBLEMS)
@@ -64,16 +67,16 @@ def add_snapshot(
     return snapshot_to_document(snapshot)
 
 
-class SnapshotList(BaseModel):
-    """The dates with a snapshot, newest first."""
-
-    items: list[date]
+class SnapshotList(ItemPage[date]):
+    """A page of the dates with a snapshot, newest first."""
 
 
-@router.get("/v1/market-data/snapshots")
-def list_snapshots(principal: Reader, uow_factory: UowFactoryDep) -> SnapshotList:
-    """The tenant's snapshot dates."""
-    return SnapshotList(items=service.snapshot_dates(uow_factory(), tenant_id=tenant_of(principal)))
+@router.get("/v1/market-data/snapshots", response_model=SnapshotList, responses=CSV_RESPONSE)
+def list_snapshots(principal: Reader, uow_factory: UowFactoryDep, query: ListQueryDep) -> Response:
+    """The tenant's snapshot dates, newest first (CSV: one `as_of` column)."""
+    dates = service.snapshot_dates(uow_factory(), tenant_id=tenant_of(principal))
+    page = sequence_page(dates, key=lambda on: (on,), page=query.page, descending=True)
+    return respond(query, page, lambda on: on, SnapshotList, scalar_column="as_of")
 
 
 @router.get("/v1/market-data/snapshots/{as_of}")
@@ -126,10 +129,8 @@ class ExposureOut(BaseModel):
         )
 
 
-class ExposureList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[ExposureOut]
+class ExposureList(ItemPage[ExposureOut]):
+    """A page of exposures, by expected date and id."""
 
 
 @router.post("/v1/exposures", status_code=status.HTTP_201_CREATED)
@@ -149,13 +150,24 @@ def create_exposure(body: ExposureIn, principal: Writer, uow_factory: UowFactory
     return ExposureOut.of(exposure)
 
 
-@router.get("/v1/exposures")
+@router.get("/v1/exposures", response_model=ExposureList, responses=CSV_RESPONSE)
 def list_exposures(
-    principal: Reader, uow_factory: UowFactoryDep, entity_id: str | None = None
-) -> ExposureList:
-    """The tenant's exposures."""
-    found = book.list_exposures(uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id)
-    return ExposureList(items=[ExposureOut.of(exposure) for exposure in found])
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    query: ListQueryDep,
+    entity_id: str | None = None,
+    pair: Annotated[str | None, Query(pattern="^[A-Z]{6}$")] = None,
+) -> Response:
+    """The tenant's exposures by expected date, optionally of one entity or pair."""
+    found = [
+        exposure
+        for exposure in book.list_exposures(
+            uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id
+        )
+        if pair is None or exposure.pair == pair
+    ]
+    page = sequence_page(found, key=lambda e: (e.expected_date, e.id), page=query.page)
+    return respond(query, page, ExposureOut.of, ExposureList)
 
 
 @router.get("/v1/exposures/{exposure_id}")
@@ -251,10 +263,8 @@ class HedgeOut(BaseModel):
         )
 
 
-class HedgeList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[HedgeOut]
+class HedgeList(ItemPage[HedgeOut]):
+    """A page of hedges, by trade date and id."""
 
 
 @router.post("/v1/hedges", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
@@ -302,20 +312,30 @@ def create_hedge(
     return HedgeOut.of(hedge)
 
 
-@router.get("/v1/hedges")
+@router.get("/v1/hedges", response_model=HedgeList, responses=CSV_RESPONSE)
 def list_hedges(
     principal: Reader,
     uow_factory: UowFactoryDep,
+    query: ListQueryDep,
     status_filter: Annotated[
         Literal["live", "closed", "matured"] | None, Query(alias="status")
     ] = None,
     exposure_id: str | None = None,
-) -> HedgeList:
-    """The tenant's hedges."""
-    found = book.list_hedges(
-        uow_factory(), tenant_id=tenant_of(principal), status=status_filter, exposure_id=exposure_id
-    )
-    return HedgeList(items=[HedgeOut.of(hedge) for hedge in found])
+    entity_id: str | None = None,
+) -> Response:
+    """The tenant's hedges by trade date, optionally by status, exposure or entity."""
+    found = [
+        hedge
+        for hedge in book.list_hedges(
+            uow_factory(),
+            tenant_id=tenant_of(principal),
+            status=status_filter,
+            exposure_id=exposure_id,
+        )
+        if entity_id is None or hedge.entity_id == entity_id
+    ]
+    page = sequence_page(found, key=lambda h: (h.trade_date, h.id), page=query.page)
+    return respond(query, page, HedgeOut.of, HedgeList)
 
 
 class RevaluationIn(StrictModel):
@@ -503,22 +523,26 @@ class HistoryPoint(BaseModel):
 
 
 class DollarOffsetOut(BaseModel):
-    """Cumulative dollar offset (effective within 80–125 %)."""
+    """Cumulative dollar offset (effective within 80–125 %); null `effective` with verdict
+    `not_enough_observations` until there are two valuations and the item has moved."""
 
     hedge_change: str
     item_change: str
     ratio: str | None
-    effective: bool
+    effective: bool | None
+    verdict: Verdict
 
 
 class RegressionOut(BaseModel):
     """Regression of period changes (R² ≥ 0.8, slope in [−1.25, −0.8], enough observations)."""
 
     observations: int
+    observations_needed: int
     slope: str | None
     intercept: str | None
     r_squared: str | None
-    effective: bool
+    effective: bool | None = Field(description="null until `observations_needed` are there")
+    verdict: Verdict
 
 
 class EffectivenessOut(BaseModel):
@@ -530,7 +554,10 @@ class EffectivenessOut(BaseModel):
     history: list[HistoryPoint]
     dollar_offset: DollarOffsetOut
     regression: RegressionOut
-    effective: bool
+    effective: bool | None = Field(description="null: not enough observations yet to judge")
+    verdict: Verdict
+    detail: str
+    detail_zh: str
 
 
 def _text(value: Any) -> str | None:
@@ -557,16 +584,41 @@ def hedge_effectiveness(
             item_change=str(offset.item_change),
             ratio=_text(offset.ratio),
             effective=offset.effective,
+            verdict=verdict_of(offset.effective),
         ),
         regression=RegressionOut(
             observations=fitted.observations,
+            observations_needed=fitted.observations_needed,
             slope=_text(fitted.slope),
             intercept=_text(fitted.intercept),
             r_squared=_text(fitted.r_squared),
             effective=fitted.effective,
+            verdict=verdict_of(fitted.effective),
         ),
         effective=found.effective,
+        verdict=verdict_of(found.effective),
+        **_effectiveness_detail(found),
     )
+
+
+def _effectiveness_detail(found: effectiveness.Effectiveness) -> dict[str, str]:
+    """What the verdict means, in English and Chinese."""
+    fitted = found.regression
+    if found.effective is None:
+        have, need = fitted.observations, fitted.observations_needed
+        return {
+            "detail": f"not enough observations yet: {have} of the {need} the regression needs",
+            "detail_zh": f"观察值尚不足：回归需要 {need} 个，目前 {have} 个",
+        }
+    if found.effective:
+        return {
+            "detail": "effective: dollar offset within 80–125 % and the regression passes",
+            "detail_zh": "有效：比率分析在 80%–125% 之内，回归分析通过",
+        }
+    return {
+        "detail": "ineffective: the dollar offset or the regression fails its bounds",
+        "detail_zh": "无效：比率分析或回归分析超出界限",
+    }
 
 
 # -- the hedge-ratio report ----------------------------------------------------------------------
@@ -587,19 +639,19 @@ class RatioBucketOut(BaseModel):
     within_policy: bool
 
 
-class RatioReport(BaseModel):
-    """`{"items": [...]}`: buckets outside the policy are the alerts."""
+class RatioReport(ItemPage[RatioBucketOut]):
+    """A page of buckets by entity, pair, month and direction: those outside the policy are the
+    alerts."""
 
-    items: list[RatioBucketOut]
 
-
-@router.get("/v1/hedge-ratios")
+@router.get("/v1/hedge-ratios", response_model=RatioReport, responses=CSV_RESPONSE)
 def hedge_ratios(
     principal: Reader,
     uow_factory: UowFactoryDep,
     settings: SettingsDep,
+    query: ListQueryDep,
     entity_id: str | None = None,
-) -> RatioReport:
+) -> Response:
     """Actual hedge ratio per exposure bucket against each entity's (min, max) policy."""
     buckets = ratios.report(
         uow_factory(),
@@ -607,22 +659,25 @@ def hedge_ratios(
         entity_id=entity_id,
         timezone=settings.timezone,
     )
-    return RatioReport(
-        items=[
-            RatioBucketOut(
-                entity_id=b.entity_id,
-                pair=b.pair,
-                direction=b.direction,
-                month=b.month,
-                exposure=MoneyOut.of(b.exposure),
-                hedged=MoneyOut.of(b.hedged),
-                ratio=str(b.ratio),
-                policy_min=str(b.policy_min),
-                policy_max=str(b.policy_max),
-                within_policy=b.within_policy,
-            )
-            for b in buckets
-        ]
+    page = sequence_page(
+        buckets, key=lambda b: (b.entity_id, b.pair, b.month, b.direction), page=query.page
+    )
+    return respond(
+        query,
+        page,
+        lambda b: RatioBucketOut(
+            entity_id=b.entity_id,
+            pair=b.pair,
+            direction=b.direction,
+            month=b.month,
+            exposure=MoneyOut.of(b.exposure),
+            hedged=MoneyOut.of(b.hedged),
+            ratio=str(b.ratio),
+            policy_min=str(b.policy_min),
+            policy_max=str(b.policy_max),
+            within_policy=b.within_policy,
+        ),
+        RatioReport,
     )
 
 

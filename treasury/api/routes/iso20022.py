@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
 from treasury.api.wire import COMMON_PROBLEMS
+from treasury.errors import ValidationFailed
 from treasury.payments import bank_reports, payment_files, statements_in
 
 router = APIRouter(tags=["ISO 20022"], responses=COMMON_PROBLEMS)
@@ -71,14 +72,31 @@ def payment_file(
     principal: Reader,
     uow_factory: UowFactoryDep,
     debtor_account_id: str,
-    on: Annotated[date, Query(alias="date")],
+    send_date: Annotated[
+        date | None,
+        Query(
+            description="the day the file goes to the bank (the routes' send date in "
+            "Asia/Shanghai) — not the value date, which may be later"
+        ),
+    ] = None,
+    on: Annotated[
+        date | None,
+        Query(alias="date", deprecated=True, description="the send date (the old name)"),
+    ] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The day's batch of a debtor account: every routed outbound transfer sent that day that can
-    go into a file. One that cannot (an address, an account number, a remark's characters) is left
-    out: `X-Left-Out-Count` counts them; `Accept: application/json` lists each with its code."""
+    """The batch a debtor account sends on a day: every routed outbound transfer whose send date
+    is `send_date` (`date`, its older name, means the same) and that can go into a file. One that
+    cannot (an address, an account number, a remark's characters) is left out:
+    `X-Left-Out-Count` counts them; `Accept: application/json` lists each with its code."""
+    sent_on = send_date if on is None else on
+    if sent_on is None or (send_date is not None and on is not None):
+        raise ValidationFailed("give the batch's send_date (or its older name, date), once")
     found = payment_files.batch_file(
-        uow_factory(), tenant_id=tenant_of(principal), debtor_account_id=debtor_account_id, on=on
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        debtor_account_id=debtor_account_id,
+        on=sent_on,
     )
     if _wants_json(accept):
         body = PaymentFileOut(
@@ -90,10 +108,11 @@ def payment_file(
         return Response(
             content=body.model_dump_json(),
             media_type=JSON,
-            headers={"X-Message-Id": found.message_id},
+            headers={"X-Message-Id": found.message_id, "X-Send-Date": sent_on.isoformat()},
         )
     response = _xml(found)
     response.headers["X-Left-Out-Count"] = str(len(found.left_out))
+    response.headers["X-Send-Date"] = sent_on.isoformat()
     return response
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from treasury.accounts import service as accounts_service
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.routes.accounts import BalanceOut
 from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, StrictModel, problem_responses
 from treasury.clock import today
+from treasury.db.paging import sequence_page
 from treasury.ledger import service
 from treasury.ledger.model import JournalEntry
 
@@ -27,10 +29,8 @@ class LedgerAccountOut(BalanceOut):
     counterpart_entity_id: str | None
 
 
-class LedgerAccountList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[LedgerAccountOut]
+class LedgerAccountList(ItemPage[LedgerAccountOut]):
+    """A page of an entity's ledger accounts, by kind, currency and id."""
 
 
 class PostingOut(BaseModel):
@@ -75,10 +75,8 @@ class JournalEntryOut(BaseModel):
         )
 
 
-class JournalEntryList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[JournalEntryOut]
+class JournalEntryList(ItemPage[JournalEntryOut]):
+    """A page of journal entries, by value date, posting time and id."""
 
 
 class ReversalIn(StrictModel):
@@ -89,15 +87,21 @@ class ReversalIn(StrictModel):
     value_date: date | None = None
 
 
-@router.get("/v1/entities/{entity_id}/ledger-accounts")
+@router.get(
+    "/v1/entities/{entity_id}/ledger-accounts",
+    response_model=LedgerAccountList,
+    responses=CSV_RESPONSE,
+)
 def entity_ledger_accounts(
     entity_id: str,
     principal: Reader,
     uow_factory: UowFactoryDep,
     settings: SettingsDep,
+    query: ListQueryDep,
     as_of: Annotated[date | None, Query(description="value date; default today")] = None,
-) -> LedgerAccountList:
-    """The entity's bank and internal ledger accounts with balances by value date."""
+) -> Response:
+    """The entity's bank and internal ledger accounts with balances by value date, by kind,
+    currency and account id."""
     # Another tenant's (or no) entity is 404, not an empty list (invariant 8).
     accounts_service.get_entity(uow_factory(), tenant_id=tenant_of(principal), entity_id=entity_id)
     uow = uow_factory()
@@ -107,38 +111,42 @@ def entity_ledger_accounts(
         entity_id=entity_id,
         as_of=as_of or today(uow.clock, settings.timezone),
     )
-    return LedgerAccountList(
-        items=[
-            LedgerAccountOut(
-                **BalanceOut.of(balance).model_dump(),
-                kind=balance.kind,
-                name=balance.name,
-                counterpart_entity_id=balance.counterpart_entity_id,
-            )
-            for balance in balances
-        ]
+    page = sequence_page(
+        balances, key=lambda b: (b.kind, b.currency, b.account_id), page=query.page
+    )
+    return respond(
+        query,
+        page,
+        lambda balance: LedgerAccountOut(
+            **BalanceOut.of(balance).model_dump(),
+            kind=balance.kind,
+            name=balance.name,
+            counterpart_entity_id=balance.counterpart_entity_id,
+        ),
+        LedgerAccountList,
     )
 
 
-@router.get("/v1/journal-entries")
+@router.get("/v1/journal-entries", response_model=JournalEntryList, responses=CSV_RESPONSE)
 def journal_entries(
     principal: Reader,
     uow_factory: UowFactoryDep,
+    query: ListQueryDep,
     account_id: str | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-) -> JournalEntryList:
-    """Journal entries by account and value-date period (inclusive)."""
-    entries = service.journal_entries(
+) -> Response:
+    """Journal entries by account and value-date period (inclusive), by value date, posting
+    time and id."""
+    page = service.journal_entry_page(
         uow_factory(),
         tenant_id=tenant_of(principal),
         account_id=account_id,
         date_from=date_from,
         date_to=date_to,
-        limit=limit,
+        page=query.page,
     )
-    return JournalEntryList(items=[JournalEntryOut.of(entry) for entry in entries])
+    return respond(query, page, JournalEntryOut.of, JournalEntryList)
 
 
 @router.get("/v1/journal-entries/{entry_id}")

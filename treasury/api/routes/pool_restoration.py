@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from pooling import restoration
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
     COMMON_PROBLEMS,
     MoneyOut,
@@ -18,6 +19,7 @@ from treasury.api.wire import (
     StrictModel,
     problem_responses,
 )
+from treasury.db.paging import sequence_page
 
 router = APIRouter(prefix="/v1/pools", tags=["pools"], responses=COMMON_PROBLEMS)
 
@@ -76,12 +78,8 @@ class RestorationOut(BaseModel):
         )
 
 
-class RestorationList(BaseModel):
-    """`{items, total, next}`: every flow's restored records (one flow's when named)."""
-
-    items: list[RestorationOut]
-    total: int
-    next: str | None = None
+class RestorationList(ItemPage[RestorationOut]):
+    """A page of every flow's restored records (one flow's when named), oldest first."""
 
 
 @router.post(
@@ -109,12 +107,17 @@ def record_restored(
     return RestorationOut.of(found)
 
 
-@router.get("/{pool_id}/restored-records")
+@router.get("/{pool_id}/restored-records", response_model=RestorationList, responses=CSV_RESPONSE)
 def list_restored(
-    pool_id: str, principal: Reader, uow_factory: UowFactoryDep, transfer_id: str | None = None
-) -> RestorationList:
-    """The pool's restored records by flow (of one flow with `transfer_id`)."""
+    pool_id: str,
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    query: ListQueryDep,
+    transfer_id: str | None = None,
+) -> Response:
+    """The pool's restored records by flow (of one flow with `transfer_id`), oldest first."""
     found = restoration.restorations(
         uow_factory(), tenant_id=tenant_of(principal), pool_id=pool_id, transfer_id=transfer_id
     )
-    return RestorationList(items=[RestorationOut.of(item) for item in found], total=len(found))
+    page = sequence_page(found, key=lambda r: (r.created_at, r.transfer_id), page=query.page)
+    return respond(query, page, RestorationOut.of, RestorationList)

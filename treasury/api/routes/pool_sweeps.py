@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from pooling import interest_posting, sweeps
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
     COMMON_PROBLEMS,
-    MAX_OFFSET,
     MoneyOut,
     StrictModel,
     problem_responses,
@@ -111,25 +111,19 @@ def run_sweep(
     return SweepRunOut.of(result.run)
 
 
-class SweepRunList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[SweepRunOut]
+class SweepRunList(ItemPage[SweepRunOut]):
+    """A page of a pool's runs, newest business date first."""
 
 
-@router.get("/{pool_id}/sweeps")
+@router.get("/{pool_id}/sweeps", response_model=SweepRunList, responses=CSV_RESPONSE)
 def list_sweeps(
-    pool_id: str,
-    principal: Reader,
-    uow_factory: UowFactoryDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> SweepRunList:
-    """The pool's runs, newest first."""
-    runs = sweeps.list_runs(
-        uow_factory(), tenant_id=tenant_of(principal), pool_id=pool_id, limit=limit, offset=offset
+    pool_id: str, principal: Reader, uow_factory: UowFactoryDep, query: ListQueryDep
+) -> Response:
+    """The pool's runs, newest business date first (in CSV, the legs as JSON text)."""
+    page = sweeps.run_page(
+        uow_factory(), tenant_id=tenant_of(principal), pool_id=pool_id, page=query.page
     )
-    return SweepRunList(items=[SweepRunOut.of(run) for run in runs])
+    return respond(query, page, SweepRunOut.of, SweepRunList)
 
 
 class ForecastLegOut(LegOut):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from pooling import members, service, views
 from pooling.interest import RateSet
 from pooling.model import MemberSpec, MemberTerms, Pool, Regime, SweepRule
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
     COMMON_PROBLEMS,
     CurrencyCode,
@@ -22,6 +23,7 @@ from treasury.api.wire import (
     problem_responses,
 )
 from treasury.clock import today
+from treasury.db.paging import sequence_page
 from treasury.errors import ValidationFailed
 from treasury.money import Money
 
@@ -220,19 +222,28 @@ def create_pool(
     return PoolOut.of(pool, today_)
 
 
-class PoolList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[PoolOut]
+class PoolList(ItemPage[PoolOut]):
+    """A page of pools, by name and id."""
 
 
-@router.get("")
-def list_pools(principal: Reader, uow_factory: UowFactoryDep, settings: SettingsDep) -> PoolList:
-    """The tenant's pools."""
+@router.get("", response_model=PoolList, responses=CSV_RESPONSE)
+def list_pools(
+    principal: Reader,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    query: ListQueryDep,
+    regime: Regime | None = None,
+) -> Response:
+    """The tenant's pools by name, optionally of one regime."""
     uow = uow_factory()
     today_ = today(uow.clock, settings.timezone)
-    pools = service.list_pools(uow, tenant_id=tenant_of(principal))
-    return PoolList(items=[PoolOut.of(pool, today_) for pool in pools])
+    pools = [
+        pool
+        for pool in service.list_pools(uow, tenant_id=tenant_of(principal))
+        if regime is None or pool.regime == regime
+    ]
+    page = sequence_page(pools, key=lambda p: (p.name, p.id), page=query.page)
+    return respond(query, page, lambda pool: PoolOut.of(pool, today_), PoolList)
 
 
 @router.get("/{pool_id}")

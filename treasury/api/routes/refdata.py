@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, field_validator
 
-from treasury.api.deps import Operator, RefdataReader, UowFactoryDep
+from treasury.api.deps import Operator, RefdataReader, SettingsDep, UowFactoryDep
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import COMMON_PROBLEMS, DecimalString, StrictModel, problem_responses
+from treasury.clock import today
+from treasury.db.paging import sequence_page
 from treasury.errors import NotFound
 from treasury.refdata import service
 from treasury.refdata.model import BopCode, Parameter, ReferenceRate
@@ -47,10 +50,8 @@ class ReferenceRateOut(BaseModel):
         )
 
 
-class ReferenceRateList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[ReferenceRateOut]
+class ReferenceRateList(ItemPage[ReferenceRateOut]):
+    """A page of rate versions, by pair, date and version."""
 
 
 def _no_floats(value: Any) -> Any:
@@ -100,10 +101,8 @@ class ParameterOut(BaseModel):
         )
 
 
-class ParameterList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[ParameterOut]
+class ParameterList(ItemPage[ParameterOut]):
+    """A page of parameter versions, by name, effective date and version."""
 
 
 @router.post("/v1/reference-rates", status_code=status.HTTP_201_CREATED)
@@ -119,17 +118,19 @@ def add_reference_rate(
     return ReferenceRateOut.of(rate)
 
 
-@router.get("/v1/reference-rates")
+@router.get("/v1/reference-rates", response_model=ReferenceRateList, responses=CSV_RESPONSE)
 def list_reference_rates(
     principal: RefdataReader,
     uow_factory: UowFactoryDep,
+    query: ListQueryDep,
     pair: Annotated[str | None, Query(pattern=r"^[A-Z]{6}$")] = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-) -> ReferenceRateList:
-    """Stored rates, every version."""
+) -> Response:
+    """Stored rates, every version, by pair, date and version."""
     rates = service.reference_rates(uow_factory(), pair=pair, date_from=date_from, date_to=date_to)
-    return ReferenceRateList(items=[ReferenceRateOut.of(rate) for rate in rates])
+    page = sequence_page(rates, key=lambda r: (r.pair, r.rate_date, r.version), page=query.page)
+    return respond(query, page, ReferenceRateOut.of, ReferenceRateList)
 
 
 @router.get("/v1/reference-rates/{pair}/on/{on}")
@@ -158,16 +159,20 @@ def add_parameter(
     return ParameterOut.of(parameter)
 
 
-@router.get("/v1/parameters")
+@router.get("/v1/parameters", response_model=ParameterList, responses=CSV_RESPONSE)
 def list_parameters(
     principal: RefdataReader,
     uow_factory: UowFactoryDep,
+    query: ListQueryDep,
     name: str | None = None,
     as_of: Annotated[date | None, Query(description="only the values in force that day")] = None,
-) -> ParameterList:
-    """Parameters: every version, or those in force on `as_of`."""
+) -> Response:
+    """Parameters: every version, or those in force on `as_of`; by name, date and version."""
     found = service.parameters(uow_factory(), name=name, as_of=as_of)
-    return ParameterList(items=[ParameterOut.of(parameter) for parameter in found])
+    page = sequence_page(
+        found, key=lambda p: (p.name, p.effective_from, p.version), page=query.page
+    )
+    return respond(query, page, ParameterOut.of, ParameterList)
 
 
 class BopCodeIn(StrictModel):
@@ -228,11 +233,11 @@ class BopCodeOut(BaseModel):
         )
 
 
-class BopCodeList(BaseModel):
-    """The table in force on a date: `{"version", "items": [...]}`."""
+class BopCodeList(ItemPage[BopCodeOut]):
+    """A page of the table in force on a date, by code: `{"as_of", "version", "items", ...}`."""
 
+    as_of: date
     version: str | None
-    items: list[BopCodeOut]
 
 
 @router.post("/v1/bop-codes", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
@@ -251,12 +256,21 @@ def add_bop_table(body: BopTableIn, principal: Operator, uow_factory: UowFactory
     )
 
 
-@router.get("/v1/bop-codes")
+@router.get("/v1/bop-codes", response_model=BopCodeList, responses=CSV_RESPONSE)
 def list_bop_codes(
     principal: RefdataReader,
     uow_factory: UowFactoryDep,
-    as_of: Annotated[date, Query(description="the table in force that day")],
-) -> BopCodeList:
-    """The BOP code table in force on a date."""
-    version, codes = service.bop_codes_on(uow_factory(), as_of)
-    return BopCodeList(version=version, items=[BopCodeOut.of(code) for code in codes])
+    settings: SettingsDep,
+    query: ListQueryDep,
+    as_of: Annotated[
+        date | None, Query(description="the table in force that day; default today")
+    ] = None,
+    category: str | None = None,
+) -> Response:
+    """The BOP code table in force on a date (default today), by code."""
+    uow = uow_factory()
+    on = as_of or today(uow.clock, settings.timezone)
+    version, codes = service.bop_codes_on(uow, on)
+    found = [code for code in codes if category is None or code.category == category]
+    page = sequence_page(found, key=lambda c: (c.code,), page=query.page)
+    return respond(query, page, BopCodeOut.of, BopCodeList, as_of=on, version=version)

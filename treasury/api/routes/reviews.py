@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from compliance.model import Decision, ReviewStatus
 from compliance.repository import ReviewDecisionView, ReviewItem
 from hedging import held_deliveries
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, requires, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.routes.transfers import FindingOut, References
-from treasury.api.wire import COMMON_PROBLEMS, MAX_OFFSET, StrictModel, problem_responses
+from treasury.api.wire import COMMON_PROBLEMS, StrictModel, problem_responses
 from treasury.payments import reviews
 from treasury.payments.model import TransferStatus
 from treasury.tenancy.model import Permission, Principal
@@ -75,10 +76,8 @@ class ReviewOut(BaseModel):
         )
 
 
-class ReviewList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[ReviewOut]
+class ReviewList(ItemPage[ReviewOut]):
+    """A page of review items, oldest first (creation time, then id)."""
 
 
 class DecisionIn(StrictModel):
@@ -106,19 +105,18 @@ class DecisionResultOut(BaseModel):
     transfer: TransferStatusOut
 
 
-@router.get("")
+@router.get("", response_model=ReviewList, responses=CSV_RESPONSE)
 def list_reviews(
     principal: Reader,
     uow_factory: UowFactoryDep,
+    query: ListQueryDep,
     status: ReviewStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> ReviewList:
+) -> Response:
     """Review items, oldest first (`?status=pending` for the queue)."""
-    items = reviews.list_reviews(
-        uow_factory(), tenant_id=tenant_of(principal), status=status, limit=limit, offset=offset
+    page = reviews.review_page(
+        uow_factory(), tenant_id=tenant_of(principal), status=status, page=query.page
     )
-    return ReviewList(items=[ReviewOut.of(item) for item in items])
+    return respond(query, page, ReviewOut.of, ReviewList)
 
 
 @router.get("/{review_id}")

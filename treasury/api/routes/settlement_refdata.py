@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from treasury.api.deps import Operator, RefdataReader, SettingsDep, UowFactoryDep, business_today
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQuery, ListQueryDep, respond
 from treasury.api.wire import COMMON_PROBLEMS, StrictModel
 from treasury.calendars import CalendarOverride
+from treasury.db.paging import sequence_page
 from treasury.settlement import reference_service as service
 
 router = APIRouter(tags=["reference data"], responses=COMMON_PROBLEMS)
@@ -73,10 +75,15 @@ class VersionOut(BaseModel):
         return cls(**version.__dict__)
 
 
-class VersionList(BaseModel):
-    """`{"items": [...]}`."""
+class VersionList(ItemPage[VersionOut]):
+    """A page of versions, by key, effective date and version."""
 
-    items: list[VersionOut]
+
+def _versions(query: ListQuery, versions: list[service.Version]) -> Response:
+    page = sequence_page(
+        versions, key=lambda v: (v.key, v.effective_from, v.version), page=query.page
+    )
+    return respond(query, page, VersionOut.of, VersionList)
 
 
 def _today(settings: SettingsDep, uow_factory: UowFactoryDep) -> date:
@@ -99,10 +106,12 @@ def add_participant(
     return VersionOut.of(version)
 
 
-@router.get("/v1/participants")
-def list_participants(principal: RefdataReader, uow_factory: UowFactoryDep) -> VersionList:
-    """Every participant version."""
-    return VersionList(items=[VersionOut.of(v) for v in service.participants(uow_factory())])
+@router.get("/v1/participants", response_model=VersionList, responses=CSV_RESPONSE)
+def list_participants(
+    principal: RefdataReader, uow_factory: UowFactoryDep, query: ListQueryDep
+) -> Response:
+    """Every participant version (key: the BIC)."""
+    return _versions(query, service.participants(uow_factory()))
 
 
 @router.post("/v1/rails", status_code=status.HTTP_201_CREATED)
@@ -122,10 +131,12 @@ def add_rail(
     return VersionOut.of(version)
 
 
-@router.get("/v1/rails")
-def list_rails(principal: RefdataReader, uow_factory: UowFactoryDep) -> VersionList:
-    """Every rail version."""
-    return VersionList(items=[VersionOut.of(v) for v in service.rails(uow_factory())])
+@router.get("/v1/rails", response_model=VersionList, responses=CSV_RESPONSE)
+def list_rails(
+    principal: RefdataReader, uow_factory: UowFactoryDep, query: ListQueryDep
+) -> Response:
+    """Every rail version (key: the rail id)."""
+    return _versions(query, service.rails(uow_factory()))
 
 
 @router.post("/v1/calendars", status_code=status.HTTP_201_CREATED)
@@ -150,7 +161,9 @@ def add_calendar_override(
     return VersionOut.of(version)
 
 
-@router.get("/v1/calendars")
-def list_calendar_overrides(principal: RefdataReader, uow_factory: UowFactoryDep) -> VersionList:
-    """Every calendar-year version."""
-    return VersionList(items=[VersionOut.of(v) for v in service.calendar_overrides(uow_factory())])
+@router.get("/v1/calendars", response_model=VersionList, responses=CSV_RESPONSE)
+def list_calendar_overrides(
+    principal: RefdataReader, uow_factory: UowFactoryDep, query: ListQueryDep
+) -> Response:
+    """Every calendar-year version (key: calendar and year)."""
+    return _versions(query, service.calendar_overrides(uow_factory()))

@@ -6,11 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, model_validator
 
 from treasury.api.deps import Admin, TokenManager, UowFactoryDep, tenant_of
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import COMMON_PROBLEMS, DecimalString, PositiveMoneyIn, StrictModel
+from treasury.db.paging import sequence_page
 from treasury.tenancy import service
 from treasury.tenancy.model import Role
 
@@ -68,10 +70,8 @@ class TokenOut(BaseModel):
     token: str | None = None
 
 
-class TokenList(BaseModel):
-    """`{"items": [...]}`."""
-
-    items: list[TokenOut]
+class TokenList(ItemPage[TokenOut]):
+    """A page of tokens, by creation time and id."""
 
 
 def _changes(body: SettingsPatch) -> dict[str, Any]:
@@ -115,21 +115,24 @@ def create_token(body: TokenIn, principal: TokenManager, uow_factory: UowFactory
     return TokenOut(id=issued.id, role=issued.role.value, name=issued.name, token=issued.secret)
 
 
-@router.get("/v1/tokens")
-def list_tokens(principal: TokenManager, uow_factory: UowFactoryDep) -> TokenList:
-    """The tenant's tokens (never their secrets)."""
+@router.get("/v1/tokens", response_model=TokenList, responses=CSV_RESPONSE)
+def list_tokens(
+    principal: TokenManager, uow_factory: UowFactoryDep, query: ListQueryDep
+) -> Response:
+    """The tenant's tokens (never their secrets), oldest first."""
     tokens = service.list_tokens(uow_factory(), tenant_of(principal))
-    return TokenList(
-        items=[
-            TokenOut(
-                id=token.id,
-                role=token.role,
-                name=token.name,
-                created_at=token.created_at,
-                revoked_at=token.revoked_at,
-            )
-            for token in tokens
-        ]
+    page = sequence_page(tokens, key=lambda t: (t.created_at, t.id), page=query.page)
+    return respond(
+        query,
+        page,
+        lambda token: TokenOut(
+            id=token.id,
+            role=token.role,
+            name=token.name,
+            created_at=token.created_at,
+            revoked_at=token.revoked_at,
+        ),
+        TokenList,
     )
 
 

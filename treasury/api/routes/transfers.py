@@ -16,9 +16,9 @@ from treasury.api.deps import (
     Writer,
     tenant_of,
 )
+from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
     COMMON_PROBLEMS,
-    MAX_OFFSET,
     Address,
     DecimalString,
     MoneyOut,
@@ -38,6 +38,7 @@ from treasury.payments.model import (
     TransferRequest,
     TransferStatus,
 )
+from treasury.payments.repository import TransferFilter
 
 router = APIRouter(prefix="/v1/transfers", tags=["transfers"], responses=COMMON_PROBLEMS)
 
@@ -269,10 +270,8 @@ class TransferOut(BaseModel):
         )
 
 
-class TransferList(BaseModel):
-    """`{"items": [...]}`, newest first."""
-
-    items: list[TransferOut]
+class TransferList(ItemPage[TransferOut]):
+    """A page of transfers, newest first (creation time, then id)."""
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
@@ -305,29 +304,47 @@ def create_transfer(
     return TransferOut.of(result.transfer)
 
 
-@router.get("")
+@router.get("", response_model=TransferList, responses=CSV_RESPONSE)
 def list_transfers(
     principal: Reader,
     uow_factory: UowFactoryDep,
+    query: ListQueryDep,
     status_filter: Annotated[TransferStatus | None, Query(alias="status")] = None,
-    account_id: str | None = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> TransferList:
-    """The tenant's transfers, newest first, by status, account and requested value date."""
-    transfers = service.list_transfers(
-        uow_factory(),
-        tenant_id=tenant_of(principal),
+    entity_id: Annotated[
+        str | None, Query(description="from or to a bank account of this entity")
+    ] = None,
+    account_id: Annotated[
+        str | None, Query(description="this account as debtor or creditor")
+    ] = None,
+    debtor_account_id: str | None = None,
+    counterparty_id: str | None = None,
+    purpose: Purpose | None = None,
+    date_from: Annotated[
+        date | None, Query(alias="from", description="requested value date on or after")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(alias="to", description="requested value date on or before")
+    ] = None,
+) -> Response:
+    """The tenant's transfers, newest first, by status, entity, account, counterparty, purpose
+    and requested value date."""
+    where = TransferFilter(
         status=status_filter,
         account_id=account_id,
+        debtor_account_id=debtor_account_id,
+        counterparty_id=counterparty_id,
+        purpose=purpose,
         date_from=date_from,
         date_to=date_to,
-        limit=limit,
-        offset=offset,
     )
-    return TransferList(items=[TransferOut.of(transfer) for transfer in transfers])
+    page = service.transfer_page(
+        uow_factory(),
+        tenant_id=tenant_of(principal),
+        where=where,
+        page=query.page,
+        entity_id=entity_id,
+    )
+    return respond(query, page, TransferOut.of, TransferList)
 
 
 @router.get("/{transfer_id}")
