@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from treasury.audit.model import (
@@ -23,6 +21,7 @@ from treasury.audit.model import (
 )
 from treasury.audit.tables import AuditChainHeadRow, AuditEventRow
 from treasury.db.base import new_id
+from treasury.db.dialects import conflict_insert_for
 from treasury.db.paging import Page, PageRequest, keyset_page
 
 HEAD = "main"
@@ -123,10 +122,9 @@ def _document(stored: str | None) -> Any:
 def _locked_head(session: Session) -> AuditChainHeadRow:
     # The first sealers on an empty database may race to create the head: insert-if-absent, then
     # lock the one row that exists.
-    dialect = session.get_bind().dialect.name
-    insert_head = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(
-        AuditChainHeadRow
-    ).values(name=HEAD, count=0, hash=GENESIS_HASH)
+    insert_head = conflict_insert_for(session, AuditChainHeadRow).values(
+        name=HEAD, count=0, hash=GENESIS_HASH
+    )
     session.execute(insert_head.on_conflict_do_nothing(index_elements=["name"]))
     head = session.get(AuditChainHeadRow, HEAD, with_for_update=True, populate_existing=True)
     assert head is not None

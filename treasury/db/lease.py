@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from treasury.db.base import Base
+from treasury.db.dialects import conflict_insert_for
 from treasury.db.types import UtcDateTime
 
 
@@ -35,11 +35,9 @@ def acquire(session: Session, *, name: str, holder: str, now: datetime, ttl: tim
     )
     if taken.rowcount == 1:  # type: ignore[attr-defined]
         return True
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports rowcount -1 for this INSERT under SQLAlchemy.
     created = session.execute(
-        insert(LeaseRow)
+        conflict_insert_for(session, LeaseRow)
         .values(name=name, holder=holder, expires_at=now + ttl)
         .on_conflict_do_nothing()
         .returning(LeaseRow.name)

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from treasury.db.dialects import DIALECTS, conflict_insert
 from treasury.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, ValidationFailed
 from treasury.idempotency.tables import IdempotencyKeyRow
 
@@ -21,8 +21,8 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL SQLSTATE of a lock_timeout
 _KEYS = cast(Table, IdempotencyKeyRow.__table__)  # for the Core insert in `_insert_or_wait`
 # Insert-or-nothing, built once per dialect (building a statement costs more than running it).
 _CLAIMS = {
-    name: dialect.insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    dialect: conflict_insert(_KEYS, dialect).on_conflict_do_nothing().returning(_KEYS.c.key)
+    for dialect in DIALECTS
 }
 
 

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, func, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from treasury.db.base import new_id
+from treasury.db.dialects import DIALECTS, conflict_insert, conflict_insert_for
 from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.errors import BalanceOutOfRange
 from treasury.ledger import model
@@ -35,7 +35,6 @@ _ACCOUNT_DAYS = cast(Table, AccountDayRow.__table__)
 _ACCOUNTS = cast(Table, LedgerAccountRow.__table__)
 _LOCKED = "ledger.locked_accounts"
 _INTERNAL = "ledger.internal_accounts"
-_DIALECTS = ("postgresql", "sqlite")
 CHUNK = 2000
 T = TypeVar("T")
 
@@ -124,7 +123,7 @@ def internal_accounts(
         missing = sorted(set(unknown) - set(existing))
         for part in chunks(missing, 500):
             session.connection().execute(
-                _insert(session, _ACCOUNTS).on_conflict_do_nothing(),
+                conflict_insert_for(session, _ACCOUNTS).on_conflict_do_nothing(),
                 [_internal_account_values(tenant_id, by_key[key], created_at) for key in part],
             )
         if missing:
@@ -173,11 +172,6 @@ def accounts_by_id(session: Session, account_ids: Iterable[str]) -> dict[str, Le
         query = select(LedgerAccountRow).where(LedgerAccountRow.id.in_(part))
         found.update({row.id: row for row in session.scalars(query)})
     return found
-
-
-def _insert(session: Session, table: type[LedgerAccountRow] | Table):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def get_account(session: Session, tenant_id: str, account_id: str) -> LedgerAccountRow | None:
@@ -349,7 +343,7 @@ def _posting_values(tenant_id: str, entry: JournalEntry, posting: Posting) -> di
 
 
 def _day_movement_upsert(dialect: str) -> Any:
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_ACCOUNT_DAYS)
+    statement = conflict_insert(_ACCOUNT_DAYS, dialect)
     return statement.on_conflict_do_update(
         index_elements=["account_id", "value_date"],
         set_={"movement_minor": _ACCOUNT_DAYS.c.movement_minor + statement.excluded.movement_minor},
@@ -357,7 +351,7 @@ def _day_movement_upsert(dialect: str) -> Any:
 
 
 # Built once: constructing a statement costs more than executing its cached compiled form.
-_DAY_MOVEMENT_UPSERTS = {dialect: _day_movement_upsert(dialect) for dialect in _DIALECTS}
+_DAY_MOVEMENT_UPSERTS = {dialect: _day_movement_upsert(dialect) for dialect in DIALECTS}
 _INSERT_ENTRY = insert(_ENTRIES)
 _INSERT_POSTINGS = insert(_POSTINGS)
 
