@@ -184,6 +184,13 @@ class FxQuotePairMismatch(Rejected):
     title = "FX quote pair does not match the transfer"
 
 
+class FxRateNotApplicable(Rejected):
+    """An `fx_rate` or `fx_quote` on a transfer between accounts of one currency."""
+
+    code = "FX_RATE_NOT_APPLICABLE"
+    title = "No FX rate applies"
+
+
 class BalanceOutOfRange(Rejected):
     """A movement would take a running balance beyond what the ledger stores."""
 

@@ -7,7 +7,12 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from treasury.errors import EntryAlreadyReversed, InsufficientFunds, NotFound, ValidationFailed
+from treasury.errors import (
+    CurrencyMismatch,
+    EntryAlreadyReversed,
+    InsufficientFunds,
+    NotFound,
+)
 from treasury.ledger import repository
 from treasury.ledger.model import JournalEntry, balance_changes, reversal_of, within_limit
 from treasury.ledger.tables import LedgerAccountRow
@@ -28,7 +33,7 @@ def post_entry(
 
     Raises:
         NotFound: an account of another tenant or none at all.
-        ValidationFailed: a posting whose currency differs from an account's.
+        CurrencyMismatch: a posting whose currency differs from an account's.
         InsufficientFunds: an account with a limit would fall below it.
     """
     post_entries(
@@ -54,7 +59,7 @@ def post_entries(
     All or nothing: a refusal raises before anything is written.
 
     Raises:
-        NotFound, ValidationFailed, InsufficientFunds: as `post_entry`.
+        NotFound, CurrencyMismatch, InsufficientFunds: as `post_entry`.
     """
     changes = balance_changes(posting for entry in entries for posting in entry.postings)
     accounts = repository.lock_accounts(session, tenant_id, changes)
@@ -74,7 +79,7 @@ def _check_currencies(entry: JournalEntry, accounts: dict[str, LedgerAccountRow]
     for posting in entry.postings:
         for account_id in (posting.debit_account_id, posting.credit_account_id):
             if accounts[account_id].currency != posting.amount.currency.code:
-                raise ValidationFailed(
+                raise CurrencyMismatch(
                     f"posting of {posting.amount} on account {account_id} "
                     f"held in {accounts[account_id].currency}"
                 )

@@ -23,6 +23,7 @@ from treasury.errors import (
     CalendarNotLoaded,
     CurrencyMismatch,
     FxQuotePairMismatch,
+    FxRateNotApplicable,
     FxRateRequired,
     NotFound,
     RouteUnavailable,
@@ -126,8 +127,9 @@ def check(request: TransferRequest, parties: Parties) -> Money | None:
     Raises:
         CurrencyMismatch: the amount is not in the debtor account's currency.
         FxRateRequired: an internal creditor account in another currency without a rate.
-        ValidationFailed: a rate where none applies, the same account on both sides, a missing
-            risk rating for a wealth product, a malformed BOP code.
+        FxRateNotApplicable: a rate or quote between accounts of one currency.
+        ValidationFailed: the same account on both sides, a missing risk rating for a wealth
+            product, a malformed BOP code.
         BopCodeRequired: a transfer crossing the border without a BOP code.
     """
     debtor = parties.debtor_account
@@ -154,7 +156,9 @@ def _creditor_amount(request: TransferRequest, parties: Parties) -> Money | None
     creditor = parties.creditor_account
     if creditor is None or creditor.currency == parties.debtor_account.currency:
         if request.fx_rate is not None or request.fx_quote is not None:
-            raise ValidationFailed("fx_rate applies only between accounts of different currencies")
+            raise FxRateNotApplicable(
+                "fx_rate and fx_quote apply only between accounts of different currencies"
+            )
         return None
     rate = effective_rate(request, parties)
     if rate is None:
