@@ -54,7 +54,8 @@ from treasury.errors import (
     SoldOptionRefused,
     ValidationFailed,
 )
-from treasury.idempotency import repository as idempotency_repository
+from treasury.idempotency.requests import IdempotentRequest as IdempotentRequest
+from treasury.idempotency.requests import claim_or_replay
 from treasury.money import Money
 
 DESIGNATIONS = frozenset({"cash_flow", "none"})
@@ -230,15 +231,6 @@ class HedgeRequest:
     counterparty_id: str | None = None
 
 
-@dataclass(frozen=True)
-class IdempotentRequest:
-    """An optional Idempotency-Key with the request it came with."""
-
-    key: str
-    request_document: dict[str, Any]
-    wait_seconds: float
-
-
 IDEMPOTENCY_SCOPE = "hedges"
 
 
@@ -274,21 +266,18 @@ def create_hedge(
     hedge_id = new_id()
     with uow:
         if idempotency is not None:
-            prior = idempotency_repository.claim(
-                uow.session,
+            prior = claim_or_replay(
+                uow,
+                idempotency,
                 tenant_id=tenant_id,
                 scope=IDEMPOTENCY_SCOPE,
-                key=idempotency.key,
-                request_sha256=idempotency_repository.request_digest(idempotency.request_document),
                 result_id=hedge_id,
                 response_status=201,
-                created_at=uow.clock.now(),
-                wait_seconds=idempotency.wait_seconds,
             )
             if prior is not None:
-                found = repository.get_hedge(uow.session, tenant_id, prior.result_id)
+                found = repository.get_hedge(uow.session, tenant_id, prior)
                 if found is None:
-                    raise NotFound(f"hedge {prior.result_id} not found")
+                    raise NotFound(f"hedge {prior} not found")
                 return to_hedge(found), True
         hedge = _book(uow, tenant_id, request, instrument, actor=actor, hedge_id=hedge_id)
         uow.commit()
@@ -610,16 +599,13 @@ def close_hedge(
     with uow:
         prior = None
         if idempotency is not None:
-            prior = idempotency_repository.claim(
-                uow.session,
+            prior = claim_or_replay(
+                uow,
+                idempotency,
                 tenant_id=tenant_id,
                 scope="hedge_closes",
-                key=idempotency.key,
-                request_sha256=idempotency_repository.request_digest(idempotency.request_document),
                 result_id=hedge_id,
                 response_status=200,
-                created_at=uow.clock.now(),
-                wait_seconds=idempotency.wait_seconds,
             )
         row = repository.get_hedge(uow.session, tenant_id, hedge_id, for_update=True)
         if row is None:

@@ -31,7 +31,8 @@ from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotFound, RepaymentMismatch, ValidationFailed
-from treasury.idempotency import repository as idempotency_repository
+from treasury.idempotency.requests import IdempotentRequest as IdempotentRequest
+from treasury.idempotency.requests import claim_or_replay
 from treasury.money import Money
 
 
@@ -46,35 +47,18 @@ class DebtSpec:
     kind: DebtKind
 
 
-@dataclass(frozen=True)
-class IdempotentRequest:
-    """An optional Idempotency-Key with the request it came with (path ids included)."""
-
-    key: str
-    request_document: dict[str, object]
-    wait_seconds: float
-
-
 def _replay(
     uow: UnitOfWork, tenant_id: str, scope: str, idempotency: IdempotentRequest, result_id: str
 ) -> ForeignDebt | None:
     """Claim the key (None), or the contract its first request left (a replay writes nothing)."""
-    prior = idempotency_repository.claim(
-        uow.session,
-        tenant_id=tenant_id,
-        scope=scope,
-        key=idempotency.key,
-        request_sha256=idempotency_repository.request_digest(idempotency.request_document),
-        result_id=result_id,
-        response_status=201,
-        created_at=uow.clock.now(),
-        wait_seconds=idempotency.wait_seconds,
+    prior = claim_or_replay(
+        uow, idempotency, tenant_id=tenant_id, scope=scope, result_id=result_id, response_status=201
     )
     if prior is None:
         return None
-    row = uow.session.get(ForeignDebtRow, prior.result_id)
+    row = uow.session.get(ForeignDebtRow, prior)
     if row is None or row.tenant_id != tenant_id:
-        raise NotFound(f"foreign debt {prior.result_id} not found")
+        raise NotFound(f"foreign debt {prior} not found")
     return _debt(row, row.outstanding_minor)
 
 

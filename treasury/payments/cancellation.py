@@ -20,7 +20,7 @@ from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotCancellable, NotFound, ValidationFailed
-from treasury.idempotency import repository as idempotency
+from treasury.idempotency.requests import claim_or_replay
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import within_limit
@@ -67,19 +67,16 @@ def cancel_transfer(
         raise ValidationFailed("a cancellation needs a reason")
     assert principal.tenant_id is not None
     with uow:
-        prior = idempotency.claim(
-            uow.session,
+        prior = claim_or_replay(
+            uow,
+            idempotency_options,
             tenant_id=principal.tenant_id,
             scope=IDEMPOTENCY_SCOPE,
-            key=idempotency_options.key,
-            request_sha256=idempotency.request_digest(idempotency_options.request_document),
             result_id=request.transfer_id,
             response_status=OK,
-            created_at=uow.clock.now(),
-            wait_seconds=idempotency_options.wait_seconds,
         )
         if prior is not None:
-            done = repository.get_transfer_row(uow.session, principal.tenant_id, prior.result_id)
+            done = repository.get_transfer_row(uow.session, principal.tenant_id, prior)
             assert done is not None
             return TransferResult(repository.to_transfer(done), replayed=True)
         row = _locked(uow, principal.tenant_id, request.transfer_id)

@@ -25,7 +25,7 @@ from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotFound, TreasuryError, ValidationFailed
-from treasury.idempotency import repository as idempotency
+from treasury.idempotency.requests import claim_or_replay
 from treasury.ledger import repository as ledger_repository
 from treasury.payments import runs_repository, service
 from treasury.payments.model import BOP_CODE_PATTERN, Purpose, TransferRequest
@@ -136,19 +136,16 @@ def create_run(
     _check_size(submission.items)
     run_id = new_id()
     with uow:
-        prior = idempotency.claim(
-            uow.session,
+        prior = claim_or_replay(
+            uow,
+            idempotency_options,
             tenant_id=principal.tenant_id,
             scope=IDEMPOTENCY_SCOPE,
-            key=idempotency_options.key,
-            request_sha256=idempotency.request_digest(idempotency_options.request_document),
             result_id=run_id,
             response_status=CREATED,
-            created_at=uow.clock.now(),
-            wait_seconds=idempotency_options.wait_seconds,
         )
         if prior is not None:
-            return RunResult(_load(uow, principal.tenant_id, prior.result_id), replayed=True)
+            return RunResult(_load(uow, principal.tenant_id, prior), replayed=True)
         run = _new_run(uow, principal, run_id, submission)
         today_ = today(uow.clock, timezone)
         items: list[RunItem] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from treasury.errors import (
     ParameterMissing,
     ValueDateTooFar,
 )
-from treasury.idempotency import repository as idempotency
+from treasury.idempotency.requests import IdempotentRequest, claim_or_replay
 from treasury.payments import outcomes, repository
 from treasury.payments.model import NEW, Transfer, TransferRequest, TransferStatus
 from treasury.payments.repository import TransferFilter
@@ -41,13 +40,7 @@ class TransferResult:
     replayed: bool
 
 
-@dataclass(frozen=True)
-class IdempotencyOptions:
-    """The key presented, the request it came with, and how long to wait for one in flight."""
-
-    key: str
-    request_document: dict[str, Any]
-    wait_seconds: float
+IdempotencyOptions = IdempotentRequest  # the name the callers of payments' use cases know
 
 
 def create_transfer(
@@ -73,19 +66,16 @@ def create_transfer(
     tenant_id = principal.tenant_id
     transfer_id = new_id()
     with uow:
-        prior = idempotency.claim(
-            uow.session,
+        prior = claim_or_replay(
+            uow,
+            idempotency_options,
             tenant_id=tenant_id,
             scope=IDEMPOTENCY_SCOPE,
-            key=idempotency_options.key,
-            request_sha256=idempotency.request_digest(idempotency_options.request_document),
             result_id=transfer_id,
             response_status=CREATED,
-            created_at=uow.clock.now(),
-            wait_seconds=idempotency_options.wait_seconds,
         )
         if prior is not None:
-            row = repository.get_transfer_row(uow.session, tenant_id, prior.result_id)
+            row = repository.get_transfer_row(uow.session, tenant_id, prior)
             assert row is not None
             return TransferResult(repository.to_transfer(row), replayed=True)
         row = _run_pipeline(uow, principal, transfer_id, request, today(uow.clock, timezone))
