@@ -13,19 +13,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
 from hedging import repository, revaluation, service
 from hedging.market_data import HttpSource, SnapshotSource, documents_from_file
 from hedging.revaluation import Progress, RevaluationRun
-from hedging.tables import MarketSnapshotRow
 from treasury.calendars import default_calendars
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict, MarketDataMissing, MarketDataStale, NotFound, ValidationFailed
 from treasury.failures import JobFailure, record_failure
 from treasury.tenancy import repository as tenancy_repository
-from treasury.tenancy.tables import TenantRow
 
 logger = logging.getLogger("treasury.hedging")
 
@@ -106,8 +102,7 @@ def pull_market_data(
 def all_tenants(uow_factory: UnitOfWorkFactory) -> list[tuple[str, str]]:
     """(id, slug) of every tenant."""
     with uow_factory() as uow:
-        query = select(TenantRow.id, TenantRow.slug).order_by(TenantRow.slug)
-        return [(row[0], row[1]) for row in uow.session.execute(query).all()]
+        return tenancy_repository.tenant_slugs(uow.session)
 
 
 def daily_market_data_pull(
@@ -153,12 +148,8 @@ def tenant_id_of(uow_factory: UnitOfWorkFactory, slug: str) -> str:
 def tenants_with_market_data(uow_factory: UnitOfWorkFactory) -> list[tuple[str, str]]:
     """(id, slug) of every tenant that has stored market data."""
     with uow_factory() as uow:
-        query = (
-            select(TenantRow.id, TenantRow.slug)
-            .where(TenantRow.id.in_(select(MarketSnapshotRow.tenant_id)))
-            .order_by(TenantRow.slug)
-        )
-        return [(row[0], row[1]) for row in uow.session.execute(query).all()]
+        among = repository.tenants_with_snapshots(uow.session)
+        return tenancy_repository.tenant_slugs(uow.session, among)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,11 @@ def latest_snapshot(session: Session, tenant_id: str, on: date) -> MarketSnapsho
     return None if found is None else snapshot_from_document(json.loads(found))
 
 
+def tenants_with_snapshots(session: Session) -> set[str]:
+    """The ids of the tenants that have stored market data."""
+    return set(session.scalars(select(MarketSnapshotRow.tenant_id).distinct()))
+
+
 def snapshot_dates(session: Session, tenant_id: str) -> list[date]:
     """The dates of the tenant's snapshots, newest first."""
     query = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,14 @@ def secret_digest(secret: str) -> str:
 def find_tenant_by_slug(session: Session, slug: str) -> TenantRow | None:
     """The tenant with this slug, if any."""
     return session.scalars(select(TenantRow).where(TenantRow.slug == slug)).one_or_none()
+
+
+def tenant_slugs(session: Session, among: Collection[str] | None = None) -> list[tuple[str, str]]:
+    """(id, slug) of every tenant, or of those with an id in `among`, in slug order."""
+    query = select(TenantRow.id, TenantRow.slug).order_by(TenantRow.slug)
+    if among is not None:
+        query = query.where(TenantRow.id.in_(list(among)))
+    return [(row[0], row[1]) for row in session.execute(query).all()]
 
 
 def first_tenant_slugs(session: Session, limit: int) -> list[str]:
