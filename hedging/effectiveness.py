@@ -25,7 +25,7 @@ from hedging.instruments import instrument_from_document
 from hedging.model import Greeks
 from hedging.service import value_dates
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import MarketDataMissing, NotFound, ValidationFailed
+from treasury.errors import HedgeNotDesignated, MarketDataMissing, NotFound
 from treasury.money import Money
 from treasury.refdata import cache as refdata_cache
 
@@ -127,14 +127,14 @@ def assess(uow: UnitOfWork, *, tenant_id: str, hedge_id: str) -> Effectiveness:
 
     Raises:
         NotFound: no such hedge.
-        ValidationFailed: the hedge is not designated as a cash-flow hedge.
+        HedgeNotDesignated: the hedge is not designated as a cash-flow hedge.
     """
     with uow:
         row = repository.get_hedge(uow.session, tenant_id, hedge_id)
         if row is None:
             raise NotFound(f"hedge {hedge_id} not found")
         if row.designation != "cash_flow":
-            raise ValidationFailed(f"hedge {hedge_id} is not designated in a hedge relationship")
+            raise HedgeNotDesignated(f"hedge {hedge_id} is not designated in a hedge relationship")
         history = [
             (v.as_of, Decimal(v.npv_minor).scaleb(-2), Decimal(v.hypothetical_npv_minor).scaleb(-2))
             for v in repository.valuation_history(uow.session, hedge_id)

@@ -36,7 +36,7 @@ from treasury.clock import today
 from treasury.db.base import new_id
 from treasury.db.paging import Page, PageRequest
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import NotABusinessDay, NotFound, ValidationFailed
+from treasury.errors import DateNotReached, NotABusinessDay, NotFound
 from treasury.ledger import repository as ledger_repository
 from treasury.money import Money
 from treasury.tenancy import repository as tenancy_repository
@@ -138,7 +138,7 @@ def run_sweep(
     Raises:
         NotFound: no such pool.
         CalendarNotLoaded, NotABusinessDay: see `check_business_date`.
-        ValidationFailed: a business date after today.
+        DateNotReached: a business date after today.
         RestoredRecordsMissing: a centralised current-account flow through the master, moved
             by the business date, lacks its restored records: the day does not close.
     """
@@ -154,7 +154,7 @@ def run_sweep(
             return SweepResult(_run(session, pool, existing), created=False)
         today_ = today(uow.clock, timezone)
         if business_date > today_:
-            raise ValidationFailed(f"business date {business_date} is after today ({today_})")
+            raise DateNotReached(f"business date {business_date} is after today ({today_})")
         restoration.check_day_close(session, pool, business_date)  # §1.9 rule 15
         planned = _plan(session, pool, business_date, today_, calendars, lock=True)
         run = SweepRunRow(

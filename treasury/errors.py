@@ -318,7 +318,8 @@ class RepaymentMismatch(Rejected):
 
 
 class DateNotReached(Rejected):
-    """A business date, interest period end or report month after today: it cannot be run yet."""
+    """A sweep's business date, an interest period end, a report month or a revaluation date after
+    today: it cannot be run yet."""
 
     code = "DATE_NOT_REACHED"
     title = "Date not reached yet"
@@ -437,6 +438,14 @@ class CloseOutDateOutOfRange(Rejected):
 
     code = "CLOSE_OUT_DATE_OUT_OF_RANGE"
     title = "Close-out date out of range"
+
+
+class HedgeNotDesignated(Rejected):
+    """Hedge accounting (an effectiveness test) asked of a deal not designated as a cash-flow
+    hedge."""
+
+    code = "HEDGE_NOT_DESIGNATED"
+    title = "Hedge not designated"
 
 
 class AddressUnstructured(Rejected):

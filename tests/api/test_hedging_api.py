@@ -247,7 +247,7 @@ def test_revaluation_posts_the_change_once_per_date(
 
     post_snapshot(client, headers, snapshot("2026-11-27", "7.1850"))  # USD up: the short loses
     future = client.post("/v1/hedges/revaluations", json={"as_of": "2026-11-27"}, headers=headers)
-    assert_problem(future, 422, "VALIDATION_ERROR")  # not before the day comes
+    assert_problem(future, 422, "DATE_NOT_REACHED")  # not before the day comes
     clock.instant += timedelta(days=1)
     second = client.post("/v1/hedges/revaluations", json={"as_of": "2026-11-27"}, headers=headers)
     assert second.status_code == 201, second.text
@@ -344,7 +344,7 @@ def test_effectiveness_needs_a_designation(client: TestClient, tenant: TenantFix
 
     response = client.get(f"/v1/hedges/{hedge['id']}/effectiveness", headers=tenant.treasurer)
 
-    assert_problem(response, 422, "VALIDATION_ERROR")
+    assert_problem(response, 422, "HEDGE_NOT_DESIGNATED")
 
 
 def test_another_tenant_sees_no_hedge(

@@ -25,7 +25,7 @@ from treasury.accounts.model import AccountKind
 from treasury.calendars import default_calendars
 from treasury.clock import FixedClock
 from treasury.db.unit_of_work import UnitOfWorkFactory
-from treasury.errors import ValidationFailed
+from treasury.errors import DateNotReached
 from treasury.ledger.tables import JournalEntryRow, LedgerAccountRow
 from treasury.money import Money
 from treasury.payments import reviews as reviews_service
@@ -289,6 +289,6 @@ def test_a_future_business_date_is_refused(
     uow_factory: UnitOfWorkFactory, tenant: TenantFixture
 ) -> None:
     fixture = make_pool(uow_factory, tenant, host_equity="1.00")
-    with pytest.raises(ValidationFailed, match="after today"):
+    with pytest.raises(DateNotReached, match="after today"):
         run(fixture, date(2026, 11, 27))
     assert sweeps.list_runs(uow_factory(), tenant_id=tenant.id, pool_id=fixture.pool_id) == []

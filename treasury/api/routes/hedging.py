@@ -25,7 +25,7 @@ from treasury.api.wire import (
     problem_responses,
 )
 from treasury.db.paging import sequence_page
-from treasury.errors import ValidationFailed
+from treasury.errors import DateNotReached
 
 router = APIRouter(tags=["market data, exposures, hedges"], responses=COMMON_PROBLEMS)
 
@@ -396,7 +396,7 @@ def revalue(
     """
     uow = uow_factory()
     if body.as_of > business_today(settings, uow):
-        raise ValidationFailed(f"as_of {body.as_of} is in the future", field="as_of")
+        raise DateNotReached(f"as_of {body.as_of} is in the future", field="as_of")
     run = revaluation.revalue(uow, tenant_id=tenant_of(principal), as_of=body.as_of)
     if run.replayed:
         response.status_code = status.HTTP_200_OK

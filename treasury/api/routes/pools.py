@@ -24,7 +24,7 @@ from treasury.api.wire import (
 )
 from treasury.clock import today
 from treasury.db.paging import sequence_page
-from treasury.errors import ValidationFailed
+from treasury.errors import CurrencyMismatch
 from treasury.money import Money
 
 router = APIRouter(prefix="/v1/pools", tags=["pools"], responses=COMMON_PROBLEMS)
@@ -171,7 +171,7 @@ def _minor(money: MoneyIn | None, currency: str) -> int | None:
         return None
     value = money.to_money()
     if value.currency.code != currency:
-        raise ValidationFailed(f"{value} is not in the pool's currency {currency}")
+        raise CurrencyMismatch(f"{value} is not in the pool's currency {currency}")
     return value.minor
 
 
