@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Row, Select, bindparam, select
@@ -104,6 +104,19 @@ def get_entity_row(
     """One of the tenant's entity rows."""
     row = session.get(EntityRow, entity_id, with_for_update=for_update)
     return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def lock_entity(session: Session, entity_id: str) -> None:
+    """Lock the entity's row: work that must see one entity at a time queues behind it."""
+    session.execute(select(EntityRow.id).where(EntityRow.id == entity_id).with_for_update())
+
+
+def entity_account_ids(session: Session, entity_id: str, kinds: Iterable[str]) -> list[str]:
+    """The ids of the entity's bank accounts of these kinds."""
+    query = select(BankAccountRow.id).where(
+        BankAccountRow.entity_id == entity_id, BankAccountRow.kind.in_(list(kinds))
+    )
+    return list(session.scalars(query))
 
 
 def find_entity_by_code(session: Session, tenant_id: str, code: str) -> EntityRow | None:

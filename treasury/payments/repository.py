@@ -201,3 +201,30 @@ def held_amounts(session: Session, tenant_id: str) -> list[HeldAmount]:
         func.coalesce(TransferRow.value_date, TransferRow.requested_value_date),
     ).where(TransferRow.tenant_id == tenant_id, TransferRow.status == TransferStatus.HELD.value)
     return [HeldAmount(*row) for row in session.execute(query)]
+
+def spent_from(
+    session: Session,
+    tenant_id: str,
+    *,
+    debtor_account_ids: Sequence[str],
+    purpose: str,
+    statuses: Sequence[str],
+    value_dates: tuple[date, date],
+    exclude_transfer_id: str | None,
+) -> list[tuple[int, str, date]]:
+    """(amount_minor, currency, requested value date) of the transfers of `purpose` in
+    `statuses` paid from those accounts with a requested value date in [start, end)."""
+    start, end = value_dates
+    query = select(
+        TransferRow.amount_minor, TransferRow.currency, TransferRow.requested_value_date
+    ).where(
+        TransferRow.tenant_id == tenant_id,
+        TransferRow.debtor_account_id.in_(list(debtor_account_ids)),
+        TransferRow.purpose == purpose,
+        TransferRow.status.in_(list(statuses)),
+        TransferRow.requested_value_date >= start,
+        TransferRow.requested_value_date < end,
+    )
+    if exclude_transfer_id is not None:
+        query = query.where(TransferRow.id != exclude_transfer_id)
+    return [(row[0], row[1], row[2]) for row in session.execute(query).all()]

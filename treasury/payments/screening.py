@@ -13,19 +13,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from compliance import rules
 from compliance.model import Finding, PaymentContext
+from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import CAPITAL_ACCOUNT_INCOME_KINDS, AccountKind
-from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.money import Money
-from treasury.payments import pipeline
+from treasury.payments import pipeline, repository
 from treasury.payments.extensions import FactSource
 from treasury.payments.model import TransferRequest, TransferStatus
 from treasury.payments.pipeline import Parties
-from treasury.payments.tables import TransferRow
 from treasury.refdata import cache as refdata_cache
 from treasury.refdata import repository as refdata
 from treasury.refdata.model import BopCode
@@ -205,27 +203,22 @@ def _petty_cash_this_month_usd(
     screen one after the other and cannot both slip under the limit (PostgreSQL; SQLite already
     serialises writers). None when a payment's currency has no reference rate: unknown, not zero.
     """
-    session.execute(select(EntityRow.id).where(EntityRow.id == entity_id).with_for_update())
+    accounts_repository.lock_entity(session, entity_id)
     month_start = value_date.replace(day=1)
     next_month = (month_start + timedelta(days=32)).replace(day=1)
-    query = (
-        select(TransferRow.amount_minor, TransferRow.currency, TransferRow.requested_value_date)
-        .join(BankAccountRow, BankAccountRow.id == TransferRow.debtor_account_id)
-        .where(
-            TransferRow.tenant_id == tenant_id,
-            BankAccountRow.entity_id == entity_id,
-            BankAccountRow.kind.in_([kind.value for kind in CAPITAL_ACCOUNT_INCOME_KINDS]),
-            TransferRow.purpose == "petty_cash",
-            TransferRow.status.in_(_SPENDING),
-            TransferRow.requested_value_date >= month_start,
-            TransferRow.requested_value_date < next_month,
-        )
+    income_kinds = [kind.value for kind in CAPITAL_ACCOUNT_INCOME_KINDS]
+    spent = repository.spent_from(
+        session,
+        tenant_id,
+        debtor_account_ids=accounts_repository.entity_account_ids(session, entity_id, income_kinds),
+        purpose="petty_cash",
+        statuses=_SPENDING,
+        value_dates=(month_start, next_month),
+        exclude_transfer_id=exclude_transfer_id,
     )
-    if exclude_transfer_id is not None:
-        query = query.where(TransferRow.id != exclude_transfer_id)
     total = Decimal(0)
     reference = refdata_cache.snapshot(session)
-    for amount_minor, currency, paid_on in session.execute(query).all():
+    for amount_minor, currency, paid_on in spent:
         amount = Money.from_minor(amount_minor, currency).amount
         usd = reference.usd_equivalent(amount, currency, paid_on)
         if usd is None:
