@@ -212,13 +212,15 @@ def savepoint(session: Session) -> Iterator[None]:
     the balance rows locked and read (PostgreSQL releases a row lock taken after a savepoint when
     it is rolled back to, so such a row must be locked and read again before it is trusted) and
     the internal accounts made."""
-    caches = [_cached_in_this_transaction(session, name) for name in (_LOCKED, _INTERNAL)]
-    before = [dict(cache) for cache in caches]
+    session.connection()  # the transaction begins here, so its caches are the ones kept
+    names = (_LOCKED, _INTERNAL)
+    before = {name: dict(_cached_in_this_transaction(session, name)) for name in names}
     try:
         with session.begin_nested():
             yield
     except BaseException:
-        for cache, kept in zip(caches, before, strict=True):
+        for name, kept in before.items():
+            cache = _cached_in_this_transaction(session, name)
             cache.clear()
             cache.update(kept)
         raise
