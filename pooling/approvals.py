@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from pooling import filings, repository
-from pooling import legs as posting
+from pooling import legs as pool_legs
 from pooling import positions as reading
 from pooling.parameters import in_force
 from pooling.plan import Direction
@@ -85,7 +85,7 @@ def _approved_since_last_run(
         for other in repository.unrecorded_held_legs(session, pool.id)
         if other.id != leg.id and other.transfer_id and other.entity_id != pool.host_entity_id
     ]
-    statuses = posting.transfer_statuses(session, [other.transfer_id or "" for other in held])
+    statuses = pool_legs.transfer_statuses(session, [other.transfer_id or "" for other in held])
     return [
         (other.entity_id, _position_change(other))
         for other in held

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from pooling import legs as posting
+from pooling import legs as pool_legs
 from pooling import positions as reading
 from pooling import repository
 from pooling.plan import BreachPolicy, Direction, LegStatus, PlannedLeg, fund_outflow
@@ -72,7 +72,7 @@ class _Execution:
         self.results: dict[int, tuple[PlannedLeg, str | None]] = {}
         self.done = 0
         self.now = uow.clock.now()
-        self.loans = posting.intercompany_accounts(
+        self.loans = pool_legs.intercompany_accounts(
             uow.session, pool, planned.state.lending_entities(), self.now
         )
         self.cross_border_loans = _late_approved_loans(uow.session, pool, self.loans)
@@ -105,7 +105,7 @@ class _Execution:
     def _send(self, index: int, leg: PlannedLeg) -> None:
         outcome, transfer_id = leg, None
         if leg.moves or leg.status is LegStatus.HELD:
-            outcome, transfer_id = posting.cross_border_leg(
+            outcome, transfer_id = pool_legs.cross_border_leg(
                 self.uow,
                 pool=self.pool,
                 leg=leg,
@@ -139,7 +139,7 @@ class _Execution:
             self.results[index] = (leg, None)
             if leg.moves:
                 amount = Money.from_minor(leg.amount_minor, pool.currency)
-                postings.append(posting.cash_posting(pool.master_account_id, leg, amount))
+                postings.append(pool_legs.cash_posting(pool.master_account_id, leg, amount))
                 if leg.entity_id != pool.host_entity_id:
                     postings += _loans(pool, leg, self.loans)
             self.done += 1
@@ -151,8 +151,8 @@ class _Execution:
             self.progress(self.done, len(legs))
 
 
-def _loans(pool: PoolRow, leg: PlannedLeg, loans_of: posting.Loans) -> list[Posting]:
-    return posting.loan_postings(
+def _loans(pool: PoolRow, leg: PlannedLeg, loans_of: pool_legs.Loans) -> list[Posting]:
+    return pool_legs.loan_postings(
         pool.host_entity_id,
         leg.entity_id,
         leg.direction,
@@ -161,10 +161,12 @@ def _loans(pool: PoolRow, leg: PlannedLeg, loans_of: posting.Loans) -> list[Post
     )
 
 
-def _late_approved_loans(session: Session, pool: PoolRow, loans_of: posting.Loans) -> list[Posting]:
+def _late_approved_loans(
+    session: Session, pool: PoolRow, loans_of: pool_legs.Loans
+) -> list[Posting]:
     """Loans of held legs decided since: approved ones are recorded now, rejected ones closed."""
     held = repository.unrecorded_held_legs(session, pool.id)
-    statuses = posting.transfer_statuses(
+    statuses = pool_legs.transfer_statuses(
         session, [leg.transfer_id for leg in held if leg.transfer_id]
     )
     postings: list[Posting] = []
@@ -177,7 +179,7 @@ def _late_approved_loans(session: Session, pool: PoolRow, loans_of: posting.Loan
             leg.status = LegStatus.BOOKED.value
             leg.reason = "approved after review; loan recorded by a later run"
             postings.extend(
-                posting.loan_postings(
+                pool_legs.loan_postings(
                     pool.host_entity_id,
                     leg.entity_id,
                     Direction(leg.direction),

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from pooling import legs as posting
+from pooling import legs as pool_legs
 from pooling import positions as reading
 from pooling import repository
 from pooling.interest import accrue, to_minor
@@ -183,7 +183,7 @@ def _post(uow: UnitOfWork, pool: PoolRow, lines: dict[str, int], period_end: dat
             (host, _RECEIVABLE, entity_id),
             (host, _PAYABLE, entity_id),
         ]
-    ids = posting.internal_accounts(
+    ids = pool_legs.internal_accounts(
         session, tenant_id=pool.tenant_id, currency=pool.currency, wanted=wanted, now=now
     )
     postings: list[Posting] = []

@@ -17,7 +17,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from pooling import execution, filings, repository, restoration
-from pooling import legs as posting
+from pooling import legs as pool_legs
 from pooling import positions as reading
 from pooling.parameters import in_force
 from pooling.plan import (
@@ -176,7 +176,7 @@ def run_sweep(
         run.status = (
             "completed" if all(leg.status is LegStatus.BOOKED for leg, _ in executed) else "partial"
         )
-        posting.insert_rows(
+        pool_legs.insert_rows(
             session, _LEGS, [execution.leg_row(run.id, pool, leg, tid) for leg, tid in executed]
         )
         audit.record(
@@ -382,7 +382,7 @@ def sweep_forecast(
                     reason=leg.reason,
                 ),
                 dict(leg.quota_effects),
-                posting.leg_route(
+                pool_legs.leg_route(
                     session, pool, leg, planned.value_date, today=today_, now=uow.clock.now()
                 ),
             )

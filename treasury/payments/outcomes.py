@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from compliance import repository as reviews
+from compliance import repository as review_repository
 from compliance.model import Finding, ReviewKind, Severity, worst
 from treasury.accounts.model import market_of
 from treasury.db.unit_of_work import UnitOfWork
@@ -143,7 +143,7 @@ def hold(uow: UnitOfWork, screened: Screened, *, actor: Principal) -> None:
     _insert(uow, row)  # the transfer row exists before the review that points at it
     pipeline.reserve(uow.session, row.tenant_id, row.debtor_account_id, amount)
     row.reserved_minor = amount.minor
-    row.review_id = reviews.open_review(
+    row.review_id = review_repository.open_review(
         uow.session,
         tenant_id=row.tenant_id,
         transfer_id=row.id,
@@ -208,7 +208,7 @@ def _open_post_checks(uow: UnitOfWork, screened: Screened) -> None:
         return
     row = screened.row
     _insert(uow, row)
-    row.review_id = reviews.open_review(
+    row.review_id = review_repository.open_review(
         uow.session,
         tenant_id=row.tenant_id,
         transfer_id=row.id,
@@ -234,7 +234,7 @@ def record_back_valued(uow: UnitOfWork, screened: Screened, *, actor: Principal)
     row.value_date, row.journal_entry_id = row.requested_value_date, entry.id
     if worst(screened.findings) in (Severity.BLOCK, Severity.REVIEW):
         _insert(uow, row)
-        row.review_id = reviews.open_review(
+        row.review_id = review_repository.open_review(
             uow.session,
             tenant_id=row.tenant_id,
             transfer_id=row.id,

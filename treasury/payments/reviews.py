@@ -13,7 +13,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from compliance import repository as reviews
+from compliance import repository as review_repository
 from compliance.model import Decision, DecisionRefused, ReviewKind, ReviewStatus, decide
 from compliance.repository import ReviewItem
 from compliance.tables import ReviewRow
@@ -53,10 +53,10 @@ def list_reviews(
 ) -> list[ReviewItem]:
     """The tenant's review items, oldest first."""
     with uow:
-        rows = reviews.list_rows(
+        rows = review_repository.list_rows(
             uow.session, tenant_id=tenant_id, status=status, limit=limit, offset=offset
         )
-        return reviews.to_items(uow.session, rows)
+        return review_repository.to_items(uow.session, rows)
 
 
 def review_page(
@@ -64,18 +64,20 @@ def review_page(
 ) -> Page[ReviewItem]:
     """A page of the tenant's review items, oldest first."""
     with uow:
-        found = reviews.row_page(uow.session, tenant_id=tenant_id, status=status, page=page)
-        items = reviews.to_items(uow.session, found.rows)
+        found = review_repository.row_page(
+            uow.session, tenant_id=tenant_id, status=status, page=page
+        )
+        items = review_repository.to_items(uow.session, found.rows)
         return Page(rows=items, total=found.total, next_key=found.next_key)
 
 
 def get_review(uow: UnitOfWork, *, tenant_id: str, review_id: str) -> ReviewItem:
     """One review item."""
     with uow:
-        row = reviews.get_row(uow.session, tenant_id, review_id)
+        row = review_repository.get_row(uow.session, tenant_id, review_id)
         if row is None:
             raise NotFound(f"review {review_id} not found")
-        return reviews.to_items(uow.session, [row])[0]
+        return review_repository.to_items(uow.session, [row])[0]
 
 
 def decide_review(
@@ -110,7 +112,7 @@ def decide_review(
         raise ValidationFailed("a decision needs a reason")
     assert officer.tenant_id is not None
     with uow:
-        row = reviews.get_row(uow.session, officer.tenant_id, review_id, for_update=True)
+        row = review_repository.get_row(uow.session, officer.tenant_id, review_id, for_update=True)
         if row is None:
             raise NotFound(f"review {review_id} not found")
         transfer_row = repository.get_transfer_row(
@@ -118,7 +120,7 @@ def decide_review(
         )
         assert transfer_row is not None
         # With dual approval, what the first officer attached counts as much as the second's.
-        approved = {**reviews.approval_references(uow.session, row.id), **references}
+        approved = {**review_repository.approval_references(uow.session, row.id), **references}
         if decision is Decision.APPROVE and row.kind == ReviewKind.HOLD.value:
             _require_references(repository.to_transfer(transfer_row), approved)
         status = _apply(uow, row, transfer_row, officer, decision, reason, references)
@@ -128,7 +130,7 @@ def decide_review(
                 hook(uow, transfer=repository.to_transfer(transfer_row))
         _flush_or_conflict(uow)
         result = DecisionResult(
-            reviews.to_items(uow.session, [row])[0], repository.to_transfer(transfer_row)
+            review_repository.to_items(uow.session, [row])[0], repository.to_transfer(transfer_row)
         )
         uow.commit()
         return result
@@ -158,12 +160,12 @@ def _apply(
     reason: str,
     references: dict[str, str],
 ) -> ReviewStatus:
-    state = reviews.state_of(uow.session, row, transfer_row.created_by_token_id)
+    state = review_repository.state_of(uow.session, row, transfer_row.created_by_token_id)
     try:
         status = decide(state, officer_token_id=officer.token_id, decision=decision)
     except DecisionRefused as refused:
         raise (Forbidden if refused.kind == "forbidden" else Conflict)(str(refused)) from refused
-    reviews.add_decision(
+    review_repository.add_decision(
         uow.session,
         row=row,
         officer_token_id=officer.token_id,
