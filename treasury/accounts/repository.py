@@ -291,6 +291,15 @@ def bank_accounts_by_number(
     return found
 
 
+def bank_accounts_numbered(
+    session: Session, tenant_id: str, numbers: Iterable[str]
+) -> list[BankAccount]:
+    """The tenant's bank accounts with any of these numbers (one number may be held in several
+    currencies or at several banks: all of them)."""
+    query = _bank_account_query(tenant_id).where(BankAccountRow.number.in_(set(numbers)))
+    return [_to_bank_account(row) for row in session.execute(query)]
+
+
 def bank_account_labels(
     session: Session, tenant_id: str
 ) -> list[tuple[str, str, str, str, str, str | None]]:

@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from compliance.model import Finding, Severity
@@ -27,7 +26,7 @@ from treasury.payments.tables import TransferRow
 from treasury.settlement import pain002, status_reasons
 from treasury.settlement import repository as settlement_repository
 from treasury.settlement.pain002 import Outcome
-from treasury.settlement.tables import BankReportRow, PaymentMessageRow, RouteDecisionRow
+from treasury.settlement.tables import RouteDecisionRow
 from treasury.tenancy.model import Principal
 
 PAIN002 = "pain.002"
@@ -56,9 +55,11 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
     tenant_id = principal.tenant_id
     report = pain002.parse(xml)
     with uow:
-        seen = _seen(uow, tenant_id, PAIN002, report.message_id)
+        seen = settlement_repository.bank_report_result(
+            uow.session, tenant_id, PAIN002, report.message_id
+        )
         if seen is not None:
-            return ReportResult(report.message_id, tuple(json.loads(seen.result_json)), True)
+            return ReportResult(report.message_id, tuple(json.loads(seen)), True)
         statuses = list(report.transactions) or _group_statuses(uow, tenant_id, report)
         # One read of every decision the report names (a 10,000-line report made 20,000 reads).
         decisions = settlement_repository.decisions_by_end_to_end(
@@ -66,16 +67,14 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
         )
         _lock_transfers_in_id_order(uow, tenant_id, decisions)
         items = tuple(_apply(uow, principal, status, decisions) for status in statuses)
-        uow.session.add(
-            BankReportRow(
-                id=new_id(),
-                tenant_id=tenant_id,
-                kind=PAIN002,
-                message_id=report.message_id,
-                sha256=hashlib.sha256(xml).hexdigest(),
-                result_json=json.dumps(list(items)),
-                received_at=uow.clock.now(),
-            )
+        settlement_repository.add_bank_report(
+            uow.session,
+            tenant_id=tenant_id,
+            kind=PAIN002,
+            message_id=report.message_id,
+            sha256=hashlib.sha256(xml).hexdigest(),
+            result_json=json.dumps(list(items)),
+            received_at=uow.clock.now(),
         )
         try:
             uow.commit()
@@ -100,32 +99,19 @@ def _lock_transfers_in_id_order(
         repository.get_transfer_row(uow.session, tenant_id, transfer_id, for_update=True)
 
 
-def _seen(uow: UnitOfWork, tenant_id: str, kind: str, message_id: str) -> BankReportRow | None:
-    return uow.session.scalar(
-        select(BankReportRow).where(
-            BankReportRow.tenant_id == tenant_id,
-            BankReportRow.kind == kind,
-            BankReportRow.message_id == message_id,
-        )
-    )
-
-
 def _group_statuses(
     uow: UnitOfWork, tenant_id: str, report: pain002.StatusReport
 ) -> list[pain002.TransactionStatus]:
     """A group-level status without transaction detail applies to every payment of the file."""
     if report.group_status is None:
         return []
-    message = uow.session.scalar(
-        select(PaymentMessageRow).where(
-            PaymentMessageRow.tenant_id == tenant_id,
-            PaymentMessageRow.message_id == report.original_message_id,
-        )
+    transfer_ids = settlement_repository.payment_file_transfer_ids(
+        uow.session, tenant_id, report.original_message_id
     )
-    if message is None:
+    if transfer_ids is None:
         return []
     statuses = []
-    for transfer_id in json.loads(message.transfer_ids_json):
+    for transfer_id in transfer_ids:
         decision = settlement_repository.decision_of(uow.session, tenant_id, transfer_id)
         if decision is not None:
             statuses.append(

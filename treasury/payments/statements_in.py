@@ -18,13 +18,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts import statements
-from treasury.accounts.tables import BankAccountRow
-from treasury.db.base import new_id
+from treasury.accounts.model import BankAccount
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import BankReportInvalid, Conflict
 from treasury.payments import lifecycle, repository
@@ -32,7 +30,6 @@ from treasury.payments.model import TransferStatus, may_move
 from treasury.payments.tables import TransferRow
 from treasury.settlement import camt053
 from treasury.settlement import repository as settlement_repository
-from treasury.settlement.tables import BankReportRow, StatementMatchRow
 from treasury.tenancy.model import Principal
 
 CAMT053 = "camt.053"
@@ -84,29 +81,23 @@ def _apply(
     uow: UnitOfWork, principal: Principal, document: camt053.Statement, xml: bytes
 ) -> StatementResult:
     assert principal.tenant_id is not None
-    seen = uow.session.scalar(
-        select(BankReportRow).where(
-            BankReportRow.tenant_id == principal.tenant_id,
-            BankReportRow.kind == CAMT053,
-            BankReportRow.message_id == document.message_id,
-        )
+    seen = settlement_repository.bank_report_result(
+        uow.session, principal.tenant_id, CAMT053, document.message_id
     )
     if seen is not None:
-        return _result(json.loads(seen.result_json), replayed=True)
+        return _result(json.loads(seen), replayed=True)
     totals: dict[str, list[Any]] = {"matched": [], "unmatched": [], "skipped": [], "not_booked": []}
     for statement in document.statements:
         _import(uow, principal, statement, totals)
     result = {"message_id": document.message_id, **totals}
-    uow.session.add(
-        BankReportRow(
-            id=new_id(),
-            tenant_id=principal.tenant_id,
-            kind=CAMT053,
-            message_id=document.message_id,
-            sha256=hashlib.sha256(xml).hexdigest(),
-            result_json=json.dumps(result),
-            received_at=uow.clock.now(),
-        )
+    settlement_repository.add_bank_report(
+        uow.session,
+        tenant_id=principal.tenant_id,
+        kind=CAMT053,
+        message_id=document.message_id,
+        sha256=hashlib.sha256(xml).hexdigest(),
+        result_json=json.dumps(result),
+        received_at=uow.clock.now(),
     )
     uow.commit()
     return _result(result, replayed=False)
@@ -123,20 +114,12 @@ def _result(document: dict[str, Any], *, replayed: bool) -> StatementResult:
     )
 
 
-def _account(
-    uow: UnitOfWork, tenant_id: str, statement: camt053.AccountStatement
-) -> BankAccountRow:
+def _account(uow: UnitOfWork, tenant_id: str, statement: camt053.AccountStatement) -> BankAccount:
     """The tenant's account of a statement: by number, then (one number in several currencies or
     at several banks) by the statement's account currency, or its entries' one currency, and BIC."""
     number = statement.account
     compact = number.replace(" ", "")
-    rows = list(
-        uow.session.scalars(
-            select(BankAccountRow).where(
-                BankAccountRow.tenant_id == tenant_id, BankAccountRow.number.in_({number, compact})
-            )
-        ).all()
-    )
+    rows = accounts_repository.bank_accounts_numbered(uow.session, tenant_id, {number, compact})
     currencies = {entry.amount.currency.code for entry in statement.entries}
     currency = statement.currency or (currencies.pop() if len(currencies) == 1 else None)
     if len(rows) > 1 and currency is not None:
@@ -215,14 +198,11 @@ def _match(
         )
     ):
         return None
-    already = uow.session.scalar(
-        select(StatementMatchRow.id).where(StatementMatchRow.transfer_id == row.id)
-    )
-    return None if already is not None else row
+    return None if settlement_repository.transfer_matched(uow.session, row.id) else row
 
 
 def _line(
-    uow: UnitOfWork, tenant_id: str, account: BankAccountRow, entry: camt053.Entry, *, posted: bool
+    uow: UnitOfWork, tenant_id: str, account: BankAccount, entry: camt053.Entry, *, posted: bool
 ) -> str:
     """Record the line; post it against suspense unless it confirms a transfer."""
     line_id = statements.record_line(
@@ -245,14 +225,12 @@ def _line(
 
 def confirm(uow: UnitOfWork, principal: Principal, row: TransferRow, line_id: str) -> None:
     """Record that a statement line confirms the transfer: booked or accepted → settled."""
-    uow.session.add(
-        StatementMatchRow(
-            id=new_id(),
-            tenant_id=row.tenant_id,
-            statement_line_id=line_id,
-            transfer_id=row.id,
-            matched_at=uow.clock.now(),
-        )
+    settlement_repository.add_statement_match(
+        uow.session,
+        tenant_id=row.tenant_id,
+        statement_line_id=line_id,
+        transfer_id=row.id,
+        matched_at=uow.clock.now(),
     )
     details = {"statement_line_id": line_id}
     if may_move(row.status, TransferStatus.SETTLED):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from treasury.calendars import CalendarOverride
 from treasury.db.base import new_id
 from treasury.settlement.tables import (
+    BankReportRow,
     CalendarOverrideRow,
     ParticipantRow,
     PaymentMessageRow,
@@ -250,3 +251,69 @@ def transfer_matched(session: Session, transfer_id: str) -> bool:
     """Has a statement line confirmed this transfer already?"""
     query = select(StatementMatchRow.id).where(StatementMatchRow.transfer_id == transfer_id)
     return session.scalar(query) is not None
+
+
+def bank_report_result(session: Session, tenant_id: str, kind: str, message_id: str) -> str | None:
+    """What applying a bank report (kind pain.002 or camt.053) produced, as stored: None when
+    this message id was never applied."""
+    query = select(BankReportRow.result_json).where(
+        BankReportRow.tenant_id == tenant_id,
+        BankReportRow.kind == kind,
+        BankReportRow.message_id == message_id,
+    )
+    return session.scalar(query)
+
+
+def add_bank_report(
+    session: Session,
+    *,
+    tenant_id: str,
+    kind: str,
+    message_id: str,
+    sha256: str,
+    result_json: str,
+    received_at: datetime,
+) -> None:
+    """Record a bank report as applied (its message id once per tenant and kind)."""
+    session.add(
+        BankReportRow(
+            id=new_id(),
+            tenant_id=tenant_id,
+            kind=kind,
+            message_id=message_id,
+            sha256=sha256,
+            result_json=result_json,
+            received_at=received_at,
+        )
+    )
+
+
+def payment_file_transfer_ids(
+    session: Session, tenant_id: str, message_id: str
+) -> list[str] | None:
+    """The transfers a payment file made carries, in its order; None for no such file."""
+    query = select(PaymentMessageRow.transfer_ids_json).where(
+        PaymentMessageRow.tenant_id == tenant_id, PaymentMessageRow.message_id == message_id
+    )
+    found = session.scalar(query)
+    return None if found is None else list(json.loads(found))
+
+
+def add_statement_match(
+    session: Session,
+    *,
+    tenant_id: str,
+    statement_line_id: str,
+    transfer_id: str,
+    matched_at: datetime,
+) -> None:
+    """Record that a statement line confirms a transfer."""
+    session.add(
+        StatementMatchRow(
+            id=new_id(),
+            tenant_id=tenant_id,
+            statement_line_id=statement_line_id,
+            transfer_id=transfer_id,
+            matched_at=matched_at,
+        )
+    )
