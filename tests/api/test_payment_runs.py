@@ -402,3 +402,30 @@ def test_the_cli_imports_a_run_and_a_second_import_replays_it(
     assert balance(client, tenant.treasurer, debtor["id"])["balance"] == "960.00"
     run = get_json(client, f"/v1/payment-runs/{shown['id']}", tenant.auditor)
     assert run["items"][0]["status"] == "booked"
+
+
+def test_the_runs_booked_payments_make_the_days_payment_file(
+    client: TestClient, tenant: TenantFixture, payer: tuple[Json, Json]
+) -> None:
+    debtor, _ = payer
+    supplier = {
+        "debtor_account_id": debtor["id"],
+        "creditor": SUPPLIER,
+        "amount": {"amount": "12.34", "currency": "CNY"},
+        "value_date": "2026-11-26",
+        "purpose": "goods_trade",
+        "remark": "INV 2026-118",
+    }
+    items = [supplier, {**supplier, "amount": {"amount": "56.78", "currency": "CNY"}}, {}]
+
+    run = created(post_run(client, tenant.treasurer, {"name": "suppliers", "items": items}))
+
+    booked = [item["transfer_id"] for item in run["items"] if item["status"] == "booked"]
+    assert len(booked) == 2, run
+    response = client.get(
+        f"/v1/payment-files?debtor_account_id={debtor['id']}&date=2026-11-26",
+        headers={**tenant.treasurer, "Accept": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    assert sorted(response.json()["transfer_ids"]) == sorted(booked)
+    assert '<InstdAmt Ccy="CNY">56.78</InstdAmt>' in response.json()["xml"]
