@@ -31,6 +31,7 @@ def test_the_documentation_pages_load_only_what_the_service_serves(
     response = client.get(page)
 
     assert response.status_code == 200
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     urls = referenced(response.text)
     assert urls, response.text
     assert not [url for url in urls if "//" in url], urls  # no CDN, no other host

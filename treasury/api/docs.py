@@ -20,6 +20,18 @@ ASSETS_PATH = "/docs-assets"
 ASSETS = Path(fastapi_offline.__file__).parent / "static"
 """swagger-ui-bundle.js, swagger-ui.css, redoc.standalone.js, favicon.png"""
 
+SAME_ORIGIN_ONLY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
+"""The pages may load nothing from another host: ReDoc's bundle, for one, still names a logo on
+a CDN (its "powered by" badge); the browser refuses it instead of reaching out."""
+
+
+def _same_origin_only(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = SAME_ORIGIN_ONLY
+    return page
+
 
 def install(app: FastAPI) -> None:
     """Serve the documentation pages and their assets (build the app with docs_url=None and
@@ -30,13 +42,15 @@ def install(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} — API",
-            oauth2_redirect_url=redirect_url,
-            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
+        return _same_origin_only(
+            get_swagger_ui_html(
+                openapi_url=openapi_url,
+                title=f"{app.title} — API",
+                oauth2_redirect_url=redirect_url,
+                swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+                swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+                swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
+            )
         )
 
     @app.get(redirect_url, include_in_schema=False)
@@ -45,10 +59,12 @@ def install(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} — API reference",
-            redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS_PATH}/favicon.png",
-            with_google_fonts=False,
+        return _same_origin_only(
+            get_redoc_html(
+                openapi_url=openapi_url,
+                title=f"{app.title} — API reference",
+                redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
+                redoc_favicon_url=f"{ASSETS_PATH}/favicon.png",
+                with_google_fonts=False,
+            )
         )
