@@ -202,6 +202,7 @@ def held_amounts(session: Session, tenant_id: str) -> list[HeldAmount]:
     ).where(TransferRow.tenant_id == tenant_id, TransferRow.status == TransferStatus.HELD.value)
     return [HeldAmount(*row) for row in session.execute(query)]
 
+
 def spent_from(
     session: Session,
     tenant_id: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,6 @@ from hedging.repository import HedgeValue
 from hedging.staleness import business_days_between
 from pooling import sweeps as pool_sweeps
 from pooling import views as pool_views
-from pooling.tables import PoolRow
 from pooling.views import Positions
 from treasury.accounts import repository as accounts_repository
 from treasury.calendars import BusinessCalendars
@@ -215,12 +215,21 @@ def openings(balances: dict[str, tuple[str, int]]) -> dict[str, int]:
     return totals
 
 
-def pool_positions(
-    session: Session, tenant_id: str, as_of: date
-) -> list[tuple[PoolRow, Positions]]:
+class PoolView(NamedTuple):
+    """A pool's name, regime and currency with its positions and quotas."""
+
+    name: str
+    regime: str
+    currency: str
+    positions: Positions
+
+
+def pool_positions(session: Session, tenant_id: str, as_of: date) -> list[PoolView]:
     """Every pool of the tenant with its positions and quotas as of `as_of`."""
     return [
-        (pool, pool_views.positions_of(session, pool, as_of))
+        PoolView(
+            pool.name, pool.regime, pool.currency, pool_views.positions_of(session, pool, as_of)
+        )
         for pool in pool_views.tenant_pools(session, tenant_id)
     ]
 

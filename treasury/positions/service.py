@@ -146,10 +146,11 @@ def cash_positions(
 
 def _pools(session: Session, tenant_id: str, as_of: date) -> tuple[PoolHeadroom, ...]:
     found = []
-    for pool, positions in repository.pool_positions(session, tenant_id, as_of):
+    for pool in repository.pool_positions(session, tenant_id, as_of):
+        positions = pool.positions
         found.append(
             PoolHeadroom(
-                pool_id=pool.id,
+                pool_id=positions.pool_id,
                 name=pool.name,
                 regime=pool.regime,
                 currency=pool.currency,
