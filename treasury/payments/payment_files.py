@@ -19,7 +19,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotFound, PaymentFileInvalid, Rejected, catalogue
 from treasury.payments import file_readiness, pipeline, repository
@@ -27,7 +26,7 @@ from treasury.payments.model import Transfer, TransferStatus, request_of
 from treasury.payments.tables import TransferRow
 from treasury.settlement import pain001
 from treasury.settlement import repository as settlement_repository
-from treasury.settlement.tables import PaymentMessageRow, RouteDecisionRow
+from treasury.settlement.tables import RouteDecisionRow
 
 _FILED = (TransferStatus.BOOKED.value, TransferStatus.ACCEPTED.value, TransferStatus.SETTLED.value)
 
@@ -178,14 +177,10 @@ def _stored_or_made(
 
 
 def _stored(uow: UnitOfWork, tenant_id: str, message_id: str) -> PaymentFile | None:
-    row = uow.session.scalar(
-        select(PaymentMessageRow).where(
-            PaymentMessageRow.tenant_id == tenant_id, PaymentMessageRow.message_id == message_id
-        )
-    )
-    if row is None:
+    stored = settlement_repository.payment_file(uow.session, tenant_id, message_id)
+    if stored is None:
         return None
-    return PaymentFile(row.message_id, row.xml, tuple(json.loads(row.transfer_ids_json)))
+    return PaymentFile(stored.message_id, stored.xml, stored.transfer_ids)
 
 
 def _make(
@@ -200,20 +195,17 @@ def _make(
         payments=[information],
     ).decode("utf-8")
     ids = tuple(item.row.id for item in batch.items)
-    uow.session.add(
-        PaymentMessageRow(
-            id=new_id(),
-            tenant_id=tenant_id,
-            message_id=message_id,
-            kind=kind,
-            debtor_account_id=debtor.id,
-            execution_date=information.execution_date,
-            transfer_ids_json=json.dumps(list(ids)),
-            xml=xml,
-            created_at=uow.clock.now(),
-        )
+    settlement_repository.add_payment_file(
+        uow.session,
+        tenant_id=tenant_id,
+        message_id=message_id,
+        kind=kind,
+        debtor_account_id=debtor.id,
+        execution_date=information.execution_date,
+        transfer_ids=ids,
+        xml=xml,
+        created_at=uow.clock.now(),
     )
-    uow.session.flush()
     return PaymentFile(message_id, xml, ids)
 
 

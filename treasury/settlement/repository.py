@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -317,3 +317,51 @@ def add_statement_match(
             matched_at=matched_at,
         )
     )
+
+
+class StoredPaymentFile(NamedTuple):
+    """A pain.001 made before: its message id, XML and the transfers it carries, in order."""
+
+    message_id: str
+    xml: str
+    transfer_ids: tuple[str, ...]
+
+
+def payment_file(session: Session, tenant_id: str, message_id: str) -> StoredPaymentFile | None:
+    """The tenant's payment file with this message id, if made."""
+    query = select(PaymentMessageRow).where(
+        PaymentMessageRow.tenant_id == tenant_id, PaymentMessageRow.message_id == message_id
+    )
+    row = session.scalar(query)
+    if row is None:
+        return None
+    return StoredPaymentFile(row.message_id, row.xml, tuple(json.loads(row.transfer_ids_json)))
+
+
+def add_payment_file(
+    session: Session,
+    *,
+    tenant_id: str,
+    message_id: str,
+    kind: str,
+    debtor_account_id: str,
+    execution_date: date,
+    transfer_ids: Sequence[str],
+    xml: str,
+    created_at: datetime,
+) -> None:
+    """Store a payment file made (its message id once per tenant), flushed."""
+    session.add(
+        PaymentMessageRow(
+            id=new_id(),
+            tenant_id=tenant_id,
+            message_id=message_id,
+            kind=kind,
+            debtor_account_id=debtor_account_id,
+            execution_date=execution_date,
+            transfer_ids_json=json.dumps(list(transfer_ids)),
+            xml=xml,
+            created_at=created_at,
+        )
+    )
+    session.flush()
