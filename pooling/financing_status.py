@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pooling import repository
 from pooling.cross_border_financing import (
     Basis,
     Certificate,
@@ -46,7 +46,7 @@ from pooling.cross_border_financing import (
     weight,
 )
 from pooling.parameters import Parameters, change_dates, cny_rate, in_force
-from pooling.tables import ForeignDebtRepaymentRow, ForeignDebtRow
+from pooling.tables import ForeignDebtRow
 from treasury.accounts.model import CrossBorderDebtMode, EntityKind, LegalEntity
 from treasury.errors import CrossBorderFinancingCapExceeded
 from treasury.money import Money
@@ -129,20 +129,11 @@ class FinancingStatus:
 
 def load_contracts(session: Session, entity_id: str) -> list[Contract]:
     """The entity's recorded contracts with their repayments, by drawdown date."""
-    rows = list(
-        session.scalars(
-            select(ForeignDebtRow)
-            .where(ForeignDebtRow.entity_id == entity_id)
-            .order_by(ForeignDebtRow.drawdown_date, ForeignDebtRow.id)
-        )
-    )
+    rows = repository.foreign_debt_rows(session, entity_id)
     repaid: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
     if rows:
-        query = select(ForeignDebtRepaymentRow).where(
-            ForeignDebtRepaymentRow.debt_id.in_([row.id for row in rows])
-        )
         currencies = {row.id: row.currency for row in rows}
-        for repayment in session.scalars(query):
+        for repayment in repository.foreign_debt_repayments(session, [row.id for row in rows]):
             amount = Money.from_minor(repayment.amount_minor, currencies[repayment.debt_id])
             repaid[repayment.debt_id].append((repayment.repayment_date, amount.amount))
     return [to_contract(row, repaid[row.id]) for row in rows]

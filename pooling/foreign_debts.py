@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pooling import outbound_lending
+from pooling import outbound_lending, repository
 from pooling.cross_border_financing import Basis, DebtKind
 from pooling.financing_status import (
     FinancingStatus,
@@ -56,7 +55,7 @@ def _replay(
     )
     if prior is None:
         return None
-    row = uow.session.get(ForeignDebtRow, prior)
+    row = repository.get_foreign_debt_row(uow.session, prior)
     if row is None or row.tenant_id != tenant_id:
         raise NotFound(f"foreign debt {prior} not found")
     return _debt(row, row.outstanding_minor)
@@ -168,7 +167,7 @@ def repay(
             if replayed is not None:
                 return replayed
         _entity(session, tenant_id, entity_id, for_update=True)
-        row = session.get(ForeignDebtRow, debt_id, with_for_update=True)
+        row = repository.get_foreign_debt_row(session, debt_id, for_update=True)
         if row is None or row.tenant_id != tenant_id or row.entity_id != entity_id:
             raise NotFound(f"foreign debt {debt_id} not found")
         if amount.currency.code != row.currency:
@@ -228,16 +227,8 @@ def list_debts(uow: UnitOfWork, *, tenant_id: str, entity_id: str) -> list[Forei
     """The entity's contracts with what is outstanding now."""
     with uow:
         _entity(uow.session, tenant_id, entity_id)
-        return [_debt(row, row.outstanding_minor) for row in _rows(uow.session, entity_id)]
-
-
-def _rows(session: Session, entity_id: str) -> list[ForeignDebtRow]:
-    query = (
-        select(ForeignDebtRow)
-        .where(ForeignDebtRow.entity_id == entity_id)
-        .order_by(ForeignDebtRow.drawdown_date, ForeignDebtRow.id)
-    )
-    return list(session.scalars(query))
+        rows = repository.foreign_debt_rows(uow.session, entity_id)
+        return [_debt(row, row.outstanding_minor) for row in rows]
 
 
 def _entity(

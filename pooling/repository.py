@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from pooling.interest import RateSet
 from pooling.model import MemberTerms, SweepRule
 from pooling.tables import (
+    ForeignDebtRepaymentRow,
     ForeignDebtRow,
     InterestPeriodRow,
     PoolMemberRow,
@@ -396,3 +397,30 @@ def restored_records(
         query = query.where(RestoredRecordRow.transfer_id.in_(sorted(set(transfer_ids))))
     order = (RestoredRecordRow.transfer_id, RestoredRecordRow.line_no)
     return list(session.scalars(query.order_by(*order)))
+
+
+def foreign_debt_rows(session: Session, entity_id: str) -> list[ForeignDebtRow]:
+    """The entity's recorded foreign-debt contracts, by drawdown date."""
+    query = (
+        select(ForeignDebtRow)
+        .where(ForeignDebtRow.entity_id == entity_id)
+        .order_by(ForeignDebtRow.drawdown_date, ForeignDebtRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def get_foreign_debt_row(
+    session: Session, debt_id: str, *, for_update: bool = False
+) -> ForeignDebtRow | None:
+    """One foreign-debt contract (the caller checks its tenant and entity)."""
+    return session.get(ForeignDebtRow, debt_id, with_for_update=for_update)
+
+
+def foreign_debt_repayments(
+    session: Session, debt_ids: Sequence[str]
+) -> list[ForeignDebtRepaymentRow]:
+    """The repayments recorded on those contracts."""
+    query = select(ForeignDebtRepaymentRow).where(
+        ForeignDebtRepaymentRow.debt_id.in_(list(debt_ids))
+    )
+    return list(session.scalars(query))
