@@ -204,16 +204,18 @@ async def generate(
 
 
 def booked_transfers(base_url: str, token: str) -> list[dict[str, Any]]:
-    """Every transfer of the tenant, page by page (bounded)."""
+    """Every transfer of the tenant, page by page along the list's cursor (bounded)."""
     items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 1000}
     with httpx.Client(base_url=base_url, headers=_headers(token), timeout=120.0) as client:
-        for page in range(MAX_REQUESTS // 1000 + 2):
-            response = client.get("/v1/transfers", params={"limit": 1000, "offset": page * 1000})
+        for _ in range(MAX_REQUESTS // 1000 + 2):
+            response = client.get("/v1/transfers", params=params)
             response.raise_for_status()
-            batch = response.json()["items"]
-            items.extend(batch)
-            if len(batch) < 1000:
+            page = response.json()
+            items.extend(page["items"])
+            if page["next"] is None:
                 break
+            params = {"limit": 1000, "cursor": page["next"]}
     return items
 
 
