@@ -67,7 +67,7 @@ def ledger_state(client: TestClient, headers: dict[str, str], *account_ids: str)
 
 
 @dataclass(frozen=True)
-class Books:
+class FundedAccounts:
     """A funded CNY account, a second CNY account, a USD and a JPY account of one CN entity,
     and a funded account of an HK entity."""
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import Books
+from tests.api.api_support import FundedAccounts
 from tests.support import TenantFixture, create_entity, fund, open_account
 
 
 @pytest.fixture
-def books(client: TestClient, tenant: TenantFixture) -> Books:
+def books(client: TestClient, tenant: TenantFixture) -> FundedAccounts:
     """The tenant's accounts, funded."""
     headers = tenant.treasurer
     entity = create_entity(client, headers)
     hk_entity = create_entity(client, headers, country="HK", name="HK Treasury Ltd")
-    books = Books(
+    books = FundedAccounts(
         entity=entity,
         cny=open_account(client, headers, entity["id"]),
         cny_other=open_account(client, headers, entity["id"]),

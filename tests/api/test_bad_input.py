@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import Books, assert_problem, get_json, ledger_state
+from tests.api.api_support import FundedAccounts, assert_problem, get_json, ledger_state
 from tests.support import TenantFixture, post_transfer, transfer_body
 
 Json = dict[str, Any]
@@ -22,7 +22,7 @@ def with_amount(body: Json, amount: Any, currency: str = "CNY") -> Json:
 
 
 # Each case: a function of the books building a transfer body, the status and the code.
-Case = tuple[str, Callable[[Books], Json], int, str]
+Case = tuple[str, Callable[[FundedAccounts], Json], int, str]
 CASES: list[Case] = [
     (
         "unknown currency",
@@ -173,9 +173,9 @@ CASES: list[Case] = [
 def test_a_refused_transfer_has_its_code_and_changes_nothing(
     client: TestClient,
     tenant: TenantFixture,
-    books: Books,
+    books: FundedAccounts,
     name: str,
-    build: Callable[[Books], Json],
+    build: Callable[[FundedAccounts], Json],
     status: int,
     code: str,
 ) -> None:
@@ -188,7 +188,7 @@ def test_a_refused_transfer_has_its_code_and_changes_nothing(
 
 
 def test_a_transfer_without_idempotency_key_is_refused(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     body = transfer_body(books.cny["id"], books.cny_other["id"], "5.00")
@@ -201,7 +201,7 @@ def test_a_transfer_without_idempotency_key_is_refused(
 
 
 def test_an_overlong_idempotency_key_is_refused(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     body = transfer_body(books.cny["id"], books.cny_other["id"], "5.00")
     response = post_transfer(client, tenant.treasurer, body, key="k" * 256)
@@ -230,7 +230,7 @@ def test_malformed_json_is_a_validation_error(
 
 
 def test_a_body_over_two_mebibytes_is_413(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     body = transfer_body(books.cny["id"], books.cny_other["id"], "5.00", remark="x" * 100)
@@ -247,7 +247,7 @@ def test_a_body_over_two_mebibytes_is_413(
 
 
 def test_a_large_statement_import_over_the_limit_is_413_and_books_nothing(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     line = {"value_date": "2026-11-20", "amount": "1.00", "description": "d" * 400}
@@ -276,7 +276,7 @@ def test_a_large_statement_import_over_the_limit_is_413_and_books_nothing(
     ],
 )
 def test_impossible_dates_in_queries_are_validation_errors(
-    client: TestClient, tenant: TenantFixture, books: Books, path: str
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, path: str
 ) -> None:
     response = client.get(path.format(cny=books.cny["id"]), headers=tenant.treasurer)
     assert_problem(response, 422, "VALIDATION_ERROR")
@@ -293,7 +293,7 @@ def test_impossible_dates_in_queries_are_validation_errors(
     ],
 )
 def test_bad_statement_lines_are_refused_and_book_nothing(
-    client: TestClient, tenant: TenantFixture, books: Books, line: Json, code: str
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, line: Json, code: str
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     good = {"bank_ref": uuid.uuid4().hex, "value_date": "2026-11-20", "amount": "7.00"}
@@ -323,7 +323,7 @@ def test_bad_statement_lines_are_refused_and_book_nothing(
     ],
 )
 def test_bad_accounts_are_refused_and_nothing_is_opened(
-    client: TestClient, tenant: TenantFixture, books: Books, body: Json
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, body: Json
 ) -> None:
     response = client.post(
         "/v1/accounts", json={"entity_id": books.entity["id"], **body}, headers=tenant.treasurer
@@ -335,7 +335,7 @@ def test_bad_accounts_are_refused_and_nothing_is_opened(
 
 
 def test_an_overdraft_limit_in_another_currency_is_a_currency_mismatch(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     body = {
         "entity_id": books.entity["id"],

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import Books, assert_problem, get_json
+from tests.api.api_support import FundedAccounts, assert_problem, get_json
 from tests.support import (
     TenantFixture,
     balance,
@@ -62,7 +62,7 @@ def rates(client: TestClient, operator_headers: dict[str, str]) -> None:
 
 
 def test_positions_add_up_to_the_account_balances_in_every_grouping(
-    client: TestClient, tenant: TenantFixture, books: Books, rates: None
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, rates: None
 ) -> None:
     fund(client, tenant.treasurer, books.usd["id"], "2500.50")
     transfer = held_transfer(client, tenant, books.entity["id"])
@@ -150,7 +150,7 @@ def test_unknown_grouping_or_parameter_is_422(client: TestClient, tenant: Tenant
     assert response.status_code == 422
 
 
-def test_positions_as_csv(client: TestClient, tenant: TenantFixture, books: Books) -> None:
+def test_positions_as_csv(client: TestClient, tenant: TenantFixture, books: FundedAccounts) -> None:
     as_json = positions(client, tenant.treasurer, "&group_by=entity")
     for response in (
         client.get(
@@ -173,7 +173,7 @@ def test_roles_and_tenants(
     client: TestClient,
     tenant: TenantFixture,
     other_tenant: TenantFixture,
-    books: Books,
+    books: FundedAccounts,
     operator_headers: dict[str, str],
 ) -> None:
     assert positions(client, tenant.auditor)["groups"]
@@ -190,7 +190,7 @@ def test_roles_and_tenants(
 
 
 def test_the_ladder_rolls_each_closing_into_the_next_opening(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     fund(client, tenant.treasurer, books.cny["id"], "300.00", value_date="2026-11-30")
     held_transfer(client, tenant, books.entity["id"], value_date="2026-11-28")

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.api_support import Books, Json, assert_problem, get_json, ledger_state
+from tests.api.api_support import FundedAccounts, Json, assert_problem, get_json, ledger_state
 from tests.support import (
     TenantFixture,
     balance,
@@ -176,7 +176,7 @@ LARGEST = "999999999999999.99"
 
 
 def test_statement_lines_that_would_overflow_a_balance_are_refused(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     lines = [
@@ -196,7 +196,7 @@ def test_statement_lines_that_would_overflow_a_balance_are_refused(
 
 
 def test_a_balance_is_refused_across_requests_too(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     account = books.cny_other["id"]
     accepted = 0
@@ -226,7 +226,7 @@ def test_a_balance_is_refused_across_requests_too(
 
 @pytest.mark.parametrize("amount", ["١٠٠.٠٠", "１００", "1E+2", "१००"])
 def test_amounts_in_other_digits_or_exponents_are_refused(
-    client: TestClient, tenant: TenantFixture, books: Books, amount: str
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, amount: str
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     line = {"bank_ref": uuid.uuid4().hex, "value_date": "2026-11-20", "amount": amount}
@@ -247,7 +247,7 @@ def test_amounts_in_other_digits_or_exponents_are_refused(
 
 
 def test_a_negative_overdraft_limit_is_refused(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     body = {
         "entity_id": books.entity["id"],
@@ -263,7 +263,7 @@ def test_a_negative_overdraft_limit_is_refused(
 
 @pytest.mark.parametrize("value_date", ["9999-12-31", "2028-01-01"])
 def test_a_value_date_beyond_the_furthest_forward_date_is_refused(
-    client: TestClient, tenant: TenantFixture, books: Books, value_date: str
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, value_date: str
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     body = {
@@ -279,7 +279,7 @@ def test_a_value_date_beyond_the_furthest_forward_date_is_refused(
 
 
 def test_a_value_date_within_a_year_is_still_booked(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     body = {**transfer_body(books.cny["id"], books.cny_other["id"], "1.00")}
     body["value_date"] = "2027-06-01"
@@ -309,7 +309,7 @@ def test_every_response_says_nosniff(client: TestClient, tenant: TenantFixture, 
 
 
 def test_a_back_valued_record_that_overdraws_opens_a_post_event_review(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     body = transfer_body(books.cny["id"], books.cny_other["id"], "9250000.00")
     body["value_date"] = "2026-11-24"
@@ -329,7 +329,7 @@ def test_a_back_valued_record_that_overdraws_opens_a_post_event_review(
 
 
 def test_a_back_valued_record_within_funds_opens_no_review(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     body = transfer_body(books.cny["id"], books.cny_other["id"], "400.00")
     body["value_date"] = "2026-11-24"
@@ -460,7 +460,7 @@ def _with(body: Any, path: tuple[Any, ...], value: Any) -> Any:
     return copied
 
 
-def _bodies(books: Books) -> dict[str, Json]:
+def _bodies(books: FundedAccounts) -> dict[str, Json]:
     return {
         "/v1/transfers": transfer_body(books.cny["id"], books.cny_other["id"], "1.00"),
         f"/v1/accounts/{books.cny['id']}/statement-lines": {
@@ -490,7 +490,7 @@ def _bodies(books: Books) -> dict[str, Json]:
 )
 @given(data=st.data())
 def test_hostile_values_in_any_field_are_refused_cleanly(
-    client: TestClient, tenant: TenantFixture, books: Books, data: st.DataObject
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, data: st.DataObject
 ) -> None:
     path, body = data.draw(st.sampled_from(sorted(_bodies(books).items())))
     field = data.draw(st.sampled_from(_field_paths(body)))

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import Books, Json, assert_problem, get_json, ledger_state
+from tests.api.api_support import FundedAccounts, Json, assert_problem, get_json, ledger_state
 from tests.support import TenantFixture, post_transfer, transfer_body
 
 
@@ -30,7 +30,7 @@ HUGE = "9" * 30
     "amount", [HUGE, "1" + "0" * 15 + ".00", "99999999999999999999999999999.001"]
 )
 def test_an_amount_beyond_what_is_stored_is_refused(
-    client: TestClient, tenant: TenantFixture, books: Books, amount: str
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, amount: str
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     transfer = transfer_body(books.cny["id"], books.cny_other["id"], amount)
@@ -62,7 +62,7 @@ def test_an_amount_beyond_what_is_stored_is_refused(
 
 
 def test_the_largest_amount_accepted_is_booked(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     line = {
         "bank_ref": uuid.uuid4().hex,
@@ -81,7 +81,7 @@ def test_the_largest_amount_accepted_is_booked(
 
 @pytest.mark.parametrize("rate", ["1" + "0" * 20, "1E+30", "1E+999999999", "1e-40"])
 def test_an_fx_rate_that_converts_beyond_any_amount_or_to_nothing_is_refused(
-    client: TestClient, tenant: TenantFixture, books: Books, rate: str
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts, rate: str
 ) -> None:
     before = ledger_state(client, tenant.treasurer, *books.ids)
     body = transfer_body(books.cny["id"], books.usd["id"], "1.00", fx_rate=rate)
@@ -129,7 +129,7 @@ def test_a_nul_character_in_the_path_or_query_is_a_validation_error(
 
 
 def test_a_nul_character_in_a_body_is_a_validation_error(
-    client: TestClient, tenant: TenantFixture, books: Books
+    client: TestClient, tenant: TenantFixture, books: FundedAccounts
 ) -> None:
     bodies: list[tuple[str, Json]] = [
         ("/v1/entities", {"code": "N\x00L", "name": "Nul", "country": "CN"}),

@@ -1,8 +1,8 @@
 """Service-layer builders and ledger checks for the integration tests (no HTTP).
 
-`Books` drives the use cases of one tenant: entities, bank accounts, statement lines, transfers,
-reversals. `ledger_report` reads back everything the tenant's ledger holds, so a test can replay the
-postings independently of the running balances.
+`TenantBuilder` builds one tenant's books through the use cases: entities, bank accounts, statement
+lines, transfers, reversals. `ledger_report` reads back everything the tenant's ledger holds, so a
+test can replay the postings independently of the running balances.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def create_transfer(
 
 
 @dataclass
-class Books:
+class TenantBuilder:
     """One tenant's books, driven through the use cases."""
 
     uow_factory: UnitOfWorkFactory
@@ -104,8 +104,8 @@ class Books:
     principal: Principal
 
     @classmethod
-    def of(cls, uow_factory: UnitOfWorkFactory, tenant: TenantFixture) -> Books:
-        """Books of a tenant fixture, acting as its treasurer."""
+    def of(cls, uow_factory: UnitOfWorkFactory, tenant: TenantFixture) -> TenantBuilder:
+        """The builder of a tenant fixture's books, acting as its treasurer."""
         return cls(uow_factory, tenant.id, principal_of(uow_factory, tenant.treasurer))
 
     def entity(self, country: str = "CN") -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.builders import Books
+from tests.integration.builders import TenantBuilder
 from tests.support import TenantFixture
 from treasury.db.unit_of_work import UnitOfWorkFactory
 
@@ -28,9 +28,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def books(uow_factory: UnitOfWorkFactory, tenant: TenantFixture) -> Books:
+def books(uow_factory: UnitOfWorkFactory, tenant: TenantFixture) -> TenantBuilder:
     """The fresh tenant's books, acting as its treasurer."""
-    return Books.of(uow_factory, tenant)
+    return TenantBuilder.of(uow_factory, tenant)
 
 
 @pytest.fixture

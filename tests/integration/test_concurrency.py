@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from compliance.model import Decision, Finding, PaymentContext, Severity
 from tests.integration.builders import (
-    Books,
+    TenantBuilder,
     assert_ledger_consistent,
     create_transfer,
     ledger_report,
@@ -69,7 +69,7 @@ def transfers_by_status(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[
         return {status: int(count) for status, count in rows}
 
 
-def overdraft_race(books: Books, *, threads: int, workers: int) -> None:
+def overdraft_race(books: TenantBuilder, *, threads: int, workers: int) -> None:
     """`threads` transfers of CNY 30.00 race out of an account holding 1000.00 (+100.00 overdraft).
 
     Exactly 36 fit (1080.00 ≤ 1100.00); the rest must be rejected for funds, whatever the order.
@@ -123,16 +123,16 @@ def overdraft_race(books: Books, *, threads: int, workers: int) -> None:
 
 
 @pytest.mark.postgres_only
-def test_fifty_concurrent_transfers_never_overdraw(books: Books) -> None:
+def test_fifty_concurrent_transfers_never_overdraw(books: TenantBuilder) -> None:
     overdraft_race(books, threads=50, workers=25)
 
 
 @pytest.mark.usefixtures("sqlite_only")
-def test_concurrent_transfers_on_sqlite_serialise_without_errors(books: Books) -> None:
+def test_concurrent_transfers_on_sqlite_serialise_without_errors(books: TenantBuilder) -> None:
     overdraft_race(books, threads=40, workers=8)
 
 
-def test_one_idempotency_key_sent_twenty_times_books_once(books: Books) -> None:
+def test_one_idempotency_key_sent_twenty_times_books_once(books: TenantBuilder) -> None:
     entity = books.entity()
     debtor, creditor = books.account(entity), books.account(entity)
     books.statement_line(debtor, Money.of("500.00", "CNY"), date(2026, 11, 20))
@@ -165,7 +165,9 @@ def test_one_idempotency_key_sent_twenty_times_books_once(books: Books) -> None:
     assert_ledger_consistent(ledger_report(books.uow_factory, books.tenant_id))
 
 
-def test_transfers_racing_both_ways_between_two_accounts_do_not_deadlock(books: Books) -> None:
+def test_transfers_racing_both_ways_between_two_accounts_do_not_deadlock(
+    books: TenantBuilder,
+) -> None:
     entity = books.entity()
     left, right = books.account(entity), books.account(entity)
     books.statement_line(left, Money.of("1000.00", "CNY"), date(2026, 11, 20))
@@ -193,7 +195,9 @@ def test_transfers_racing_both_ways_between_two_accounts_do_not_deadlock(books: 
     assert_ledger_consistent(ledger_report(books.uow_factory, books.tenant_id))
 
 
-def test_first_fx_transfers_of_an_entity_racing_both_ways_do_not_deadlock(books: Books) -> None:
+def test_first_fx_transfers_of_an_entity_racing_both_ways_do_not_deadlock(
+    books: TenantBuilder,
+) -> None:
     """CNY → USD and USD → CNY over disjoint accounts both create the entity's clearing accounts."""
     errors: list[BaseException] = []
     for _ in range(6):
@@ -226,7 +230,7 @@ def test_first_fx_transfers_of_an_entity_racing_both_ways_do_not_deadlock(books:
 
 
 def test_approvals_racing_opposite_transfers_do_not_deadlock(
-    books: Books, tenant: TenantFixture, monkeypatch: pytest.MonkeyPatch
+    books: TenantBuilder, tenant: TenantFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Approving held X → Y transfers while Y → X transfers are booked."""
     held_amount = Money.of("7.77", "CNY")

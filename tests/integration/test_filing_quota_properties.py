@@ -18,7 +18,7 @@ from pooling import sweeps, views
 from pooling.model import MemberSpec, Regime, SweepRule
 from pooling.plan import Direction, LegStatus
 from pooling.quotas import QuotaKind
-from tests.integration.builders import Books
+from tests.integration.builders import TenantBuilder
 from tests.support import default_address, make_tenant
 from treasury.accounts import service as accounts_service
 from treasury.accounts.model import AccountKind
@@ -53,7 +53,7 @@ def oracle(positions: dict[tuple[str, str], int], usd_rate: Decimal) -> dict[Quo
     return used
 
 
-def _entity(books: Books, country: str, equity: str) -> str:
+def _entity(books: TenantBuilder, country: str, equity: str) -> str:
     bn = Money.of("6000000000", "CNY")
     return accounts_service.create_entity(
         books.uow_factory(),
@@ -71,7 +71,9 @@ def _entity(books: Books, country: str, equity: str) -> str:
     ).id
 
 
-def _account(books: Books, entity_id: str, currency: str, bic: str, kind: AccountKind) -> str:
+def _account(
+    books: TenantBuilder, entity_id: str, currency: str, bic: str, kind: AccountKind
+) -> str:
     return accounts_service.open_bank_account(
         books.uow_factory(),
         tenant_id=books.tenant_id,
@@ -84,7 +86,7 @@ def _account(books: Books, entity_id: str, currency: str, bic: str, kind: Accoun
     ).id
 
 
-def _filing(books: Books) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+def _filing(books: TenantBuilder) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     """A CNY and a USD pool of filing F: host equity 1,000 (OL 800.00, FD 3,500.00)."""
     host = _entity(books, "CN", "1000.00")
     onshore = _entity(books, "CN", "0.00")
@@ -142,7 +144,7 @@ def test_sweeps_across_two_currency_pools_never_exceed_the_filings_quotas(
     uow_factory: UnitOfWorkFactory, moves: list[tuple[str, str, int]]
 ) -> None:
     tenant = make_tenant(uow_factory, f"q-{uuid.uuid4().hex[:12]}")
-    books = Books.of(uow_factory, tenant)
+    books = TenantBuilder.of(uow_factory, tenant)
     refdata_service.add_reference_rate(
         uow_factory(),
         refdata_service.RateInput("USDCNY", TODAY, Decimal("7.1025"), "test"),

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from tests.integration.builders import Books, create_transfer, transfer_request
+from tests.integration.builders import TenantBuilder, create_transfer, transfer_request
 from tests.support import TenantFixture
 from treasury.audit.tables import AuditEventRow
 from treasury.db.unit_of_work import UnitOfWorkFactory
@@ -72,7 +72,7 @@ def cny(amount: str) -> Money:
 
 
 @pytest.fixture
-def accounts(books: Books) -> tuple[str, str]:
+def accounts(books: TenantBuilder) -> tuple[str, str]:
     entity = books.entity()
     debtor, creditor = books.account(entity), books.account(entity)
     books.statement_line(debtor, cny("1000.00"), date(2026, 11, 20))
@@ -80,7 +80,7 @@ def accounts(books: Books) -> tuple[str, str]:
 
 
 def test_a_replay_returns_the_original_and_writes_nothing(
-    books: Books, accounts: tuple[str, str]
+    books: TenantBuilder, accounts: tuple[str, str]
 ) -> None:
     debtor, creditor = accounts
     key = uuid.uuid4().hex
@@ -97,7 +97,7 @@ def test_a_replay_returns_the_original_and_writes_nothing(
 
 
 def test_the_same_key_with_another_body_is_refused_and_writes_nothing(
-    books: Books, accounts: tuple[str, str]
+    books: TenantBuilder, accounts: tuple[str, str]
 ) -> None:
     debtor, creditor = accounts
     key = uuid.uuid4().hex
@@ -114,7 +114,7 @@ def test_the_same_key_with_another_body_is_refused_and_writes_nothing(
 
 
 def test_a_key_that_was_refused_for_funds_replays_the_rejection(
-    books: Books, accounts: tuple[str, str]
+    books: TenantBuilder, accounts: tuple[str, str]
 ) -> None:
     debtor, creditor = accounts
     key = uuid.uuid4().hex
@@ -131,13 +131,13 @@ def test_a_key_that_was_refused_for_funds_replays_the_rejection(
 
 
 def test_keys_belong_to_one_tenant(
-    books: Books,
+    books: TenantBuilder,
     accounts: tuple[str, str],
     other_tenant: TenantFixture,
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     debtor, creditor = accounts
-    other = Books.of(uow_factory, other_tenant)
+    other = TenantBuilder.of(uow_factory, other_tenant)
     other_entity = other.entity()
     other_debtor, other_creditor = other.account(other_entity), other.account(other_entity)
     other.statement_line(other_debtor, cny("50.00"), date(2026, 11, 20))
@@ -154,7 +154,7 @@ def test_keys_belong_to_one_tenant(
 
 @pytest.mark.parametrize("key", ["", "k" * 256])
 def test_an_empty_or_overlong_key_is_refused(
-    books: Books, accounts: tuple[str, str], key: str
+    books: TenantBuilder, accounts: tuple[str, str], key: str
 ) -> None:
     debtor, creditor = accounts
     before = snapshot(books.uow_factory, books.tenant_id)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.integration.builders import Books, assert_ledger_consistent, ledger_report
+from tests.integration.builders import TenantBuilder, assert_ledger_consistent, ledger_report
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict, EntryAlreadyReversed
 from treasury.ledger.tables import JournalEntryRow, PostingRow
@@ -25,7 +25,7 @@ def usd(amount: str) -> Money:
     return Money.of(amount, "USD")
 
 
-def test_mixed_movements_keep_every_sum_consistent(books: Books) -> None:
+def test_mixed_movements_keep_every_sum_consistent(books: TenantBuilder) -> None:
     group, subsidiary = books.entity(), books.entity()
     main, spare = books.account(group), books.account(group, overdraft="500.00")
     dollars, other = books.account(group, "USD"), books.account(subsidiary)
@@ -61,7 +61,7 @@ def test_mixed_movements_keep_every_sum_consistent(books: Books) -> None:
     assert_ledger_consistent(report)
 
 
-def test_a_reversed_entry_cannot_be_reversed_twice(books: Books) -> None:
+def test_a_reversed_entry_cannot_be_reversed_twice(books: TenantBuilder) -> None:
     account = books.account(books.entity())
     line = books.statement_line(account, cny("10.00"), date(2026, 11, 20))
     books.reverse(line)
@@ -73,7 +73,7 @@ def test_a_reversed_entry_cannot_be_reversed_twice(books: Books) -> None:
     assert ledger_report(books.uow_factory, books.tenant_id).entries == 2
 
 
-def test_a_transfer_entry_is_not_reversed_by_hand(books: Books) -> None:
+def test_a_transfer_entry_is_not_reversed_by_hand(books: TenantBuilder) -> None:
     entity = books.entity()
     debtor, creditor = books.account(entity), books.account(entity)
     books.statement_line(debtor, cny("10.00"), date(2026, 11, 20))
@@ -98,7 +98,7 @@ def test_a_transfer_entry_is_not_reversed_by_hand(books: Books) -> None:
     ],
 )
 def test_posted_entries_are_immutable_in_the_database(
-    books: Books, uow_factory: UnitOfWorkFactory, statement: str
+    books: TenantBuilder, uow_factory: UnitOfWorkFactory, statement: str
 ) -> None:
     account = books.account(books.entity())
     entry_id = books.statement_line(account, cny("10.00"), date(2026, 11, 20))
@@ -116,7 +116,7 @@ def test_posted_entries_are_immutable_in_the_database(
         assert list(amounts) == [1000]
 
 
-def test_balance_as_of_a_value_date_equals_the_replay_up_to_it(books: Books) -> None:
+def test_balance_as_of_a_value_date_equals_the_replay_up_to_it(books: TenantBuilder) -> None:
     entity = books.entity()
     main, second = books.account(entity), books.account(entity, overdraft="1000.00")
     dollars = books.account(entity, "USD")

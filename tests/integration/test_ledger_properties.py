@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.builders import TODAY, Books, assert_ledger_consistent, ledger_report
+from tests.integration.builders import TODAY, TenantBuilder, assert_ledger_consistent, ledger_report
 from tests.support import make_tenant
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict
@@ -79,7 +79,7 @@ OPERATIONS = st.one_of(
 class Model:
     """What the bank balances must be, kept without the database."""
 
-    books: Books
+    books: TenantBuilder
     account_ids: list[str]
     balances: list[int] = field(default_factory=lambda: [0] * len(ACCOUNTS))
     # Net movement of each account per value date, to know what is there on a given day.
@@ -173,7 +173,7 @@ class Model:
 
 
 def open_books(uow_factory: UnitOfWorkFactory) -> Model:
-    books = Books.of(uow_factory, make_tenant(uow_factory, f"p-{uuid.uuid4().hex[:12]}"))
+    books = TenantBuilder.of(uow_factory, make_tenant(uow_factory, f"p-{uuid.uuid4().hex[:12]}"))
     entities = [books.entity(), books.entity()]
     account_ids = [
         books.account(

@@ -14,7 +14,7 @@ from pooling import service as pool_service
 from pooling.interest import RateSet
 from pooling.model import MemberSpec, Regime, SweepRule
 from pooling.plan import LegStatus
-from tests.integration.builders import Books, assert_ledger_consistent, ledger_report
+from tests.integration.builders import TenantBuilder, assert_ledger_consistent, ledger_report
 from tests.integration.test_sweep_runs import intercompany_total
 from tests.support import TenantFixture, default_address
 from treasury.accounts import service as accounts_service
@@ -30,7 +30,7 @@ TZ = "Asia/Shanghai"
 TODAY = date(2026, 11, 26)
 
 
-def _entity(books: Books, country: str, **fields: object) -> str:
+def _entity(books: TenantBuilder, country: str, **fields: object) -> str:
     return accounts_service.create_entity(
         books.uow_factory(),
         tenant_id=books.tenant_id,
@@ -44,7 +44,7 @@ def _entity(books: Books, country: str, **fields: object) -> str:
     ).id
 
 
-def _account(books: Books, entity_id: str, kind: AccountKind = AccountKind.CURRENT) -> str:
+def _account(books: TenantBuilder, entity_id: str, kind: AccountKind = AccountKind.CURRENT) -> str:
     return accounts_service.open_bank_account(
         books.uow_factory(),
         tenant_id=books.tenant_id,
@@ -76,7 +76,7 @@ def _spec(
 def test_an_rmb_279_pool_caps_net_inflow_at_pooled_equity_times_k_in(
     uow_factory: UnitOfWorkFactory, tenant: TenantFixture
 ) -> None:
-    books = Books.of(uow_factory, tenant)
+    books = TenantBuilder.of(uow_factory, tenant)
     revenue = Money.of("2000000000", "CNY")
     host = _entity(
         books,
@@ -124,7 +124,7 @@ def test_an_rmb_279_pool_caps_net_inflow_at_pooled_equity_times_k_in(
 def test_a_young_member_makes_a_279_pool_ineligible(
     uow_factory: UnitOfWorkFactory, tenant: TenantFixture
 ) -> None:
-    books = Books.of(uow_factory, tenant)
+    books = TenantBuilder.of(uow_factory, tenant)
     revenue = Money.of("2000000000", "CNY")
     host = _entity(books, "CN", prior_year_revenue=revenue, established_on=date(2015, 1, 1))
     young = _entity(books, "HK", prior_year_revenue=revenue, established_on=date(2026, 6, 1))
@@ -142,7 +142,7 @@ def test_a_young_member_makes_a_279_pool_ineligible(
 def test_a_borrowing_member_pays_debit_interest_to_the_host(
     uow_factory: UnitOfWorkFactory, tenant: TenantFixture, clock: FixedClock
 ) -> None:
-    books = Books.of(uow_factory, tenant)
+    books = TenantBuilder.of(uow_factory, tenant)
     host = _entity(books, "CN")
     member = _entity(books, "CN")
     master = _account(books, host, AccountKind.POOL_MASTER)

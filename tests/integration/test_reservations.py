@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from compliance.model import Decision, Finding, PaymentContext, Severity
-from tests.integration.builders import Books, principal_of
+from tests.integration.builders import TenantBuilder, principal_of
 from tests.support import TenantFixture
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.ledger.tables import JournalEntryRow, LedgerAccountRow
@@ -32,7 +32,7 @@ def cny(amount: str) -> Money:
 
 
 @pytest.fixture
-def funded(books: Books) -> tuple[str, str]:
+def funded(books: TenantBuilder) -> tuple[str, str]:
     """A debtor holding CNY 1000.00 and an empty creditor of the same entity."""
     entity = books.entity()
     debtor, creditor = books.account(entity), books.account(entity)
@@ -68,7 +68,7 @@ def transfer_entries(uow_factory: UnitOfWorkFactory, tenant_id: str) -> int:
 
 
 def test_reserve_and_release_move_available_not_balance(
-    books: Books, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
+    books: TenantBuilder, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
 ) -> None:
     debtor, _ = funded
 
@@ -87,7 +87,7 @@ def test_reserve_and_release_move_available_not_balance(
 
 
 def test_a_reservation_left_uncommitted_is_rolled_back(
-    books: Books, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
+    books: TenantBuilder, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
 ) -> None:
     debtor, _ = funded
 
@@ -98,7 +98,7 @@ def test_a_reservation_left_uncommitted_is_rolled_back(
 
 
 def test_reserved_money_cannot_be_spent(
-    books: Books, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
+    books: TenantBuilder, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
 ) -> None:
     debtor, creditor = funded
     with uow_factory() as uow:
@@ -117,7 +117,7 @@ def test_reserved_money_cannot_be_spent(
 
 @pytest.mark.usefixtures("review_everything")
 def test_a_held_transfer_reserves_its_amount(
-    books: Books, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
+    books: TenantBuilder, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
 ) -> None:
     debtor, creditor = funded
 
@@ -140,7 +140,7 @@ def test_a_held_transfer_reserves_its_amount(
 
 @pytest.mark.usefixtures("review_everything")
 def test_holds_beyond_what_is_available_are_rejected(
-    books: Books, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
+    books: TenantBuilder, funded: tuple[str, str], uow_factory: UnitOfWorkFactory
 ) -> None:
     debtor, creditor = funded
 
@@ -167,7 +167,7 @@ def test_holds_beyond_what_is_available_are_rejected(
     ],
 )
 def test_deciding_a_hold_releases_its_reservation(
-    books: Books,
+    books: TenantBuilder,
     funded: tuple[str, str],
     tenant: TenantFixture,
     uow_factory: UnitOfWorkFactory,

@@ -47,7 +47,7 @@ Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Books:
+class CapitalAndCurrent:
     """An onshore entity with a funded capital account and an empty current account."""
 
     entity_id: str
@@ -80,17 +80,19 @@ def headers_of(uow_factory: UnitOfWorkFactory, tenant: TenantFixture, role: Role
     return {"Authorization": f"Bearer {issued.secret}"}
 
 
-def funded_books(client: TestClient, tenant: TenantFixture, funding: str = "1000000.00") -> Books:
+def funded_books(
+    client: TestClient, tenant: TenantFixture, funding: str = "1000000.00"
+) -> CapitalAndCurrent:
     """An entity with a capital account funded with `funding` CNY and an empty current account."""
     entity = create_entity(client, tenant.treasurer)
     capital = open_account(client, tenant.treasurer, entity["id"], kind="capital")
     current = open_account(client, tenant.treasurer, entity["id"])
     fund(client, tenant.treasurer, capital["id"], funding)
-    return Books(entity["id"], capital["id"], current["id"])
+    return CapitalAndCurrent(entity["id"], capital["id"], current["id"])
 
 
 def held_transfer(
-    client: TestClient, tenant: TenantFixture, ledger: Books, amount: str = "100000.00"
+    client: TestClient, tenant: TenantFixture, ledger: CapitalAndCurrent, amount: str = "100000.00"
 ) -> Json:
     """Capital-account income spent on `other`: held for an officer to see."""
     response = post_transfer(

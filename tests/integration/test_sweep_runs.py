@@ -18,7 +18,12 @@ from pooling import service as pool_service
 from pooling import sweeps, views
 from pooling.model import MemberSpec, Regime, SweepRule
 from pooling.plan import LegStatus
-from tests.integration.builders import Books, assert_ledger_consistent, ledger_report, principal_of
+from tests.integration.builders import (
+    TenantBuilder,
+    assert_ledger_consistent,
+    ledger_report,
+    principal_of,
+)
 from tests.support import TenantFixture, default_address, make_tenant
 from treasury.accounts import service as accounts_service
 from treasury.accounts.model import AccountKind
@@ -38,13 +43,13 @@ CNY = "CNY"
 
 @dataclass
 class PoolFixture:
-    books: Books
+    books: TenantBuilder
     pool_id: str
     master: str
     members: list[str]  # host current, onshore, offshore 1, offshore 2
 
 
-def _entity(books: Books, country: str, **fields: object) -> str:
+def _entity(books: TenantBuilder, country: str, **fields: object) -> str:
     entity = accounts_service.create_entity(
         books.uow_factory(),
         tenant_id=books.tenant_id,
@@ -59,7 +64,7 @@ def _entity(books: Books, country: str, **fields: object) -> str:
     return entity.id
 
 
-def _account(books: Books, entity_id: str, kind: AccountKind = AccountKind.CURRENT) -> str:
+def _account(books: TenantBuilder, entity_id: str, kind: AccountKind = AccountKind.CURRENT) -> str:
     return accounts_service.open_bank_account(
         books.uow_factory(),
         tenant_id=books.tenant_id,
@@ -75,7 +80,7 @@ def _account(books: Books, entity_id: str, kind: AccountKind = AccountKind.CURRE
 def make_pool(
     uow_factory: UnitOfWorkFactory, tenant: TenantFixture, *, host_equity: str
 ) -> PoolFixture:
-    books = Books.of(uow_factory, tenant)
+    books = TenantBuilder.of(uow_factory, tenant)
     bn = Money.of("5000000000", CNY)
     host = _entity(
         books,
