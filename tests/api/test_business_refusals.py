@@ -4,6 +4,7 @@ request is well formed, the business says no, and nothing is written."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -20,6 +21,7 @@ from tests.support import (
     post_transfer,
     transfer_body,
 )
+from treasury.clock import FixedClock
 
 Json = dict[str, Any]
 
@@ -108,3 +110,38 @@ def test_a_close_out_outside_the_deals_life_is_refused(
         )
         assert_problem(response, 422, "CLOSE_OUT_DATE_OUT_OF_RANGE")
     assert get_json(client, f"/v1/hedges/{booked.json()['id']}", headers)["status"] == "live"
+
+
+def test_a_pool_member_target_in_another_currency_is_refused(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    group = make_group(client, tenant)
+    pool = create_pool(client, tenant, group).json()
+    path = f"/v1/pools/{pool['id']}/members/{group.onshore_account}"
+    usd_target = {"rule": "target_balance", "target": {"amount": "100.00", "currency": "USD"}}
+
+    refused = client.patch(path, json=usd_target, headers=tenant.treasurer)
+
+    assert_problem(refused, 422, "CURRENCY_MISMATCH")
+    member = next(
+        m
+        for m in get_json(client, f"/v1/pools/{pool['id']}", tenant.auditor)["members"]
+        if m["account_id"] == group.onshore_account
+    )
+    assert member["rule"] == "zero_balance"
+
+
+def test_interest_of_a_pool_without_rates_is_refused(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    group = make_group(client, tenant)
+    pool = create_pool(client, tenant, group, interest=None).json()
+    clock.instant = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+    response = client.post(
+        f"/v1/pools/{pool['id']}/interest",
+        json={"period_end": "2026-12-01"},
+        headers=tenant.treasurer,
+    )
+
+    assert_problem(response, 422, "INTEREST_RATES_MISSING")
