@@ -16,7 +16,6 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from pooling import filings, repository
-from pooling import legs as pool_legs
 from pooling import positions as reading
 from pooling.parameters import in_force
 from pooling.plan import Direction
@@ -24,6 +23,7 @@ from pooling.quotas import QuotaBook, QuotaKind
 from pooling.tables import PoolRow, SweepLegRow
 from treasury.errors import PoolQuotaExceeded
 from treasury.money import Money, round_money
+from treasury.payments import repository as payments_repository
 from treasury.payments.model import Purpose, Transfer
 
 # Transfer statuses of an approved held leg (as `execution._late_approved_loans` reads them).
@@ -85,7 +85,9 @@ def _approved_since_last_run(
         for other in repository.unrecorded_held_legs(session, pool.id)
         if other.id != leg.id and other.transfer_id and other.entity_id != pool.host_entity_id
     ]
-    statuses = pool_legs.transfer_statuses(session, [other.transfer_id or "" for other in held])
+    statuses = payments_repository.transfer_statuses(
+        session, [other.transfer_id or "" for other in held]
+    )
     return [
         (other.entity_id, _position_change(other))
         for other in held

@@ -23,6 +23,7 @@ from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, Posting
 from treasury.money import Money
+from treasury.payments import repository as payments_repository
 from treasury.tenancy.model import Principal
 
 Progress = Callable[[int, int], None]
@@ -166,7 +167,7 @@ def _late_approved_loans(
 ) -> list[Posting]:
     """Loans of held legs decided since: approved ones are recorded now, rejected ones closed."""
     held = repository.unrecorded_held_legs(session, pool.id)
-    statuses = pool_legs.transfer_statuses(
+    statuses = payments_repository.transfer_statuses(
         session, [leg.transfer_id for leg in held if leg.transfer_id]
     )
     postings: list[Posting] = []

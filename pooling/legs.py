@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from compliance.model import Finding, Severity
@@ -35,8 +35,8 @@ from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import InternalAccount, LedgerAccountKind, Posting
 from treasury.money import Money
 from treasury.payments import extensions, outcomes, pipeline, screening
+from treasury.payments import repository as payments_repository
 from treasury.payments.model import Purpose, TransferRequest, TransferStatus
-from treasury.payments.tables import TransferRow
 from treasury.settlement import charsets
 from treasury.tenancy.model import Principal
 
@@ -55,7 +55,15 @@ def cross_border_leg(
     """Send a leg through the pipeline; return the leg with its outcome, and the transfer id."""
     to_master = leg.direction is Direction.TO_MASTER
     request = leg_request(pool, leg, value_date)
-    row = _transfer_row(pool.tenant_id, actor, request, uow.clock.now(), today)
+    row = payments_repository.new_transfer_row(
+        transfer_id=new_id(),
+        tenant_id=pool.tenant_id,
+        actor=actor,
+        request=request,
+        today=today,
+        now=uow.clock.now(),
+        crosses_border=True,
+    )
     parties = pipeline.assemble(uow.session, pool.tenant_id, request)
     row.market = market_of(parties.debtor_account)
     creditor_amount = pipeline.check(request, parties)
@@ -90,7 +98,7 @@ def cross_border_leg(
         outcomes.reject(uow, row, [*findings, _route_finding(str(error))], actor=actor)
     except (AddressUnstructured, RemittanceCharset) as error:  # no payment file: the leg only
         outcomes.reject(uow, row, [*findings, _file_finding(error)], actor=actor)
-    return _outcome(leg, row), row.id
+    return _outcome(leg, row.status, row.findings_json), row.id
 
 
 def leg_request(pool: PoolRow, leg: PlannedLeg, value_date: date) -> TransferRequest:
@@ -152,50 +160,19 @@ def _file_finding(error: AddressUnstructured | RemittanceCharset) -> Finding:
     return Finding(error.code, Severity.BLOCK, message, "无法生成付款文件", "payment-file")
 
 
-def _outcome(leg: PlannedLeg, row: TransferRow) -> PlannedLeg:
-    status = TransferStatus(row.status)
+def _outcome(leg: PlannedLeg, status_value: str, findings_json: str) -> PlannedLeg:
+    status = TransferStatus(status_value)
     if status is TransferStatus.HELD:
-        rules = sorted({f["rule"] for f in json.loads(row.findings_json)})
+        rules = sorted({f["rule"] for f in json.loads(findings_json)})
         return replace(
             leg, status=LegStatus.HELD, reason=leg.reason or f"held for review: {', '.join(rules)}"
         )
     if status is TransferStatus.REJECTED:
-        blocking = [f["message"] for f in json.loads(row.findings_json) if f["severity"] == "block"]
+        blocking = [f["message"] for f in json.loads(findings_json) if f["severity"] == "block"]
         return replace(
             leg, status=LegStatus.REJECTED, reason="; ".join(blocking)[:500] or "rejected"
         )
     return leg
-
-
-def _transfer_row(
-    tenant_id: str, actor: Principal, request: TransferRequest, now: datetime, today: date
-) -> TransferRow:
-    return TransferRow(
-        id=new_id(),
-        tenant_id=tenant_id,
-        status="new",
-        debtor_account_id=request.debtor_account_id,
-        creditor_account_id=request.creditor_account_id,
-        counterparty_id=None,
-        creditor_json=None,
-        amount_minor=request.amount.minor,
-        currency=request.amount.currency.code,
-        fx_rate=None,
-        requested_value_date=request.value_date,
-        purpose=request.purpose.value,
-        bop_code=request.bop_code,
-        wealth_product_risk_rating=None,
-        references_json=json.dumps(request.references, sort_keys=True),
-        remark=request.remark,
-        crosses_border=True,
-        back_valued=request.value_date < today,
-        findings_json="[]",
-        reserved_minor=0,
-        created_by_token_id=actor.token_id,
-        created_by=actor.name,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def internal_accounts(
@@ -254,15 +231,6 @@ def cash_posting(master_id: str, leg: PlannedLeg, amount: Money) -> Posting:
     if leg.direction is Direction.TO_MASTER:
         return Posting(debit_account_id=master_id, credit_account_id=leg.account_id, amount=amount)
     return Posting(debit_account_id=leg.account_id, credit_account_id=master_id, amount=amount)
-
-
-def transfer_statuses(session: Session, transfer_ids: Sequence[str]) -> dict[str, str]:
-    """The current status of these transfers."""
-    found: dict[str, str] = {}
-    for part in repository.chunks(list(transfer_ids)):
-        query = select(TransferRow.id, TransferRow.status).where(TransferRow.id.in_(part))
-        found.update({row[0]: row[1] for row in session.execute(query)})
-    return found
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, object]]) -> None:

@@ -131,7 +131,6 @@ KNOWN_CROSSINGS = {
     "treasury/payments/classification.py": {"treasury.accounts", "treasury.ledger"},
     "treasury/payments/payment_files.py": {"treasury.settlement"},
     "treasury/payments/reviews.py": {"compliance"},
-    "pooling/legs.py": {"treasury.payments"},
     "pooling/positions.py": {"treasury.accounts"},
     "pooling/repository.py": {"treasury.accounts", "treasury.payments"},
     "pooling/restoration.py": {"treasury.payments"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Select, func, select
@@ -14,8 +14,17 @@ from sqlalchemy.orm import Session
 from compliance.model import Finding
 from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.money import Money
-from treasury.payments.model import Cancellation, FxQuote, Purpose, Transfer, TransferStatus
+from treasury.payments.model import (
+    NEW,
+    Cancellation,
+    FxQuote,
+    Purpose,
+    Transfer,
+    TransferRequest,
+    TransferStatus,
+)
 from treasury.payments.tables import TransferRow
+from treasury.tenancy.model import Principal
 
 
 def to_transfer(row: TransferRow) -> Transfer:
@@ -229,3 +238,57 @@ def spent_from(
     if exclude_transfer_id is not None:
         query = query.where(TransferRow.id != exclude_transfer_id)
     return [(row[0], row[1], row[2]) for row in session.execute(query).all()]
+
+
+def new_transfer_row(
+    *,
+    transfer_id: str,
+    tenant_id: str,
+    actor: Principal,
+    request: TransferRequest,
+    today: date,
+    now: datetime,
+    crosses_border: bool = False,
+) -> TransferRow:
+    """The row of a transfer about to enter the pipeline (status `new`), not yet added: for a
+    transfer a treasurer asked for and for a pool's sweep leg (which crosses the border)."""
+    return TransferRow(
+        id=transfer_id,
+        tenant_id=tenant_id,
+        status=NEW,
+        debtor_account_id=request.debtor_account_id,
+        creditor_account_id=request.creditor_account_id,
+        counterparty_id=request.counterparty_id,
+        creditor_json=None if request.creditor is None else json.dumps(request.creditor),
+        amount_minor=request.amount.minor,
+        currency=request.amount.currency.code,
+        fx_rate=request.fx_rate,
+        fx_quote_pair=None if request.fx_quote is None else request.fx_quote.pair,
+        fx_quote_rate=None if request.fx_quote is None else request.fx_quote.rate,
+        requested_value_date=request.value_date,
+        purpose=request.purpose.value,
+        bop_code=request.bop_code,
+        wealth_product_risk_rating=request.wealth_product_risk_rating,
+        references_json=json.dumps(request.references, sort_keys=True),
+        remark=request.remark,
+        crosses_border=crosses_border,
+        back_valued=request.value_date < today,
+        findings_json="[]",
+        reserved_minor=0,
+        created_by_token_id=actor.token_id,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def transfer_statuses(session: Session, transfer_ids: Sequence[str]) -> dict[str, str]:
+    """The current status of these transfers, by id."""
+    found: dict[str, str] = {}
+    ids = list(transfer_ids)
+    for start in range(0, len(ids), 1000):
+        query = select(TransferRow.id, TransferRow.status).where(
+            TransferRow.id.in_(ids[start : start + 1000])
+        )
+        found.update({row[0]: row[1] for row in session.execute(query)})
+    return found

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from treasury.errors import (
 )
 from treasury.idempotency.requests import IdempotentRequest, claim_or_replay
 from treasury.payments import outcomes, repository
-from treasury.payments.model import NEW, Transfer, TransferRequest, TransferStatus
+from treasury.payments.model import Transfer, TransferRequest, TransferStatus
 from treasury.payments.repository import TransferFilter
 from treasury.payments.tables import TransferRow
 from treasury.refdata import cache as refdata_cache
@@ -97,7 +96,15 @@ def _run_pipeline(
     uow: UnitOfWork, principal: Principal, transfer_id: str, request: TransferRequest, today_: date
 ) -> TransferRow:
     assert principal.tenant_id is not None
-    row = _new_row(principal, transfer_id, request, today_, uow.clock.now())
+    assert principal.tenant_id is not None
+    row = repository.new_transfer_row(
+        transfer_id=transfer_id,
+        tenant_id=principal.tenant_id,
+        actor=principal,
+        request=request,
+        today=today_,
+        now=uow.clock.now(),
+    )
     if row.back_valued:
         _check_back_valuation_limit(uow.session, principal.tenant_id, request.value_date, today_)
     else:
@@ -134,44 +141,6 @@ def _check_forward_value_date(session: Session, value_date: date, today_: date) 
             f"{parameter.value} days from today ({today_})",
             furthest=furthest.isoformat(),
         )
-
-
-def _new_row(
-    principal: Principal,
-    transfer_id: str,
-    request: TransferRequest,
-    today_: date,
-    now: datetime,
-) -> TransferRow:
-    assert principal.tenant_id is not None
-    return TransferRow(
-        id=transfer_id,
-        tenant_id=principal.tenant_id,
-        status=NEW,
-        debtor_account_id=request.debtor_account_id,
-        creditor_account_id=request.creditor_account_id,
-        counterparty_id=request.counterparty_id,
-        creditor_json=None if request.creditor is None else json.dumps(request.creditor),
-        amount_minor=request.amount.minor,
-        currency=request.amount.currency.code,
-        fx_rate=request.fx_rate,
-        fx_quote_pair=None if request.fx_quote is None else request.fx_quote.pair,
-        fx_quote_rate=None if request.fx_quote is None else request.fx_quote.rate,
-        requested_value_date=request.value_date,
-        purpose=request.purpose.value,
-        bop_code=request.bop_code,
-        wealth_product_risk_rating=request.wealth_product_risk_rating,
-        references_json=json.dumps(request.references, sort_keys=True),
-        remark=request.remark,
-        crosses_border=False,
-        back_valued=request.value_date < today_,
-        findings_json="[]",
-        reserved_minor=0,
-        created_by_token_id=principal.token_id,
-        created_by=principal.name,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def get_transfer(uow: UnitOfWork, *, tenant_id: str, transfer_id: str) -> Transfer:
