@@ -16,7 +16,11 @@ class TransferRow(Base):
     """A transfer on record."""
 
     __tablename__ = "payments_transfer"
-    __table_args__ = (Index("ix_payments_transfer_tenant_status", "tenant_id", "status"),)
+    __table_args__ = (
+        Index("ix_payments_transfer_tenant_status", "tenant_id", "status"),
+        # lists page newest first by (created_at, id)
+        Index("ix_payments_transfer_tenant_created", "tenant_id", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(IdColumnType(), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenancy_tenant.id"))
