@@ -17,7 +17,6 @@ from treasury.errors import CurrencyMismatch, NotFound, ValidationFailed
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
-from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money
 
 
@@ -115,7 +114,7 @@ def record_line(
     now = uow.clock.now()
     entry_id = None
     if to_suspense:
-        suspense = suspense_id or _suspense_of(uow, tenant_id, entity_id, line).id
+        suspense = suspense_id or _suspense_id(uow, tenant_id, entity_id, line)
         entry_id = _post_to_suspense(uow, tenant_id, account_id, suspense, line)
     line_id = new_id()
     uow.session.add(
@@ -136,10 +135,9 @@ def record_line(
     return line_id
 
 
-def _suspense_of(
-    uow: UnitOfWork, tenant_id: str, entity_id: str, line: StatementLine
-) -> LedgerAccountRow:
-    return ledger_repository.internal_account(
+def _suspense_id(uow: UnitOfWork, tenant_id: str, entity_id: str, line: StatementLine) -> str:
+    """The entity's suspense account in the line's currency (made on first use)."""
+    account = ledger_repository.internal_account(
         uow.session,
         tenant_id=tenant_id,
         entity_id=entity_id,
@@ -147,6 +145,7 @@ def _suspense_of(
         currency=line.amount.currency.code,
         created_at=uow.clock.now(),
     )
+    return account.id
 
 
 def _post_to_suspense(
