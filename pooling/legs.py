@@ -16,11 +16,9 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from compliance.model import Finding, Severity
-from pooling import repository
 from pooling.plan import Direction, LegStatus, PlannedLeg
 from pooling.tables import PoolRow
 from treasury.accounts.model import market_of
@@ -231,9 +229,3 @@ def cash_posting(master_id: str, leg: PlannedLeg, amount: Money) -> Posting:
     if leg.direction is Direction.TO_MASTER:
         return Posting(debit_account_id=master_id, credit_account_id=leg.account_id, amount=amount)
     return Posting(debit_account_id=leg.account_id, credit_account_id=master_id, amount=amount)
-
-
-def insert_rows(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
-    """Bulk Core insert (executemany) on the unit of work's connection."""
-    for part in repository.chunks(rows, 1000):
-        session.connection().execute(insert(table), list(part))

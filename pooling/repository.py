@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from pooling.interest import RateSet
@@ -424,3 +424,12 @@ def foreign_debt_repayments(
         ForeignDebtRepaymentRow.debt_id.in_(list(debt_ids))
     )
     return list(session.scalars(query))
+
+
+_SWEEP_LEGS = cast(Table, SweepLegRow.__table__)
+
+
+def add_sweep_legs(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Record a run's legs: a bulk Core insert (executemany), on the unit of work's connection."""
+    for part in chunks(rows, 1000):
+        session.connection().execute(insert(_SWEEP_LEGS), list(part))

@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from pooling import execution, filings, repository, restoration
@@ -29,7 +28,7 @@ from pooling.plan import (
     plan_sweep,
 )
 from pooling.quotas import QuotaBook, QuotaKind
-from pooling.tables import PoolRow, SweepLegRow, SweepRunRow
+from pooling.tables import PoolRow, SweepRunRow
 from treasury.audit import service as audit
 from treasury.calendars import BusinessCalendars
 from treasury.clock import today
@@ -43,7 +42,6 @@ from treasury.tenancy import repository as tenancy_repository
 from treasury.tenancy.model import Principal
 
 CALENDAR = "CN_IB"
-_LEGS = cast(Table, SweepLegRow.__table__)
 Progress = Callable[[int, int], None]
 
 
@@ -176,8 +174,8 @@ def run_sweep(
         run.status = (
             "completed" if all(leg.status is LegStatus.BOOKED for leg, _ in executed) else "partial"
         )
-        pool_legs.insert_rows(
-            session, _LEGS, [execution.leg_row(run.id, pool, leg, tid) for leg, tid in executed]
+        repository.add_sweep_legs(
+            session, [execution.leg_row(run.id, pool, leg, tid) for leg, tid in executed]
         )
         audit.record(
             uow,
