@@ -30,8 +30,7 @@ from pooling.model import (
 from pooling.parameters import in_force, next_in_force
 from pooling.tables import PoolMemberRow, PoolRateRow, PoolRow
 from treasury.accounts import repository as accounts_repository
-from treasury.accounts.model import AccountKind, account_is_resident
-from treasury.accounts.tables import BankAccountRow
+from treasury.accounts.model import AccountKind, BankAccount, account_is_resident
 from treasury.audit import service as audit
 from treasury.clock import today
 from treasury.db.base import new_id
@@ -158,11 +157,11 @@ def _check_rates(rates: RateSet) -> None:
             raise ValidationFailed(f"rate {rate} must be a fraction per year, e.g. 0.025")
 
 
-def _account(session: Session, tenant_id: str, account_id: str) -> BankAccountRow:
-    row = session.get(BankAccountRow, account_id)
-    if row is None or row.tenant_id != tenant_id:
+def _account(session: Session, tenant_id: str, account_id: str) -> BankAccount:
+    account = accounts_repository.get_bank_account(session, tenant_id, account_id)
+    if account is None:
         raise NotFound(f"account {account_id} not found")
-    return row
+    return account
 
 
 def _rate_row(pool_id: str, rates: RateSet, effective_from: date) -> PoolRateRow:
@@ -180,7 +179,7 @@ def _add(uow: UnitOfWork, pool: PoolRow, specs: Sequence[MemberSpec], today_: da
     ids = [spec.account_id for spec in specs]
     if len(set(ids)) != len(ids):
         raise ValidationFailed("an account appears twice among the members")
-    accounts = repository.bank_account_rows(session, pool.tenant_id, ids)
+    accounts = accounts_repository.bank_accounts_by_id(session, pool.tenant_id, ids)
     missing = [account_id for account_id in ids if account_id not in accounts]
     if missing:
         raise NotFound(f"account {missing[0]} not found")
@@ -212,7 +211,7 @@ def _add(uow: UnitOfWork, pool: PoolRow, specs: Sequence[MemberSpec], today_: da
     session.flush()
 
 
-def _terms(spec: MemberSpec, account: BankAccountRow, pool: PoolRow) -> MemberTerms:
+def _terms(spec: MemberSpec, account: BankAccount, pool: PoolRow) -> MemberTerms:
     if account.currency != pool.currency:
         raise AccountCurrencyMismatch(
             f"member {account.id} is in {account.currency}, not {pool.currency}"
@@ -248,7 +247,7 @@ def check_members(
     host = entities[pool.host_entity_id]
     regime = Regime(pool.regime)
     if regime is not Regime.DOMESTIC and pool.bop_code is None:
-        accounts = repository.bank_account_rows(
+        accounts = accounts_repository.bank_accounts_by_id(
             session, pool.tenant_id, [t.account_id for t in own]
         )
         if any(
@@ -285,7 +284,7 @@ def check_members(
 def _bank_count(session: Session, pool: PoolRow, terms: Sequence[MemberTerms]) -> int:
     """The settlement banks of the filing: its masters' and members' banks."""
     masters = [row.master_account_id for row in filings.pools(session, pool)]
-    accounts = repository.bank_account_rows(
+    accounts = accounts_repository.bank_accounts_by_id(
         session, pool.tenant_id, [*masters, pool.master_account_id, *(t.account_id for t in terms)]
     )
     return len({account.bank_bic for account in accounts.values() if account.bank_bic})

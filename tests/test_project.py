@@ -133,7 +133,6 @@ KNOWN_CROSSINGS = {
     "pooling/positions.py": {"treasury.accounts"},
     "pooling/repository.py": {"treasury.accounts", "treasury.payments"},
     "pooling/restoration.py": {"treasury.payments"},
-    "pooling/service.py": {"treasury.accounts"},
 }
 
 
