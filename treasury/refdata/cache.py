@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -29,11 +29,21 @@ class Snapshot:
     parameters: dict[str, list[Parameter]]
     rates: dict[str, list[ReferenceRate]]
     loaded_at: float
+    # Per date, worked out once for this snapshot (it goes with the snapshot when reference data
+    # is written or the snapshot is refreshed): a transfer asks several times, each time for some
+    # 130 parameters (631,008 `in_force` calls in 5,000 transfers).
+    _in_force: dict[date, dict[str, Parameter]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def parameters_in_force(self, on: date) -> dict[str, Parameter]:
-        """Each parameter's value in force on `on`."""
-        found = {name: in_force(values, on) for name, values in self.parameters.items()}
-        return {name: value for name, value in found.items() if value is not None}
+        """Each parameter's value in force on `on` (a copy the caller may change)."""
+        known = self._in_force.get(on)
+        if known is None:
+            found = {name: in_force(values, on) for name, values in self.parameters.items()}
+            known = {name: value for name, value in found.items() if value is not None}
+            self._in_force[on] = known
+        return dict(known)
 
     def rate_on(self, pair: str, on: date) -> ReferenceRate | None:
         """The pair's rate of the latest date on or before `on`."""
