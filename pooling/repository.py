@@ -356,38 +356,6 @@ def foreign_debt_lenders(session: Session, entity_id: str) -> dict[str, str]:
 
 
 # Centralised current-account flows through a pool's master (regulation.md §1.6, §1.9 rule 15).
-CURRENT_ACCOUNT_MOVED = ("booked", "accepted", "settled")
-
-
-def current_account_flows(
-    session: Session,
-    tenant_id: str,
-    master_account_id: str,
-    purposes: Iterable[str],
-    until: date | None = None,
-) -> list[TransferRow]:
-    """The cross-border current-account transfers into or out of a master account that moved
-    (booked, accepted or settled), on or before `until` (by value date) when given."""
-    query = select(TransferRow).where(
-        TransferRow.tenant_id == tenant_id,
-        TransferRow.crosses_border.is_(True),
-        TransferRow.purpose.in_(sorted(purposes)),
-        TransferRow.status.in_(CURRENT_ACCOUNT_MOVED),
-        (TransferRow.debtor_account_id == master_account_id)
-        | (TransferRow.creditor_account_id == master_account_id),
-    )
-    if until is not None:
-        day = func.coalesce(TransferRow.value_date, TransferRow.requested_value_date)
-        query = query.where(day <= until)
-    return list(session.scalars(query.order_by(TransferRow.created_at, TransferRow.id)))
-
-
-def transfer_row(session: Session, tenant_id: str, transfer_id: str) -> TransferRow | None:
-    """One of the tenant's transfers."""
-    row = session.get(TransferRow, transfer_id)
-    return row if row is not None and row.tenant_id == tenant_id else None
-
-
 def restored_records(
     session: Session, pool_id: str, transfer_ids: Sequence[str] | None = None
 ) -> list[RestoredRecordRow]:

@@ -34,10 +34,12 @@ from treasury.errors import (
     ValidationFailed,
 )
 from treasury.money import Money
-from treasury.payments.tables import TransferRow
+from treasury.payments import repository as payments_repository
+from treasury.payments.model import Transfer
 
 DIRECTIONS = ("receipt", "payment")
 _RECORDABLE = ("booked", "held", "accepted", "settled")
+_MOVED = ("booked", "accepted", "settled")  # the flows a day's close waits for
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,9 @@ class Restoration:
     created_at: datetime
 
 
-def _net(transfer: TransferRow, master_account_id: str, lines: Sequence[RestoredLine]) -> Decimal:
+def _net(debtor_account_id: str, master_account_id: str, lines: Sequence[RestoredLine]) -> Decimal:
     """The lines' net in the actual flow's direction (+ = as the transfer moves money)."""
-    outward = transfer.debtor_account_id == master_account_id
+    outward = debtor_account_id == master_account_id
     same = "payment" if outward else "receipt"
     return sum(
         (line.amount.amount if line.direction == same else -line.amount.amount for line in lines),
@@ -71,24 +73,25 @@ def _net(transfer: TransferRow, master_account_id: str, lines: Sequence[Restored
     )
 
 
-def _check_lines(transfer: TransferRow, lines: Sequence[RestoredLine]) -> None:
+def _check_lines(currency: str, lines: Sequence[RestoredLine]) -> None:
     if not lines:
         raise ValidationFailed("restored records need at least one line")
     for line in lines:
         if line.direction not in DIRECTIONS:
             raise ValidationFailed(f"direction {line.direction!r} is not receipt or payment")
-        if line.amount.currency.code != transfer.currency:
+        if line.amount.currency.code != currency:
             raise RestorationMismatch(
-                f"a restored line in {line.amount.currency}, the flow in {transfer.currency}"
+                f"a restored line in {line.amount.currency}, the flow in {currency}"
             )
         if not line.amount.is_positive():
             raise ValidationFailed("a restored line's amount is positive")
 
 
-def _flow(session: Session, pool: PoolRow, transfer_id: str) -> TransferRow:
-    transfer = repository.transfer_row(session, pool.tenant_id, transfer_id)
-    if transfer is None:
+def _flow(session: Session, pool: PoolRow, transfer_id: str) -> Transfer:
+    row = payments_repository.get_transfer_row(session, pool.tenant_id, transfer_id)
+    if row is None:
         raise NotFound(f"transfer {transfer_id} not found")
+    transfer = payments_repository.to_transfer(row)
     through_master = pool.master_account_id in (
         transfer.debtor_account_id,
         transfer.creditor_account_id,
@@ -96,8 +99,8 @@ def _flow(session: Session, pool: PoolRow, transfer_id: str) -> TransferRow:
     if not (
         through_master
         and transfer.crosses_border
-        and transfer.purpose in CURRENT_ACCOUNT_PURPOSES
-        and transfer.status in _RECORDABLE
+        and transfer.purpose.value in CURRENT_ACCOUNT_PURPOSES
+        and transfer.status.value in _RECORDABLE
     ):
         raise RestorationMismatch(
             f"transfer {transfer_id} is not a centralised current-account flow through the "
@@ -132,13 +135,14 @@ def record(
         if pool is None:
             raise NotFound(f"pool {pool_id} not found")
         transfer = _flow(session, pool, transfer_id)
-        _check_lines(transfer, lines)
+        currency = transfer.amount.currency.code
+        _check_lines(currency, lines)
         members = {row.entity_id for row in repository.member_rows(session, pool.id)}
         outsiders = sorted({line.entity_id for line in lines} - members - {pool.host_entity_id})
         if outsiders:
             raise RestorationMismatch(f"entity {outsiders[0]} is not a member of the pool")
-        actual = Money.from_minor(transfer.amount_minor, transfer.currency)
-        net = _net(transfer, pool.master_account_id, lines)
+        actual = transfer.amount
+        net = _net(transfer.debtor_account_id, pool.master_account_id, lines)
         if net != actual.amount:
             raise RestorationMismatch(
                 f"the restored lines net to {net}, the actual flow is {actual.amount}"
@@ -156,7 +160,7 @@ def record(
                 entity_id=line.entity_id,
                 direction=line.direction,
                 amount_minor=line.amount.minor,
-                currency=transfer.currency,
+                currency=currency,
                 bop_code=line.bop_code,
                 created_by=actor,
                 created_at=now,
@@ -218,8 +222,13 @@ def _line(row: RestoredRecordRow) -> RestoredLine:
 
 def _flows(session: Session, pool: PoolRow, until: date) -> list[CurrentAccountFlow]:
     """The pool's centralised current-account flows moved by `until`, with their restored net."""
-    transfers = repository.current_account_flows(
-        session, pool.tenant_id, pool.master_account_id, CURRENT_ACCOUNT_PURPOSES, until
+    transfers = payments_repository.cross_border_flows_through(
+        session,
+        pool.tenant_id,
+        pool.master_account_id,
+        purposes=CURRENT_ACCOUNT_PURPOSES,
+        statuses=_MOVED,
+        until=until,
     )
     if not transfers:
         return []
@@ -229,9 +238,13 @@ def _flows(session: Session, pool: PoolRow, until: date) -> list[CurrentAccountF
     return [
         CurrentAccountFlow(
             transfer_id=t.id,
-            amount=Money.from_minor(t.amount_minor, t.currency),
-            value_date=t.value_date or t.requested_value_date,
-            restored_net=(_net(t, pool.master_account_id, lines[t.id]) if t.id in lines else None),
+            amount=t.amount,
+            value_date=t.value_date,
+            restored_net=(
+                _net(t.debtor_account_id, pool.master_account_id, lines[t.id])
+                if t.id in lines
+                else None
+            ),
         )
         for t in transfers
     ]

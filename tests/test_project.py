@@ -132,7 +132,6 @@ KNOWN_CROSSINGS = {
     "treasury/payments/reviews.py": {"compliance"},
     "pooling/positions.py": {"treasury.accounts"},
     "pooling/repository.py": {"treasury.accounts", "treasury.payments"},
-    "pooling/restoration.py": {"treasury.payments"},
 }
 
 

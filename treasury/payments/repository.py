@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
@@ -292,3 +292,47 @@ def transfer_statuses(session: Session, transfer_ids: Sequence[str]) -> dict[str
         )
         found.update({row[0]: row[1] for row in session.execute(query)})
     return found
+
+
+class AccountFlow(NamedTuple):
+    """A transfer's movement through an account, as plain columns."""
+
+    id: str
+    debtor_account_id: str
+    amount: Money
+    value_date: date  # the value date, else the requested one
+
+
+def cross_border_flows_through(
+    session: Session,
+    tenant_id: str,
+    account_id: str,
+    *,
+    purposes: Iterable[str],
+    statuses: Sequence[str],
+    until: date | None = None,
+) -> list[AccountFlow]:
+    """The cross-border transfers of `purposes` in `statuses` into or out of an account, on or
+    before `until` (by value date) when given, oldest first."""
+    day = func.coalesce(TransferRow.value_date, TransferRow.requested_value_date)
+    query = select(
+        TransferRow.id,
+        TransferRow.debtor_account_id,
+        TransferRow.amount_minor,
+        TransferRow.currency,
+        day,
+    ).where(
+        TransferRow.tenant_id == tenant_id,
+        TransferRow.crosses_border.is_(True),
+        TransferRow.purpose.in_(sorted(purposes)),
+        TransferRow.status.in_(list(statuses)),
+        (TransferRow.debtor_account_id == account_id)
+        | (TransferRow.creditor_account_id == account_id),
+    )
+    if until is not None:
+        query = query.where(day <= until)
+    query = query.order_by(TransferRow.created_at, TransferRow.id)
+    return [
+        AccountFlow(row[0], row[1], Money.from_minor(row[2], row[3]), row[4])
+        for row in session.execute(query)
+    ]
