@@ -25,7 +25,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy treasury pooling hedging compliance tests benchmarks
+	$(BIN)/mypy treasury pooling hedging compliance positions tests benchmarks
 
 # Whole suite on SQLite and on a throwaway PostgreSQL, which is always stopped afterwards.
 # pytest's exit code is kept; 5 (no tests collected) counts as a failure.

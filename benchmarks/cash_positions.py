@@ -34,6 +34,8 @@ from benchmarks._setup import (
     postgres_url,
     sqlite_database,
 )
+from positions import service
+from positions.model import GroupBy
 from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.calendars import default_calendars
 from treasury.clock import FixedClock
@@ -43,8 +45,6 @@ from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.ledger.tables import AccountDayRow, JournalEntryRow, LedgerAccountRow, PostingRow
 from treasury.money import trap_float_operations
 from treasury.payments.tables import TransferRow
-from treasury.positions import service
-from treasury.positions.model import GroupBy
 from treasury.refdata.tables import ReferenceRateRow
 from treasury.tenancy import service as tenancy_service
 

@@ -13,7 +13,7 @@ from treasury.errors import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_ONLY_CODES = {"METHOD_NOT_ALLOWED", "INTERNAL_ERROR"}
-PACKAGES = ("treasury", "compliance", "pooling", "hedging")
+PACKAGES = ("treasury", "compliance", "pooling", "hedging", "positions")
 
 
 def readme_codes() -> set[str]:
@@ -103,8 +103,22 @@ def test_compliance_never_imports_capabilities_above_it() -> None:
     assert offenders == []
 
 
+def test_the_treasury_core_never_imports_the_capabilities_above_it() -> None:
+    """treasury/* (but the shells and the migrations' metadata) sits below pooling, hedging and
+    the group view: they import it, never the other way round."""
+    above = ("pooling", "hedging", "positions")
+    exempt = ("treasury/api/", "treasury/cli.py", "treasury/scheduler.py", "treasury/migrations/")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "treasury").rglob("*.py"))
+        if not str(path.relative_to(ROOT)).startswith(exempt)
+        and any(_top(name) in above for name in imported_modules(path))
+    ]
+    assert offenders == []
+
+
 def package_of(module: str) -> str:
-    """The package owning `module`: treasury.<pkg>, or pooling, hedging, compliance."""
+    """The package owning `module`: treasury.<pkg>, or pooling, hedging, compliance, positions."""
     parts = module.split(".")
     return ".".join(parts[:2]) if parts[0] == "treasury" and len(parts) > 2 else parts[0]
 

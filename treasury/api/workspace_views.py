@@ -11,13 +11,13 @@ from typing import Any
 from markupsafe import Markup
 
 from hedging import ratios
+from positions import service
+from positions.model import GroupBy
+from positions.service import CashPositions, Ladder, TransferLine
 from treasury.api.charts import Band, Bar, LadderPoint, band_chart, bar_chart, ladder_chart
 from treasury.calendars import default_calendars
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.money import Money
-from treasury.positions import service
-from treasury.positions.model import GroupBy
-from treasury.positions.service import CashPositions, Ladder, TransferLine
 
 FLOW_LABELS = {
     "booked": "booked 已记账",

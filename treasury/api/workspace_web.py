@@ -16,6 +16,8 @@ from importlib import resources
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from positions import service
+from positions.model import GroupBy
 from treasury.api.deps import SettingsDep, UowFactoryDep
 from treasury.api.pages import (
     FORGED,
@@ -38,8 +40,6 @@ from treasury.errors import TreasuryError, Unauthenticated, ValidationFailed
 from treasury.payments import cancellation
 from treasury.payments.model import TransferStatus
 from treasury.payments.service import IdempotencyOptions
-from treasury.positions import service
-from treasury.positions.model import GroupBy
 from treasury.settings import Settings
 from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Permission

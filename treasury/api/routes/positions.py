@@ -11,14 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from positions import service
+from positions.model import GroupBy, LadderRow
+from positions.service import CashPositions, Ladder
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, tenant_of
 from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, money_out
 from treasury.calendars import default_calendars
 from treasury.clock import today
 from treasury.errors import ValidationFailed
-from treasury.positions import service
-from treasury.positions.model import GroupBy, LadderRow
-from treasury.positions.service import CashPositions, Ladder
 
 router = APIRouter(tags=["positions"], responses=COMMON_PROBLEMS)
 

@@ -22,6 +22,7 @@ from hedging.staleness import business_days_between
 from pooling import sweeps as pool_sweeps
 from pooling import views as pool_views
 from pooling.views import Positions
+from positions.model import CNY, AccountPosition, Flow, FlowSource, RateUsed
 from treasury.accounts import repository as accounts_repository
 from treasury.calendars import BusinessCalendars
 from treasury.errors import TreasuryError
@@ -29,7 +30,6 @@ from treasury.ledger import repository as ledger_repository
 from treasury.money import Money, round_money
 from treasury.payments import repository as payments_repository
 from treasury.payments.model import Transfer
-from treasury.positions.model import CNY, AccountPosition, Flow, FlowSource, RateUsed
 from treasury.refdata import cache as refdata_cache
 
 MAX_RATE_AGE_PARAMETER = "positions.reference_rate_max_age_business_days"

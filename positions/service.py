@@ -15,13 +15,8 @@ from sqlalchemy.orm import Session
 
 from hedging.repository import HedgeValue
 from pooling.views import QuotaPosition
-from treasury.calendars import BusinessCalendars
-from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import TreasuryError
-from treasury.money import Money
-from treasury.payments.model import Transfer
-from treasury.positions import repository
-from treasury.positions.model import (
+from positions import repository
+from positions.model import (
     CNY,
     Group,
     GroupBy,
@@ -36,6 +31,11 @@ from treasury.positions.model import (
     to_cny,
     total_cny,
 )
+from treasury.calendars import BusinessCalendars
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import TreasuryError
+from treasury.money import Money
+from treasury.payments.model import Transfer
 
 DEFAULT_LADDER_DAYS = 14
 MAX_LADDER_DAYS = 92  # a quarter ahead; beyond it the flows are guesses
