@@ -22,16 +22,33 @@ from starlette.exceptions import HTTPException
 
 from treasury.api.deps import UowFactoryDep
 from treasury.api.problems import status_of
-from treasury.api.sessions import SessionSigner, WebSession
+from treasury.api.sessions import SESSION_LIFETIME, SessionSigner, WebSession
 from treasury.errors import TreasuryError, Unauthenticated
 from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Permission, Principal
 
 logger = logging.getLogger("treasury.api.pages")
 
-SESSION_COOKIE = "treasury_review_session"
-LOGIN_COOKIE = "treasury_review_login"
-COOKIE_PATH = "/review"
+
+@dataclass(frozen=True)
+class Area:
+    """A set of signed-in pages: where they live (their cookies' path) and their cookies' names.
+    `/review` and `/treasury` sign in alike under one signer, each with cookies of its own."""
+
+    path: str
+    session_cookie: str
+    login_cookie: str
+
+    @property
+    def login_path(self) -> str:
+        """The area's sign-in form."""
+        return f"{self.path}/login"
+
+
+REVIEW = Area("/review", "treasury_review_session", "treasury_review_login")
+SESSION_COOKIE = REVIEW.session_cookie
+LOGIN_COOKIE = REVIEW.login_cookie
+COOKIE_PATH = REVIEW.path
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -118,28 +135,36 @@ def now_of(request: Request) -> datetime:
     return now
 
 
-def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    """Set a page cookie: HttpOnly, SameSite=Strict, Path=/review, Secure over https."""
+def set_cookie(
+    response: Response,
+    request: Request,
+    name: str,
+    value: str,
+    max_age: int,
+    *,
+    area: Area = REVIEW,
+) -> None:
+    """Set a page cookie: HttpOnly, SameSite=Strict, Path=the area's, Secure over https."""
     response.set_cookie(
         name,
         value,
         max_age=max_age,
-        path=COOKIE_PATH,
+        path=area.path,
         secure=request.url.scheme == "https",
         httponly=True,
         samesite="strict",
     )
 
 
-def clear_cookie(response: Response, name: str) -> None:
+def clear_cookie(response: Response, name: str, *, area: Area = REVIEW) -> None:
     """Expire a page cookie."""
-    response.delete_cookie(name, path=COOKIE_PATH, httponly=True, samesite="strict")
+    response.delete_cookie(name, path=area.path, httponly=True, samesite="strict")
 
 
-def current_visitor(request: Request, uow_factory: UowFactoryDep) -> Visitor | None:
-    """The signed-in visitor: a valid, unexpired cookie of a live token that may read."""
+def visitor_in(area: Area, request: Request, uow_factory: UowFactoryDep) -> Visitor | None:
+    """The area's signed-in visitor: a valid, unexpired cookie of a live token that may read."""
     signer = signer_of(request)
-    session = signer.read(request.cookies.get(SESSION_COOKIE), now_of(request))
+    session = signer.read(request.cookies.get(area.session_cookie), now_of(request))
     if session is None:
         return None
     try:
@@ -149,6 +174,50 @@ def current_visitor(request: Request, uow_factory: UowFactoryDep) -> Visitor | N
     if not principal.can(Permission.READ) or principal.tenant_id is None:
         return None
     return Visitor(principal, session, signer.csrf_token(session))
+
+
+def current_visitor(request: Request, uow_factory: UowFactoryDep) -> Visitor | None:
+    """The signed-in visitor of `/review`."""
+    return visitor_in(REVIEW, request, uow_factory)
+
+
+class SignInRefused(Exception):
+    """A sign-in form refused: shown on the sign-in page again, or (cross-site) as an error."""
+
+    def __init__(self, status: int, message: str, *, on_login_page: bool = True) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.on_login_page = on_login_page
+
+
+def signing_in(area: Area, request: Request, form: dict[str, str], uow_factory: Any) -> Principal:
+    """The principal whose bearer token the sign-in form presents (tenant roles that may read),
+    or SignInRefused: a cross-site post, a forged form, an unknown token, a role kept out."""
+    if not same_site(request):
+        raise SignInRefused(403, CROSS_SITE, on_login_page=False)
+    if not signer_of(request).login_csrf_valid(
+        request.cookies.get(area.login_cookie), form.get("csrf_token")
+    ):
+        raise SignInRefused(403, FORGED)
+    try:
+        principal = tenancy_service.authenticate(uow_factory(), form.get("token", "").strip())
+    except Unauthenticated as error:
+        raise SignInRefused(401, "Unknown or revoked token. 令牌无效或已撤销。") from error
+    if not principal.can(Permission.READ) or principal.tenant_id is None:
+        message = f"The {principal.role.value} role cannot use this page. 该角色无权访问。"
+        raise SignInRefused(403, message)
+    return principal
+
+
+def session_started(area: Area, request: Request, principal: Principal) -> Response:
+    """Signed in: the session cookie set, the sign-in nonce dropped, on to the area's home."""
+    cookie, _ = signer_of(request).issue(principal.token_id, now_of(request))
+    response = RedirectResponse(area.path, status_code=303)
+    lifetime = int(SESSION_LIFETIME.total_seconds())
+    set_cookie(response, request, area.session_cookie, cookie, lifetime, area=area)
+    clear_cookie(response, area.login_cookie, area=area)
+    return response
 
 
 VisitorDep = Annotated[Visitor | None, Depends(current_visitor)]
@@ -196,12 +265,13 @@ def same_site(request: Request) -> bool:
 FORGED = (
     "This form did not come from this page or has expired; reload it and try again. 表单已失效。"
 )
+CROSS_SITE = "Cross-site requests are refused. 拒绝跨站请求。"
 
 
 def guard_post(request: Request, visitor: Visitor | None, form: dict[str, str]) -> Response | None:
     """Refuse a POST from another site, without a session, or without this session's token."""
     if not same_site(request):
-        return error_page(403, "Cross-site requests are refused. 拒绝跨站请求。", visitor)
+        return error_page(403, CROSS_SITE, visitor)
     if visitor is None:
         return expired()
     if not signer_of(request).csrf_valid(visitor.session, form.get("csrf_token")):
@@ -209,10 +279,10 @@ def guard_post(request: Request, visitor: Visitor | None, form: dict[str, str]) 
     return None
 
 
-def to_login() -> Response:
-    """Send the browser to the sign-in form, dropping a stale session cookie."""
-    response = RedirectResponse("/review/login", status_code=303)
-    clear_cookie(response, SESSION_COOKIE)
+def to_login(area: Area = REVIEW) -> Response:
+    """Send the browser to the area's sign-in form, dropping a stale session cookie."""
+    response = RedirectResponse(area.login_path, status_code=303)
+    clear_cookie(response, area.session_cookie, area=area)
     return response
 
 

@@ -21,30 +21,30 @@ from compliance.model import Decision, ReviewKind, ReviewStatus
 from hedging import held_deliveries
 from treasury.api.deps import SettingsDep, UowFactoryDep
 from treasury.api.pages import (
-    FORGED,
     LOGIN_COOKIE,
+    REVIEW,
     SESSION_COOKIE,
     FormDep,
     PageRoute,
+    SignInRefused,
     Visitor,
     VisitorDep,
     clear_cookie,
     error_page,
     guard_post,
-    now_of,
     render,
-    same_site,
+    session_started,
     set_cookie,
     signer_of,
+    signing_in,
     to_login,
 )
 from treasury.api.problems import status_of
 from treasury.api.review_views import REFERENCE_KINDS, item_view, queue
-from treasury.api.sessions import SESSION_LIFETIME, SessionSigner, new_nonce, valid_nonce
-from treasury.errors import TreasuryError, Unauthenticated, ValidationFailed
+from treasury.api.sessions import SessionSigner, new_nonce, valid_nonce
+from treasury.errors import TreasuryError, ValidationFailed
 from treasury.payments import reviews
 from treasury.settings import Settings
-from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Permission
 
 Choice = TypeVar("Choice", bound=StrEnum)
@@ -117,23 +117,13 @@ def login_form(request: Request, visitor: VisitorDep) -> Response:
 @router.post("/login")
 def login(request: Request, form: FormDep, uow_factory: UowFactoryDep) -> Response:
     """Exchange a bearer token for a session cookie (tenant roles that may read only)."""
-    signer = signer_of(request)
-    if not same_site(request):
-        return error_page(403, "Cross-site requests are refused. 拒绝跨站请求。")
-    if not signer.login_csrf_valid(request.cookies.get(LOGIN_COOKIE), form.get("csrf_token")):
-        return _login_page(request, 403, FORGED)
     try:
-        principal = tenancy_service.authenticate(uow_factory(), form.get("token", "").strip())
-    except Unauthenticated:
-        return _login_page(request, 401, "Unknown or revoked token. 令牌无效或已撤销。")
-    if not principal.can(Permission.READ) or principal.tenant_id is None:
-        message = f"The {principal.role.value} role cannot use this page. 该角色无权访问。"
-        return _login_page(request, 403, message)
-    cookie, _ = signer.issue(principal.token_id, now_of(request))
-    response = RedirectResponse("/review", status_code=303)
-    set_cookie(response, request, SESSION_COOKIE, cookie, int(SESSION_LIFETIME.total_seconds()))
-    clear_cookie(response, LOGIN_COOKIE)
-    return response
+        principal = signing_in(REVIEW, request, form, uow_factory)
+    except SignInRefused as refused:
+        if not refused.on_login_page:
+            return error_page(refused.status, refused.message)
+        return _login_page(request, refused.status, refused.message)
+    return session_started(REVIEW, request, principal)
 
 
 @router.post("/logout")

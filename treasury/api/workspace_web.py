@@ -20,33 +20,38 @@ from positions import service
 from positions.model import GroupBy
 from treasury.api.deps import SettingsDep, UowFactoryDep
 from treasury.api.pages import (
+    CROSS_SITE,
     FORGED,
+    Area,
     FormDep,
     PageRoute,
+    SignInRefused,
     Visitor,
+    clear_cookie,
     error_page,
     guard_post,
-    now_of,
     render,
     same_site,
+    session_started,
+    set_cookie,
     signer_of,
+    signing_in,
+    to_login,
+    visitor_in,
 )
 from treasury.api.problems import status_of
 from treasury.api.routes.positions import positions_csv
-from treasury.api.sessions import SESSION_LIFETIME, new_nonce, valid_nonce
+from treasury.api.sessions import new_nonce, valid_nonce
 from treasury.api.workspace_views import workspace
 from treasury.clock import today
-from treasury.errors import TreasuryError, Unauthenticated, ValidationFailed
+from treasury.errors import TreasuryError, ValidationFailed
 from treasury.payments import cancellation
 from treasury.payments.model import TransferStatus
 from treasury.payments.service import IdempotencyOptions
 from treasury.settings import Settings
-from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Permission
 
-SESSION_COOKIE = "treasury_workspace_session"
-LOGIN_COOKIE = "treasury_workspace_login"
-COOKIE_PATH = "/treasury"
+WORKSPACE = Area("/treasury", "treasury_workspace_session", "treasury_workspace_login")
 _FLASHES = {
     "cancelled": "Cancelled: the transfer will not be paid and its reservation is released. "
     "已撤销，预留金额已释放。",
@@ -61,40 +66,12 @@ _STATIC = {
 router = APIRouter(prefix="/treasury", route_class=PageRoute, include_in_schema=False)
 
 
-def _set_cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=age,
-        path=COOKIE_PATH,
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
-
-
-def _clear_cookie(response: Response, name: str) -> None:
-    response.delete_cookie(name, path=COOKIE_PATH, httponly=True, samesite="strict")
-
-
 def _visitor(request: Request, uow_factory: UowFactoryDep) -> Visitor | None:
-    signer = signer_of(request)
-    session = signer.read(request.cookies.get(SESSION_COOKIE), now_of(request))
-    if session is None:
-        return None
-    try:
-        principal = tenancy_service.principal_for_token_id(uow_factory(), session.token_id)
-    except Unauthenticated:
-        return None
-    if not principal.can(Permission.READ) or principal.tenant_id is None:
-        return None
-    return Visitor(principal, session, signer.csrf_token(session))
+    return visitor_in(WORKSPACE, request, uow_factory)
 
 
 def _to_login() -> Response:
-    response = RedirectResponse("/treasury/login", status_code=303)
-    _clear_cookie(response, SESSION_COOKIE)
-    return response
+    return to_login(WORKSPACE)
 
 
 @router.get("/static/{name}")
@@ -110,7 +87,7 @@ def static_file(name: str) -> Response:
 
 
 def _login_page(request: Request, status: int = 200, error: str | None = None) -> Response:
-    nonce = request.cookies.get(LOGIN_COOKIE)
+    nonce = request.cookies.get(WORKSPACE.login_cookie)
     if nonce is None or not valid_nonce(nonce):
         nonce = new_nonce()
     flash = "You have signed out. 已退出。" if request.query_params.get("signed_out") else None
@@ -121,7 +98,7 @@ def _login_page(request: Request, status: int = 200, error: str | None = None) -
         error=error,
         flash=None if error else flash,
     )
-    _set_cookie(response, request, LOGIN_COOKIE, nonce, 3600)
+    set_cookie(response, request, WORKSPACE.login_cookie, nonce, 3600, area=WORKSPACE)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="treasury"'
     return response
@@ -138,23 +115,13 @@ def login_form(request: Request, uow_factory: UowFactoryDep) -> Response:
 @router.post("/login")
 def login(request: Request, form: FormDep, uow_factory: UowFactoryDep) -> Response:
     """Exchange a bearer token for a session cookie (tenant roles that may read)."""
-    signer = signer_of(request)
-    if not same_site(request):
-        return error_page(403, "Cross-site requests are refused. 拒绝跨站请求。")
-    if not signer.login_csrf_valid(request.cookies.get(LOGIN_COOKIE), form.get("csrf_token")):
-        return _login_page(request, 403, FORGED)
     try:
-        principal = tenancy_service.authenticate(uow_factory(), form.get("token", "").strip())
-    except Unauthenticated:
-        return _login_page(request, 401, "Unknown or revoked token. 令牌无效或已撤销。")
-    if not principal.can(Permission.READ) or principal.tenant_id is None:
-        message = f"The {principal.role.value} role cannot use this page. 该角色无权访问。"
-        return _login_page(request, 403, message)
-    cookie, _ = signer.issue(principal.token_id, now_of(request))
-    response = RedirectResponse("/treasury", status_code=303)
-    _set_cookie(response, request, SESSION_COOKIE, cookie, int(SESSION_LIFETIME.total_seconds()))
-    _clear_cookie(response, LOGIN_COOKIE)
-    return response
+        principal = signing_in(WORKSPACE, request, form, uow_factory)
+    except SignInRefused as refused:
+        if not refused.on_login_page:
+            return error_page(refused.status, refused.message)
+        return _login_page(request, refused.status, refused.message)
+    return session_started(WORKSPACE, request, principal)
 
 
 @router.post("/logout")
@@ -162,13 +129,13 @@ def logout(request: Request, form: FormDep, uow_factory: UowFactoryDep) -> Respo
     """End the session in this browser."""
     visitor = _visitor(request, uow_factory)
     if not same_site(request):
-        return error_page(403, "Cross-site requests are refused. 拒绝跨站请求。", visitor)
+        return error_page(403, CROSS_SITE, visitor)
     if visitor is not None and not signer_of(request).csrf_valid(
         visitor.session, form.get("csrf_token")
     ):
         return error_page(403, FORGED, visitor)
     response = RedirectResponse("/treasury/login?signed_out=1", status_code=303)
-    _clear_cookie(response, SESSION_COOKIE)
+    clear_cookie(response, WORKSPACE.session_cookie, area=WORKSPACE)
     return response
 
 
