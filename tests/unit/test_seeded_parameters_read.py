@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "treasury" / "refdata" / "seed"
-CODE = ("treasury", "pooling", "compliance", "hedging")
+CODE = ("treasury", "pooling", "compliance", "hedging", "positions")
 
 
 def seeded_names() -> set[str]:
