@@ -78,10 +78,10 @@ class Currency:
     @classmethod
     def of(cls, code: str) -> Currency:
         """Return the currency for an ISO 4217 code (CNH becomes CNY); unknown codes are refused."""
-        normalised = _ALIASES.get(code, code)
-        if not isinstance(code, str) or normalised not in _MINOR_UNITS:
+        found = _CURRENCIES.get(code) if isinstance(code, str) else None
+        if found is None:
             raise MoneyError(f"unknown currency {code!r}")
-        return cls(normalised, _MINOR_UNITS[normalised])
+        return found
 
     @property
     def quantum(self) -> Decimal:
@@ -90,6 +90,12 @@ class Currency:
 
     def __str__(self) -> str:
         return self.code
+
+
+# One instance per code (and alias), made once: `Currency.of` runs for every amount read.
+_CURRENCIES: Final[dict[str, Currency]] = {
+    code: Currency(code, units) for code, units in _MINOR_UNITS.items()
+} | {alias: Currency(code, _MINOR_UNITS[code]) for alias, code in _ALIASES.items()}
 
 
 def is_currency_code(code: str) -> bool:
@@ -152,7 +158,16 @@ class Money:
     def from_minor(cls, amount_minor: int, currency: str | Currency) -> Money:
         """Build money from integer minor units, as stored."""
         money_currency = currency if isinstance(currency, Currency) else Currency.of(currency)
-        return cls(Decimal(amount_minor).scaleb(-money_currency.minor_units), money_currency)
+        if type(amount_minor) is not int:  # e.g. a SUM PostgreSQL hands back as numeric
+            return cls(Decimal(amount_minor).scaleb(-money_currency.minor_units), money_currency)
+        # Whole minor units by construction, so the decimals check of __post_init__ (a digit
+        # tuple per amount: most of the cost of reading many balances) has nothing to find.
+        money = object.__new__(cls)
+        object.__setattr__(
+            money, "amount", Decimal(amount_minor).scaleb(-money_currency.minor_units)
+        )
+        object.__setattr__(money, "currency", money_currency)
+        return money
 
     @classmethod
     def zero(cls, currency: str | Currency) -> Money:
