@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from compliance.model import Finding, ReviewKind, ReviewState, ReviewStatus
+from compliance.model import Decision, Finding, ReviewKind, ReviewState, ReviewStatus
 from compliance.tables import ReviewDecisionRow, ReviewRow
 from treasury.db.base import new_id
 from treasury.db.paging import Page, PageRequest, keyset_page
@@ -104,17 +104,20 @@ def _decisions(session: Session, review_ids: list[str]) -> dict[str, list[Review
     return found
 
 
-def state_of(session: Session, row: ReviewRow, creator_token_id: str) -> ReviewState:
-    """The maker-checker state of a review row."""
-    approvals = [
-        decision.officer_token_id
-        for decision in _decisions(session, [row.id])[row.id]
-        if decision.decision == "approve"
-    ]
+def get_item(
+    session: Session, tenant_id: str, review_id: str, *, for_update: bool = False
+) -> ReviewItem | None:
+    """One of the tenant's review items (its row locked for a decision when asked)."""
+    row = get_row(session, tenant_id, review_id, for_update=for_update)
+    return None if row is None else to_items(session, [row])[0]
+
+
+def state_of(item: ReviewItem, creator_token_id: str) -> ReviewState:
+    """The maker-checker state of a review item."""
     return ReviewState(
-        status=ReviewStatus(row.status),
-        required_approvals=row.required_approvals,
-        approved_by=tuple(approvals),
+        status=item.status,
+        required_approvals=item.required_approvals,
+        approved_by=tuple(decision.officer_token_id for decision in item.approvals),
         creator_token_id=creator_token_id,
     )
 
@@ -128,18 +131,37 @@ def approval_references(session: Session, review_id: str) -> dict[str, str]:
     return merged
 
 
-def add_decision(
+@dataclass(frozen=True)
+class ReviewMove:
+    """What one decision changed on a review: its status and approval count, before and after."""
+
+    status_before: str
+    approvals_before: int
+    status: str
+    approvals: int
+
+
+def record_decision(
     session: Session,
     *,
-    row: ReviewRow,
+    tenant_id: str,
+    review_id: str,
     officer_token_id: str,
     officer: str,
-    decision: str,
+    decision: Decision,
+    status: ReviewStatus,
     reason: str,
     references: dict[str, str],
     decided_at: datetime,
-) -> None:
-    """Record one officer's decision (the unique constraint refuses a second by the same one)."""
+) -> ReviewMove:
+    """Record one officer's decision and move the review to `status` (decided at `decided_at`
+    unless still pending); the unique constraint refuses a second decision by the same officer.
+
+    The review's row is the one `get_item(..., for_update=True)` locked in this transaction.
+    """
+    row = session.get(ReviewRow, review_id)
+    assert row is not None
+    assert row.tenant_id == tenant_id
     session.add(
         ReviewDecisionRow(
             id=new_id(),
@@ -147,12 +169,18 @@ def add_decision(
             tenant_id=row.tenant_id,
             officer_token_id=officer_token_id,
             officer=officer,
-            decision=decision,
+            decision=decision.value,
             reason=reason,
             references_json=json.dumps(references, sort_keys=True),
             decided_at=decided_at,
         )
     )
+    status_before, approvals_before = row.status, row.approvals
+    row.approvals += 1 if decision is Decision.APPROVE else 0
+    row.status = status.value
+    if status is not ReviewStatus.PENDING:
+        row.decided_at = decided_at
+    return ReviewMove(status_before, approvals_before, row.status, row.approvals)
 
 
 def to_items(session: Session, rows: list[ReviewRow]) -> list[ReviewItem]:

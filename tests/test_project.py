@@ -143,7 +143,6 @@ KNOWN_CROSSINGS = {
     "treasury/payments/bank_reports.py": {"treasury.settlement"},
     "treasury/payments/classification.py": {"treasury.accounts", "treasury.ledger"},
     "treasury/payments/payment_files.py": {"treasury.settlement"},
-    "treasury/payments/reviews.py": {"compliance"},
     "pooling/positions.py": {"treasury.accounts"},
     "pooling/repository.py": {"treasury.accounts", "treasury.payments"},
 }

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from compliance import repository as review_repository
 from compliance.model import Decision, DecisionRefused, ReviewKind, ReviewStatus, decide
 from compliance.repository import ReviewItem
-from compliance.tables import ReviewRow
 from treasury.audit import service as audit
 from treasury.clock import today
 from treasury.db.paging import Page, PageRequest
@@ -112,26 +111,28 @@ def decide_review(
         raise ValidationFailed("a decision needs a reason")
     assert officer.tenant_id is not None
     with uow:
-        row = review_repository.get_row(uow.session, officer.tenant_id, review_id, for_update=True)
-        if row is None:
+        item = review_repository.get_item(
+            uow.session, officer.tenant_id, review_id, for_update=True
+        )
+        if item is None:
             raise NotFound(f"review {review_id} not found")
         transfer_row = repository.get_transfer_row(
-            uow.session, officer.tenant_id, row.transfer_id, for_update=True
+            uow.session, officer.tenant_id, item.transfer_id, for_update=True
         )
         assert transfer_row is not None
         # With dual approval, what the first officer attached counts as much as the second's.
-        approved = {**review_repository.approval_references(uow.session, row.id), **references}
-        if decision is Decision.APPROVE and row.kind == ReviewKind.HOLD.value:
+        approved = {**review_repository.approval_references(uow.session, item.id), **references}
+        if decision is Decision.APPROVE and item.kind is ReviewKind.HOLD:
             _require_references(repository.to_transfer(transfer_row), approved)
-        status = _apply(uow, row, transfer_row, officer, decision, reason, references)
-        if status is not ReviewStatus.PENDING and row.kind == ReviewKind.HOLD.value:
+        status = _apply(uow, item, transfer_row, officer, decision, reason, references)
+        if status is not ReviewStatus.PENDING and item.kind is ReviewKind.HOLD:
             _finish_transfer(uow, transfer_row, status, approved, officer, timezone)
             for hook in after_decision:
                 hook(uow, transfer=repository.to_transfer(transfer_row))
         _flush_or_conflict(uow)
-        result = DecisionResult(
-            review_repository.to_items(uow.session, [row])[0], repository.to_transfer(transfer_row)
-        )
+        decided = review_repository.get_item(uow.session, officer.tenant_id, item.id)
+        assert decided is not None
+        result = DecisionResult(decided, repository.to_transfer(transfer_row))
         uow.commit()
         return result
 
@@ -153,48 +154,46 @@ def _require_references(transfer: Transfer, references: dict[str, str]) -> None:
 
 def _apply(
     uow: UnitOfWork,
-    row: ReviewRow,
+    item: ReviewItem,
     transfer_row: TransferRow,
     officer: Principal,
     decision: Decision,
     reason: str,
     references: dict[str, str],
 ) -> ReviewStatus:
-    state = review_repository.state_of(uow.session, row, transfer_row.created_by_token_id)
+    assert officer.tenant_id is not None
+    state = review_repository.state_of(item, transfer_row.created_by_token_id)
     try:
         status = decide(state, officer_token_id=officer.token_id, decision=decision)
     except DecisionRefused as refused:
         raise (Forbidden if refused.kind == "forbidden" else Conflict)(str(refused)) from refused
-    review_repository.add_decision(
+    move = review_repository.record_decision(
         uow.session,
-        row=row,
+        tenant_id=officer.tenant_id,
+        review_id=item.id,
         officer_token_id=officer.token_id,
         officer=officer.name,
-        decision=decision.value,
+        decision=decision,
+        status=status,
         reason=reason,
         references=references,
         decided_at=uow.clock.now(),
     )
-    before = {"status": row.status, "approvals": row.approvals}
-    row.approvals += 1 if decision is Decision.APPROVE else 0
-    row.status = status.value
-    if status is not ReviewStatus.PENDING:
-        row.decided_at = uow.clock.now()
     audit.record(
         uow,
-        tenant_id=row.tenant_id,
+        tenant_id=officer.tenant_id,
         actor=officer.name,
         action=f"review.{decision.value}",
         object_type="review",
-        object_id=row.id,
-        before=before,
+        object_id=item.id,
+        before={"status": move.status_before, "approvals": move.approvals_before},
         after={
-            "status": row.status,
-            "approvals": row.approvals,
-            "required_approvals": row.required_approvals,
+            "status": move.status,
+            "approvals": move.approvals,
+            "required_approvals": item.required_approvals,
             "reason": reason,
             "references": references,
-            "transfer_id": row.transfer_id,
+            "transfer_id": item.transfer_id,
         },
     )
     return status
