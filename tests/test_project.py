@@ -141,7 +141,6 @@ def tables_imported(path: Path) -> set[str]:
 KNOWN_CROSSINGS = {
     "treasury/accounts/repository.py": {"treasury.ledger"},
     "treasury/payments/bank_reports.py": {"treasury.settlement"},
-    "treasury/payments/classification.py": {"treasury.accounts", "treasury.ledger"},
     "treasury/payments/payment_files.py": {"treasury.settlement"},
     "pooling/positions.py": {"treasury.accounts"},
     "pooling/repository.py": {"treasury.accounts", "treasury.payments"},

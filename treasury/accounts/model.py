@@ -123,6 +123,20 @@ class BankAccount:
     branch_subdivision: str | None = None  # the province of the branch holding the account
 
 
+@dataclass(frozen=True)
+class RecordedLine:
+    """A bank statement line as imported: what classifying it out of suspense reads."""
+
+    id: str
+    account_id: str
+    bank_ref: str
+    value_date: date
+    amount_minor: int
+    currency: str
+    journal_entry_id: str | None  # its suspense entry (None: it confirmed a transfer)
+    classified: bool
+
+
 def market_of(account: BankAccount) -> str:
     """The market an account's money is in: CNY held at a bank outside the mainland is CNH.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Select, bindparam, select
@@ -16,6 +17,7 @@ from treasury.accounts.model import (
     CrossBorderDebtMode,
     EntityKind,
     LegalEntity,
+    RecordedLine,
     account_is_resident,
 )
 from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow, StatementLineRow
@@ -253,16 +255,49 @@ def seen_bank_refs(session: Session, account_id: str, bank_refs: Sequence[str]) 
     return set(session.scalars(query))
 
 
-def get_statement_line(
-    session: Session, tenant_id: str, line_id: str, *, for_update: bool = False
-) -> StatementLineRow | None:
-    """One of the tenant's statement lines (locked, read afresh, when asked)."""
-    query = select(StatementLineRow).where(
-        StatementLineRow.id == line_id, StatementLineRow.tenant_id == tenant_id
+def lock_statement_line(session: Session, tenant_id: str, line_id: str) -> RecordedLine | None:
+    """One of the tenant's statement lines, locked and read afresh (to classify it)."""
+    query = (
+        select(StatementLineRow)
+        .where(StatementLineRow.id == line_id, StatementLineRow.tenant_id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return session.scalars(query).one_or_none()
+    row = session.scalars(query).one_or_none()
+    if row is None:
+        return None
+    return RecordedLine(
+        id=row.id,
+        account_id=row.account_id,
+        bank_ref=row.bank_ref,
+        value_date=row.value_date,
+        amount_minor=row.amount_minor,
+        currency=row.currency,
+        journal_entry_id=row.journal_entry_id,
+        classified=row.classified_at is not None,
+    )
+
+
+def classify_line(
+    session: Session,
+    line_id: str,
+    *,
+    transfer_id: str | None,
+    ledger_account_id: str,
+    entry_id: str,
+    reason: str,
+    classified_by: str,
+    classified_at: datetime,
+) -> None:
+    """Record where a line locked by `lock_statement_line` went out of suspense, why, by whom."""
+    row = session.get(StatementLineRow, line_id)
+    assert row is not None
+    row.classified_transfer_id = transfer_id
+    row.classified_ledger_account_id = ledger_account_id
+    row.classification_entry_id = entry_id
+    row.classification_reason = reason
+    row.classified_by = classified_by
+    row.classified_at = classified_at
 
 
 def list_statement_lines(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from treasury.accounts import repository as accounts_repository
-from treasury.accounts.tables import StatementLineRow
+from treasury.accounts.model import RecordedLine
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
@@ -33,7 +33,6 @@ from treasury.errors import (
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
-from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money
 from treasury.payments import repository, statements_in
 from treasury.payments.model import TransferStatus
@@ -105,15 +104,13 @@ def classify_statement_line(
     assert principal.tenant_id is not None
     tenant_id = principal.tenant_id
     with uow:
-        line = accounts_repository.get_statement_line(
-            uow.session, tenant_id, line_id, for_update=True
-        )
+        line = accounts_repository.lock_statement_line(uow.session, tenant_id, line_id)
         if line is None:
             raise NotFound(f"statement line {line_id} not found")
-        if line.classified_at is not None or line.journal_entry_id is None:
+        if line.classified or line.journal_entry_id is None:
             raise StatementLineClassified(
                 f"statement line {line_id} is not in suspense: "
-                + ("classified already" if line.classified_at else "it confirmed a transfer")
+                + ("classified already" if line.classified else "it confirmed a transfer")
             )
         transfer = None
         if transfer_id is not None:
@@ -123,19 +120,16 @@ def classify_statement_line(
             target = _ledger_account(uow, tenant_id, ledger_account_id, line)
         else:
             assert ledger_account_kind is not None
-            target = _internal(uow, tenant_id, line, ledger_account_kind).id
+            target = _internal(uow, tenant_id, line, ledger_account_kind)
         entry = _post(uow, tenant_id, line, target, reason)
         if transfer is not None and line.amount_minor < 0:
             statements_in.confirm(uow, principal, transfer, line.id)
-        _record(uow, principal, line, transfer_id, target, entry.id, reason)
-        classification = _classification(line, target)
+        classification = _record(uow, principal, line, transfer_id, target, entry.id, reason)
         uow.commit()
         return classification
 
 
-def _transfer(
-    uow: UnitOfWork, tenant_id: str, transfer_id: str, line: StatementLineRow
-) -> TransferRow:
+def _transfer(uow: UnitOfWork, tenant_id: str, transfer_id: str, line: RecordedLine) -> TransferRow:
     row = repository.get_transfer_row(uow.session, tenant_id, transfer_id, for_update=True)
     if row is None:
         raise NotFound(f"transfer {transfer_id} not found")
@@ -159,7 +153,7 @@ def _transfer(
 
 
 def _ledger_account(
-    uow: UnitOfWork, tenant_id: str, ledger_account_id: str, line: StatementLineRow
+    uow: UnitOfWork, tenant_id: str, ledger_account_id: str, line: RecordedLine
 ) -> str:
     account = ledger_repository.get_account(uow.session, tenant_id, ledger_account_id)
     if account is None:
@@ -178,10 +172,9 @@ def _ledger_account(
     return account.id
 
 
-def _internal(
-    uow: UnitOfWork, tenant_id: str, line: StatementLineRow, kind: LedgerAccountKind
-) -> LedgerAccountRow:
-    """The line's entity's internal account of `kind` in the line's currency (made if new)."""
+def _internal(uow: UnitOfWork, tenant_id: str, line: RecordedLine, kind: LedgerAccountKind) -> str:
+    """The id of the line's entity's internal account of `kind` in the line's currency (made if
+    new)."""
     bank = accounts_repository.get_bank_account(uow.session, tenant_id, line.account_id)
     assert bank is not None
     return ledger_repository.internal_account(
@@ -191,11 +184,11 @@ def _internal(
         kind=kind,
         currency=line.currency,
         created_at=uow.clock.now(),
-    )
+    ).id
 
 
 def _post(
-    uow: UnitOfWork, tenant_id: str, line: StatementLineRow, target: str, reason: str
+    uow: UnitOfWork, tenant_id: str, line: RecordedLine, target: str, reason: str
 ) -> JournalEntry:
     suspense = _internal(uow, tenant_id, line, LedgerAccountKind.SUSPENSE)
     money_in = line.amount_minor > 0  # in: suspense was credited; out: it was debited
@@ -206,8 +199,8 @@ def _post(
         description=f"{line.bank_ref} out of suspense: {reason}"[:500],
         postings=(
             Posting(
-                debit_account_id=suspense.id if money_in else target,
-                credit_account_id=target if money_in else suspense.id,
+                debit_account_id=suspense if money_in else target,
+                credit_account_id=target if money_in else suspense,
                 amount=Money.from_minor(abs(line.amount_minor), line.currency),
             ),
         ),
@@ -226,21 +219,27 @@ def _post(
 def _record(
     uow: UnitOfWork,
     principal: Principal,
-    line: StatementLineRow,
+    line: RecordedLine,
     transfer_id: str | None,
     target: str,
     entry_id: str,
     reason: str,
-) -> None:
-    line.classified_transfer_id = transfer_id
-    line.classified_ledger_account_id = target
-    line.classification_entry_id = entry_id
-    line.classification_reason = reason
-    line.classified_by = principal.name
-    line.classified_at = uow.clock.now()
+) -> Classification:
+    classified_at = uow.clock.now()
+    accounts_repository.classify_line(
+        uow.session,
+        line.id,
+        transfer_id=transfer_id,
+        ledger_account_id=target,
+        entry_id=entry_id,
+        reason=reason,
+        classified_by=principal.name,
+        classified_at=classified_at,
+    )
+    assert principal.tenant_id is not None
     audit.record(
         uow,
-        tenant_id=line.tenant_id,
+        tenant_id=principal.tenant_id,
         actor=principal.name,
         action="statement_line.classified",
         object_type="statement_line",
@@ -255,24 +254,19 @@ def _record(
             "reason": reason,
         },
     )
-
-
-def _classification(line: StatementLineRow, target: str) -> Classification:
-    assert line.classification_entry_id is not None
-    assert line.classified_at is not None
     return Classification(
         line_id=line.id,
         account_id=line.account_id,
         bank_ref=line.bank_ref,
         amount=Money.from_minor(line.amount_minor, line.currency),
-        transfer_id=line.classified_transfer_id,
+        transfer_id=transfer_id,
         ledger_account_id=target,
-        journal_entry_id=line.classification_entry_id,
-        reason=line.classification_reason or "",
-        classified_by=line.classified_by or "",
-        classified_at=line.classified_at,
+        journal_entry_id=entry_id,
+        reason=reason,
+        classified_by=principal.name,
+        classified_at=classified_at,
     )
 
 
-def _money(line: StatementLineRow) -> str:
+def _money(line: RecordedLine) -> str:
     return str(Money.from_minor(line.amount_minor, line.currency))
