@@ -95,7 +95,7 @@ def legacy_alerts(session: Session, tenant_id: str, on: date, cleanup_months: in
 def partner_banks(session: Session, pool: PoolRow) -> list[PartnerBank]:
     """The filing's partner banks: the banks (and branch provinces) of its master accounts."""
     masters = {row.master_account_id for row in pools(session, pool)}
-    accounts = repository.bank_account_rows(
+    accounts = accounts_repository.bank_accounts_by_id(
         session, pool.tenant_id, sorted(masters | {pool.master_account_id})
     )
     return [

@@ -26,6 +26,7 @@ from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import AccountKind, LegalEntity
 from treasury.errors import NotFound, ReferenceRateMissing
 from treasury.money import Money
+from treasury.payments import repository as payments_repository
 from treasury.payments.model import Purpose, TransferRequest
 from treasury.payments.pipeline import Parties
 
@@ -71,16 +72,42 @@ def outstanding_cny(
     """The entity's outbound loans outstanding by `on`, in CNY at each value date's rate (a
     repayment reduces the part of its own currency)."""
     total = foreign = Decimal(0)
-    for sign, amount_minor, currency, value_date in repository.outbound_loan_movements(
-        session, entity_id, on, exclude_transfer_id
-    ):
-        money = Money.from_minor(amount_minor, currency)
+    for sign, money, value_date in _loan_movements(session, entity_id, on, exclude_transfer_id):
         change = sign * money.amount * cny_rate(session, money.currency.code, value_date)
         total += change
         if money.currency.code != "CNY":  # CNH is RMB too: Money carries it as CNY
             foreign += change
     total = max(total, Decimal(0))
     return Outstanding(total, min(max(foreign, Decimal(0)), total))
+
+
+# Transfers that moved money (or hold it reserved): they count towards a balance cap.
+_MOVED_OR_HELD = ("booked", "held", "accepted", "settled")
+
+
+def _loan_movements(
+    session: Session, entity_id: str, on: date, exclude_transfer_id: str | None
+) -> list[tuple[int, Money, date]]:
+    """(+1 lent | −1 repaid, amount, value date) of the entity's cross-border `loan` transfers
+    out of its accounts and `loan_repayment` transfers into them, by `on` (the value date, or
+    the requested one while none is set)."""
+    own = set(accounts_repository.entity_account_ids(session, entity_id, list(AccountKind)))
+    flows = payments_repository.cross_border_flows(
+        session,
+        sorted(own),
+        purposes=(Purpose.LOAN.value, Purpose.LOAN_REPAYMENT.value),
+        statuses=_MOVED_OR_HELD,
+        until=on,
+    )
+    found = []
+    for flow in flows:
+        if flow.id == exclude_transfer_id:
+            continue
+        if flow.purpose == Purpose.LOAN.value and flow.debtor_account_id in own:
+            found.append((1, flow.amount, flow.value_date))
+        elif flow.purpose == Purpose.LOAN_REPAYMENT.value and flow.creditor_account_id in own:
+            found.append((-1, flow.amount, flow.value_date))
+    return found
 
 
 def screening_facts(

@@ -18,10 +18,10 @@ from pooling import filings, repository
 from pooling.parameters import Parameters, cny_rate
 from pooling.quotas import EquityShare, Holding, QuotaBook, pool_quotas
 from pooling.tables import PoolMemberRow, PoolRow
-from treasury.accounts.model import AccountKind, EntityKind, account_is_resident
-from treasury.accounts.tables import BankAccountRow, EntityRow
+from treasury.accounts import repository as accounts_repository
+from treasury.accounts.model import BankAccount, EntityKind, LegalEntity
 from treasury.ledger import repository as ledger_repository
-from treasury.money import Currency
+from treasury.money import Currency, Money
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,13 @@ class PoolState:
 
     pool: PoolRow
     members: list[PoolMemberRow]
-    accounts: dict[str, BankAccountRow]
-    entities: dict[str, EntityRow]
+    accounts: dict[str, BankAccount]
+    entities: dict[str, LegalEntity]
     master_resident: bool
 
     def resident(self, account_id: str) -> bool:
         """Is this member account resident?"""
-        account = self.accounts[account_id]
-        entity = self.entities[account.entity_id]
-        return account_is_resident(entity_country=entity.country, kind=AccountKind(account.kind))
+        return self.accounts[account_id].resident
 
     def cross_border(self, account_id: str) -> bool:
         """Does a leg between this member and the master cross the border?"""
@@ -63,14 +61,13 @@ def load_state(session: Session, pool: PoolRow) -> PoolState:
     """The pool's members with their accounts and entities (a few bulk reads)."""
     members = repository.member_rows(session, pool.id)
     ids = [pool.master_account_id, *(m.account_id for m in members)]
-    accounts = repository.bank_account_rows(session, pool.tenant_id, ids)
-    entities = repository.entity_rows(
+    accounts: dict[str, BankAccount] = {}
+    for part in repository.chunks(ids):
+        accounts.update(accounts_repository.bank_accounts_by_id(session, pool.tenant_id, part))
+    entities = accounts_repository.entities_by_id(
         session, pool.tenant_id, [a.entity_id for a in accounts.values()]
     )
-    master = accounts[pool.master_account_id]
-    master_resident = account_is_resident(
-        entity_country=entities[master.entity_id].country, kind=AccountKind(master.kind)
-    )
+    master_resident = accounts[pool.master_account_id].resident
     return PoolState(pool, members, accounts, entities, master_resident)
 
 
@@ -112,8 +109,8 @@ def positions(
     return found
 
 
-def _cny(minor: int | None) -> Decimal:
-    return Decimal(0) if minor is None else Decimal(minor).scaleb(-2)
+def _cny(money: Money | None) -> Decimal:
+    return Decimal(0) if money is None else money.amount
 
 
 def quota_book(
@@ -139,12 +136,12 @@ def quota_book(
     ]
     quotas = pool_quotas(
         regime=pool.regime,
-        host_equity=_cny(host.owners_equity_minor),
-        host_is_finance_company=host.kind == EntityKind.FINANCE_COMPANY.value,
-        concentration=[EquityShare(_cny(e.owners_equity_minor), r[0]) for e, r in onshore],
-        foreign_debt=[EquityShare(_cny(e.owners_equity_minor), r[1]) for e, r in onshore],
+        host_equity=_cny(host.owners_equity),
+        host_is_finance_company=host.kind is EntityKind.FINANCE_COMPANY,
+        concentration=[EquityShare(_cny(e.owners_equity), r[0]) for e, r in onshore],
+        foreign_debt=[EquityShare(_cny(e.owners_equity), r[1]) for e, r in onshore],
         pooled=[
-            EquityShare(_cny(e.owners_equity_minor), e.shareholding_ratio)
+            EquityShare(_cny(e.owners_equity), e.shareholding_ratio)
             for e in [host, *(entity for entity, _ in onshore)]
         ],
         parameters=parameters,

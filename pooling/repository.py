@@ -6,13 +6,13 @@ member), so a sweep of 10,000 members costs about what one of 1,000 does, ten ti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar, cast
 
 from sqlalchemy import Table, func, insert, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from pooling.interest import RateSet
 from pooling.model import MemberTerms, SweepRule
@@ -28,11 +28,9 @@ from pooling.tables import (
     SweepLegRow,
     SweepRunRow,
 )
-from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.ledger.model import LedgerAccountKind
 from treasury.ledger.repository import internal_account_key
-from treasury.payments.tables import TransferRow
 
 CHUNK = 2000
 T = TypeVar("T")
@@ -142,31 +140,6 @@ def pooled_accounts(session: Session, account_ids: Sequence[str]) -> set[str]:
                 select(PoolRow.master_account_id).where(PoolRow.master_account_id.in_(part))
             )
         )
-    return found
-
-
-def bank_account_rows(
-    session: Session, tenant_id: str, account_ids: Sequence[str]
-) -> dict[str, BankAccountRow]:
-    """The tenant's bank account rows among these ids."""
-    found: dict[str, BankAccountRow] = {}
-    for part in chunks(account_ids):
-        query = select(BankAccountRow).where(
-            BankAccountRow.id.in_(part), BankAccountRow.tenant_id == tenant_id
-        )
-        found.update({row.id: row for row in session.scalars(query)})
-    return found
-
-
-def entity_rows(
-    session: Session, tenant_id: str, entity_ids: Iterable[str]
-) -> dict[str, EntityRow]:
-    """The tenant's entity rows among these ids."""
-    ids = sorted(set(entity_ids))
-    found: dict[str, EntityRow] = {}
-    for part in chunks(ids):
-        query = select(EntityRow).where(EntityRow.id.in_(part), EntityRow.tenant_id == tenant_id)
-        found.update({row.id: row for row in session.scalars(query)})
     return found
 
 
@@ -288,52 +261,6 @@ def interest_period(session: Session, pool_id: str, period_end: date) -> Interes
         InterestPeriodRow.pool_id == pool_id, InterestPeriodRow.period_end == period_end
     )
     return session.scalars(query).one_or_none()
-
-
-# Transfers that moved money (or hold it reserved): they count towards a balance cap.
-_MOVED_OR_HELD = ("booked", "held", "accepted", "settled")
-
-
-def outbound_loan_movements(
-    session: Session, entity_id: str, on: date, exclude_transfer_id: str | None
-) -> list[tuple[int, int, str, date]]:
-    """(+1 lent | −1 repaid, amount minor, currency, value date) of the entity's cross-border
-    `loan` transfers out of its resident accounts and `loan_repayment` transfers into them, by
-    `on` (the value date, or the requested one while none is set)."""
-    debtor = aliased(BankAccountRow)
-    creditor = aliased(BankAccountRow)
-    day = func.coalesce(TransferRow.value_date, TransferRow.requested_value_date)
-    query = (
-        select(
-            TransferRow.id,
-            TransferRow.purpose,
-            TransferRow.amount_minor,
-            TransferRow.currency,
-            day,
-            debtor.entity_id,
-            creditor.entity_id,
-        )
-        .join(debtor, debtor.id == TransferRow.debtor_account_id)
-        .outerjoin(creditor, creditor.id == TransferRow.creditor_account_id)
-        .where(
-            TransferRow.crosses_border.is_(True),
-            TransferRow.status.in_(_MOVED_OR_HELD),
-            TransferRow.purpose.in_(["loan", "loan_repayment"]),
-            (debtor.entity_id == entity_id) | (creditor.entity_id == entity_id),
-            day <= on,
-        )
-    )
-    found = []
-    for transfer_id, purpose, minor, currency, value_date, lender, receiver in session.execute(
-        query
-    ):
-        if transfer_id == exclude_transfer_id:
-            continue
-        if purpose == "loan" and lender == entity_id:
-            found.append((1, minor, currency, value_date))
-        elif purpose == "loan_repayment" and receiver == entity_id:
-            found.append((-1, minor, currency, value_date))
-    return found
 
 
 def concentration_ratio(session: Session, entity_id: str) -> Decimal:

@@ -242,8 +242,7 @@ def check_members(
             "(a ratio belongs to the entity; change it with PATCH, at most once a year)"
         )
     entity_ids = {t.entity_id for t in terms} | {pool.host_entity_id}
-    rows = repository.entity_rows(session, pool.tenant_id, entity_ids)
-    entities = {entity_id: accounts_repository.to_entity(row) for entity_id, row in rows.items()}
+    entities = accounts_repository.entities_by_id(session, pool.tenant_id, entity_ids)
     host = entities[pool.host_entity_id]
     regime = Regime(pool.regime)
     if regime is not Regime.DOMESTIC and pool.bop_code is None:

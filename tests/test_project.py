@@ -142,8 +142,6 @@ KNOWN_CROSSINGS = {
     "treasury/accounts/repository.py": {"treasury.ledger"},
     "treasury/payments/bank_reports.py": {"treasury.settlement"},
     "treasury/payments/payment_files.py": {"treasury.settlement"},
-    "pooling/positions.py": {"treasury.accounts"},
-    "pooling/repository.py": {"treasury.accounts", "treasury.payments"},
 }
 
 

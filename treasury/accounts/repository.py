@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Row, Select, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from treasury.accounts.model import (
@@ -23,6 +23,9 @@ from treasury.accounts.model import (
 from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow, StatementLineRow
 from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money
+
+# Ids per IN list when reading many rows (well under SQLite's and PostgreSQL's parameter limits).
+_CHUNK = 2000
 
 # Entity figures kept in CNY minor units: field name → column name.
 ENTITY_CNY_FIELDS = {
@@ -119,6 +122,20 @@ def entity_account_ids(session: Session, entity_id: str, kinds: Iterable[str]) -
         BankAccountRow.entity_id == entity_id, BankAccountRow.kind.in_(list(kinds))
     )
     return list(session.scalars(query))
+
+
+def entities_by_id(
+    session: Session, tenant_id: str, entity_ids: Iterable[str]
+) -> dict[str, LegalEntity]:
+    """The tenant's entities among these ids (others' and unknown ids are absent)."""
+    ids = sorted(set(entity_ids))
+    found: dict[str, LegalEntity] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = select(EntityRow).where(
+            EntityRow.id.in_(ids[start : start + _CHUNK]), EntityRow.tenant_id == tenant_id
+        )
+        found.update({row.id: to_entity(row) for row in session.scalars(query)})
+    return found
 
 
 def find_entity_by_code(session: Session, tenant_id: str, code: str) -> EntityRow | None:
@@ -248,11 +265,29 @@ def list_bank_accounts(
 
 
 def seen_bank_refs(session: Session, account_id: str, bank_refs: Sequence[str]) -> set[str]:
-    """Which of these bank references were imported on this account before."""
-    query = select(StatementLineRow.bank_ref).where(
-        StatementLineRow.account_id == account_id, StatementLineRow.bank_ref.in_(bank_refs)
-    )
-    return set(session.scalars(query))
+    """Which of these bank references were imported on this account before (one read per
+    1,000 references)."""
+    wanted = sorted(set(bank_refs))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        query = select(StatementLineRow.bank_ref).where(
+            StatementLineRow.account_id == account_id,
+            StatementLineRow.bank_ref.in_(wanted[start : start + 1000]),
+        )
+        found.update(session.scalars(query))
+    return found
+
+
+def add_statement_lines(session: Session, lines: Sequence[dict[str, Any]]) -> None:
+    """Write statement lines (the columns of `accounts_statement_line`, unclassified) by one
+    Core insert on the session's connection: a statement's thousands of lines cost no ORM
+    flush each. A line already imported on its account raises IntegrityError (unique
+    account and bank_ref)."""
+    if lines:
+        session.connection().execute(_INSERT_STATEMENT_LINE, list(lines))
+
+
+_INSERT_STATEMENT_LINE = insert(cast(Table, StatementLineRow.__table__))  # built once
 
 
 def lock_statement_line(session: Session, tenant_id: str, line_id: str) -> RecordedLine | None:
