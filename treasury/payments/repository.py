@@ -301,6 +301,8 @@ class AccountFlow(NamedTuple):
     debtor_account_id: str
     amount: Money
     value_date: date  # the value date, else the requested one
+    creditor_account_id: str | None
+    purpose: str
 
 
 def cross_border_flows_through(
@@ -312,8 +314,32 @@ def cross_border_flows_through(
     statuses: Sequence[str],
     until: date | None = None,
 ) -> list[AccountFlow]:
-    """The cross-border transfers of `purposes` in `statuses` into or out of an account, on or
-    before `until` (by value date) when given, oldest first."""
+    """The cross-border transfers of `purposes` in `statuses` into or out of one of the tenant's
+    accounts, on or before `until` (by value date) when given, oldest first."""
+    return cross_border_flows(
+        session,
+        [account_id],
+        purposes=purposes,
+        statuses=statuses,
+        until=until,
+        tenant_id=tenant_id,
+    )
+
+
+def cross_border_flows(
+    session: Session,
+    account_ids: Sequence[str],
+    *,
+    purposes: Iterable[str],
+    statuses: Sequence[str],
+    until: date | None = None,
+    tenant_id: str | None = None,
+) -> list[AccountFlow]:
+    """The cross-border transfers of `purposes` in `statuses` into or out of any of these
+    accounts (of `tenant_id` when given), on or before `until` (by value date) when given, oldest
+    first."""
+    if not account_ids:
+        return []
     day = func.coalesce(TransferRow.value_date, TransferRow.requested_value_date)
     query = select(
         TransferRow.id,
@@ -321,18 +347,21 @@ def cross_border_flows_through(
         TransferRow.amount_minor,
         TransferRow.currency,
         day,
+        TransferRow.creditor_account_id,
+        TransferRow.purpose,
     ).where(
-        TransferRow.tenant_id == tenant_id,
         TransferRow.crosses_border.is_(True),
         TransferRow.purpose.in_(sorted(purposes)),
         TransferRow.status.in_(list(statuses)),
-        (TransferRow.debtor_account_id == account_id)
-        | (TransferRow.creditor_account_id == account_id),
+        TransferRow.debtor_account_id.in_(list(account_ids))
+        | TransferRow.creditor_account_id.in_(list(account_ids)),
     )
+    if tenant_id is not None:
+        query = query.where(TransferRow.tenant_id == tenant_id)
     if until is not None:
         query = query.where(day <= until)
     query = query.order_by(TransferRow.created_at, TransferRow.id)
     return [
-        AccountFlow(row[0], row[1], Money.from_minor(row[2], row[3]), row[4])
+        AccountFlow(row[0], row[1], Money.from_minor(row[2], row[3]), row[4], row[5], row[6])
         for row in session.execute(query)
     ]
