@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,6 +85,15 @@ def record_in_transaction(
         after=after,
         occurred_at=occurred_at,
     )
+    session.info[_SEAL_REQUESTED] = True
+
+
+def record_many(session: Session, events: Sequence[repository.NewEvent]) -> None:
+    """`record_in_transaction` for many events at once (one insert): written at once, sealed
+    into the chain soon after the commit."""
+    if not events:
+        return
+    repository.append_many(session, events)
     session.info[_SEAL_REQUESTED] = True
 
 

@@ -3,18 +3,20 @@
 `append_entry` writes, in the same transaction as the entry, one `journal_entry.posted` event
 carrying the entry and its postings; sealed into the chain, that record is what `verification`
 compares the stored entries, postings, day movements and running balances with. One Core insert
-per entry, whatever its size; the hashing happens after commit, in the sealer.
+for the entries appended together, whatever their size; the hashing happens after commit, in
+the sealer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from treasury.audit import service as audit
+from treasury.audit.repository import NewEvent
 from treasury.ledger.model import JournalEntry
 
 ENTRY_POSTED = "journal_entry.posted"
@@ -49,11 +51,38 @@ def entry_document(
     return document if reason is None else {**document, "reason": reason}
 
 
+def record_entries(
+    session: Session, *, tenant_id: str, entries: Sequence[JournalEntry], posted_at: datetime
+) -> None:
+    """Record the entries being appended in the audit chain (same transaction, at `posted_at`):
+    one event each, written by one insert however many entries there are."""
+    audit.record_many(
+        session,
+        [
+            NewEvent(
+                tenant_id=tenant_id,
+                actor=ACTOR,
+                action=ENTRY_POSTED,
+                object_type=OBJECT_TYPE,
+                object_id=entry.id,
+                before=None,
+                after=_document(entry),
+                occurred_at=posted_at,
+            )
+            for entry in entries
+        ],
+    )
+
+
 def record_entry(
     session: Session, *, tenant_id: str, entry: JournalEntry, posted_at: datetime
 ) -> None:
     """Record the entry being appended in the audit chain (same transaction, at `posted_at`)."""
-    document = entry_document(
+    record_entries(session, tenant_id=tenant_id, entries=[entry], posted_at=posted_at)
+
+
+def _document(entry: JournalEntry) -> dict[str, Any]:
+    return entry_document(
         value_date=entry.value_date,
         kind=entry.kind,
         description=entry.description,
@@ -64,14 +93,4 @@ def record_entry(
             (p.debit_account_id, p.credit_account_id, p.amount.minor, p.amount.currency.code)
             for p in entry.postings
         ),
-    )
-    audit.record_in_transaction(
-        session,
-        tenant_id=tenant_id,
-        actor=ACTOR,
-        action=ENTRY_POSTED,
-        object_type=OBJECT_TYPE,
-        object_id=entry.id,
-        after=document,
-        occurred_at=posted_at,
     )

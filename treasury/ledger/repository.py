@@ -15,7 +15,7 @@ from treasury.db.dialects import DIALECTS, conflict_insert, conflict_insert_for
 from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.errors import BalanceOutOfRange
 from treasury.ledger import model
-from treasury.ledger.attestation import record_entry
+from treasury.ledger.attestation import record_entries
 from treasury.ledger.model import (
     MAX_BALANCE_MINOR,
     InternalAccount,
@@ -296,8 +296,8 @@ def append_entries(
         ],
     )
     by_value_date: dict[date, list[Posting]] = {}
+    record_entries(session, tenant_id=tenant_id, entries=entries, posted_at=posted_at)
     for entry in entries:
-        record_entry(session, tenant_id=tenant_id, entry=entry, posted_at=posted_at)
         by_value_date.setdefault(entry.value_date, []).extend(entry.postings)
     for value_date, postings in sorted(by_value_date.items()):
         _add_day_movements(session, value_date, balance_changes(postings))

@@ -9,13 +9,14 @@ audit event.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from compliance import repository as review_repository
 from compliance.model import Finding, ReviewKind, Severity, worst
-from treasury.accounts.model import market_of
+from treasury.accounts.model import BankAccount, market_of
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
@@ -30,7 +31,7 @@ from treasury.payments.model import (
 from treasury.payments.tables import TransferRow
 from treasury.refdata import repository as refdata
 from treasury.settlement import repository as settlement_repository
-from treasury.settlement.model import RouteDecision
+from treasury.settlement.model import RouteDecision, RouteRequest
 from treasury.tenancy import repository as tenancy
 from treasury.tenancy.model import Principal
 
@@ -65,16 +66,54 @@ def run(
     is booked; a record is booked whatever its findings. `approved` (an officer approved the hold)
     books past review findings; a block found now still rejects.
     """
-    parties = pipeline.assemble(uow.session, row.tenant_id, request)
+    screened = screen_transfer(uow, row, request, today=today)
+    if row.back_valued:
+        record_back_valued(uow, screened, actor=actor)
+    elif approved and worst(screened.findings) is not Severity.BLOCK:
+        book(uow, screened, actor=actor, today=today)
+    else:
+        proceed(uow, screened, actor=actor, today=today)
+
+
+Decider = Callable[[RouteRequest], RouteDecision]
+"""The router's decision on a route request (a payment run decides each distinct one once)."""
+
+
+def screen_transfer(
+    uow: UnitOfWork,
+    row: TransferRow,
+    request: TransferRequest,
+    *,
+    today: date,
+    accounts: Mapping[str, BankAccount] | None = None,
+    decider: Decider | None = None,
+    now: datetime | None = None,
+) -> Screened:
+    """The pipeline up to its outcome: assemble → check → route → screen; writes nothing but
+    the row's fields (`run` takes it on to its outcome; a payment run its items, in bulk).
+
+    `accounts` (the tenant's bank accounts read already), `decider` and `now` (the moment the
+    payment is submitted) are a payment run's: by default each is read or decided here.
+
+    Raises:
+        NotFound, CurrencyMismatch, FxRateRequired, BopCodeRequired, ValidationFailed: see
+            `pipeline.assemble` and `pipeline.check`.
+    """
+    parties = pipeline.assemble(uow.session, row.tenant_id, request, accounts)
     creditor_amount = pipeline.check(request, parties)
     _keep_sides(row, parties, creditor_amount)
     if request.fx_quote is not None:  # the rate it converts at, derived from the quote
         row.fx_rate = pipeline.effective_rate(request, parties)
     decision = None
     if not row.back_valued:
-        now = uow.clock.now()
-        decision = pipeline.decide(
-            uow.session, parties, request, row.requested_value_date, today=today, now=now
+        submitted = uow.clock.now() if now is None else now
+        route_request = pipeline.route_request(
+            parties, request, submitted_at=submitted, requested=row.requested_value_date
+        )
+        decision = (
+            pipeline.decide_route(uow.session, route_request, today=today)
+            if decider is None
+            else decider(route_request)
         )
     screen_on = request.value_date if row.back_valued else max(request.value_date, today)
     if decision is not None and decision.chosen is not None:
@@ -88,13 +127,7 @@ def run(
         fact_sources=extensions.of(uow).fact_sources,
         exclude_transfer_id=row.id,
     )
-    screened = Screened(row, request, parties, creditor_amount, screening.screen(context), decision)
-    if row.back_valued:
-        record_back_valued(uow, screened, actor=actor)
-    elif approved and worst(screened.findings) is not Severity.BLOCK:
-        book(uow, screened, actor=actor, today=today)
-    else:
-        proceed(uow, screened, actor=actor, today=today)
+    return Screened(row, request, parties, creditor_amount, screening.screen(context), decision)
 
 
 def _keep_sides(row: TransferRow, parties: pipeline.Parties, creditor_amount: Money | None) -> None:
@@ -313,20 +346,19 @@ def _settle(
     actor: Principal,
 ) -> None:
     row.findings_json = json.dumps([finding.to_document() for finding in findings])
-    lifecycle.transition(
-        uow,
-        row,
-        status,
-        actor=actor.name,
-        details={
-            "amount": row.amount_minor,
-            "currency": row.currency,
-            "value_date": None if row.value_date is None else row.value_date.isoformat(),
-            "journal_entry_id": row.journal_entry_id,
-            "review_id": row.review_id,
-            "rules": sorted({finding.rule for finding in findings}),
-        },
-    )
+    lifecycle.transition(uow, row, status, actor=actor.name, details=outcome_details(row, findings))
+
+
+def outcome_details(row: TransferRow, findings: list[Finding]) -> dict[str, object]:
+    """What the audit event of a transfer's outcome records besides its status."""
+    return {
+        "amount": row.amount_minor,
+        "currency": row.currency,
+        "value_date": None if row.value_date is None else row.value_date.isoformat(),
+        "journal_entry_id": row.journal_entry_id,
+        "review_id": row.review_id,
+        "rules": sorted({finding.rule for finding in findings}),
+    }
 
 
 def required_approvals(uow: UnitOfWork, tenant_id: str, amount: Money, on: date) -> int:

@@ -1,11 +1,12 @@
 """Payment runs: an ERP's day of supplier payments, each through the single transfer's pipeline.
 
 A run arrives as JSON transfer bodies or as the ERP's own pain.001. Every item is screened,
-routed and booked (or held, or rejected) by the very steps `POST /v1/transfers` takes
-(`service.run_steps`) — one path by which money leaves an account — each inside a savepoint of
-the run's one unit of work, so an item that raises (an unknown account, a currency that does not
-match) is rolled back alone and carries its error while the others go on. The run is claimed
-under its Idempotency-Key in the same unit of work: a replay returns the run and books nothing.
+routed and booked (or held, or rejected) by the very steps `POST /v1/transfers` takes — one path
+by which money leaves an account — read and written in bulk for the run's items together
+(`run_pipeline`), in the run's one unit of work: an item that raises (an unknown account, a
+currency that does not match) writes nothing and carries its error while the others go on. The run
+is claimed under its Idempotency-Key in the same unit of work: a replay returns the run and books
+nothing.
 Booked items follow the single transfer's way to the bank: the day's outgoing pain.001 batches
 are built from them by the payment-file generation (`payment_files`).
 """
@@ -16,7 +17,6 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from compliance.model import Finding
@@ -26,8 +26,7 @@ from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotFound, TreasuryError, ValidationFailed
 from treasury.idempotency.requests import claim_or_replay
-from treasury.ledger import repository as ledger_repository
-from treasury.payments import runs_repository, service
+from treasury.payments import run_pipeline, runs_repository, service
 from treasury.payments.model import BOP_CODE_PATTERN, Purpose, TransferRequest
 from treasury.payments.tables import PaymentRunRow, TransferRow
 from treasury.settlement.pain001_in import InitiatedPayment
@@ -147,12 +146,18 @@ def create_run(
         if prior is not None:
             return RunResult(_load(uow, principal.tenant_id, prior), replayed=True)
         run = _new_run(uow, principal, run_id, submission)
-        today_ = today(uow.clock, timezone)
-        items: list[RunItem] = []
-        for index, item in enumerate(submission.items):
-            items.append(_run_item(uow, principal, index, item, today_))
-            if progress is not None:
-                progress(index + 1, len(submission.items))
+        total = len(submission.items)
+        results = run_pipeline.run_items(
+            uow,
+            principal,
+            [item.request for item in submission.items],
+            today(uow.clock, timezone),
+            progress=None if progress is None else lambda done: progress(done, total),
+        )
+        items = [
+            _item(index, *_outcome(item, result), item.reference)
+            for index, (item, result) in enumerate(zip(submission.items, results, strict=True))
+        ]
         runs_repository.add_items(uow.session, [_item_values(run.id, item) for item in items])
         uow.commit()
         return RunResult(_value(run, items), replayed=False)
@@ -186,20 +191,13 @@ def _new_run(
     return row
 
 
-def _run_item(
-    uow: UnitOfWork, principal: Principal, index: int, item: ItemIn, today_: date
-) -> RunItem:
-    """One item through the single transfer's steps, alone in a savepoint: an error rolls back
-    what the item wrote (and the locks it took) and is kept as the item's outcome."""
-    transfer: TransferRow | None = None
-    error = item.error
-    if item.request is not None:
-        try:
-            with ledger_repository.savepoint(uow.session):
-                transfer = service.run_steps(uow, principal, item.request, today_)
-        except TreasuryError as raised:
-            error = ItemError.of(raised)
-    return _item(index, transfer, error, item.reference)
+def _outcome(
+    item: ItemIn, result: run_pipeline.Outcome | None
+) -> tuple[TransferRow | None, ItemError | None]:
+    """The item's transfer, or the error it carries (its body's, or the one it raised)."""
+    if result is None:
+        return None, item.error
+    return result.transfer, None if result.error is None else ItemError.of(result.error)
 
 
 def _item_values(run_id: str, item: RunItem) -> dict[str, object]:

@@ -8,6 +8,7 @@ these, so there is one path by which money leaves an account.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -60,16 +61,25 @@ class Parties:
         )
 
 
-def assemble(session: Session, tenant_id: str, request: TransferRequest) -> Parties:
+def assemble(
+    session: Session,
+    tenant_id: str,
+    request: TransferRequest,
+    accounts: Mapping[str, BankAccount] | None = None,
+) -> Parties:
     """Load both sides of the transfer (another tenant's ids are simply not found).
+
+    `accounts`: the tenant's bank accounts read already (a payment run reads all its items' in
+    one go); an id absent from it is not the tenant's.
 
     Raises:
         NotFound: an account or counterparty that is not the tenant's.
     """
-    wanted = [request.debtor_account_id]
-    if request.creditor_account_id is not None:
-        wanted.append(request.creditor_account_id)
-    accounts = accounts_repository.bank_accounts_by_id(session, tenant_id, wanted)
+    if accounts is None:
+        wanted = [request.debtor_account_id]
+        if request.creditor_account_id is not None:
+            wanted.append(request.creditor_account_id)
+        accounts = accounts_repository.bank_accounts_by_id(session, tenant_id, wanted)
     debtor = _found(accounts.get(request.debtor_account_id), "account", request.debtor_account_id)
     creditor_account = None
     if request.creditor_account_id is not None:
@@ -345,19 +355,45 @@ def book(
     enforce_limits: bool = True,
 ) -> JournalEntry:
     """Post the transfer's journal entry on its value date."""
-    postings = _postings(session, tenant_id, parties, amount, creditor_amount, now)
-    entry = JournalEntry(
-        id=new_id(),
+    entry = journal_entry(
+        session,
+        tenant_id=tenant_id,
+        transfer_id=transfer_id,
+        parties=parties,
+        amount=amount,
+        creditor_amount=creditor_amount,
         value_date=value_date,
-        kind="transfer",
-        description=description[:500],
-        postings=postings,
-        source_id=transfer_id,
+        description=description,
+        now=now,
     )
     ledger_posting.post_entry(
         session, tenant_id=tenant_id, entry=entry, posted_at=now, enforce_limits=enforce_limits
     )
     return entry
+
+
+def journal_entry(
+    session: Session,
+    *,
+    tenant_id: str,
+    transfer_id: str,
+    parties: Parties,
+    amount: Money,
+    creditor_amount: Money | None,
+    value_date: date,
+    description: str,
+    now: datetime,
+) -> JournalEntry:
+    """The transfer's journal entry, not yet posted (`book` posts one; a payment run posts its
+    items' together); the internal accounts it needs are made on first use."""
+    return JournalEntry(
+        id=new_id(),
+        value_date=value_date,
+        kind="transfer",
+        description=description[:500],
+        postings=_postings(session, tenant_id, parties, amount, creditor_amount, now),
+        source_id=transfer_id,
+    )
 
 
 def _postings(

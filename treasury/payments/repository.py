@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from compliance.model import Finding
@@ -280,6 +280,22 @@ def new_transfer_row(
         created_at=now,
         updated_at=now,
     )
+
+
+def insert_transfers(session: Session, rows: Sequence[TransferRow]) -> None:
+    """Write transfer rows made by `new_transfer_row` (and taken to their outcome) by one Core
+    insert on the session's connection: a payment run's, never read back as ORM objects in its
+    unit of work, so they cost no flush each."""
+    if rows:
+        session.connection().execute(
+            _INSERT_TRANSFER,
+            [{key: row.__dict__.get(key) for key in _TRANSFER_COLUMNS} for row in rows],
+        )
+
+
+_TRANSFERS = cast(Table, TransferRow.__table__)
+_INSERT_TRANSFER = insert(_TRANSFERS)  # built once
+_TRANSFER_COLUMNS = tuple(column.key for column in _TRANSFERS.columns)
 
 
 def transfer_statuses(session: Session, transfer_ids: Sequence[str]) -> dict[str, str]:

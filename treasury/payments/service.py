@@ -95,7 +95,19 @@ def run_steps(
 def _run_pipeline(
     uow: UnitOfWork, principal: Principal, transfer_id: str, request: TransferRequest, today_: date
 ) -> TransferRow:
-    assert principal.tenant_id is not None
+    row = new_row(uow, principal, transfer_id, request, today_)
+    outcomes.run(uow, row, request, actor=principal, today=today_)
+    return row
+
+
+def new_row(
+    uow: UnitOfWork, principal: Principal, transfer_id: str, request: TransferRequest, today_: date
+) -> TransferRow:
+    """The transfer's row (status `new`, not yet added) once its value date is one it may have.
+
+    Raises:
+        BackValuationLimitExceeded, ValueDateTooFar, ParameterMissing: see the value date checks.
+    """
     assert principal.tenant_id is not None
     row = repository.new_transfer_row(
         transfer_id=transfer_id,
@@ -109,7 +121,6 @@ def _run_pipeline(
         _check_back_valuation_limit(uow.session, principal.tenant_id, request.value_date, today_)
     else:
         _check_forward_value_date(uow.session, request.value_date, today_)
-    outcomes.run(uow, row, request, actor=principal, today=today_)
     return row
 
 

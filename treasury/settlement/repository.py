@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from treasury.calendars import CalendarOverride
@@ -21,6 +21,8 @@ from treasury.settlement.tables import (
     RouteDecisionRow,
     StatementMatchRow,
 )
+
+_INSERT_DECISION = insert(cast(Table, RouteDecisionRow.__table__))  # built once
 
 
 def _latest(rows: list[Any], key: str) -> dict[str, Any]:
@@ -176,24 +178,38 @@ def save_decision(
     now: datetime,
 ) -> RouteDecisionRow:
     """Store a transfer's routing decision, with the EndToEndId and UETR its files will carry."""
-    chosen = decision.get("chosen") or {}
-    send_at = chosen.get("send_at")
-    row = RouteDecisionRow(
-        id=new_id(),
-        tenant_id=tenant_id,
-        transfer_id=transfer_id,
-        status=decision["status"],
-        rail_id=chosen.get("rail_id"),
-        ruleset_version=decision["ruleset_version"],
-        decision_json=json.dumps(decision, sort_keys=True, ensure_ascii=False),
-        end_to_end_id=transfer_id.replace("-", "")[:35],
-        uetr=new_id(),
-        send_date=None if send_at is None else datetime.fromisoformat(send_at).date(),
-        created_at=now,
-    )
+    row = RouteDecisionRow(**decision_values(tenant_id, transfer_id, decision, now))
     session.add(row)
     session.flush()
     return row
+
+
+def save_decisions(session: Session, values: Sequence[dict[str, Any]]) -> None:
+    """Store many transfers' routing decisions (`decision_values` each) by one Core insert: a
+    payment run's, never read back in its unit of work."""
+    if values:
+        session.connection().execute(_INSERT_DECISION, list(values))
+
+
+def decision_values(
+    tenant_id: str, transfer_id: str, decision: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The stored row of a transfer's routing decision: its EndToEndId and UETR too."""
+    chosen = decision.get("chosen") or {}
+    send_at = chosen.get("send_at")
+    return {
+        "id": new_id(),
+        "tenant_id": tenant_id,
+        "transfer_id": transfer_id,
+        "status": decision["status"],
+        "rail_id": chosen.get("rail_id"),
+        "ruleset_version": decision["ruleset_version"],
+        "decision_json": json.dumps(decision, sort_keys=True, ensure_ascii=False),
+        "end_to_end_id": transfer_id.replace("-", "")[:35],
+        "uetr": new_id(),
+        "send_date": None if send_at is None else datetime.fromisoformat(send_at).date(),
+        "created_at": now,
+    }
 
 
 def decision_of(session: Session, tenant_id: str, transfer_id: str) -> RouteDecisionRow | None:
