@@ -32,10 +32,10 @@ from benchmarks._setup import (
     sqlite_database,
     wait_for_background_work,
 )
-from pooling import service as pool_service
-from pooling import sweeps
-from pooling.jobs import system_principal
 from pooling.model import MemberSpec, Regime, SweepRule
+from pooling.service import pools as pool_service
+from pooling.service import sweeps
+from pooling.service.jobs import system_principal
 from treasury.accounts.tables import BankAccountRow, EntityRow
 from treasury.calendars import default_calendars
 from treasury.clock import FixedClock

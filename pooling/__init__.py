@@ -1,9 +1,9 @@
 """Cash pools: structures, sweeps, intercompany positions, interest, regulatory quotas
 (251 and 279 pools, cross-border financing, outbound lending, foreign debt) and their reports.
 
-- Use cases: `service` (pools and filings), `members`, `sweeps` (a run), `interest_posting`,
-  `foreign_debts`, `restoration` (restored records), `reports`, `views` (positions, headroom);
-  `jobs` holds the scheduler's bodies.
+- Use cases: the `service/` folder — `pools` (pools and filings), `members`, `sweeps` (a run),
+  `interest_posting`, `foreign_debts`, `restoration` (restored records), `reports`, `views`
+  (positions, headroom) and `jobs` (the scheduler's bodies).
 - Steps and pure parts: `model`, `plan` and `quotas` (sweep planning, quota maths),
   `execution` and `legs` (posting a planned run; cross-border legs through the payment
   pipeline), `approvals`, `filings`, `cross_border_financing`, `financing_status`,

@@ -19,9 +19,9 @@ from compliance import repository as compliance_repository
 from hedging import repository as hedging_repository
 from hedging.repository import HedgeValue
 from hedging.staleness import business_days_between
-from pooling import sweeps as pool_sweeps
-from pooling import views as pool_views
-from pooling.views import Positions
+from pooling.service import sweeps as pool_sweeps
+from pooling.service import views as pool_views
+from pooling.service.views import Positions
 from positions.model import CNY, AccountPosition, Flow, FlowSource, RateUsed
 from treasury.accounts import repository as accounts_repository
 from treasury.calendars import BusinessCalendars

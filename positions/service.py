@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from hedging.repository import HedgeValue
-from pooling.views import QuotaPosition
+from pooling.service.views import QuotaPosition
 from positions import repository
 from positions.model import (
     CNY,

@@ -23,9 +23,9 @@ from rich.progress import Progress
 
 from hedging import jobs as hedging_jobs
 from hedging.market_data import HttpSource
-from pooling import jobs as pooling_jobs
 from pooling import payment_extensions as pool_payment_extensions
-from pooling import sweeps as pool_sweeps
+from pooling.service import jobs as pooling_jobs
+from pooling.service import sweeps as pool_sweeps
 from treasury.api.routes import payment_runs as payment_runs_api
 from treasury.audit import service as audit_service
 from treasury.audit.anchors import AnchorStore

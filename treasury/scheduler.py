@@ -22,7 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from hedging import jobs as hedging_jobs
-from pooling import jobs as pooling_jobs
+from pooling.service import jobs as pooling_jobs
 from treasury.audit import service as audit_service
 from treasury.audit.anchors import AnchorStore
 from treasury.calendars import BusinessCalendars, default_calendars

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pooling import interest_posting, repository, sweeps
+from pooling import repository
+from pooling.service import interest_posting, sweeps
 from treasury.calendars import BusinessCalendars
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import NotFound

@@ -13,9 +13,10 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from pooling import filings, repository, service
+from pooling import filings, repository
 from pooling.model import Pool, SweepRule
 from pooling.parameters import in_force
+from pooling.service import pools
 from pooling.tables import PoolMemberRow, PoolRow, RatioChangeRow
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import EntityKind
@@ -60,7 +61,7 @@ def update_member(
     """
     with uow:
         session = uow.session
-        pool = service.pool_row(session, tenant_id, pool_id, for_update=True)
+        pool = pools.pool_row(session, tenant_id, pool_id, for_update=True)
         rows = repository.member_rows(session, pool_id)
         member = next((m for m in rows if m.account_id == account_id), None)
         if member is None:
@@ -71,10 +72,10 @@ def update_member(
             new = getattr(change, ratio)
             if new is not None and new != getattr(member, ratio):
                 _change_ratio(session, pool, rows, member, ratio, new, today_)
-        service.check_members(session, pool, [repository.to_terms(m) for m in rows], today_)
+        pools.check_members(session, pool, [repository.to_terms(m) for m in rows], today_)
         pool.updated_at = uow.clock.now()
         session.flush()
-        result = service.to_pool(session, pool)
+        result = pools.to_pool(session, pool)
         audit.record(
             uow,
             tenant_id=tenant_id,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pooling import execution, filings, repository, restoration
+from pooling import execution, filings, repository
 from pooling import legs as pool_legs
 from pooling import positions as reading
 from pooling.parameters import in_force
@@ -28,6 +28,7 @@ from pooling.plan import (
     plan_sweep,
 )
 from pooling.quotas import QuotaBook, QuotaKind
+from pooling.service import restoration
 from pooling.tables import PoolRow, SweepRunRow
 from treasury.audit import service as audit
 from treasury.calendars import BusinessCalendars

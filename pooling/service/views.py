@@ -8,10 +8,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.orm import Session
 
-from pooling import filings, repository, restoration
+from pooling import filings, repository
 from pooling import positions as reading
 from pooling.parameters import in_force
 from pooling.quotas import QuotaKind
+from pooling.service import restoration
 from pooling.tables import PoolRow
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotFound

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from pooling import sweeps
+from pooling.service import sweeps
 from pooling.tables import SweepRunRow
 from tests.e2e.conftest import run_treasury
 from tests.integration.test_sweep_runs import PoolFixture, make_pool, run
@@ -31,7 +31,7 @@ _CRASH = textwrap.dedent(
     """
     import os, signal, sys
     from datetime import UTC, date, datetime
-    from pooling import jobs, sweeps
+    from pooling.service import jobs, sweeps
     from treasury.calendars import default_calendars
     from treasury.clock import FixedClock
     from treasury.db.engine import build_engine

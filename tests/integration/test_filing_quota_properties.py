@@ -13,11 +13,11 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pooling import service as pool_service
-from pooling import sweeps, views
 from pooling.model import MemberSpec, Regime, SweepRule
 from pooling.plan import Direction, LegStatus
 from pooling.quotas import QuotaKind
+from pooling.service import pools as pool_service
+from pooling.service import sweeps, views
 from tests.integration.builders import TenantBuilder
 from tests.support import default_address, make_tenant
 from treasury.accounts import service as accounts_service

@@ -13,8 +13,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pooling import foreign_debts
 from pooling.cross_border_financing import DebtKind
+from pooling.service import foreign_debts
 from tests.support import make_tenant
 from treasury.accounts import service as accounts_service
 from treasury.db.unit_of_work import UnitOfWorkFactory

@@ -1,9 +1,9 @@
 """What pooling adds to the payment pipeline is wired by the entry points, not registered at import
 (#15 item 5): the API app and the CLI (whose factory the scheduler runs on) hand the pool-quota
 recheck and the outbound-lending facts to the units of work they build, in a fresh interpreter
-where nothing imported `pooling.sweeps` beforehand; a unit of work from a bare factory has none —
-no module-level list fills itself behind anyone's back. The checks working end to end are asserted
-by test_pool_quota_approval (422 POOL_QUOTA_EXCEEDED through the API) and
+where nothing imported `pooling.service.sweeps` beforehand; a unit of work from a bare factory has
+none — no module-level list fills itself behind anyone's back. The checks working end to end are
+asserted by test_pool_quota_approval (422 POOL_QUOTA_EXCEEDED through the API) and
 test_ordinary_outbound_lending (the cap screened from pooling's facts)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from treasury.payments import extensions
 
 PROBE = """
 import json, sys
-assert "pooling.sweeps" not in sys.modules
+assert "pooling.service.sweeps" not in sys.modules
 from treasury.settings import Settings
 settings = Settings(database_url=sys.argv[1], scheduler="off")
 from treasury.api.app import create_app

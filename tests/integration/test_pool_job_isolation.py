@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from pooling import jobs, sweeps
-from pooling import service as pool_service
 from pooling.interest import RateSet
 from pooling.repository import interest_period
+from pooling.service import jobs, sweeps
+from pooling.service import pools as pool_service
 from tests.integration.test_sweep_runs import PoolFixture, make_pool
 from tests.support import TenantFixture
 from treasury.clock import FixedClock

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from pooling import interest_posting, sweeps, views
-from pooling import service as pool_service
 from pooling.interest import RateSet
 from pooling.model import MemberSpec, Regime, SweepRule
 from pooling.plan import LegStatus
+from pooling.service import interest_posting, sweeps, views
+from pooling.service import pools as pool_service
 from tests.integration.builders import TenantBuilder, assert_ledger_consistent, ledger_report
 from tests.integration.test_sweep_runs import intercompany_total
 from tests.support import TenantFixture, default_address

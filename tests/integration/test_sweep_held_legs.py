@@ -10,8 +10,8 @@ import pytest
 
 from compliance.model import Decision, ReviewStatus
 from compliance.repository import ReviewItem
-from pooling import sweeps, views
 from pooling.plan import LegStatus
+from pooling.service import sweeps, views
 from tests.integration.builders import assert_ledger_consistent, ledger_report, principal_of
 from tests.integration.test_sweep_runs import (
     CNY,

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from compliance.model import Decision
-from pooling import service as pool_service
-from pooling import sweeps, views
 from pooling.model import MemberSpec, Regime, SweepRule
 from pooling.plan import LegStatus
+from pooling.service import pools as pool_service
+from pooling.service import sweeps, views
 from tests.integration.builders import (
     TenantBuilder,
     assert_ledger_consistent,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from pooling import jobs, sweeps
+from pooling.service import jobs, sweeps
 from tests.integration.test_sweep_runs import make_pool
 from tests.support import TenantFixture
 from treasury.calendars import default_calendars

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from pooling.jobs import due_dates
+from pooling.service.jobs import due_dates
 from treasury.calendars import default_calendars
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field
 
-from pooling import foreign_debts
 from pooling.cross_border_financing import Basis, DebtKind
 from pooling.financing_status import FacilitationView
+from pooling.service import foreign_debts
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
 from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (

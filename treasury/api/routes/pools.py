@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from pooling import members, service, views
 from pooling.interest import RateSet
 from pooling.model import MemberSpec, MemberTerms, Pool, Regime, SweepRule
+from pooling.service import members, views
+from pooling.service import pools as pool_service
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
 from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
@@ -202,11 +203,11 @@ def create_pool(
     """Create a pool; an integrated_251 pool must pass the eligibility rules (422 otherwise)."""
     uow = uow_factory()
     today_ = today(uow.clock, settings.timezone)
-    pool = service.create_pool(
+    pool = pool_service.create_pool(
         uow,
         tenant_id=tenant_of(principal),
         actor=principal.name,
-        spec=service.PoolSpec(
+        spec=pool_service.PoolSpec(
             name=body.name,
             regime=body.regime,
             currency=body.currency,
@@ -239,7 +240,7 @@ def list_pools(
     today_ = today(uow.clock, settings.timezone)
     pools = [
         pool
-        for pool in service.list_pools(uow, tenant_id=tenant_of(principal))
+        for pool in pool_service.list_pools(uow, tenant_id=tenant_of(principal))
         if regime is None or pool.regime == regime
     ]
     page = sequence_page(pools, key=lambda p: (p.name, p.id), page=query.page)
@@ -252,12 +253,12 @@ def get_pool(
 ) -> PoolOut:
     """One pool."""
     uow = uow_factory()
-    pool = service.get_pool(uow, tenant_id=tenant_of(principal), pool_id=pool_id)
+    pool = pool_service.get_pool(uow, tenant_id=tenant_of(principal), pool_id=pool_id)
     return PoolOut.of(pool, today(uow.clock, settings.timezone))
 
 
 def _pool_currency(uow_factory: UowFactoryDep, tenant_id: str, pool_id: str) -> str:
-    return service.get_pool(uow_factory(), tenant_id=tenant_id, pool_id=pool_id).currency
+    return pool_service.get_pool(uow_factory(), tenant_id=tenant_id, pool_id=pool_id).currency
 
 
 @router.post("/{pool_id}/members", responses=problem_responses(409))
@@ -272,7 +273,7 @@ def add_members(
     tenant_id = tenant_of(principal)
     currency = _pool_currency(uow_factory, tenant_id, pool_id)
     uow = uow_factory()
-    pool = service.add_members(
+    pool = pool_service.add_members(
         uow,
         tenant_id=tenant_id,
         actor=principal.name,
@@ -325,7 +326,7 @@ def add_rates(
     """Set the pool's interest rates from a date on (default today)."""
     uow = uow_factory()
     today_ = today(uow.clock, settings.timezone)
-    pool = service.add_rates(
+    pool = pool_service.add_rates(
         uow,
         tenant_id=tenant_of(principal),
         actor=principal.name,

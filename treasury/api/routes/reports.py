@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from pooling import reports
+from pooling.service import reports
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, tenant_of
 from treasury.api.wire import COMMON_PROBLEMS
 
