@@ -141,7 +141,7 @@ def _decide_all(
     """Each item screened, writing nothing: to write in bulk, to take the single path at its
     turn, or (into `results`) the error it raised."""
     assert principal.tenant_id is not None
-    accounts = _bank_accounts(uow, principal.tenant_id, requests)
+    accounts, kept = _bank_accounts(uow, principal.tenant_id, requests)
     decider = _memoised_decider(uow, today_)
     steps: list[Step] = []
     for index, request in enumerate(requests):
@@ -165,6 +165,7 @@ def _decide_all(
             steps.append(_Single(index, request))
         else:
             steps.append(_Decided(index, screened))
+    del kept  # the session's identity map holds its rows only while someone does
     return steps
 
 
@@ -189,9 +190,10 @@ def _single(
 
 def _bank_accounts(
     uow: UnitOfWork, tenant_id: str, requests: Iterable[TransferRequest | None]
-) -> dict[str, BankAccount]:
+) -> tuple[dict[str, BankAccount], list[object]]:
     """The items' bank accounts in one read, their entities and counterparties in one each (into
-    the session, where `pipeline.assemble` finds them without asking the database)."""
+    the session, where `pipeline.assemble` finds them without asking the database, as long as
+    the caller keeps the rows returned: the identity map holds them weakly)."""
     session = uow.session
     account_ids: set[str] = set()
     counterparty_ids: set[str] = set()
@@ -206,12 +208,13 @@ def _bank_accounts(
     accounts: dict[str, BankAccount] = {}
     for part in ledger_repository.chunks(sorted(account_ids)):
         accounts.update(accounts_repository.bank_accounts_by_id(session, tenant_id, part))
+    kept: list[object] = []
     entity_ids = sorted({account.entity_id for account in accounts.values()})
     for part in ledger_repository.chunks(entity_ids):
-        list(session.scalars(select(EntityRow).where(EntityRow.id.in_(part))))
+        kept.extend(session.scalars(select(EntityRow).where(EntityRow.id.in_(part))))
     for part in ledger_repository.chunks(sorted(counterparty_ids)):
-        list(session.scalars(select(CounterpartyRow).where(CounterpartyRow.id.in_(part))))
-    return accounts
+        kept.extend(session.scalars(select(CounterpartyRow).where(CounterpartyRow.id.in_(part))))
+    return accounts, kept
 
 
 def _memoised_decider(uow: UnitOfWork, today_: date) -> outcomes.Decider:
@@ -302,7 +305,7 @@ def _book_segment(
     entries: list[JournalEntry] = []
     decisions: list[dict[str, object]] = []
     events: list[NewEvent] = []
-    decision_documents: dict[int, tuple[dict[str, object], str]] = {}
+    decision_documents: dict[int, tuple[dict[str, object], str, str]] = {}
     for step in segment:
         screened = step.screened
         row, request = screened.row, screened.request
@@ -341,9 +344,11 @@ def _book_segment(
                 balances.apply(entry)
                 entries.append(entry)
                 row.value_date, row.journal_entry_id = route.value_date, entry.id
-                document, route_json = _documents(decision, decision_documents)
+                document, encoded, route_json = _documents(decision, decision_documents)
                 decisions.append(
-                    settlement_repository.decision_values(tenant_id, row.id, document, now)
+                    settlement_repository.decision_values(
+                        tenant_id, row.id, document, now, encoded=encoded
+                    )
                 )
                 row.route_json = route_json
                 status = TransferStatus.BOOKED
@@ -363,16 +368,18 @@ def _decided(screened: outcomes.Screened) -> RouteDecision:
 
 
 def _documents(
-    decision: RouteDecision, known: dict[int, tuple[dict[str, object], str]]
-) -> tuple[dict[str, object], str]:
-    """The decision's stored document and the transfer's `route_json`, made once per decision
-    (items with one route request share it)."""
+    decision: RouteDecision, known: dict[int, tuple[dict[str, object], str, str]]
+) -> tuple[dict[str, object], str, str]:
+    """The decision's stored document (and its JSON) and the transfer's `route_json`, made once
+    per decision (items with one route request share it)."""
     found = known.get(id(decision))
     if found is None:
         route = decision.chosen
         assert route is not None
+        document = decision.to_document()
         found = (
-            decision.to_document(),
+            document,
+            settlement_repository.encoded_decision(document),
             json.dumps({**route.to_document(), "ruleset_version": decision.ruleset_version}),
         )
         known[id(decision)] = found

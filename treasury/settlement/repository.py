@@ -192,9 +192,16 @@ def save_decisions(session: Session, values: Sequence[dict[str, Any]]) -> None:
 
 
 def decision_values(
-    tenant_id: str, transfer_id: str, decision: dict[str, Any], now: datetime
+    tenant_id: str,
+    transfer_id: str,
+    decision: dict[str, Any],
+    now: datetime,
+    *,
+    encoded: str | None = None,
 ) -> dict[str, Any]:
-    """The stored row of a transfer's routing decision: its EndToEndId and UETR too."""
+    """The stored row of a transfer's routing decision: its EndToEndId and UETR too.
+
+    `encoded`: `encoded_decision(decision)` made already (a run's items share decisions)."""
     chosen = decision.get("chosen") or {}
     send_at = chosen.get("send_at")
     return {
@@ -204,12 +211,17 @@ def decision_values(
         "status": decision["status"],
         "rail_id": chosen.get("rail_id"),
         "ruleset_version": decision["ruleset_version"],
-        "decision_json": json.dumps(decision, sort_keys=True, ensure_ascii=False),
+        "decision_json": encoded_decision(decision) if encoded is None else encoded,
         "end_to_end_id": transfer_id.replace("-", "")[:35],
         "uetr": new_id(),
         "send_date": None if send_at is None else datetime.fromisoformat(send_at).date(),
         "created_at": now,
     }
+
+
+def encoded_decision(decision: dict[str, Any]) -> str:
+    """A routing decision's document as stored."""
+    return json.dumps(decision, sort_keys=True, ensure_ascii=False)
 
 
 def decision_of(session: Session, tenant_id: str, transfer_id: str) -> RouteDecisionRow | None:
