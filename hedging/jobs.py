@@ -16,11 +16,12 @@ from pathlib import Path
 from hedging import repository, revaluation, service
 from hedging.market_data import HttpSource, SnapshotSource, documents_from_file
 from hedging.revaluation import Progress, RevaluationRun
+from treasury.audit import service as audit
 from treasury.calendars import default_calendars
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict, MarketDataMissing, MarketDataStale, NotFound, ValidationFailed
-from treasury.failures import JobFailure, record_failure
+from treasury.failures import JobFailure
 from treasury.tenancy import repository as tenancy_repository
 
 logger = logging.getLogger("treasury.hedging")
@@ -119,7 +120,7 @@ def daily_market_data_pull(
     try:
         pulled = pull_market_data(uow_factory, source, source_name=url, as_of=on)
     except Exception as error:  # logged and audited; the job runs again tomorrow
-        record_failure(
+        audit.record_failure(
             uow_factory,
             error,
             job=PULL_JOB_ID,
@@ -198,7 +199,7 @@ def revalue_all(
 def _record(
     uow_factory: UnitOfWorkFactory, error: Exception, *, tenant_id: str, on: date
 ) -> JobFailure:
-    return record_failure(
+    return audit.record_failure(
         uow_factory,
         error,
         job=JOB_ID,

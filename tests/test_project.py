@@ -215,8 +215,6 @@ USE_CASES_OUTSIDE_SERVICE = {
     "treasury/settlement/reference_service.py",
     # accounts: the statement-line use cases, beside the steps camt.053 imports share
     "treasury/accounts/statements.py",
-    # the kernel's job-failure record (its own unit of work), called by pooling's and hedging's jobs
-    "treasury/failures.py",
 }
 
 

@@ -4,7 +4,7 @@ Each pool's job sweeps every business date that is due and not yet run, one by o
 missed dates are caught up, never coalesced: a date's run reads the balances of its own value
 date. Today is due once the pool's schedule time has passed. Interest is posted monthly, to the
 first day of the month. A pool whose run fails is logged and recorded in the audit trail
-(`treasury.failures`); it never stops another pool's run.
+(`treasury.audit.service.record_failure`); it never stops another pool's run.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from pooling import repository
 from pooling.service import interest_posting, sweeps
+from treasury.audit import service as audit
 from treasury.calendars import BusinessCalendars
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import NotFound
-from treasury.failures import record_failure
 from treasury.tenancy.model import Principal, Role
 
 SYSTEM_TOKEN_ID = "system-scheduler"
@@ -185,7 +185,7 @@ def _record(
     pool_id: str,
     on: date | None,
 ) -> None:
-    record_failure(
+    audit.record_failure(
         uow_factory,
         error,
         job=job,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,10 +21,12 @@ from treasury.audit.model import (
     verify_chain,
 )
 from treasury.db.paging import Page, PageRequest
-from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import AuditChainBroken
+from treasury.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from treasury.errors import AuditChainBroken, TreasuryError
+from treasury.failures import JobFailure, describe
 
 logger = logging.getLogger("treasury.audit")
+jobs_logger = logging.getLogger("treasury.jobs")
 
 
 # `record` marks the session; the entry point's `AuditSealer` seals after the commit.
@@ -256,3 +258,45 @@ def event_page(
     """A page of a tenant's audit events, oldest first, with their chain index and hash."""
     with uow:
         return repository.event_page(uow.session, tenant_id=tenant_id, where=where, page=page)
+
+
+def record_failure(
+    uow_factory: UnitOfWorkFactory,
+    error: BaseException,
+    *,
+    job: str,
+    tenant_id: str | None,
+    object_type: str,
+    object_id: str,
+    on: date | None,
+) -> JobFailure:
+    """Log the failure of one item (with the traceback of an unexpected error) and record it in
+    the audit trail; never raises, so that the job goes on with its next item."""
+    failure = JobFailure(job, tenant_id, object_type, object_id, on, describe(error))
+    context = (failure.job, failure.object_type, failure.object_id, failure.on, failure.error)
+    if isinstance(error, TreasuryError):  # a refusal the data explains: no traceback needed
+        jobs_logger.warning("%s of %s %s on %s failed: %s", *context)
+    else:
+        jobs_logger.error("%s of %s %s on %s failed: %s", *context, exc_info=error)
+    try:
+        uow = uow_factory()
+        with uow:
+            record(
+                uow,
+                tenant_id=failure.tenant_id,
+                actor=f"job {failure.job}",
+                action="job.failed",
+                object_type=failure.object_type,
+                object_id=failure.object_id,
+                after={
+                    "job": failure.job,
+                    "date": None if failure.on is None else failure.on.isoformat(),
+                    "error": failure.error,
+                },
+            )
+            uow.commit()
+    except Exception:  # the database may be what failed: the log above keeps the failure
+        jobs_logger.exception(
+            "the failure of %s could not be recorded in the audit trail", failure.job
+        )
+    return failure
