@@ -6,10 +6,12 @@ suspense account until a treasurer classifies it (or reconciliation matches it t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from treasury.accounts import repository
+from treasury.accounts.model import BankAccount
 from treasury.accounts.tables import StatementLineRow
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
@@ -63,24 +65,13 @@ def import_statement_lines(
                 )
         seen = repository.seen_bank_refs(uow.session, account_id, [line.bank_ref for line in lines])
         fresh = [line for line in lines if line.bank_ref not in seen]
-        suspense = ledger_repository.internal_account(
-            uow.session,
-            tenant_id=tenant_id,
-            entity_id=account.entity_id,
-            kind=LedgerAccountKind.SUSPENSE,
-            currency=account.currency,
-            created_at=uow.clock.now(),
-        )
         line_ids = tuple(
-            record_line(
+            record_lines(
                 uow,
                 tenant_id=tenant_id,
-                account_id=account_id,
-                entity_id=account.entity_id,
-                line=line,
-                suspense_id=suspense.id,
+                account=account,
+                lines=[NewLine(line, to_suspense=True) for line in fresh],
             )
-            for line in fresh
         )
         uow.commit()
         skipped = tuple(line.bank_ref for line in lines if line.bank_ref in seen)
@@ -96,63 +87,86 @@ def _check_lines(lines: list[StatementLine]) -> None:
             raise ValidationFailed(f"line {line.bank_ref} has a zero amount")
 
 
-def record_line(
-    uow: UnitOfWork,
-    *,
-    tenant_id: str,
-    account_id: str,
-    entity_id: str,
-    line: StatementLine,
-    to_suspense: bool = True,
-    suspense_id: str | None = None,
-) -> str:
-    """Record a statement line and, unless it confirms a transfer (`to_suspense=False`: that
-    transfer's entry moved the money already), post it between its account and the entity's
-    suspense account, whatever the balance (the bank reports a fact). The one way a line is
-    booked to suspense: the statement-lines endpoint and camt.053 imports both come here.
-    Returns the line's id."""
+@dataclass(frozen=True)
+class NewLine:
+    """A line to record and whether it goes to suspense: not when it confirms a transfer, whose
+    entry moved the money already."""
+
+    line: StatementLine
+    to_suspense: bool
+
+
+def record_lines(
+    uow: UnitOfWork, *, tenant_id: str, account: BankAccount, lines: Sequence[NewLine]
+) -> list[str]:
+    """Record statement lines of one account and post those going to suspense between the
+    account and the entity's suspense account in its currency (made on first use), whatever the
+    balance (the bank reports a fact): one entry a line, all posted by one `post_entries` call,
+    and the lines written by one insert. The one way a line is booked to suspense: the
+    statement-lines endpoint and camt.053 imports both come here. Returns the lines' ids, in
+    order.
+
+    Raises:
+        CurrencyMismatch: a line in another currency than the account's (nothing written).
+    """
     now = uow.clock.now()
-    entry_id = None
-    if to_suspense:
-        suspense = suspense_id or _suspense_id(uow, tenant_id, entity_id, line)
-        entry_id = _post_to_suspense(uow, tenant_id, account_id, suspense, line)
-    line_id = new_id()
-    uow.session.add(
-        StatementLineRow(
-            id=line_id,
+    entries: dict[int, JournalEntry] = {}
+    if any(new.to_suspense for new in lines):
+        suspense_id = _suspense_id(uow, tenant_id, account)
+        entries = {
+            index: _suspense_entry(account.id, suspense_id, new.line)
+            for index, new in enumerate(lines)
+            if new.to_suspense
+        }
+        ledger_posting.post_entries(
+            uow.session,
             tenant_id=tenant_id,
-            account_id=account_id,
-            bank_ref=line.bank_ref,
-            value_date=line.value_date,
-            amount_minor=line.amount.minor,
-            currency=line.amount.currency.code,
-            description=line.description,
-            counterparty=line.counterparty,
-            journal_entry_id=entry_id,
-            imported_at=now,
+            entries=list(entries.values()),
+            posted_at=now,
+            enforce_limits=False,
         )
-    )
-    return line_id
+    rows = [
+        _line_values(tenant_id, account.id, new.line, entries.get(index), now)
+        for index, new in enumerate(lines)
+    ]
+    repository.add_statement_lines(uow.session, rows)
+    return [str(row["id"]) for row in rows]
 
 
-def _suspense_id(uow: UnitOfWork, tenant_id: str, entity_id: str, line: StatementLine) -> str:
-    """The entity's suspense account in the line's currency (made on first use)."""
-    account = ledger_repository.internal_account(
+def _line_values(
+    tenant_id: str, account_id: str, line: StatementLine, entry: JournalEntry | None, now: datetime
+) -> dict[str, object]:
+    return {
+        "id": new_id(),
+        "tenant_id": tenant_id,
+        "account_id": account_id,
+        "bank_ref": line.bank_ref,
+        "value_date": line.value_date,
+        "amount_minor": line.amount.minor,
+        "currency": line.amount.currency.code,
+        "description": line.description,
+        "counterparty": line.counterparty,
+        "journal_entry_id": None if entry is None else entry.id,
+        "imported_at": now,
+    }
+
+
+def _suspense_id(uow: UnitOfWork, tenant_id: str, account: BankAccount) -> str:
+    """The entity's suspense account in the account's currency (made on first use)."""
+    suspense = ledger_repository.internal_account(
         uow.session,
         tenant_id=tenant_id,
-        entity_id=entity_id,
+        entity_id=account.entity_id,
         kind=LedgerAccountKind.SUSPENSE,
-        currency=line.amount.currency.code,
+        currency=account.currency,
         created_at=uow.clock.now(),
     )
-    return account.id
+    return suspense.id
 
 
-def _post_to_suspense(
-    uow: UnitOfWork, tenant_id: str, account_id: str, suspense_id: str, line: StatementLine
-) -> str:
+def _suspense_entry(account_id: str, suspense_id: str, line: StatementLine) -> JournalEntry:
     money_in = line.amount.minor > 0
-    entry = JournalEntry(
+    return JournalEntry(
         id=new_id(),
         value_date=line.value_date,
         kind="statement_line",
@@ -165,14 +179,6 @@ def _post_to_suspense(
             ),
         ),
     )
-    ledger_posting.post_entry(
-        uow.session,
-        tenant_id=tenant_id,
-        entry=entry,
-        posted_at=uow.clock.now(),
-        enforce_limits=False,
-    )
-    return entry.id
 
 
 def statement_lines(uow: UnitOfWork, *, tenant_id: str, account_id: str) -> list[StatementLineRow]:

@@ -26,7 +26,7 @@ from treasury.payments.tables import TransferRow
 from treasury.settlement import pain002, status_reasons
 from treasury.settlement import repository as settlement_repository
 from treasury.settlement.pain002 import Outcome
-from treasury.settlement.tables import RouteDecisionRow
+from treasury.settlement.repository import SentPayment
 from treasury.tenancy.model import Principal
 
 PAIN002 = "pain.002"
@@ -61,12 +61,22 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
         if seen is not None:
             return ReportResult(report.message_id, tuple(json.loads(seen)), True)
         statuses = list(report.transactions) or _group_statuses(uow, tenant_id, report)
-        # One read of every decision the report names (a 10,000-line report made 20,000 reads).
-        decisions = settlement_repository.decisions_by_end_to_end(
+        # One read of every payment the report names (a 10,000-line report made 20,000 reads),
+        # then one locking read of their transfers in ascending id order: two reports naming the
+        # same transfers in opposite orders never each hold one and wait (a PostgreSQL deadlock).
+        payments = settlement_repository.decisions_by_end_to_end(
             uow.session, tenant_id, [s.end_to_end_id for s in statuses if s.end_to_end_id]
         )
-        _lock_transfers_in_id_order(uow, tenant_id, decisions)
-        items = tuple(_apply(uow, principal, status, decisions) for status in statuses)
+        rows = repository.lock_transfer_rows(
+            uow.session,
+            tenant_id,
+            [p.transfer_id for p in payments.values() if p.rail_id not in _NOT_SENT_TO_A_BANK],
+        )
+        transitions = lifecycle.Transitions(uow, actor=principal.name)
+        items = tuple(
+            _apply(uow, transitions, _named(status, payments, rows), status) for status in statuses
+        )
+        transitions.record()
         settlement_repository.add_bank_report(
             uow.session,
             tenant_id=tenant_id,
@@ -86,19 +96,6 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
         return ReportResult(report.message_id, items, False)
 
 
-def _lock_transfers_in_id_order(
-    uow: UnitOfWork, tenant_id: str, decisions: dict[str, RouteDecisionRow]
-) -> None:
-    """Lock every transfer the report names, in ascending id order, before changing any.
-
-    Two reports naming the same transfers in opposite orders would otherwise each hold one row
-    and wait for the other's (a deadlock on PostgreSQL).
-    """
-    transfer_ids = {decision.transfer_id for decision in decisions.values()}
-    for transfer_id in sorted(transfer_ids):
-        repository.get_transfer_row(uow.session, tenant_id, transfer_id, for_update=True)
-
-
 def _group_statuses(
     uow: UnitOfWork, tenant_id: str, report: pain002.StatusReport
 ) -> list[pain002.TransactionStatus]:
@@ -110,43 +107,40 @@ def _group_statuses(
     )
     if transfer_ids is None:
         return []
-    statuses = []
-    for transfer_id in transfer_ids:
-        decision = settlement_repository.decision_of(uow.session, tenant_id, transfer_id)
-        if decision is not None:
-            statuses.append(
-                pain002.TransactionStatus(
-                    decision.end_to_end_id,
-                    decision.uetr,
-                    report.group_status,
-                    report.group_reason,
-                    None,
-                )
-            )
-    return statuses
+    payments = settlement_repository.sent_payments(uow.session, tenant_id, transfer_ids)
+    return [
+        pain002.TransactionStatus(
+            payment.end_to_end_id, payment.uetr, report.group_status, report.group_reason, None
+        )
+        for payment in (payments.get(transfer_id) for transfer_id in transfer_ids)
+        if payment is not None
+    ]
+
+
+def _named(
+    status: pain002.TransactionStatus,
+    payments: dict[str, SentPayment],
+    rows: dict[str, TransferRow],
+) -> TransferRow | None:
+    """The transfer a status names by EndToEndId, if a file of it went to a bank."""
+    payment = None if status.end_to_end_id is None else payments.get(status.end_to_end_id)
+    if payment is None or payment.rail_id in _NOT_SENT_TO_A_BANK:
+        return None
+    return rows.get(payment.transfer_id)
 
 
 def _apply(
     uow: UnitOfWork,
-    principal: Principal,
+    transitions: lifecycle.Transitions,
+    row: TransferRow | None,
     status: pain002.TransactionStatus,
-    decisions: dict[str, RouteDecisionRow],
 ) -> dict[str, Any]:
-    assert principal.tenant_id is not None
     item: dict[str, Any] = {
         "end_to_end_id": status.end_to_end_id,
         "status": status.code,
         "reason": status.reason_code,
         "reason_meaning": status_reasons.meaning_of(status.reason_code),
     }
-    decision = None if status.end_to_end_id is None else decisions.get(status.end_to_end_id)
-    row = (
-        None
-        if decision is None or decision.rail_id in _NOT_SENT_TO_A_BANK
-        else repository.get_transfer_row(
-            uow.session, principal.tenant_id, decision.transfer_id, for_update=True
-        )
-    )
     if row is None:
         return {**item, "result": "unmatched"}
     item["transfer_id"] = row.id
@@ -157,17 +151,20 @@ def _apply(
     if outcome is Outcome.PENDING:
         return {**item, "result": "unchanged"}
     if outcome is Outcome.REJECTED:
-        return {**item, "result": _return(uow, principal, row, status)}
+        return {**item, "result": _return(uow, transitions, row, status)}
     target = TransferStatus.ACCEPTED if outcome is Outcome.ACCEPTED else TransferStatus.SETTLED
     # Forward moves only (`model.TRANSITIONS`): a report never takes a transfer back.
     if not may_move(row.status, target):
         return {**item, "result": f"unchanged ({row.status})"}
-    _move(uow, principal, row, target, status)
+    _move(transitions, row, target, status)
     return {**item, "result": target.value}
 
 
 def _return(
-    uow: UnitOfWork, principal: Principal, row: TransferRow, status: pain002.TransactionStatus
+    uow: UnitOfWork,
+    transitions: lifecycle.Transitions,
+    row: TransferRow,
+    status: pain002.TransactionStatus,
 ) -> str:
     if row.status == TransferStatus.RETURNED.value:
         return "unchanged (returned)"
@@ -192,22 +189,19 @@ def _return(
         ).to_document()
     )
     row.findings_json = json.dumps(findings)
-    _move(uow, principal, row, TransferStatus.RETURNED, status)
+    _move(transitions, row, TransferStatus.RETURNED, status)
     return TransferStatus.RETURNED.value
 
 
 def _move(
-    uow: UnitOfWork,
-    principal: Principal,
+    transitions: lifecycle.Transitions,
     row: TransferRow,
     target: TransferStatus,
     status: pain002.TransactionStatus,
 ) -> None:
-    lifecycle.transition(
-        uow,
+    transitions.move(
         row,
         target,
-        actor=principal.name,
         details={
             "bank_status": status.code,
             "reason": status.reason_code,

@@ -91,6 +91,27 @@ def get_transfer_row(
     return row if row is not None and row.tenant_id == tenant_id else None
 
 
+def lock_transfer_rows(
+    session: Session, tenant_id: str, transfer_ids: Iterable[str]
+) -> dict[str, TransferRow]:
+    """The tenant's transfers among these ids, locked (SELECT … FOR UPDATE on PostgreSQL) and
+    read afresh in ascending id order, a 1,000 per read: two bank files naming the same
+    transfers in opposite orders never each hold one and wait for the other's (a deadlock)."""
+    ids = sorted(set(transfer_ids))
+    found: dict[str, TransferRow] = {}
+    for start in range(0, len(ids), 1000):
+        part = ids[start : start + 1000]
+        query = (
+            select(TransferRow)
+            .where(TransferRow.id.in_(part), TransferRow.tenant_id == tenant_id)
+            .order_by(TransferRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found.update({row.id: row for row in session.scalars(query)})
+    return found
+
+
 def list_transfers(
     session: Session,
     *,

@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -87,8 +88,9 @@ def _apply(
     if seen is not None:
         return _result(json.loads(seen), replayed=True)
     totals: dict[str, list[Any]] = {"matched": [], "unmatched": [], "skipped": [], "not_booked": []}
+    confirmed: set[str] = set()  # transfers a line of this file confirmed: once each
     for statement in document.statements:
-        _import(uow, principal, statement, totals)
+        _import(uow, principal, statement, totals, confirmed)
     result = {"message_id": document.message_id, **totals}
     settlement_repository.add_bank_report(
         uow.session,
@@ -136,7 +138,11 @@ def _import(
     principal: Principal,
     statement: camt053.AccountStatement,
     totals: dict[str, list[Any]],
+    confirmed: set[str],
 ) -> None:
+    """Import one account's statement in bulk: the lines seen before read at once, every
+    transfer the new lines may confirm read (and locked) at once, the lines to suspense posted
+    by one `post_entries` call, the lines and matches written by one insert each."""
     assert principal.tenant_id is not None
     account = _account(uow, principal.tenant_id, statement)
     booked = [entry for entry in statement.entries if entry.booked]
@@ -153,12 +159,20 @@ def _import(
             f"entry reference {repeated[0]} appears twice in statement {statement.statement_id}"
         )
     seen = accounts_repository.seen_bank_refs(uow.session, account.id, refs)
-    for entry in booked:
-        if entry.bank_ref in seen:
-            totals["skipped"].append(entry.bank_ref)
-            continue
-        transfer = _match(uow, principal.tenant_id, account.id, entry)
-        line_id = _line(uow, principal.tenant_id, account, entry, posted=transfer is None)
+    totals["skipped"].extend(entry.bank_ref for entry in booked if entry.bank_ref in seen)
+    fresh = [entry for entry in booked if entry.bank_ref not in seen]
+    candidates = _candidates(uow, principal.tenant_id, fresh)
+    transfers = [_match(account.id, entry, candidates, confirmed) for entry in fresh]
+    line_ids = statements.record_lines(
+        uow,
+        tenant_id=principal.tenant_id,
+        account=account,
+        lines=[
+            statements.NewLine(_line(entry), to_suspense=transfer is None)
+            for entry, transfer in zip(fresh, transfers, strict=True)
+        ],
+    )
+    for entry, transfer, line_id in zip(fresh, transfers, line_ids, strict=True):
         item = {
             "bank_ref": entry.bank_ref,
             "line_id": line_id,
@@ -169,80 +183,109 @@ def _import(
         }
         if transfer is None:
             totals["unmatched"].append(item)
-            continue
-        confirm(uow, principal, transfer, line_id)
-        totals["matched"].append({**item, "transfer_id": transfer.id})
+        else:
+            totals["matched"].append({**item, "transfer_id": transfer.id})
+    confirm_all(
+        uow,
+        principal,
+        [(t, line_id) for t, line_id in zip(transfers, line_ids, strict=True) if t is not None],
+    )
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A transfer a debit naming its EndToEndId may confirm, with its payment's send date."""
+
+    row: TransferRow
+    send_date: date | None
+    matched_before: bool
+
+
+def _candidates(
+    uow: UnitOfWork, tenant_id: str, entries: list[camt053.Entry]
+) -> dict[str, _Candidate]:
+    """By EndToEndId, the transfers the debits among `entries` name: read and locked at once."""
+    named = [e.end_to_end_id for e in entries if e.end_to_end_id and e.amount.minor < 0]
+    if not named:
+        return {}
+    payments = settlement_repository.decisions_by_end_to_end(uow.session, tenant_id, named)
+    rows = repository.lock_transfer_rows(
+        uow.session, tenant_id, [payment.transfer_id for payment in payments.values()]
+    )
+    matched = settlement_repository.matched_transfers(uow.session, list(rows))
+    return {
+        end_to_end_id: _Candidate(rows[p.transfer_id], p.send_date, p.transfer_id in matched)
+        for end_to_end_id, p in payments.items()
+        if p.transfer_id in rows
+    }
 
 
 def _match(
-    uow: UnitOfWork, tenant_id: str, account_id: str, entry: camt053.Entry
+    account_id: str,
+    entry: camt053.Entry,
+    candidates: dict[str, _Candidate],
+    confirmed: set[str],
 ) -> TransferRow | None:
     """The transfer this debit confirms, not matched yet: same EndToEndId and amount, valued on
     the transfer's value date or the day it was sent (an FX debit is booked on the send date)."""
     if entry.end_to_end_id is None or entry.amount.minor >= 0:
         return None
-    decision = settlement_repository.decision_by_end_to_end(
-        uow.session, tenant_id, entry.end_to_end_id
-    )
-    if decision is None:
+    candidate = candidates.get(entry.end_to_end_id)
+    if candidate is None:
         return None
-    row = repository.get_transfer_row(uow.session, tenant_id, decision.transfer_id, for_update=True)
+    row = candidate.row
     if (
-        row is None
-        or row.debtor_account_id != account_id
+        row.debtor_account_id != account_id
         or row.amount_minor != -entry.amount.minor
-        or entry.value_date not in (row.value_date, decision.send_date)
+        or entry.value_date not in (row.value_date, candidate.send_date)
         or not (
             may_move(row.status, TransferStatus.SETTLED)
             or row.status == TransferStatus.SETTLED.value
         )
+        or candidate.matched_before
+        or row.id in confirmed
     ):
         return None
-    return None if settlement_repository.transfer_matched(uow.session, row.id) else row
+    confirmed.add(row.id)
+    return row
 
 
-def _line(
-    uow: UnitOfWork, tenant_id: str, account: BankAccount, entry: camt053.Entry, *, posted: bool
-) -> str:
-    """Record the line; post it against suspense unless it confirms a transfer."""
-    line_id = statements.record_line(
-        uow,
-        tenant_id=tenant_id,
-        account_id=account.id,
-        entity_id=account.entity_id,
-        line=statements.StatementLine(
-            bank_ref=entry.bank_ref,
-            value_date=entry.value_date,
-            amount=entry.amount,
-            description=entry.description,
-            counterparty=entry.counterparty,
-        ),
-        to_suspense=posted,
+def _line(entry: camt053.Entry) -> statements.StatementLine:
+    return statements.StatementLine(
+        bank_ref=entry.bank_ref,
+        value_date=entry.value_date,
+        amount=entry.amount,
+        description=entry.description,
+        counterparty=entry.counterparty,
     )
-    uow.session.flush()
-    return line_id
 
 
 def confirm(uow: UnitOfWork, principal: Principal, row: TransferRow, line_id: str) -> None:
     """Record that a statement line confirms the transfer: booked or accepted → settled."""
-    settlement_repository.add_statement_match(
+    confirm_all(uow, principal, [(row, line_id)])
+
+
+def confirm_all(
+    uow: UnitOfWork, principal: Principal, confirmations: list[tuple[TransferRow, str]]
+) -> None:
+    """Record that statement lines confirm transfers, `(transfer, line id)` each: booked or
+    accepted → settled, a transfer the bank reported settled already only noted; the matches
+    and the events written by one insert each."""
+    if not confirmations:
+        return
+    settlement_repository.add_statement_matches(
         uow.session,
-        tenant_id=row.tenant_id,
-        statement_line_id=line_id,
-        transfer_id=row.id,
-        matched_at=uow.clock.now(),
+        confirmations[0][0].tenant_id,
+        [(line_id, row.id) for row, line_id in confirmations],
+        uow.clock.now(),
     )
-    details = {"statement_line_id": line_id}
-    if may_move(row.status, TransferStatus.SETTLED):
-        lifecycle.transition(
-            uow,
-            row,
-            TransferStatus.SETTLED,
-            actor=principal.name,
-            details=details,
-            action="transfer.reconciled",
-        )
-    else:  # settled already by the bank's report: the statement only reconciles it
-        lifecycle.note(
-            uow, row, action="transfer.reconciled", actor=principal.name, details=details
-        )
+    transitions = lifecycle.Transitions(uow, actor=principal.name)
+    for row, line_id in confirmations:
+        details = {"statement_line_id": line_id}
+        if may_move(row.status, TransferStatus.SETTLED):
+            transitions.move(
+                row, TransferStatus.SETTLED, details=details, action="transfer.reconciled"
+            )
+        else:  # settled already by the bank's report: the statement only reconciles it
+            transitions.note(row, action="transfer.reconciled", details=details)
+    transitions.record()

@@ -233,30 +233,55 @@ def decision_of(session: Session, tenant_id: str, transfer_id: str) -> RouteDeci
     )
 
 
-def decision_by_end_to_end(
-    session: Session, tenant_id: str, end_to_end_id: str
-) -> RouteDecisionRow | None:
-    """The decision whose payment carries this EndToEndId."""
-    return session.scalar(
-        select(RouteDecisionRow).where(
-            RouteDecisionRow.tenant_id == tenant_id,
-            RouteDecisionRow.end_to_end_id == end_to_end_id,
-        )
-    )
+class SentPayment(NamedTuple):
+    """What a bank's report or statement names a transfer's payment by, from its stored
+    routing decision: EndToEndId, UETR, the rail (None or BOOK: no file went to a bank) and the
+    day it was sent."""
+
+    transfer_id: str
+    end_to_end_id: str
+    uetr: str
+    rail_id: str | None
+    send_date: date | None
+
+
+_SENT_PAYMENT = (
+    RouteDecisionRow.transfer_id,
+    RouteDecisionRow.end_to_end_id,
+    RouteDecisionRow.uetr,
+    RouteDecisionRow.rail_id,
+    RouteDecisionRow.send_date,
+)
 
 
 def decisions_by_end_to_end(
     session: Session, tenant_id: str, end_to_end_ids: Sequence[str]
-) -> dict[str, RouteDecisionRow]:
-    """The decisions whose payments carry these EndToEndIds, by EndToEndId (one read a 1,000)."""
-    found: dict[str, RouteDecisionRow] = {}
+) -> dict[str, SentPayment]:
+    """The payments carrying these EndToEndIds, by EndToEndId (one read a 1,000)."""
+    found: dict[str, SentPayment] = {}
     wanted = sorted(set(end_to_end_ids))
     for start in range(0, len(wanted), 1000):
-        query = select(RouteDecisionRow).where(
+        query = select(*_SENT_PAYMENT).where(
             RouteDecisionRow.tenant_id == tenant_id,
             RouteDecisionRow.end_to_end_id.in_(wanted[start : start + 1000]),
         )
-        found.update({row.end_to_end_id: row for row in session.scalars(query)})
+        found.update({row[1]: SentPayment(*row) for row in session.execute(query)})
+    return found
+
+
+def sent_payments(
+    session: Session, tenant_id: str, transfer_ids: Sequence[str]
+) -> dict[str, SentPayment]:
+    """The payments of these transfers that have a routing decision, by transfer id (one read a
+    1,000)."""
+    found: dict[str, SentPayment] = {}
+    wanted = sorted(set(transfer_ids))
+    for start in range(0, len(wanted), 1000):
+        query = select(*_SENT_PAYMENT).where(
+            RouteDecisionRow.tenant_id == tenant_id,
+            RouteDecisionRow.transfer_id.in_(wanted[start : start + 1000]),
+        )
+        found.update({row[0]: SentPayment(*row) for row in session.execute(query)})
     return found
 
 
@@ -279,6 +304,18 @@ def transfer_matched(session: Session, transfer_id: str) -> bool:
     """Has a statement line confirmed this transfer already?"""
     query = select(StatementMatchRow.id).where(StatementMatchRow.transfer_id == transfer_id)
     return session.scalar(query) is not None
+
+
+def matched_transfers(session: Session, transfer_ids: Sequence[str]) -> set[str]:
+    """Which of these transfers a statement line has confirmed already (one read a 1,000)."""
+    found: set[str] = set()
+    wanted = sorted(set(transfer_ids))
+    for start in range(0, len(wanted), 1000):
+        query = select(StatementMatchRow.transfer_id).where(
+            StatementMatchRow.transfer_id.in_(wanted[start : start + 1000])
+        )
+        found.update(session.scalars(query))
+    return found
 
 
 def bank_report_result(session: Session, tenant_id: str, kind: str, message_id: str) -> str | None:
@@ -336,15 +373,31 @@ def add_statement_match(
     matched_at: datetime,
 ) -> None:
     """Record that a statement line confirms a transfer."""
-    session.add(
-        StatementMatchRow(
-            id=new_id(),
-            tenant_id=tenant_id,
-            statement_line_id=statement_line_id,
-            transfer_id=transfer_id,
-            matched_at=matched_at,
+    add_statement_matches(session, tenant_id, [(statement_line_id, transfer_id)], matched_at)
+
+
+def add_statement_matches(
+    session: Session, tenant_id: str, matches: Sequence[tuple[str, str]], matched_at: datetime
+) -> None:
+    """Record that statement lines confirm transfers, `(statement line id, transfer id)` each,
+    by one Core insert on the session's connection (the lines are written already)."""
+    if matches:
+        session.connection().execute(
+            _INSERT_MATCH,
+            [
+                {
+                    "id": new_id(),
+                    "tenant_id": tenant_id,
+                    "statement_line_id": line_id,
+                    "transfer_id": transfer_id,
+                    "matched_at": matched_at,
+                }
+                for line_id, transfer_id in matches
+            ],
         )
-    )
+
+
+_INSERT_MATCH = insert(cast(Table, StatementMatchRow.__table__))  # built once
 
 
 class StoredPaymentFile(NamedTuple):
