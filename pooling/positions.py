@@ -20,6 +20,7 @@ from pooling.quotas import EquityShare, Holding, QuotaBook, pool_quotas
 from pooling.tables import PoolMemberRow, PoolRow
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import BankAccount, EntityKind, LegalEntity
+from treasury.db.batches import chunks
 from treasury.ledger import repository as ledger_repository
 from treasury.money import Currency, Money
 
@@ -62,7 +63,7 @@ def load_state(session: Session, pool: PoolRow) -> PoolState:
     members = repository.member_rows(session, pool.id)
     ids = [pool.master_account_id, *(m.account_id for m in members)]
     accounts: dict[str, BankAccount] = {}
-    for part in repository.chunks(ids):
+    for part in chunks(ids):
         accounts.update(accounts_repository.bank_accounts_by_id(session, pool.tenant_id, part))
     entities = accounts_repository.entities_by_id(
         session, pool.tenant_id, [a.entity_id for a in accounts.values()]

@@ -6,10 +6,10 @@ member), so a sweep of 10,000 members costs about what one of 1,000 does, ten ti
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar, cast
+from typing import cast
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -28,18 +28,10 @@ from pooling.tables import (
     SweepLegRow,
     SweepRunRow,
 )
+from treasury.db.batches import chunks
 from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.ledger.model import LedgerAccountKind
 from treasury.ledger.repository import internal_account_key
-
-CHUNK = 2000
-T = TypeVar("T")
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """Slices of at most `size` items (bound-parameter limits of both databases)."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def get_pool_row(

@@ -21,11 +21,9 @@ from treasury.accounts.model import (
     account_is_resident,
 )
 from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow, StatementLineRow
+from treasury.db.batches import chunks
 from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money
-
-# Ids per IN list when reading many rows (well under SQLite's and PostgreSQL's parameter limits).
-_CHUNK = 2000
 
 # Entity figures kept in CNY minor units: field name → column name.
 ENTITY_CNY_FIELDS = {
@@ -130,10 +128,8 @@ def entities_by_id(
     """The tenant's entities among these ids (others' and unknown ids are absent)."""
     ids = sorted(set(entity_ids))
     found: dict[str, LegalEntity] = {}
-    for start in range(0, len(ids), _CHUNK):
-        query = select(EntityRow).where(
-            EntityRow.id.in_(ids[start : start + _CHUNK]), EntityRow.tenant_id == tenant_id
-        )
+    for part in chunks(ids):
+        query = select(EntityRow).where(EntityRow.id.in_(part), EntityRow.tenant_id == tenant_id)
         found.update({row.id: to_entity(row) for row in session.scalars(query)})
     return found
 
