@@ -383,33 +383,6 @@ def reversal_id_of(session: Session, entry_id: str) -> str | None:
     return session.scalars(query).one_or_none()
 
 
-def list_entries(
-    session: Session,
-    *,
-    tenant_id: str,
-    account_id: str | None,
-    date_from: date | None,
-    date_to: date | None,
-    limit: int,
-) -> list[JournalEntry]:
-    """Entries by value date (then posting time), optionally touching one account, in a period."""
-    query = select(JournalEntryRow).where(JournalEntryRow.tenant_id == tenant_id)
-    if account_id is not None:
-        touching = select(PostingRow.entry_id).where(
-            or_(
-                PostingRow.debit_account_id == account_id,
-                PostingRow.credit_account_id == account_id,
-            )
-        )
-        query = query.where(JournalEntryRow.id.in_(touching))
-    if date_from is not None:
-        query = query.where(JournalEntryRow.value_date >= date_from)
-    if date_to is not None:
-        query = query.where(JournalEntryRow.value_date <= date_to)
-    query = query.order_by(JournalEntryRow.value_date, JournalEntryRow.posted_at).limit(limit)
-    return _entries_with_postings(session, list(session.scalars(query)))
-
-
 def reasons_of(session: Session, entry_ids: Iterable[str]) -> dict[str, str]:
     """The reasons of those entries that have one (reversals), by entry id."""
     query = select(JournalEntryRow.id, JournalEntryRow.reason).where(

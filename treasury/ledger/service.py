@@ -77,32 +77,6 @@ def entity_ledger_accounts(
         ]
 
 
-def journal_entries(
-    uow: UnitOfWork,
-    *,
-    tenant_id: str,
-    account_id: str | None,
-    date_from: date | None,
-    date_to: date | None,
-    limit: int = 500,
-) -> list[JournalEntry]:
-    """Journal entries by account and value-date period."""
-    with uow:
-        if (
-            account_id is not None
-            and repository.get_account(uow.session, tenant_id, account_id) is None
-        ):
-            raise NotFound(f"account {account_id} not found")
-        return repository.list_entries(
-            uow.session,
-            tenant_id=tenant_id,
-            account_id=account_id,
-            date_from=date_from,
-            date_to=date_to,
-            limit=limit,
-        )
-
-
 def journal_entry_page(
     uow: UnitOfWork,
     *,
