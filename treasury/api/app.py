@@ -40,6 +40,7 @@ from treasury.db.engine import build_engine
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.money import trap_float_operations
 from treasury.settings import Settings
+from treasury.settlement import schemas as bank_file_schemas
 
 ROUTERS = (
     health.router,
@@ -101,4 +102,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(workspace_web.router)  # the treasurer's pages, /treasury
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
+    bank_file_schemas.warm_in_background()  # the first statement need not build its XSD
     return app

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -29,7 +27,6 @@ from treasury.settlement import xml_input
 from treasury.settlement.xml_input import Violation
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d\d)$")
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -73,14 +70,12 @@ def _xsd_directory() -> Path:
     return Path(spec.origin).parent / "xsd"
 
 
-@lru_cache(maxsize=16)
 def schema(version: str) -> xmlschema.XMLSchema:
-    """The official XSD of camt.053.001.<version>."""
+    """The official XSD of camt.053.001.<version> (built once per process)."""
     path = _xsd_directory() / f"camt.053.001.{version}.xsd"
     if not path.is_file():
         raise BankReportInvalid(f"camt.053.001.{version} is not supported (no official XSD)")
-    with _lock:
-        return xmlschema.XMLSchema(str(path))
+    return xml_input.schema_of(str(path))
 
 
 def parse(xml: bytes) -> Statement:

