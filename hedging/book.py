@@ -15,7 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from hedging import pricing, repository
+from sqlalchemy.orm import Session
+
+from hedging import premiums, pricing, repository
 from hedging.instruments import (
     instrument_from_document,
     instrument_kind,
@@ -57,6 +59,7 @@ from treasury.errors import (
 from treasury.idempotency.requests import IdempotentRequest as IdempotentRequest
 from treasury.idempotency.requests import claim_or_replay
 from treasury.money import Money
+from treasury.tenancy.model import Principal, Role
 
 DESIGNATIONS = frozenset({"cash_flow", "none"})
 EXPOSURE_DIRECTIONS = frozenset({"receive", "pay"})
@@ -95,6 +98,16 @@ class Hedge:
     delivery_account_id: str | None = None
     delivery: Delivery | None = None
     counterparty_id: str | None = None
+    premium: premiums.Premium | None = None
+    near_leg: NearLeg | None = None
+
+
+@dataclass(frozen=True)
+class NearLeg:
+    """A swap's near leg held for the officers, or decided by them: its transfer and status."""
+
+    transfer_id: str
+    status: str
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,10 @@ def to_hedge(row: HedgeRow) -> Hedge:
         settlement_account_id=row.settlement_account_id,
         delivery_account_id=row.delivery_account_id,
         counterparty_id=row.counterparty_id,
+        premium=premiums.of(row),
+        near_leg=None
+        if row.near_transfer_id is None or row.near_status is None
+        else NearLeg(row.near_transfer_id, row.near_status),
         delivery=None
         if row.delivery_status is None
         else Delivery(
@@ -229,6 +246,7 @@ class HedgeRequest:
     settlement_account_id: str | None = None
     delivery_account_id: str | None = None
     counterparty_id: str | None = None
+    premium: premiums.PremiumRequest | None = None
 
 
 IDEMPOTENCY_SCOPE = "hedges"
@@ -241,6 +259,7 @@ def create_hedge(
     request: HedgeRequest,
     actor: str,
     idempotency: IdempotentRequest | None = None,
+    principal: Principal | None = None,
 ) -> tuple[Hedge, bool]:
     """Book a hedge within the exposure's unhedged amount (the exposure row is locked, so two
     hedges racing for the same headroom cannot both pass). Returns it with whether it replays an
@@ -254,8 +273,15 @@ def create_hedge(
         SettlementCurrencyNotAllowed: an onshore NDF settling in another currency than CNY.
         SettlementAccountMissing: no bank account to settle the deal in.
         InstrumentExpired: the instrument ends on or before the trade date.
+        ValidationFailed: a premium that does not fit the deal (see `premiums.check`).
+
+    A premium is paid through the payment pipeline in the same unit of work (its refusals, say
+    no route, refuse the booking; its outcome — booked, held, rejected — is the hedge's
+    `premium.status`); `principal` is who instructs it (the system without one).
     """
     instrument = instrument_from_document(request.instrument)
+    if request.premium is not None:
+        premiums.check(instrument, request.premium, counterparty_id=request.counterparty_id)
     if request.designation not in DESIGNATIONS:
         raise ValidationFailed("designation is cash_flow or none", field="designation")
     if instrument.last_date <= request.trade_date:
@@ -279,7 +305,8 @@ def create_hedge(
                 if found is None:
                     raise NotFound(f"hedge {prior} not found")
                 return to_hedge(found), True
-        hedge = _book(uow, tenant_id, request, instrument, actor=actor, hedge_id=hedge_id)
+        payer = principal or Principal("system-hedging", tenant_id, Role.TREASURER, actor)
+        hedge = _book(uow, tenant_id, request, instrument, actor=payer, hedge_id=hedge_id)
         uow.commit()
         return hedge, False
 
@@ -290,7 +317,7 @@ def _book(
     request: HedgeRequest,
     instrument: Instrument,
     *,
-    actor: str,
+    actor: Principal,
     hedge_id: str,
 ) -> Hedge:
     """Check real demand under the exposure's row lock and write the hedge (no commit)."""
@@ -341,18 +368,61 @@ def _book(
         counterparty_id=request.counterparty_id,
         created_at=uow.clock.now(),
     )
+    if request.premium is not None:
+        _premium(session, tenant_id, row, request.premium, instrument)
     session.add(row)
     session.flush()
+    premiums.instruct(uow, row, actor=actor)
+    after: dict[str, Any] = {
+        "exposure_id": exposure.id,
+        "instrument": instrument_to_document(instrument),
+    }
+    if row.premium_minor is not None:
+        after["premium"] = {
+            "amount": str(Money.from_minor(row.premium_minor, row.premium_currency or "CNY")),
+            "direction": row.premium_direction,
+            "status": row.premium_status,
+            "transfer_id": row.premium_transfer_id,
+        }
     audit.record(
         uow,
         tenant_id=tenant_id,
-        actor=actor,
+        actor=actor.name,
         action="hedge.created",
         object_type="hedge",
         object_id=row.id,
-        after={"exposure_id": exposure.id, "instrument": instrument_to_document(instrument)},
+        after=after,
     )
     return to_hedge(row)
+
+
+def _premium(
+    session: Session,
+    tenant_id: str,
+    row: HedgeRow,
+    premium: premiums.PremiumRequest,
+    instrument: Instrument,
+) -> None:
+    """Keep the premium on the hedge: its date (default the spot date) and the account that
+    pays or receives it (a zero one needs none)."""
+    on = premium.on or premiums.premium_date(session, instrument, row.trade_date)
+    if on > instrument.last_date:
+        raise ValidationFailed(
+            f"the premium is due by the deal's expiry ({instrument.last_date})", field="premium"
+        )
+    row.premium_minor = premium.amount.minor
+    row.premium_currency = premium.amount.currency.code
+    row.premium_direction = premium.direction
+    row.premium_date = on
+    if premium.amount.is_positive():
+        row.premium_account_id = premiums.account(
+            session,
+            tenant_id,
+            row.entity_id,
+            premium.amount.currency.code,
+            settlement_account_id=row.settlement_account_id,
+            delivery_account_id=row.delivery_account_id,
+        )
 
 
 def _real_demand(instrument: Instrument) -> Money:

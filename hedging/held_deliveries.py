@@ -1,9 +1,14 @@
-"""The officers' path of a gross delivery, or a net payment to the dealing bank, held for review
-(say FX_RATE_OFF_MARKET: a forward's strike is rarely the day's reference rate, or a capital
-account's evidence): the review queue decides its transfer like any other, and the hedge follows —
-approved and booked, the settlement completes (the hedge `matured`, or `closed` when closed out
-early; its value settled and result realised); rejected, the hedge stays undelivered
-(`undelivered`, delivery `rejected`), its value carried until a treasurer acts.
+"""The officers' path of a hedge's transfer held for review — a gross delivery, a net payment to
+the dealing bank, a swap's near leg, or a premium (say FX_RATE_OFF_MARKET: a forward's strike is
+rarely the day's reference rate, or a capital account's evidence): the review queue decides its
+transfer like any other, and the hedge follows.
+
+- A delivery or net payment at the deal's end: approved and booked, the settlement completes (the
+  hedge `matured`, or `closed` when closed out early; its value settled and result realised);
+  rejected, the hedge stays undelivered (`undelivered`, delivery `rejected`), its value carried
+  until a treasurer acts.
+- A premium: approved, the next revaluation on or after its date takes it into the deal's value;
+  rejected, a treasurer pays it again.
 
 `on_transfer_decided` is handed to `treasury.payments.reviews.decide_review` by the entry points
 that decide reviews (the API and the officers' page).
@@ -11,7 +16,7 @@ that decide reviews (the API and the officers' page).
 
 from __future__ import annotations
 
-from hedging import delivery, revaluation
+from hedging import delivery, premiums, revaluation
 from hedging.tables import HedgeRow
 from treasury.audit import service as audit
 from treasury.db.unit_of_work import UnitOfWork
@@ -21,6 +26,9 @@ from treasury.payments.model import Transfer
 def on_transfer_decided(uow: UnitOfWork, *, transfer: Transfer) -> None:
     """Finish the hedge whose held delivery `transfer` is (nothing for any other transfer)."""
     hedge_id = transfer.references.get("hedge")
+    if hedge_id is not None and premiums.REFERENCE in transfer.references:
+        _premium_decided(uow, hedge_id, transfer)
+        return
     if hedge_id is None or "hedge_settlement" not in transfer.references:
         return
     hedge = uow.session.get(HedgeRow, hedge_id, with_for_update=True)
@@ -59,4 +67,26 @@ def on_transfer_decided(uow: UnitOfWork, *, transfer: Transfer) -> None:
             "transfer_id": transfer.id,
             "settled": hedge.settled_minor,
         },
+    )
+
+
+def _premium_decided(uow: UnitOfWork, hedge_id: str, transfer: Transfer) -> None:
+    """A held premium decided: booked, the next revaluation on or after its date takes it into
+    the deal's value; rejected, a treasurer pays it again (POST /v1/hedges/{id}/premium)."""
+    hedge = uow.session.get(HedgeRow, hedge_id, with_for_update=True)
+    if hedge is None:
+        return
+    booked = transfer.status.value in premiums.BOOKED
+    if not premiums.on_decided(hedge, transfer_id=transfer.id, booked=booked):
+        return
+    uow.session.flush()
+    audit.record(
+        uow,
+        tenant_id=hedge.tenant_id,
+        actor="review",
+        action="hedge.premium_paid" if booked else "hedge.premium_rejected",
+        object_type="hedge",
+        object_id=hedge.id,
+        before={"premium_status": premiums.HELD},
+        after={"premium_status": hedge.premium_status, "transfer_id": transfer.id},
     )

@@ -228,6 +228,53 @@ def closed_between(
     return [BookRow(*cast(tuple[Any, ...], row)) for row in rows]
 
 
+class PremiumDue(NamedTuple):
+    """A premium the revaluation takes into its deal's value."""
+
+    hedge_id: str
+    minor: int
+    currency: str
+    direction: str
+    account_id: str
+
+
+def premiums_due(session: Session, tenant_id: str, on: date) -> dict[str, PremiumDue]:
+    """The live hedges' premiums dated on or before `on` not yet in their deals' value: paid
+    ones whose transfer is booked, received ones expected."""
+    query = select(
+        HedgeRow.id,
+        HedgeRow.premium_minor,
+        HedgeRow.premium_currency,
+        HedgeRow.premium_direction,
+        HedgeRow.premium_account_id,
+    ).where(
+        HedgeRow.tenant_id == tenant_id,
+        HedgeRow.status == LIVE,
+        HedgeRow.premium_status.in_(("booked", "expected")),
+        HedgeRow.premium_recognised_on.is_(None),
+        HedgeRow.premium_date <= on,
+    )
+    return {
+        row[0]: PremiumDue(*cast(tuple[str, int, str, str, str], tuple(row)))
+        for row in session.execute(query).all()
+    }
+
+
+def premiums_recognised(session: Session, hedge_ids: Sequence[str], on: date) -> None:
+    """The premiums of some hedges are now in their deals' value (a received one received)."""
+    ids = list(hedge_ids)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        session.execute(
+            update(HedgeRow).where(HedgeRow.id.in_(chunk)).values(premium_recognised_on=on)
+        )
+        session.execute(
+            update(HedgeRow)
+            .where(HedgeRow.id.in_(chunk), HedgeRow.premium_status == "expected")
+            .values(premium_status="received")
+        )
+
+
 def mark_hedges(session: Session, hedge_ids: Sequence[str], *, status: str, on: date) -> None:
     """Set the status (matured) of hedges."""
     for start in range(0, len(hedge_ids), 5000):

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from hedging import accounting, book_values, delivery, repository
+from hedging import accounting, book_values, delivery, premiums, repository
 from hedging.model import Combination, Instrument, MarketSnapshot, Option, Swap
 from hedging.repository import BookRow
 from hedging.service import value_dates
@@ -117,11 +117,19 @@ class _Changes:
     cash: dict[tuple[str, str, bool], int]
     reserve: dict[str, int]
     realise: dict[tuple[str, str], int]
+    # Postings in another currency than CNY (a premium in the base currency through the FX
+    # clearing), per entity.
+    foreign: dict[str, list[Posting]]
 
     @classmethod
     def empty(cls) -> _Changes:
         return cls(
-            defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
+            defaultdict(int),
+            defaultdict(int),
+            defaultdict(int),
+            defaultdict(int),
+            defaultdict(int),
+            defaultdict(list),
         )
 
     def revalue(self, entity: str, *, carried: int, value: int) -> None:
@@ -331,6 +339,13 @@ def _revalue_book(
     near = book_values.near_legs(session, alive, instruments, snapshot, as_of)
     near_delivered = _deliver_near_legs(uow, tenant_id, alive, near, instruments, triage)
     alive = [row for row in alive if row.id not in triage.reasons]
+    alive_ids = {row.id for row in alive}
+    premiums_due = {
+        key: due
+        for key, due in repository.premiums_due(session, tenant_id, as_of).items()
+        if key in alive_ids
+    }
+    recognised: list[str] = []
     clearing = _Accounts(uow, tenant_id)
     carried = repository.carried_values(session, tenant_id, as_of)
     designated = [
@@ -349,6 +364,12 @@ def _revalue_book(
         if paid is not None:
             account = _cash_account(row, near_delivered.get(row.id), clearing)
             changes.settle(row.entity_id, account, paid)
+        due = premiums_due.get(row.id)
+        if due is not None:
+            premium = _take_premium(changes, row, due, snapshot, clearing)
+            if premium is not None:
+                paid = (paid or 0) + premium
+                recognised.append(row.id)
         _account_for(
             changes,
             row,
@@ -406,6 +427,7 @@ def _revalue_book(
                 delivered_minor=outcome.delivered_minor,
             )
     repository.add_valuations(session, valuations)
+    repository.premiums_recognised(session, recognised, as_of)
     repository.mark_hedges(session, [row.id for row in matured], status="matured", on=as_of)
     _post(uow, run.tenant_id, changes, value_date=as_of, source_id=run.id, kind="revaluation")
     report("post", len(book), len(book))
@@ -481,6 +503,43 @@ def _pay_net(
         if paid is not None:
             found[row.id] = paid
     return found
+
+
+def _take_premium(
+    changes: _Changes,
+    row: BookRow,
+    due: repository.PremiumDue,
+    snapshot: MarketSnapshot,
+    accounts: _Accounts,
+) -> int | None:
+    """A premium into its deal's value, as the deal's cash flow (paid: negative): a paid one
+    out of the outgoing payments its transfer debited, a received one into the account the bank
+    credits; one in the base currency through the FX clearing at the day's spot. Returns it in
+    CNY minor units (None: no spot to convert it at, it waits)."""
+    entity, pay = row.entity_id, due.direction == premiums.PAY
+    amount = Money.from_minor(due.minor, due.currency)
+    outgoing = LedgerAccountKind.OUTGOING_PAYMENTS.value
+    if due.currency == CURRENCY:
+        account = accounts.get(entity, outgoing) if pay else due.account_id
+        cny = amount.minor
+    else:
+        spot = snapshot.spots.get(row.pair)
+        if spot is None:
+            return None
+        cny = premiums.to_cny(amount, spot)
+        account = accounts.get(entity, LedgerAccountKind.FX_CLEARING.value)
+        clearing = accounts.get(entity, LedgerAccountKind.FX_CLEARING.value, due.currency)
+        debit, credit = (
+            (clearing, accounts.get(entity, outgoing, due.currency))
+            if pay
+            else (due.account_id, clearing)
+        )
+        changes.foreign[entity].append(
+            Posting(debit_account_id=debit, credit_account_id=credit, amount=amount)
+        )
+    signed = -cny if pay else cny
+    changes.settle(entity, account, signed)
+    return signed
 
 
 def _cash_account(row: BookRow, outcome: delivery.Delivered | None, clearing: _Accounts) -> str:
@@ -643,6 +702,8 @@ def _post(
     for (entity, result), amount in changes.realise.items():
         realised = accounts.get(entity, LedgerAccountKind.FX_RESULT_REALISED.value)
         _move(by_entity[entity], amount, increase=(accounts.get(entity, result), realised))
+    for entity, foreign in changes.foreign.items():
+        by_entity[entity].extend(foreign)
     for _entity, postings in sorted(by_entity.items()):
         if not postings:
             continue
@@ -678,22 +739,22 @@ def _move(postings: list[Posting], amount_minor: int, *, increase: tuple[str, st
 
 
 class _Accounts:
-    """The entities' internal CNY ledger accounts, created on first use."""
+    """The entities' internal ledger accounts (CNY unless asked), created on first use."""
 
     def __init__(self, uow: UnitOfWork, tenant_id: str) -> None:
         self._uow = uow
         self._tenant_id = tenant_id
-        self._found: dict[tuple[str, str], str] = {}
+        self._found: dict[tuple[str, str, str], str] = {}
 
-    def get(self, entity_id: str, kind: str) -> str:
-        key = (entity_id, kind)
+    def get(self, entity_id: str, kind: str, currency: str = CURRENCY) -> str:
+        key = (entity_id, kind, currency)
         if key not in self._found:
             row = ledger_repository.internal_account(
                 self._uow.session,
                 tenant_id=self._tenant_id,
                 entity_id=entity_id,
                 kind=LedgerAccountKind(kind),
-                currency=CURRENCY,
+                currency=currency,
                 created_at=self._uow.clock.now(),
             )
             self._found[key] = row.id

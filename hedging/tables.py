@@ -102,6 +102,22 @@ class HedgeRow(Base):
     settled_on: Mapped[date | None] = mapped_column(Date)
     # The dealing bank (a counterparty of the tenant): what a net settlement owes is paid to it.
     counterparty_id: Mapped[str | None] = mapped_column(IdColumnType())
+    # An option's premium (a combination's net premium), paid to or received from the dealing
+    # bank on `premium_date` from or to `premium_account_id`: its transfer, where it stands
+    # (none: zero-cost; booked, held, rejected; expected, received: a premium received), and
+    # the revaluation date that put it into the deal's value.
+    premium_minor: Mapped[int | None] = mapped_column(BigInteger)
+    premium_currency: Mapped[str | None] = mapped_column(String(3))
+    premium_direction: Mapped[str | None] = mapped_column(String(7))
+    premium_date: Mapped[date | None] = mapped_column(Date)
+    premium_account_id: Mapped[str | None] = mapped_column(IdColumnType())
+    premium_transfer_id: Mapped[str | None] = mapped_column(IdColumnType())
+    premium_status: Mapped[str | None] = mapped_column(String(12))
+    premium_recognised_on: Mapped[date | None] = mapped_column(Date)
+    # A swap's near leg held for the officers: its transfer and where it stands (held, booked,
+    # rejected).
+    near_transfer_id: Mapped[str | None] = mapped_column(IdColumnType())
+    near_status: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

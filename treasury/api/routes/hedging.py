@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
-from hedging import book, effectiveness, ratios, revaluation, service
+from hedging import book, effectiveness, premiums, ratios, revaluation, service
 from hedging.effectiveness import Verdict, verdict_of
 from hedging.instruments import instrument_to_document
 from hedging.market_data import snapshot_to_document
@@ -19,6 +19,7 @@ from treasury.api.routes.fx import GreeksOut, InstrumentIn, to_instrument
 from treasury.api.wire import (
     COMMON_PROBLEMS,
     MoneyOut,
+    NonNegativeMoneyIn,
     PositiveMoneyIn,
     StrictModel,
     money_out,
@@ -181,6 +182,25 @@ def get_exposure(exposure_id: str, principal: Reader, uow_factory: UowFactoryDep
 # -- hedges --------------------------------------------------------------------------------------
 
 
+Day = date  # a field named `date` hides the type inside a model's body
+
+
+class PremiumIn(StrictModel):
+    """The premium agreed with the dealing bank for an option or a combination."""
+
+    amount: NonNegativeMoneyIn = Field(
+        description="in the pair's base currency or CNY; 0 for a zero-cost combination"
+    )
+    direction: Literal["pay", "receive"] = Field(
+        default="pay",
+        description="pay (a bought option, or a combination whose bought leg is worth more) or "
+        "receive (a combination whose sold leg is worth more)",
+    )
+    date: Day | None = Field(
+        default=None, description="the premium date (default: the trade's spot date)"
+    )
+
+
 class HedgeIn(StrictModel):
     """A hedge deal against an exposure of the same entity."""
 
@@ -202,6 +222,49 @@ class HedgeIn(StrictModel):
         "paid to it by a transfer of the payment pipeline (without one, the bank debits the "
         "settlement account directly)",
     )
+    premium: PremiumIn | None = Field(
+        default=None,
+        description="an option's premium (a combination's net premium): paid to the dealing "
+        "bank by a transfer of the payment pipeline on its date, from the entity's account in "
+        "its currency",
+    )
+
+
+class PremiumOut(BaseModel):
+    """A hedge's premium and its payment."""
+
+    amount: MoneyOut
+    direction: str
+    date: Day
+    account_id: str | None
+    transfer_id: str | None
+    status: str = Field(
+        description="none (zero), booked, held (waiting for the officers), rejected (pay it "
+        "again: POST /v1/hedges/{id}/premium), expected or received (a premium received)"
+    )
+    recognised_on: Day | None = Field(
+        description="the revaluation that took it into the deal's value (null until then)"
+    )
+
+    @classmethod
+    def of(cls, premium: premiums.Premium) -> PremiumOut:
+        """Render a premium."""
+        return cls(
+            amount=MoneyOut.of(premium.amount),
+            direction=premium.direction,
+            date=premium.on,
+            account_id=premium.account_id,
+            transfer_id=premium.transfer_id,
+            status=premium.status,
+            recognised_on=premium.recognised_on,
+        )
+
+
+class NearLegOut(BaseModel):
+    """A swap's near leg held for the officers, or as they decided it."""
+
+    transfer_id: str
+    status: str
 
 
 class DeliveryOut(BaseModel):
@@ -233,6 +296,12 @@ class HedgeOut(BaseModel):
         description="a gross deal's settlement transfer: held (waiting for the officers), "
         "delivered, rejected (the hedge is then undelivered) or lapsed (out of the money)",
     )
+    premium: PremiumOut | None = None
+    near_leg: NearLegOut | None = Field(
+        default=None,
+        description="a swap's near leg the pipeline held: its transfer and where it stands "
+        "(held, booked, rejected)",
+    )
 
     @classmethod
     def of(cls, hedge: book.Hedge) -> HedgeOut:
@@ -251,6 +320,10 @@ class HedgeOut(BaseModel):
             settlement_account_id=hedge.settlement_account_id,
             delivery_account_id=hedge.delivery_account_id,
             counterparty_id=hedge.counterparty_id,
+            premium=None if hedge.premium is None else PremiumOut.of(hedge.premium),
+            near_leg=None
+            if hedge.near_leg is None
+            else NearLegOut(transfer_id=hedge.near_leg.transfer_id, status=hedge.near_leg.status),
             delivery=None
             if hedge.delivery is None
             else DeliveryOut(
@@ -303,9 +376,15 @@ def create_hedge(
             settlement_account_id=body.settlement_account_id,
             delivery_account_id=body.delivery_account_id,
             counterparty_id=body.counterparty_id,
+            premium=None
+            if body.premium is None
+            else premiums.PremiumRequest(
+                body.premium.amount.to_money(), body.premium.direction, body.premium.date
+            ),
         ),
         actor=principal.name,
         idempotency=idempotency,
+        principal=principal,
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -472,6 +551,38 @@ def close_hedge(
         idempotency=idempotency,
     )
     return HedgeOut.of(hedge)
+
+
+@router.post("/v1/hedges/{hedge_id}/premium", responses=problem_responses(409))
+def pay_premium_again(
+    hedge_id: str,
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional: a replay returns the hedge and writes nothing",
+        ),
+    ] = None,
+) -> HedgeOut:
+    """Pay a rejected premium again (say once the account is funded): a new transfer of the
+    payment pipeline, whose outcome is the hedge's `premium.status`; a premium that is not
+    rejected → 409."""
+    idempotency = None
+    if idempotency_key is not None:
+        idempotency = book.IdempotentRequest(
+            key=idempotency_key,
+            request_document={"hedge_id": hedge_id},
+            wait_seconds=settings.idempotency_wait_seconds,
+        )
+    premiums.reinstruct(
+        uow_factory(), principal=principal, hedge_id=hedge_id, idempotency=idempotency
+    )
+    return HedgeOut.of(
+        book.get_hedge(uow_factory(), tenant_id=tenant_of(principal), hedge_id=hedge_id)
+    )
 
 
 class ValuationOut(BaseModel):
