@@ -214,13 +214,9 @@ def _fresh_run(
         status=run.status,
         late=run.late,
         legs=tuple(
-            SweepLeg(
-                account_id=leg.account_id,
-                direction=leg.direction,
-                requested=Money.from_minor(leg.requested_minor, pool.currency),
-                amount=Money.from_minor(leg.amount_minor, pool.currency),
-                cross_border=leg.cross_border,
-                status=leg.status,
+            _shown(
+                leg,
+                pool.currency,
                 transfer_id=transfer_id,
                 reason=None if leg.reason is None else leg.reason[:500],
             )
@@ -229,6 +225,22 @@ def _fresh_run(
         journal_entry_id=run.journal_entry_id,
         intercompany_entry_id=run.intercompany_entry_id,
         created_at=run.created_at,
+    )
+
+
+def _shown(
+    leg: PlannedLeg, currency: str, *, transfer_id: str | None, reason: str | None
+) -> SweepLeg:
+    """A planned (or just executed) leg as a run or a forecast shows it."""
+    return SweepLeg(
+        account_id=leg.account_id,
+        direction=leg.direction,
+        requested=Money.from_minor(leg.requested_minor, currency),
+        amount=Money.from_minor(leg.amount_minor, currency),
+        cross_border=leg.cross_border,
+        status=leg.status,
+        transfer_id=transfer_id,
+        reason=reason,
     )
 
 
@@ -370,16 +382,7 @@ def sweep_forecast(
         after = _views(planned.book)
         legs = tuple(
             (
-                SweepLeg(
-                    account_id=leg.account_id,
-                    direction=leg.direction,
-                    requested=Money.from_minor(leg.requested_minor, pool.currency),
-                    amount=Money.from_minor(leg.amount_minor, pool.currency),
-                    cross_border=leg.cross_border,
-                    status=leg.status,
-                    transfer_id=None,
-                    reason=leg.reason,
-                ),
+                _shown(leg, pool.currency, transfer_id=None, reason=leg.reason),
                 dict(leg.quota_effects),
                 pool_legs.leg_route(
                     session, pool, leg, planned.value_date, today=today_, now=uow.clock.now()
