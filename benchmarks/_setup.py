@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from treasury.accounts import service as accounts_service
 from treasury.accounts.model import AccountKind
-from treasury.accounts.statements import StatementLine, import_statement_lines
+from treasury.accounts.statements import StatementLine
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.money import Money
 from treasury.tenancy import service as tenancy_service
@@ -142,7 +142,7 @@ def make_ledger(
             overdraft_limit=None,
             actor="bench",
         )
-        import_statement_lines(
+        accounts_service.import_statement_lines(
             uow_factory(),
             tenant_id=tenant.id,
             account_id=account.id,

@@ -212,8 +212,6 @@ USE_CASES_OUTSIDE_SERVICE = {
     "treasury/payments/statements_in.py",
     "treasury/settlement/inbound.py",
     "treasury/settlement/reference_service.py",
-    # accounts: the statement-line use cases, beside the steps camt.053 imports share
-    "treasury/accounts/statements.py",
 }
 
 

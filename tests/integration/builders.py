@@ -139,7 +139,7 @@ class TenantBuilder:
 
     def statement_line(self, account_id: str, amount: Money, value_date: date) -> str:
         """Import one bank statement line (+ in, − out); returns its journal entry id."""
-        imported = statements.import_statement_lines(
+        imported = accounts_service.import_statement_lines(
             self.uow_factory(),
             tenant_id=self.tenant_id,
             account_id=account_id,

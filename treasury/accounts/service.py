@@ -1,13 +1,15 @@
-"""Use cases for entities, counterparties and bank accounts; each commits its own unit of work."""
+"""Use cases for entities, counterparties, bank accounts and their statement lines; each commits
+its own unit of work."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from treasury.accounts import repository
+from treasury.accounts import repository, statements
 from treasury.accounts.model import (
     AccountKind,
     BankAccount,
@@ -16,7 +18,7 @@ from treasury.accounts.model import (
     EntityKind,
     LegalEntity,
 )
-from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow
+from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow, StatementLineRow
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
@@ -305,3 +307,71 @@ def list_bank_accounts(
     """The tenant's bank accounts."""
     with uow:
         return repository.list_bank_accounts(uow.session, tenant_id, entity_id)
+
+
+@dataclass(frozen=True)
+class StatementImport:
+    """What an import did: lines booked now, lines seen before and skipped."""
+
+    imported: int
+    skipped: int
+    line_ids: tuple[str, ...]
+    skipped_bank_refs: tuple[str, ...]
+
+
+def import_statement_lines(
+    uow: UnitOfWork, *, tenant_id: str, account_id: str, lines: list[statements.StatementLine]
+) -> StatementImport:
+    """Book new lines against the entity's suspense account; skip and count those seen before.
+
+    Raises:
+        NotFound: the account is not the tenant's.
+        CurrencyMismatch: a line in another currency than the account's.
+        ValidationFailed: a zero amount or a bank_ref twice in one request.
+    """
+    _check_lines(lines)
+    with uow:
+        account = repository.get_bank_account(uow.session, tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"account {account_id} not found")
+        for line in lines:
+            if line.amount.currency.code != account.currency:
+                raise CurrencyMismatch(
+                    f"line {line.bank_ref} in {line.amount.currency}, account in {account.currency}"
+                )
+        seen = repository.seen_bank_refs(uow.session, account_id, [line.bank_ref for line in lines])
+        fresh = [line for line in lines if line.bank_ref not in seen]
+        line_ids = tuple(
+            statements.record_lines(
+                uow,
+                tenant_id=tenant_id,
+                account=account,
+                lines=[statements.NewLine(line, to_suspense=True) for line in fresh],
+            )
+        )
+        uow.commit()
+        skipped = tuple(line.bank_ref for line in lines if line.bank_ref in seen)
+        return StatementImport(len(fresh), len(skipped), line_ids, skipped)
+
+
+def _check_lines(lines: list[statements.StatementLine]) -> None:
+    refs = [line.bank_ref for line in lines]
+    if len(set(refs)) != len(refs):
+        raise ValidationFailed("a bank_ref appears twice in one request")
+    for line in lines:
+        if line.amount.minor == 0:
+            raise ValidationFailed(f"line {line.bank_ref} has a zero amount")
+
+
+def statement_lines(uow: UnitOfWork, *, tenant_id: str, account_id: str) -> list[StatementLineRow]:
+    """An account's statement lines.
+
+    Raises:
+        NotFound: the account is not the tenant's.
+    """
+    with uow:
+        if repository.get_bank_account(uow.session, tenant_id, account_id) is None:
+            raise NotFound(f"account {account_id} not found")
+        rows = repository.list_statement_lines(uow.session, tenant_id, account_id)
+        uow.session.expunge_all()
+        return rows

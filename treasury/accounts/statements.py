@@ -2,6 +2,8 @@
 
 A line is a fact the bank reports, so it is booked whatever the balance; it waits in the entity's
 suspense account until a treasurer classifies it (or reconciliation matches it to a transfer).
+The steps live here (`record_lines`, which the statement-lines endpoint and camt.053 imports
+share); the use cases that import and list lines are in `treasury.accounts.service`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ from datetime import date, datetime
 
 from treasury.accounts import repository
 from treasury.accounts.model import BankAccount
-from treasury.accounts.tables import StatementLineRow
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import CurrencyMismatch, NotFound, ValidationFailed
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
@@ -31,60 +31,6 @@ class StatementLine:
     amount: Money
     description: str
     counterparty: str | None = None
-
-
-@dataclass(frozen=True)
-class StatementImport:
-    """What an import did: lines booked now, lines seen before and skipped."""
-
-    imported: int
-    skipped: int
-    line_ids: tuple[str, ...]
-    skipped_bank_refs: tuple[str, ...]
-
-
-def import_statement_lines(
-    uow: UnitOfWork, *, tenant_id: str, account_id: str, lines: list[StatementLine]
-) -> StatementImport:
-    """Book new lines against the entity's suspense account; skip and count those seen before.
-
-    Raises:
-        NotFound: the account is not the tenant's.
-        CurrencyMismatch: a line in another currency than the account's.
-        ValidationFailed: a zero amount or a bank_ref twice in one request.
-    """
-    _check_lines(lines)
-    with uow:
-        account = repository.get_bank_account(uow.session, tenant_id, account_id)
-        if account is None:
-            raise NotFound(f"account {account_id} not found")
-        for line in lines:
-            if line.amount.currency.code != account.currency:
-                raise CurrencyMismatch(
-                    f"line {line.bank_ref} in {line.amount.currency}, account in {account.currency}"
-                )
-        seen = repository.seen_bank_refs(uow.session, account_id, [line.bank_ref for line in lines])
-        fresh = [line for line in lines if line.bank_ref not in seen]
-        line_ids = tuple(
-            record_lines(
-                uow,
-                tenant_id=tenant_id,
-                account=account,
-                lines=[NewLine(line, to_suspense=True) for line in fresh],
-            )
-        )
-        uow.commit()
-        skipped = tuple(line.bank_ref for line in lines if line.bank_ref in seen)
-        return StatementImport(len(fresh), len(skipped), line_ids, skipped)
-
-
-def _check_lines(lines: list[StatementLine]) -> None:
-    refs = [line.bank_ref for line in lines]
-    if len(set(refs)) != len(refs):
-        raise ValidationFailed("a bank_ref appears twice in one request")
-    for line in lines:
-        if line.amount.minor == 0:
-            raise ValidationFailed(f"line {line.bank_ref} has a zero amount")
 
 
 @dataclass(frozen=True)
@@ -179,17 +125,3 @@ def _suspense_entry(account_id: str, suspense_id: str, line: StatementLine) -> J
             ),
         ),
     )
-
-
-def statement_lines(uow: UnitOfWork, *, tenant_id: str, account_id: str) -> list[StatementLineRow]:
-    """An account's statement lines.
-
-    Raises:
-        NotFound: the account is not the tenant's.
-    """
-    with uow:
-        if repository.get_bank_account(uow.session, tenant_id, account_id) is None:
-            raise NotFound(f"account {account_id} not found")
-        rows = repository.list_statement_lines(uow.session, tenant_id, account_id)
-        uow.session.expunge_all()
-        return rows

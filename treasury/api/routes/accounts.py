@@ -241,7 +241,7 @@ def import_statement_lines(
         )
         for line in body.lines
     ]
-    result = statements.import_statement_lines(
+    result = service.import_statement_lines(
         uow_factory(), tenant_id=tenant_of(principal), account_id=account_id, lines=lines
     )
     return StatementImportOut(
@@ -259,7 +259,7 @@ def list_statement_lines(
     account_id: str, principal: Reader, uow_factory: UowFactoryDep, query: ListQueryDep
 ) -> Response:
     """The account's statement lines by value date."""
-    rows = statements.statement_lines(
+    rows = service.statement_lines(
         uow_factory(), tenant_id=tenant_of(principal), account_id=account_id
     )
     page = sequence_page(rows, key=lambda r: (r.value_date, r.bank_ref, r.id), page=query.page)
