@@ -32,6 +32,13 @@ def on_transfer_decided(uow: UnitOfWork, *, transfer: Transfer) -> None:
     if hedge_id is None or "hedge_settlement" not in transfer.references:
         return
     hedge = uow.session.get(HedgeRow, hedge_id, with_for_update=True)
+    if (
+        hedge is not None
+        and hedge.near_transfer_id == transfer.id
+        and hedge.near_status == delivery.HELD
+    ):
+        _near_leg_decided(uow, hedge, transfer)
+        return
     if hedge is None or hedge.status != "held" or hedge.delivery_transfer_id != transfer.id:
         return
     before = {"status": hedge.status, "delivery_status": hedge.delivery_status}
@@ -89,4 +96,28 @@ def _premium_decided(uow: UnitOfWork, hedge_id: str, transfer: Transfer) -> None
         object_id=hedge.id,
         before={"premium_status": premiums.HELD},
         after={"premium_status": hedge.premium_status, "transfer_id": transfer.id},
+    )
+
+
+def _near_leg_decided(uow: UnitOfWork, hedge: HedgeRow, transfer: Transfer) -> None:
+    """A swap's held near leg decided: booked, its transfer clears the FX clearing (the outgoing
+    payments) the run settled the leg's value against; rejected, that value goes back into the
+    deal and the next run instructs the near leg again. The far leg lives on either way."""
+    booked = transfer.status.value in delivery.BOOKED
+    if booked:
+        hedge.near_status = "booked"
+    else:
+        net = transfer.references.get("hedge_settlement") == delivery.NET
+        revaluation.undo_near_leg(uow, hedge, net=net, value_date=transfer.requested_value_date)
+        hedge.near_status = "rejected"
+    uow.session.flush()
+    audit.record(
+        uow,
+        tenant_id=hedge.tenant_id,
+        actor="review",
+        action="hedge.near_leg_paid" if booked else "hedge.near_leg_rejected",
+        object_type="hedge",
+        object_id=hedge.id,
+        before={"near_status": delivery.HELD},
+        after={"near_status": hedge.near_status, "transfer_id": transfer.id},
     )

@@ -275,6 +275,48 @@ def premiums_recognised(session: Session, hedge_ids: Sequence[str], on: date) ->
         )
 
 
+def record_near_leg(session: Session, hedge_id: str, *, transfer_id: str, status: str) -> None:
+    """Keep a swap's near-leg transfer and where it stands (booked, held) on the hedge."""
+    session.execute(
+        update(HedgeRow)
+        .where(HedgeRow.id == hedge_id)
+        .values(near_transfer_id=transfer_id, near_status=status)
+    )
+
+
+def near_leg_settlement(session: Session, hedge_id: str) -> int | None:
+    """The value a live swap's near leg settled (its valuation's `settlement`), if any."""
+    query = (
+        select(ValuationRow.settlement_minor)
+        .where(ValuationRow.hedge_id == hedge_id, ValuationRow.settlement_minor.is_not(None))
+        .order_by(ValuationRow.as_of.desc())
+    )
+    found = session.scalars(query).first()
+    return None if found is None else int(found)
+
+
+def unsettle_near_leg(session: Session, hedge_id: str, settled: int) -> None:
+    """A near leg's settlement undone: its valuation keeps the value instead of the cash, and the
+    latest valuation carries it again (the ledger's derivative account holds it again)."""
+    dated = session.scalars(
+        select(ValuationRow)
+        .where(ValuationRow.hedge_id == hedge_id, ValuationRow.settlement_minor.is_not(None))
+        .order_by(ValuationRow.as_of.desc())
+    ).first()
+    latest = session.scalars(
+        select(ValuationRow)
+        .where(ValuationRow.hedge_id == hedge_id)
+        .order_by(ValuationRow.as_of.desc())
+    ).first()
+    assert dated is not None
+    assert latest is not None
+    dated.settlement_minor = None
+    dated.npv_minor += settled
+    if latest.id != dated.id:
+        latest.npv_minor += settled
+    session.flush()
+
+
 def mark_hedges(session: Session, hedge_ids: Sequence[str], *, status: str, on: date) -> None:
     """Set the status (matured) of hedges."""
     for start in range(0, len(hedge_ids), 5000):

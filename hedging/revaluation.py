@@ -337,7 +337,7 @@ def _revalue_book(
     matured = [row for row in matured if row.id not in waiting]
     closed = [row for row in closed if row.id not in waiting]
     near = book_values.near_legs(session, alive, instruments, snapshot, as_of)
-    near_delivered = _deliver_near_legs(uow, tenant_id, alive, near, instruments, triage)
+    near_delivered = _deliver_near_legs(uow, tenant_id, alive, near, instruments, (triage, as_of))
     alive = [row for row in alive if row.id not in triage.reasons]
     alive_ids = {row.id for row in alive}
     premiums_due = {
@@ -546,7 +546,7 @@ def _cash_account(row: BookRow, outcome: delivery.Delivered | None, clearing: _A
     """Where a settled deal's cash went: a gross delivery through the pipeline's FX clearing (the
     deal's value is the part of it beyond the market rate), a net payment to the dealing bank
     through the outgoing payments, else straight to or from the settlement account."""
-    if outcome is None or outcome.status != "booked":
+    if outcome is None or outcome.status not in {"booked", delivery.HELD}:
         return row.settlement_account_id
     if outcome.kind == delivery.NET:
         return clearing.get(row.entity_id, LedgerAccountKind.OUTGOING_PAYMENTS.value)
@@ -574,11 +574,16 @@ def _deliver_near_legs(
     alive: list[BookRow],
     near: dict[str, int],
     instruments: dict[str, Instrument],
-    triage: Triage,
+    run: tuple[Triage, date],
 ) -> dict[str, delivery.Delivered]:
-    """Deliver the near legs due today of gross swaps (the far leg is the real-demand flow), and
-    pay what a net swap's near leg owes its dealing bank; one the pipeline does not book (held
-    or rejected) is undone and set aside, to be settled by the next run."""
+    """Deliver the near legs due by the run's date of gross swaps (the far leg is the real-demand
+    flow), and pay what a net swap's near leg owes its dealing bank; one the pipeline rejects is
+    undone and set aside, to be settled by the next run; one it holds for review waits for the
+    officers (`hedging.held_deliveries`) while the run settles the leg's value against the FX
+    clearing (the outgoing payments) the transfer clears when it is booked. A near leg instructed
+    after its date (a run caught up, an officer's rejection) is valued on the run's date: a
+    payment to make, never a back-valued record of one the bank made."""
+    triage, as_of = run
     delivered: dict[str, delivery.Delivered] = {}
     for row in alive:
         swap = instruments.get(row.id)
@@ -591,8 +596,7 @@ def _deliver_near_legs(
                     row,
                     -near[row.id],
                     tenant_id=tenant_id,
-                    value_date=swap.near_date,
-                    may_hold=False,
+                    value_date=max(swap.near_date, as_of),
                 )
                 if paid is not None:
                     delivered[row.id] = paid
@@ -603,12 +607,16 @@ def _deliver_near_legs(
                 [delivery.near_leg(swap)],
                 tenant_id=tenant_id,
                 kind=delivery.NEAR_LEG,
-                value_date=swap.near_date,
+                value_date=max(swap.near_date, as_of),
                 counts_against_exposure=False,
-                may_hold=False,
             )
         except (TreasuryError, delivery.DeliveryNotBooked) as error:
             triage.set_aside(row.id, describe(error))
+    for hedge_id, outcome in delivered.items():
+        if outcome.transfer_id is not None:
+            repository.record_near_leg(
+                uow.session, hedge_id, transfer_id=outcome.transfer_id, status=outcome.status
+            )
     return delivered
 
 
@@ -791,3 +799,30 @@ def settle_held_delivery(
         description=f"hedge {hedge.id} delivered",
     )
     repository.settle_valuation(session, hedge.id, on, value)
+
+
+def undo_near_leg(uow: UnitOfWork, hedge: HedgeRow, *, net: bool, value_date: date) -> None:
+    """An officer rejected a swap's held near leg: the value its run settled against the FX
+    clearing (the outgoing payments) goes back into the deal — the near leg is still due, and the
+    next run instructs it again — and an undesignated deal's result is unrealised again."""
+    session = uow.session
+    settled = repository.near_leg_settlement(session, hedge.id)
+    if settled is None:
+        return
+    changes = _Changes.empty()
+    kind = LedgerAccountKind.OUTGOING_PAYMENTS if net else LedgerAccountKind.FX_CLEARING
+    account = _Accounts(uow, hedge.tenant_id).get(hedge.entity_id, kind.value)
+    # The reverse of the run's cash posting, from the derivative account it left.
+    changes.cash[(hedge.entity_id, account, settled > 0)] -= settled
+    if hedge.designation != "cash_flow":
+        changes.realised(hedge.entity_id, UNREALISED, -settled)
+    _post(
+        uow,
+        hedge.tenant_id,
+        changes,
+        value_date=value_date,
+        source_id=hedge.near_transfer_id or hedge.id,
+        kind="hedge_settlement",
+        description=f"hedge {hedge.id} near leg rejected",
+    )
+    repository.unsettle_near_leg(session, hedge.id, settled)
