@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, func, insert, or_, select
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from treasury.db.base import new_id
 from treasury.db.dialects import DIALECTS, conflict_insert, conflict_insert_for
@@ -301,9 +302,20 @@ def append_entries(
         by_value_date.setdefault(entry.value_date, []).extend(entry.postings)
     for value_date, postings in sorted(by_value_date.items()):
         _add_day_movements(session, value_date, balance_changes(postings))
-    for account_id, change in changes.items():
-        accounts[account_id].balance_minor += change
-    session.flush()
+    # The running balances by one Core update, the locked rows told their new value as committed
+    # state: no ORM flush on the posting's path. Anything else the caller left pending is
+    # flushed as before, so the ledger's writes and the caller's stay in order.
+    moved = {account_id: change for account_id, change in changes.items() if change}
+    if moved:
+        connection.execute(
+            _MOVE_BALANCE,
+            [{"account_id": account_id, "change": change} for account_id, change in moved.items()],
+        )
+    for account_id, change in moved.items():
+        account = accounts[account_id]
+        set_committed_value(account, "balance_minor", account.balance_minor + change)
+    if session.new or session.dirty or session.deleted:
+        session.flush()
 
 
 def _entry_values(tenant_id: str, entry: JournalEntry, posted_at: datetime) -> dict[str, object]:
@@ -356,6 +368,11 @@ def _day_movement_upsert(dialect: str) -> Any:
 _DAY_MOVEMENT_UPSERTS = {dialect: _day_movement_upsert(dialect) for dialect in DIALECTS}
 _INSERT_ENTRY = insert(_ENTRIES)
 _INSERT_POSTINGS = insert(_POSTINGS)
+_MOVE_BALANCE = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(balance_minor=_ACCOUNTS.c.balance_minor + bindparam("change"))
+)
 
 
 def _add_day_movements(session: Session, value_date: date, changes: dict[str, int]) -> None:

@@ -14,18 +14,25 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import inspect
+
 from compliance import repository as review_repository
 from compliance.model import Finding, ReviewKind, Severity, worst
 from treasury.accounts.model import BankAccount, market_of
+from treasury.audit import service as audit
+from treasury.audit.repository import NewEvent
 from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import Conflict
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
 from treasury.money import Money
 from treasury.payments import extensions, file_readiness, lifecycle, pipeline, screening
+from treasury.payments import repository as payments_repository
 from treasury.payments.model import (
     TransferRequest,
     TransferStatus,
     insufficient_funds_finding,
+    may_move,
     overdrawn_record_finding,
 )
 from treasury.payments.tables import TransferRow
@@ -217,12 +224,14 @@ def book(uow: UnitOfWork, screened: Screened, *, actor: Principal, today: date) 
     )
     entry = _post(uow, screened, route.value_date, enforce_limits=True)
     row.value_date, row.journal_entry_id = route.value_date, entry.id
-    settlement_repository.save_decision(
+    # A Core insert (never read back in this unit of work): no ORM flush on the booking's path.
+    settlement_repository.save_decisions(
         uow.session,
-        tenant_id=row.tenant_id,
-        transfer_id=row.id,
-        decision=decision.to_document(),
-        now=uow.clock.now(),
+        [
+            settlement_repository.decision_values(
+                row.tenant_id, row.id, decision.to_document(), uow.clock.now()
+            )
+        ],
     )
     row.route_json = json.dumps(
         {**route.to_document(), "ruleset_version": decision.ruleset_version}
@@ -345,8 +354,45 @@ def _settle(
     *,
     actor: Principal,
 ) -> None:
+    if inspect(row).transient:  # a new transfer's first outcome: written by Core inserts
+        event = settle_new(row, status, findings, actor=actor.name, now=uow.clock.now())
+        payments_repository.insert_transfers(uow.session, [row])
+        audit.record_many(uow.session, [event])
+        return
     row.findings_json = json.dumps([finding.to_document() for finding in findings])
     lifecycle.transition(uow, row, status, actor=actor.name, details=outcome_details(row, findings))
+
+
+def settle_new(
+    row: TransferRow,
+    status: TransferStatus,
+    findings: list[Finding],
+    *,
+    actor: str,
+    now: datetime,
+) -> NewEvent:
+    """`lifecycle.transition` for a new transfer's row that is not in the session (the caller
+    writes it, and the event returned, by Core inserts): the move checked, the row moved, the
+    event that `transition` would record.
+
+    Raises:
+        Conflict: see `lifecycle.transition`.
+    """
+    if not may_move(row.status, status):
+        raise Conflict(f"transfer {row.id} is {row.status}; it cannot become {status.value}")
+    row.findings_json = json.dumps([finding.to_document() for finding in findings])
+    row.status = status.value
+    row.updated_at = now
+    return NewEvent(
+        tenant_id=row.tenant_id,
+        actor=actor,
+        action=f"transfer.{status.value}",
+        object_type="transfer",
+        object_id=row.id,
+        before=None,
+        after={"status": row.status, **outcome_details(row, findings)},
+        occurred_at=now,
+    )
 
 
 def outcome_details(row: TransferRow, findings: list[Finding]) -> dict[str, object]:

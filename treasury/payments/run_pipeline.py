@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from compliance.model import Finding, Severity, worst
+from compliance.model import Severity, worst
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import BankAccount
 from treasury.accounts.tables import CounterpartyRow, EntityRow
@@ -56,7 +56,6 @@ from treasury.payments.model import (
     TransferRequest,
     TransferStatus,
     insufficient_funds_finding,
-    may_move,
 )
 from treasury.payments.tables import TransferRow
 from treasury.settlement import repository as settlement_repository
@@ -352,7 +351,7 @@ def _book_segment(
                 )
                 row.route_json = route_json
                 status = TransferStatus.BOOKED
-        events.append(_settle(row, status, findings, actor=principal.name, now=now))
+        events.append(outcomes.settle_new(row, status, findings, actor=principal.name, now=now))
         rows.append(row)
         outcomes_[step.index] = Outcome(row, None)
     ledger_posting.post_entries(session, tenant_id=tenant_id, entries=entries, posted_at=now)
@@ -384,29 +383,3 @@ def _documents(
         )
         known[id(decision)] = found
     return found
-
-
-def _settle(
-    row: TransferRow,
-    status: TransferStatus,
-    findings: list[Finding],
-    *,
-    actor: str,
-    now: datetime,
-) -> NewEvent:
-    """`outcomes._settle` for a row written later: the move checked, the audit event made."""
-    before = row.status
-    assert may_move(before, status)
-    row.findings_json = json.dumps([finding.to_document() for finding in findings])
-    row.status = status.value
-    row.updated_at = now
-    return NewEvent(
-        tenant_id=row.tenant_id,
-        actor=actor,
-        action=f"transfer.{status.value}",
-        object_type="transfer",
-        object_id=row.id,
-        before=None,
-        after={"status": row.status, **outcomes.outcome_details(row, findings)},
-        occurred_at=now,
-    )
