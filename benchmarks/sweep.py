@@ -270,6 +270,12 @@ def _summary(runs: dict[int, Run] | None) -> dict[str, object] | None:
     }
 
 
+def _insert_rows(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+    """Bulk Core insert (executemany) of the benchmark's set-up rows."""
+    for start in range(0, len(rows), 1000):
+        session.connection().execute(insert(table), rows[start : start + 1000])
+
+
 def main() -> None:
     """Measure on SQLite and (when configured) PostgreSQL; print one JSON line."""
     trap_float_operations()
@@ -306,9 +312,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _insert_rows(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
-    """Bulk Core insert (executemany) of the benchmark's set-up rows."""
-    for start in range(0, len(rows), 1000):
-        session.connection().execute(insert(table), rows[start : start + 1000])
