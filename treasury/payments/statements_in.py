@@ -67,25 +67,33 @@ def import_statement(uow: UnitOfWork, *, principal: Principal, xml: bytes) -> St
         Conflict: the same statement (or one of its lines) applied concurrently (nothing applied).
     """
     assert principal.tenant_id is not None
-    document = camt053.parse(xml)
+    # The XSD validation (the dearest part) runs in the validation worker meanwhile; nothing is
+    # committed or answered before its verdict, which wins over any other failure of the work.
+    reading = camt053.begin(xml)
     with uow:
         try:
-            return _apply(uow, principal, document, xml)
+            return _apply(uow, principal, reading, xml)
         except IntegrityError:
+            reading.check()
             # The same statement, or one of its lines, written by a concurrent request first.
             raise Conflict(
                 "this statement is being applied by another request; retry to replay it"
             ) from None
+        except Exception:
+            reading.check()
+            raise
 
 
 def _apply(
-    uow: UnitOfWork, principal: Principal, document: camt053.Statement, xml: bytes
+    uow: UnitOfWork, principal: Principal, reading: camt053.Reading, xml: bytes
 ) -> StatementResult:
     assert principal.tenant_id is not None
+    document = reading.statement()
     seen = settlement_repository.bank_report_result(
         uow.session, principal.tenant_id, CAMT053, document.message_id
     )
     if seen is not None:
+        reading.check()
         return _result(json.loads(seen), replayed=True)
     totals: dict[str, list[Any]] = {"matched": [], "unmatched": [], "skipped": [], "not_booked": []}
     confirmed: set[str] = set()  # transfers a line of this file confirmed: once each
@@ -101,6 +109,7 @@ def _apply(
         result_json=json.dumps(result),
         received_at=uow.clock.now(),
     )
+    reading.check()
     uow.commit()
     return _result(result, replayed=False)
 

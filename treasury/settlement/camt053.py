@@ -23,7 +23,7 @@ import xmlschema
 from treasury.errors import BankReportInvalid
 from treasury.money import Currency, Money, MoneyError, check_storable
 from treasury.settlement import entry_identity as identity
-from treasury.settlement import xml_input
+from treasury.settlement import validation, xml_input
 from treasury.settlement.xml_input import Violation
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d\d)$")
@@ -70,12 +70,21 @@ def _xsd_directory() -> Path:
     return Path(spec.origin).parent / "xsd"
 
 
-def schema(version: str) -> xmlschema.XMLSchema:
-    """The official XSD of camt.053.001.<version> (built once per process)."""
+def schema_path(version: str) -> Path:
+    """The official XSD file of camt.053.001.<version>.
+
+    Raises:
+        BankReportInvalid: a version without an official XSD.
+    """
     path = _xsd_directory() / f"camt.053.001.{version}.xsd"
     if not path.is_file():
         raise BankReportInvalid(f"camt.053.001.{version} is not supported (no official XSD)")
-    return xml_input.schema_of(str(path))
+    return path
+
+
+def schema(version: str) -> xmlschema.XMLSchema:
+    """The official XSD of camt.053.001.<version> (built once per process)."""
+    return xml_input.schema_of(str(schema_path(version)))
 
 
 def parse(xml: bytes) -> Statement:
@@ -87,16 +96,67 @@ def parse(xml: bytes) -> Statement:
             beyond the parse bounds).
     """
     document = xml_input.resource(xml)
+    root, ns, version = _identified(document)
+    violation = xml_input.violation(schema(version), document)
+    if violation is not None:
+        raise xml_input.refusal(f"camt.053.001.{version}", _located(root, ns, violation))
+    return _read(root, ns)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A statement being read for an import: its tree built, its XSD validation under way in
+    the validation worker (`treasury.settlement.validation`)."""
+
+    version: str
+    root: Any
+    ns: dict[str, str]
+    validation: validation.Pending
+
+    def statement(self) -> Statement:
+        """The statement's entries as values (read from the tree while the XSD is checked).
+
+        Raises:
+            BankReportInvalid: an entry we cannot take (a zero amount, no value date, …).
+        """
+        return _read(self.root, self.ns)
+
+    def check(self) -> None:
+        """Wait for the XSD's verdict.
+
+        Raises:
+            BankReportInvalid: invalid by its XSD (naming the element and the entry).
+        """
+        violation = self.validation.violation()
+        if violation is not None:
+            raise xml_input.refusal(
+                f"camt.053.001.{self.version}", _located(self.root, self.ns, violation)
+            )
+
+
+def begin(xml: bytes) -> Reading:
+    """Start reading a statement: within the bounds, a camt.053 of a version with an official
+    XSD, validation started. The caller must `check` before it acts on what it read.
+
+    Raises:
+        BankReportInvalid: as `parse`, but for the XSD's verdict (see `Reading.check`).
+    """
+    document = xml_input.resource(xml)
+    root, ns, version = _identified(document)
+    return Reading(version, root, ns, validation.begin(str(schema_path(version)), xml))
+
+
+def _identified(document: xmlschema.XMLResource) -> tuple[Any, dict[str, str], str]:
+    """The root, namespaces and camt.053 version of a document."""
     root: Any = document.root
     tag = str(root.tag)
     found = _NAMESPACE.match(tag[1 : tag.index("}")]) if tag.startswith("{") else None
     if found is None:
         raise BankReportInvalid("the document is not a camt.053 statement")
-    version = found.group(1)
-    ns = {"c": tag[1 : tag.index("}")]}
-    violation = xml_input.violation(schema(version), document)
-    if violation is not None:
-        raise xml_input.refusal(f"camt.053.001.{version}", _located(root, ns, violation))
+    return root, {"c": tag[1 : tag.index("}")]}, found.group(1)
+
+
+def _read(root: Any, ns: dict[str, str]) -> Statement:
     page = _text(root, "c:BkToCstmrStmt/c:GrpHdr/c:MsgPgntn/c:PgNb", ns)
     return Statement(
         message_id=_text(root, "c:BkToCstmrStmt/c:GrpHdr/c:MsgId", ns) or "",
