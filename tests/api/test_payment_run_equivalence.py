@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import get_json
@@ -27,6 +28,8 @@ from tests.support import (
 )
 from treasury.audit import service as audit_service
 from treasury.db.unit_of_work import UnitOfWorkFactory
+from treasury.errors import BalanceOutOfRange
+from treasury.ledger import posting as ledger_posting
 
 Json = dict[str, Any]
 IDS = ("journal_entry_id", "review_id")  # compared by presence: each world has its own
@@ -244,3 +247,34 @@ def test_a_run_ends_each_item_as_posting_it_alone_would(
     assert ran["events"] == posted["events"]
     assert ran["balances"] == posted["balances"]
     assert ran["balances"]["current"] == ("10.00", "-10.00")  # 20.00 held, then the record
+
+
+def test_a_segment_the_ledger_refuses_is_rolled_back_and_its_items_posted_one_by_one(
+    client: TestClient,
+    tenant: TenantFixture,
+    uow_factory: UnitOfWorkFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run's write of a segment refused (a balance beyond what the ledger stores, say): it
+    is rolled back whole and each of its items takes the single path, with its own outcome."""
+    in_run, alone = world(client, tenant.treasurer), world(client, tenant.treasurer)
+    post_entries = ledger_posting.post_entries
+    refused: list[int] = []
+
+    def refusing(session: Any, **kwargs: Any) -> None:
+        if len(kwargs["entries"]) > 1:  # the segment's write; a single transfer posts one entry
+            refused.append(len(kwargs["entries"]))
+            raise BalanceOutOfRange("refused for the test", account_id=in_run["other"])
+        post_entries(session, **kwargs)
+
+    monkeypatch.setattr(ledger_posting, "post_entries", refusing)
+    run = outcome_of_run(client, tenant.treasurer, mixed_items(in_run))
+    monkeypatch.undo()
+    single = outcome_one_by_one(client, tenant.treasurer, mixed_items(alone))
+    audit_service.seal_pending(uow_factory())
+
+    ran = seen(client, tenant.auditor, in_run, run)
+    posted = seen(client, tenant.auditor, alone, single)
+    assert refused == [3]  # items 8-10: FX, the credit, the exact spend
+    assert ran == posted
+    assert [item["status"] for item in run].count("booked") == 6
