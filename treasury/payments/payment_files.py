@@ -11,12 +11,10 @@ of the batch with its code and reason; the rest go.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from treasury.db.unit_of_work import UnitOfWork
@@ -26,7 +24,7 @@ from treasury.payments.model import Transfer, TransferStatus, request_of
 from treasury.payments.tables import TransferRow
 from treasury.settlement import pain001
 from treasury.settlement import repository as settlement_repository
-from treasury.settlement.tables import RouteDecisionRow
+from treasury.settlement.repository import RoutedPayment
 
 _FILED = (TransferStatus.BOOKED.value, TransferStatus.ACCEPTED.value, TransferStatus.SETTLED.value)
 
@@ -57,7 +55,7 @@ class PaymentFile:
 @dataclass(frozen=True)
 class _Item:
     row: TransferRow
-    decision: RouteDecisionRow
+    decision: RoutedPayment
     credit: pain001.CreditTransfer
 
 
@@ -80,7 +78,7 @@ def transfer_file(uow: UnitOfWork, *, tenant_id: str, transfer_id: str) -> Payme
     """
     with uow:
         row = repository.get_transfer_row(uow.session, tenant_id, transfer_id)
-        decision = settlement_repository.decision_of(uow.session, tenant_id, transfer_id)
+        decision = settlement_repository.routed_payment(uow.session, tenant_id, transfer_id)
         if row is None or decision is None or not _fileable(row, decision):
             raise NotFound(f"transfer {transfer_id} has no payment file")
         message_id = "P" + transfer_id.replace("-", "")[:34]
@@ -121,18 +119,12 @@ def batch_file(uow: UnitOfWork, *, tenant_id: str, debtor_account_id: str, on: d
 
 def _sendable(
     uow: UnitOfWork, tenant_id: str, debtor_account_id: str, on: date
-) -> list[tuple[TransferRow, RouteDecisionRow]]:
-    query = (
-        select(TransferRow, RouteDecisionRow)
-        .join(RouteDecisionRow, RouteDecisionRow.transfer_id == TransferRow.id)
-        .where(
-            TransferRow.tenant_id == tenant_id,
-            TransferRow.debtor_account_id == debtor_account_id,
-            RouteDecisionRow.send_date == on,
-        )
-        .order_by(TransferRow.created_at, TransferRow.id)
-    )
-    return [(t, d) for t, d in uow.session.execute(query).all() if _fileable(t, d)]
+) -> list[tuple[TransferRow, RoutedPayment]]:
+    """The account's transfers routed to be sent on `on` that have a file, oldest first: the
+    day's routed payments (settlement's), then those of them paid from the account (payments')."""
+    payments = settlement_repository.routed_payments_sent_on(uow.session, tenant_id, on)
+    rows = repository.account_transfer_rows(uow.session, tenant_id, debtor_account_id, payments)
+    return [(row, payments[row.id]) for row in rows if _fileable(row, payments[row.id])]
 
 
 def _nothing_left(account_id: str, on: date, left_out: Sequence[LeftOut]) -> Rejected:
@@ -147,7 +139,7 @@ def _nothing_left(account_id: str, on: date, left_out: Sequence[LeftOut]) -> Rej
     )
 
 
-def _fileable(row: TransferRow, decision: RouteDecisionRow) -> bool:
+def _fileable(row: TransferRow, decision: RoutedPayment) -> bool:
     return (
         row.status in _FILED
         and not row.back_valued
@@ -227,7 +219,7 @@ def _information(
 def _prepare(
     uow: UnitOfWork,
     tenant_id: str,
-    pairs: Sequence[tuple[TransferRow, RouteDecisionRow]],
+    pairs: Sequence[tuple[TransferRow, RoutedPayment]],
     *,
     lenient: bool,
 ) -> _Batch:
@@ -278,12 +270,11 @@ def _without_invalid(batch: _Batch, now: datetime) -> _Batch:
 
 
 def _credit_transfer(
-    uow: UnitOfWork, tenant_id: str, row: TransferRow, decision: RouteDecisionRow
+    uow: UnitOfWork, tenant_id: str, row: TransferRow, decision: RoutedPayment
 ) -> pain001.CreditTransfer:
     transfer: Transfer = repository.to_transfer(row)
     parties = pipeline.assemble(uow.session, tenant_id, request_of(transfer))
     creditor, account, bic = _creditor(transfer, parties)
-    chosen = json.loads(decision.decision_json).get("chosen") or {}
     return pain001.CreditTransfer(
         end_to_end_id=decision.end_to_end_id,
         uetr=decision.uetr,
@@ -293,7 +284,7 @@ def _credit_transfer(
         creditor_agent_bic=bic,
         bop_code=transfer.bop_code,
         remark=transfer.remark,
-        rail=chosen.get("rail"),
+        rail=decision.rail,
     )
 
 

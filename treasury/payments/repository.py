@@ -112,6 +112,23 @@ def lock_transfer_rows(
     return found
 
 
+def account_transfer_rows(
+    session: Session, tenant_id: str, debtor_account_id: str, transfer_ids: Iterable[str]
+) -> list[TransferRow]:
+    """The tenant's transfers among these ids paid from an account, oldest first (by creation,
+    then id; a 1,000 ids per read)."""
+    ids = sorted(set(transfer_ids))
+    found: list[TransferRow] = []
+    for start in range(0, len(ids), 1000):
+        query = select(TransferRow).where(
+            TransferRow.id.in_(ids[start : start + 1000]),
+            TransferRow.tenant_id == tenant_id,
+            TransferRow.debtor_account_id == debtor_account_id,
+        )
+        found.extend(session.scalars(query))
+    return sorted(found, key=lambda row: (row.created_at, row.id))
+
+
 def list_transfers(
     session: Session,
     *,

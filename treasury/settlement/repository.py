@@ -224,13 +224,50 @@ def encoded_decision(decision: dict[str, Any]) -> str:
     return json.dumps(decision, sort_keys=True, ensure_ascii=False)
 
 
-def decision_of(session: Session, tenant_id: str, transfer_id: str) -> RouteDecisionRow | None:
-    """A transfer's stored decision."""
-    return session.scalar(
-        select(RouteDecisionRow).where(
-            RouteDecisionRow.tenant_id == tenant_id, RouteDecisionRow.transfer_id == transfer_id
-        )
+class RoutedPayment(NamedTuple):
+    """A transfer's payment as routed, for its payment file: the decision's status, the rail
+    (its id, and the chosen route's rail as the file names it), EndToEndId, UETR, send date."""
+
+    transfer_id: str
+    status: str
+    rail_id: str | None
+    rail: str | None
+    end_to_end_id: str
+    uetr: str
+    send_date: date | None
+
+
+_ROUTED_PAYMENT = (
+    RouteDecisionRow.transfer_id,
+    RouteDecisionRow.status,
+    RouteDecisionRow.rail_id,
+    RouteDecisionRow.decision_json,
+    RouteDecisionRow.end_to_end_id,
+    RouteDecisionRow.uetr,
+    RouteDecisionRow.send_date,
+)
+
+
+def _routed(row: Sequence[Any]) -> RoutedPayment:
+    chosen = json.loads(row[3]).get("chosen") or {}
+    return RoutedPayment(row[0], row[1], row[2], chosen.get("rail"), row[4], row[5], row[6])
+
+
+def routed_payment(session: Session, tenant_id: str, transfer_id: str) -> RoutedPayment | None:
+    """A transfer's payment as routed, if it was."""
+    query = select(*_ROUTED_PAYMENT).where(
+        RouteDecisionRow.tenant_id == tenant_id, RouteDecisionRow.transfer_id == transfer_id
     )
+    found = session.execute(query).first()
+    return None if found is None else _routed(found)
+
+
+def routed_payments_sent_on(session: Session, tenant_id: str, on: date) -> dict[str, RoutedPayment]:
+    """The tenant's payments routed to be sent on a day, by transfer id."""
+    query = select(*_ROUTED_PAYMENT).where(
+        RouteDecisionRow.tenant_id == tenant_id, RouteDecisionRow.send_date == on
+    )
+    return {row[0]: _routed(row) for row in session.execute(query)}
 
 
 class SentPayment(NamedTuple):
