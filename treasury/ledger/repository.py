@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from treasury.db.base import new_id
+from treasury.db.batches import chunks
 from treasury.db.dialects import DIALECTS, conflict_insert, conflict_insert_for
 from treasury.db.paging import Page, PageRequest, keyset_page
 from treasury.errors import BalanceOutOfRange
@@ -36,8 +37,6 @@ _ACCOUNT_DAYS = cast(Table, AccountDayRow.__table__)
 _ACCOUNTS = cast(Table, LedgerAccountRow.__table__)
 _LOCKED = "ledger.locked_accounts"
 _INTERNAL = "ledger.internal_accounts"
-CHUNK = 2000
-T = TypeVar("T")
 
 
 def internal_account_key(
@@ -45,12 +44,6 @@ def internal_account_key(
 ) -> str:
     """The natural key of an entity's internal ledger account."""
     return InternalAccount(entity_id, kind, currency, counterpart_entity_id).key
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """Slices of at most `size` items (bound-parameter limits of both databases)."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def add_bank_ledger_account(
