@@ -177,6 +177,20 @@ def get_counterparty_row(
     return row if row is not None and row.tenant_id == tenant_id else None
 
 
+def counterparties_by_id(
+    session: Session, tenant_id: str, counterparty_ids: Iterable[str]
+) -> dict[str, Counterparty]:
+    """The tenant's counterparties among these ids (others' and unknown ids are absent)."""
+    ids = sorted(set(counterparty_ids))
+    found: dict[str, Counterparty] = {}
+    for part in chunks(ids):
+        query = select(CounterpartyRow).where(
+            CounterpartyRow.id.in_(part), CounterpartyRow.tenant_id == tenant_id
+        )
+        found.update({row.id: to_counterparty(row) for row in session.scalars(query)})
+    return found
+
+
 def list_counterparties(session: Session, tenant_id: str) -> list[Counterparty]:
     """All of the tenant's counterparties by name."""
     query = (

@@ -9,7 +9,7 @@ audit event.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +18,7 @@ from sqlalchemy import inspect
 
 from compliance import repository as review_repository
 from compliance.model import Finding, ReviewKind, Severity, worst
-from treasury.accounts.model import BankAccount, market_of
+from treasury.accounts.model import market_of
 from treasury.audit import service as audit
 from treasury.audit.repository import NewEvent
 from treasury.db.unit_of_work import UnitOfWork
@@ -92,21 +92,21 @@ def screen_transfer(
     request: TransferRequest,
     *,
     today: date,
-    accounts: Mapping[str, BankAccount] | None = None,
+    known: pipeline.Known | None = None,
     decider: Decider | None = None,
     now: datetime | None = None,
 ) -> Screened:
     """The pipeline up to its outcome: assemble → check → route → screen; writes nothing but
     the row's fields (`run` takes it on to its outcome; a payment run its items, in bulk).
 
-    `accounts` (the tenant's bank accounts read already), `decider` and `now` (the moment the
+    `known` (the tenant's master data read already), `decider` and `now` (the moment the
     payment is submitted) are a payment run's: by default each is read or decided here.
 
     Raises:
         NotFound, CurrencyMismatch, FxRateRequired, BopCodeRequired, ValidationFailed: see
             `pipeline.assemble` and `pipeline.check`.
     """
-    parties = pipeline.assemble(uow.session, row.tenant_id, request, accounts)
+    parties = pipeline.assemble(uow.session, row.tenant_id, request, known)
     creditor_amount = pipeline.check(request, parties)
     _keep_sides(row, parties, creditor_amount)
     if request.fx_quote is not None:  # the rate it converts at, derived from the quote

@@ -7,10 +7,10 @@ of `outcomes.book`, `pipeline.require_routed`, `file_readiness`, `pipeline.journ
 one it would have had posted on its own after the items before it. What changes is how often the
 database is asked:
 
-1. Decide (nothing written): the items' bank accounts read in one query and their entities and
-   counterparties in one each; reference data and parameters once (their caches); each distinct
-   route request decided once; screening in memory. An item that raises here is `invalid` with
-   its error and has written nothing, so it needs no savepoint.
+1. Decide (nothing written): the items' bank accounts, their entities and counterparties read
+   in one query each (`pipeline.Known`); reference data and parameters once (their caches);
+   each distinct route request decided once; screening in memory. An item that raises here is
+   `invalid` with its error and has written nothing, so it needs no savepoint.
 2. Write, in segments of consecutive items: every balance of the segment locked once in id order
    and its later day movements read once; the funds check of each item in memory against the
    balances as the items before it left them (`_Balances`, the ledger's own `lowest_balance_from`);
@@ -32,13 +32,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-
-from sqlalchemy import select
+from typing import Protocol
 
 from compliance.model import Severity, worst
-from treasury.accounts import repository as accounts_repository
-from treasury.accounts.model import BankAccount
-from treasury.accounts.tables import CounterpartyRow, EntityRow
 from treasury.audit import service as audit
 from treasury.audit.repository import NewEvent
 from treasury.db.base import new_id
@@ -48,7 +44,6 @@ from treasury.ledger import model as ledger_model
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
-from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money
 from treasury.payments import file_readiness, outcomes, pipeline, repository, service
 from treasury.payments.model import (
@@ -140,7 +135,7 @@ def _decide_all(
     """Each item screened, writing nothing: to write in bulk, to take the single path at its
     turn, or (into `results`) the error it raised."""
     assert principal.tenant_id is not None
-    accounts, kept = _bank_accounts(uow, principal.tenant_id, requests)
+    known = _known(uow, principal.tenant_id, requests)
     decider = _memoised_decider(uow, today_)
     steps: list[Step] = []
     for index, request in enumerate(requests):
@@ -155,7 +150,7 @@ def _decide_all(
                 steps.append(_Single(index, request))
                 continue
             screened = outcomes.screen_transfer(
-                uow, row, request, today=today_, accounts=accounts, decider=decider, now=now
+                uow, row, request, today=today_, known=known, decider=decider, now=now
             )
         except TreasuryError as error:
             results[index] = Outcome(None, error)
@@ -164,7 +159,6 @@ def _decide_all(
             steps.append(_Single(index, request))
         else:
             steps.append(_Decided(index, screened))
-    del kept  # the session's identity map holds its rows only while someone does
     return steps
 
 
@@ -187,13 +181,10 @@ def _single(
         return Outcome(None, error)
 
 
-def _bank_accounts(
+def _known(
     uow: UnitOfWork, tenant_id: str, requests: Iterable[TransferRequest | None]
-) -> tuple[dict[str, BankAccount], list[object]]:
-    """The items' bank accounts in one read, their entities and counterparties in one each (into
-    the session, where `pipeline.assemble` finds them without asking the database, as long as
-    the caller keeps the rows returned: the identity map holds them weakly)."""
-    session = uow.session
+) -> pipeline.Known:
+    """The items' bank accounts, their entities and counterparties: one read each."""
     account_ids: set[str] = set()
     counterparty_ids: set[str] = set()
     for request in requests:
@@ -204,16 +195,7 @@ def _bank_accounts(
             account_ids.add(request.creditor_account_id)
         if request.counterparty_id is not None:
             counterparty_ids.add(request.counterparty_id)
-    accounts: dict[str, BankAccount] = {}
-    for part in ledger_repository.chunks(sorted(account_ids)):
-        accounts.update(accounts_repository.bank_accounts_by_id(session, tenant_id, part))
-    kept: list[object] = []
-    entity_ids = sorted({account.entity_id for account in accounts.values()})
-    for part in ledger_repository.chunks(entity_ids):
-        kept.extend(session.scalars(select(EntityRow).where(EntityRow.id.in_(part))))
-    for part in ledger_repository.chunks(sorted(counterparty_ids)):
-        kept.extend(session.scalars(select(CounterpartyRow).where(CounterpartyRow.id.in_(part))))
-    return accounts, kept
+    return pipeline.Known.read(uow.session, tenant_id, account_ids, counterparty_ids)
 
 
 def _memoised_decider(uow: UnitOfWork, today_: date) -> outcomes.Decider:
@@ -231,11 +213,19 @@ def _memoised_decider(uow: UnitOfWork, today_: date) -> outcomes.Decider:
     return decide
 
 
+class _Balance(Protocol):
+    """What the funds check reads of a locked balance row."""
+
+    balance_minor: int
+    reserved_minor: int
+    overdraft_limit_minor: int | None
+
+
 @dataclass
 class _Balances:
     """The segment's balances (locked) as its items leave them, for the funds check in memory."""
 
-    rows: Mapping[str, LedgerAccountRow]
+    rows: Mapping[str, _Balance]
     later: dict[str, dict[date, int]]
     pending: dict[str, int] = field(default_factory=dict)
 
