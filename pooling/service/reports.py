@@ -24,6 +24,7 @@ from pooling import repository
 from pooling.cross_border_financing import Contract
 from pooling.financing_status import (
     FINANCING_PARAMETERS,
+    ContractPosition,
     FinancingStatus,
     load_contracts,
     status_on,
@@ -172,14 +173,7 @@ class ContractLine:
     contract: Contract
     lender: str
     outstanding: Decimal
-    outstanding_cny: Decimal
-    short_term: bool
-    weight: Decimal
-
-    @property
-    def risk_weighted(self) -> Decimal:
-        """outstanding (CNY) × weight."""
-        return self.outstanding_cny * self.weight
+    position: ContractPosition  # outstanding in CNY, term, weight, risk-weighted balance
 
 
 @dataclass(frozen=True)
@@ -217,9 +211,7 @@ def financing_report(
                 contract=by_id[p.contract_id],
                 lender=lenders[p.contract_id],
                 outstanding=by_id[p.contract_id].outstanding(as_of),
-                outstanding_cny=p.outstanding_cny,
-                short_term=p.short_term,
-                weight=p.weight,
+                position=p,
             )
             for p in status.contracts
         )

@@ -251,10 +251,10 @@ def _contract_out(line: reports.ContractLine) -> ContractOut:
         outstanding=str(line.outstanding),
         drawdown_date=contract.drawdown_date,
         maturity_date=contract.maturity_date,
-        short_term=line.short_term,
-        outstanding_cny=_cny(line.outstanding_cny),
-        weight=str(line.weight),
-        risk_weighted=_cny(line.risk_weighted),
+        short_term=line.position.short_term,
+        outstanding_cny=_cny(line.position.outstanding_cny),
+        weight=str(line.position.weight),
+        risk_weighted=_cny(line.position.risk_weighted),
     )
 
 
