@@ -117,6 +117,9 @@ class Delivery:
     transfer_id: str | None
     status: str
     delivered: Money | None
+    # A gain expected from the dealing bank (or received): how much, and when it fell due.
+    expected: Money | None = None
+    expected_on: date | None = None
 
 
 def _exposure(row: ExposureRow, hedged_minor: int) -> Exposure:
@@ -163,8 +166,16 @@ def to_hedge(row: HedgeRow) -> Hedge:
             None
             if row.delivered_minor is None
             else Money.from_minor(row.delivered_minor, row.notional_currency),
+            *_expected(row),
         ),
     )
+
+
+def _expected(row: HedgeRow) -> tuple[Money | None, date | None]:
+    """A receipt expected from (or received from) the dealing bank: its amount and due date."""
+    if row.delivery_status not in {"expected", "received"} or row.settled_minor is None:
+        return None, None
+    return Money.from_minor(row.settled_minor, "CNY"), row.settled_on
 
 
 def create_exposure(

@@ -185,6 +185,20 @@ def _request(
 
 
 NET = "net"
+# A net gain the dealing bank owes: an expected receipt (no transfer), booked when it arrives.
+RECEIPT = "receipt"
+EXPECTED = "expected"
+
+
+def expect_receipt(uow: UnitOfWork, row: BookRow, *, tenant_id: str) -> Delivered | None:
+    """What a net-settled deal gained is owed by its dealing bank: an expected receipt when the
+    hedge names one (its value settles against the incoming payments until the credit is
+    confirmed), None when it names none (the bank credits the settlement account directly)."""
+    hedge = repository.get_hedge(uow.session, tenant_id, row.id)
+    assert hedge is not None
+    if hedge.counterparty_id is None:
+        return None
+    return Delivered(None, EXPECTED, 0, RECEIPT)
 
 
 def pay_net(

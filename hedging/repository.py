@@ -275,6 +275,30 @@ def premiums_recognised(session: Session, hedge_ids: Sequence[str], on: date) ->
         )
 
 
+class ExpectedReceipt(NamedTuple):
+    """A net gain expected from a hedge's dealing bank: when, into which account, how much."""
+
+    hedge_id: str
+    due_on: date
+    account_id: str
+    amount_minor: int
+
+
+def expected_receipts(session: Session, tenant_id: str) -> list[ExpectedReceipt]:
+    """The tenant's hedge gains expected from their dealing banks, not yet received (CNY)."""
+    query = (
+        select(
+            HedgeRow.id, HedgeRow.settled_on, HedgeRow.settlement_account_id, HedgeRow.settled_minor
+        )
+        .where(HedgeRow.tenant_id == tenant_id, HedgeRow.delivery_status == "expected")
+        .order_by(HedgeRow.settled_on, HedgeRow.id)
+    )
+    return [
+        ExpectedReceipt(*cast(tuple[str, date, str, int], tuple(row)))
+        for row in session.execute(query).all()
+    ]
+
+
 def record_near_leg(session: Session, hedge_id: str, *, transfer_id: str, status: str) -> None:
     """Keep a swap's near-leg transfer and where it stands (booked, held) on the hedge."""
     session.execute(

@@ -419,12 +419,15 @@ def _revalue_book(
         )
         valuations.append(_valuation(run, row.id, 0, "0", None, settled=value))
         if outcome is not None:
+            expected = outcome.kind == delivery.RECEIPT
             repository.record_delivery(
                 session,
                 row.id,
                 transfer_id=outcome.transfer_id,
                 status=_settled_status(outcome),
                 delivered_minor=outcome.delivered_minor,
+                settled_minor=value if expected else None,
+                settled_on=(row.closed_date or row.last_date) if expected else None,
             )
     repository.add_valuations(session, valuations)
     repository.premiums_recognised(session, recognised, as_of)
@@ -480,14 +483,21 @@ def _pay_net(
     triage: Triage,
 ) -> dict[str, delivery.Delivered]:
     """Pay what the matured net-settled deals and the closed-out deals owe their dealing bank
-    through the pipeline (a gain is credited by the bank); one it rejects is set aside and
-    waits, one held for review waits for the officers."""
+    through the pipeline; one it rejects is set aside and waits, one held for review waits for
+    the officers. What they gained is expected from the dealing bank (a receipt confirmed when
+    the credit arrives); a hedge naming no dealing bank has it credited to its settlement account
+    by this run."""
     matured, closed = ending
     found: dict[str, delivery.Delivered] = {}
     for row in [*matured, *closed]:
-        if settlements[row.id] >= 0 or row.id in triage.reasons:
+        if settlements[row.id] == 0 or row.id in triage.reasons:
             continue
         if row.closed_date is None and delivery.is_gross(instruments[row.id]):
+            continue
+        if settlements[row.id] > 0:
+            expected = delivery.expect_receipt(uow, row, tenant_id=tenant_id)
+            if expected is not None:
+                found[row.id] = expected
             continue
         try:
             paid = delivery.pay_net(
@@ -546,6 +556,8 @@ def _cash_account(row: BookRow, outcome: delivery.Delivered | None, clearing: _A
     """Where a settled deal's cash went: a gross delivery through the pipeline's FX clearing (the
     deal's value is the part of it beyond the market rate), a net payment to the dealing bank
     through the outgoing payments, else straight to or from the settlement account."""
+    if outcome is not None and outcome.kind == delivery.RECEIPT:
+        return clearing.get(row.entity_id, LedgerAccountKind.INCOMING_PAYMENTS.value)
     if outcome is None or outcome.status not in {"booked", delivery.HELD}:
         return row.settlement_account_id
     if outcome.kind == delivery.NET:
@@ -554,6 +566,8 @@ def _cash_account(row: BookRow, outcome: delivery.Delivered | None, clearing: _A
 
 
 def _settled_status(outcome: delivery.Delivered) -> str:
+    if outcome.kind == delivery.RECEIPT:
+        return delivery.EXPECTED
     if outcome.status != "booked":
         return outcome.status
     return "paid" if outcome.kind == delivery.NET else "delivered"

@@ -195,7 +195,9 @@ class FlowSource(StrEnum):
     BOOKED = "booked"  # ledger movements on bank accounts valued that day (booked transfers …)
     HELD = "held"  # transfers held for review, valued that day (or overdue: the first day)
     SWEEP = "sweep_forecast"  # the legs each pool's next sweep would post now
-    HEDGE = "hedge_settlement"  # live hedges settling at maturity (delivery or net value)
+    # live hedges settling at maturity (delivery or net value), and net gains expected from the
+    # dealing banks
+    HEDGE = "hedge_settlement"
 
 
 @dataclass(frozen=True)

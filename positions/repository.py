@@ -180,6 +180,16 @@ def hedge_flows(hedges: Iterable[HedgeValue], first: date, last: date) -> list[F
     return flows
 
 
+def expected_receipt_flows(session: Session, tenant_id: str, first: date, last: date) -> list[Flow]:
+    """Net hedge gains expected from the dealing banks and not yet received: inflows on the date
+    they fell due (one overdue shows on the window's first day)."""
+    return [
+        Flow(max(receipt.due_on, first), "CNY", receipt.amount_minor, 0, FlowSource.HEDGE)
+        for receipt in hedging_repository.expected_receipts(session, tenant_id)
+        if receipt.due_on <= last
+    ]
+
+
 def _delivery(hedge: HedgeValue) -> list[Flow]:
     base = hedge.notional_currency
     quote = hedge.pair[3:] if hedge.pair[:3] == base else hedge.pair[:3]

@@ -216,6 +216,7 @@ def liquidity_ladder(
             *repository.hedge_flows(
                 repository.hedge_values(session, tenant_id, first), first, last
             ),
+            *repository.expected_receipt_flows(session, tenant_id, first, last),
         ]
     business = frozenset(day for day in window if _is_business_day(calendars, day))
     return Ladder(first, last, tuple(build_ladder(window, opening, flows, business)))

@@ -7,8 +7,9 @@ the pipeline's outcome (rejected short of funds, held for review) is the premium
 Hand-worked cases (USD 1,000,000 put struck 7.0500 traded 2026-11-26, expiring 2026-12-28):
 - premium CNY 60,000.00 paid 2026-11-30 from a CNY account holding 100,000.00; net settled with
   USD at 6.9000 at expiry: the bank credits the intrinsic value 1,000,000 × (7.0500 − 6.9000) =
-  CNY 150,000.00. The CNY account ends at 100,000 − 60,000 + 150,000 = 190,000.00; the deal's
-  lifetime result is 150,000 − 60,000 = CNY 90,000.00 gained, all realised;
+  CNY 150,000.00 (expected from it, then received). The CNY account ends at 100,000 − 60,000 +
+  150,000 = 190,000.00; the deal's lifetime result is 150,000 − 60,000 = CNY 90,000.00 gained, all
+  realised;
 - premium USD 8,000.00 from the USD account (USD 1,008,000.00 in), gross: taken into the deal's
   value on 2026-12-01 at 7.0500 (CNY 56,400.00); exercised at 6.9000 the USD account delivers
   1,000,000 (ending at 0) for CNY 7,050,000.00; realised 150,000 − 56,400 = CNY 93,600.00 gained;
@@ -150,6 +151,10 @@ def test_a_bought_puts_premium_is_paid_to_the_dealing_bank_and_taken_into_its_va
     revalue(client, tenant, clock, EXPIRY)
 
     ledger = books(client, tenant, entity["id"])
+    assert ledger[("incoming_payments", "CNY")] == Decimal("150000.00")  # due from the bank
+    received = client.post(f"/v1/hedges/{hedge['id']}/receipt", json={}, headers=tenant.treasurer)
+    assert received.status_code == 200, received.text
+    ledger = books(client, tenant, entity["id"])
     assert ledger[("bank", "CNY")] == Decimal("190000.00")
     assert ledger[("fx_result_realised", "CNY")] == Decimal("-90000.00")  # a gain (credit)
     for kind in (
@@ -157,6 +162,7 @@ def test_a_bought_puts_premium_is_paid_to_the_dealing_bank_and_taken_into_its_va
         "derivative_liability",
         "fx_result_unrealised",
         "outgoing_payments",
+        "incoming_payments",
     ):
         assert ledger.get((kind, "CNY"), CNY_0) == 0
     report = get_json(

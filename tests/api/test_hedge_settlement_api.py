@@ -131,6 +131,8 @@ def test_a_put_exercised_in_the_money_delivers_the_dollars_at_its_strike(
         "transfer_id": transfer["id"],
         "status": "delivered",
         "delivered": {"amount": "1000000.00", "currency": "USD"},
+        "expected": None,
+        "expected_on": None,
     }
 
 
@@ -346,6 +348,8 @@ def test_a_delivery_held_for_review_completes_when_an_officer_approves_it(
         "transfer_id": transfer["id"],
         "status": "delivered",
         "delivered": {"amount": "1000000.00", "currency": "USD"},
+        "expected": None,
+        "expected_on": None,
     }
     events = get_json(client, f"/v1/audit-events?object_id={hedge['id']}", tenant.auditor)["items"]
     assert "hedge.delivered" in [event["action"] for event in events]
@@ -496,17 +500,75 @@ def test_a_net_settlement_owed_is_paid_to_the_dealing_bank_through_the_pipeline(
     assert (shown["status"], shown["delivery"]["status"]) == ("matured", "paid")
 
 
-def test_a_net_settlement_gained_is_credited_by_the_dealing_bank(
+def test_a_net_settlement_gained_is_expected_from_the_dealing_bank_and_booked_when_it_arrives(
     client: TestClient, tenant: TenantFixture, clock: FixedClock
 ) -> None:
-    entity, cny, _, _ = net_forward(client, tenant)
+    entity, cny, _, hedge = net_forward(client, tenant)
 
     expire(client, tenant, clock, "6.9000")  # sold at 7.0000: CNY 100,000.00 gained
 
-    assert hedge_settlements(client, tenant, cny["id"]) == []  # the bank credits the account
+    assert hedge_settlements(client, tenant, cny["id"]) == []  # no payment of ours
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == Decimal("500000.00")  # not credited yet
+    assert ledger[("incoming_payments", "CNY")] == Decimal("100000.00")  # due from the bank
+    assert ledger[("fx_result_realised", "CNY")] == Decimal("-100000.00")
+    assert ledger.get(("derivative_asset", "CNY"), Decimal(0)) == 0
+    shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
+    assert shown["status"] == "matured"
+    assert shown["delivery"]["status"] == "expected"
+    assert shown["delivery"]["expected"] == {"amount": "100000.00", "currency": "CNY"}
+    assert shown["delivery"]["expected_on"] == EXPIRY
+    ladder = get_json(client, f"/v1/liquidity-ladder?from={EXPIRY}&days=3", tenant.treasurer)
+    [due] = [r for r in ladder["rows"] if r["date"] == EXPIRY and r["currency"] == "CNY"]
+    assert {"source": "hedge_settlement", "inflows": "100000.00", "outflows": "0.00"} in due[
+        "sources"
+    ]
+    early = client.post(
+        f"/v1/hedges/{hedge['id']}/receipt",
+        json={"value_date": "2026-12-27"},
+        headers=tenant.treasurer,
+    )
+    assert early.status_code == 422, early.text
+
+    headers = {**tenant.treasurer, "Idempotency-Key": "receipt-1"}
+    body = {"value_date": "2026-12-29", "bank_ref": "BOC-FXD-0042"}
+    received = client.post(f"/v1/hedges/{hedge['id']}/receipt", json=body, headers=headers)
+
+    assert received.status_code == 200, received.text
+    assert received.json()["delivery"]["status"] == "received"
+    replay = client.post(f"/v1/hedges/{hedge['id']}/receipt", json=body, headers=headers)
+    assert replay.status_code == 200, replay.text
     ledger = books(client, tenant, entity["id"])
     assert ledger[("bank", "CNY")] == Decimal("600000.00")
-    assert ledger[("fx_result_realised", "CNY")] == Decimal("-100000.00")
+    assert ledger[("incoming_payments", "CNY")] == 0
+    again = client.post(f"/v1/hedges/{hedge['id']}/receipt", json={}, headers=tenant.treasurer)
+    assert again.status_code == 409, again.text
+    ladder = get_json(client, f"/v1/liquidity-ladder?from={EXPIRY}&days=3", tenant.treasurer)
+    for row in ladder["rows"]:
+        assert all(s["source"] != "hedge_settlement" for s in row["sources"])
+    events = get_json(client, f"/v1/audit-events?object_id={hedge['id']}", tenant.auditor)
+    assert "hedge.receipt_received" in [event["action"] for event in events["items"]]
+
+
+def test_a_net_gain_of_a_hedge_naming_no_dealing_bank_is_credited_by_the_run(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    entity, cny, exposure = exporter(client, tenant)
+    fund(client, tenant.treasurer, cny["id"], "500000.00")
+    body = forward_hedge(entity, exposure, "1000000.00")
+    body["instrument"].update(delivery_date=EXPIRY, settlement="net")
+    hedge = book(client, tenant, body)
+    post_snapshot(client, tenant.treasurer, snapshot("2026-11-26", "7.0850"))
+
+    expire(client, tenant, clock, "6.9000")
+
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == Decimal("600000.00")
+    assert ledger.get(("incoming_payments", "CNY"), Decimal(0)) == 0
+    shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
+    assert shown["delivery"] is None
+    refused = client.post(f"/v1/hedges/{hedge['id']}/receipt", json={}, headers=tenant.treasurer)
+    assert refused.status_code == 409, refused.text
 
 
 def test_a_net_payment_held_for_review_is_paid_when_an_officer_approves_it(

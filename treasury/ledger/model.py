@@ -35,6 +35,9 @@ class LedgerAccountKind(StrEnum):
     SUSPENSE = "suspense"
     # Money sent to parties outside the group, until the bank statement confirms it.
     OUTGOING_PAYMENTS = "outgoing_payments"
+    # Money due from parties outside the group (a dealing bank's settlement of a hedge's gain),
+    # until the bank's credit is confirmed.
+    INCOMING_PAYMENTS = "incoming_payments"
 
 
 # Kinds kept per counterpart entity (one receivable and one payable per pair of group entities).

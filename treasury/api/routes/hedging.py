@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
-from hedging import book, effectiveness, premiums, ratios, revaluation, service
+from hedging import book, effectiveness, premiums, ratios, receipts, revaluation, service
 from hedging.effectiveness import Verdict, verdict_of
 from hedging.instruments import instrument_to_document
 from hedging.market_data import snapshot_to_document
@@ -273,6 +273,11 @@ class DeliveryOut(BaseModel):
     transfer_id: str | None
     status: str
     delivered: MoneyOut | None
+    expected: MoneyOut | None = Field(
+        default=None,
+        description="a net gain the dealing bank owes (status expected, then received)",
+    )
+    expected_on: Day | None = Field(default=None, description="the date it fell due")
 
 
 class HedgeOut(BaseModel):
@@ -332,6 +337,8 @@ class HedgeOut(BaseModel):
                 delivered=None
                 if hedge.delivery.delivered is None
                 else MoneyOut.of(hedge.delivery.delivered),
+                expected=money_out(hedge.delivery.expected),
+                expected_on=hedge.delivery.expected_on,
             ),
         )
 
@@ -579,6 +586,53 @@ def pay_premium_again(
         )
     premiums.reinstruct(
         uow_factory(), principal=principal, hedge_id=hedge_id, idempotency=idempotency
+    )
+    return HedgeOut.of(
+        book.get_hedge(uow_factory(), tenant_id=tenant_of(principal), hedge_id=hedge_id)
+    )
+
+
+class ReceiptIn(StrictModel):
+    """The dealing bank's credit of an expected receipt, as the bank statement shows it."""
+
+    value_date: Day | None = Field(
+        default=None, description="the credit's value date (default: the date it fell due)"
+    )
+    bank_ref: str | None = Field(default=None, max_length=35, description="the bank's reference")
+
+
+@router.post("/v1/hedges/{hedge_id}/receipt", responses=problem_responses(409))
+def receive_from_dealing_bank(
+    hedge_id: str,
+    body: ReceiptIn,
+    principal: Writer,
+    uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional: a replay returns the hedge and writes nothing",
+        ),
+    ] = None,
+) -> HedgeOut:
+    """Book the dealing bank's credit of a net gain expected from it (`delivery.status`
+    expected → received): the settlement account debited, the incoming payments cleared;
+    nothing expected → 409."""
+    idempotency = None
+    if idempotency_key is not None:
+        idempotency = book.IdempotentRequest(
+            key=idempotency_key,
+            request_document={"hedge_id": hedge_id, **body.model_dump(mode="json")},
+            wait_seconds=settings.idempotency_wait_seconds,
+        )
+    receipts.receive(
+        uow_factory(),
+        principal=principal,
+        hedge_id=hedge_id,
+        value_date=body.value_date,
+        bank_ref=body.bank_ref,
+        idempotency=idempotency,
     )
     return HedgeOut.of(
         book.get_hedge(uow_factory(), tenant_id=tenant_of(principal), hedge_id=hedge_id)

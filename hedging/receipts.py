@@ -1,0 +1,132 @@
+"""What a net-settled deal gained, expected from its dealing bank, and booked when it arrives.
+
+The revaluation that settles a net deal with a gain (at maturity or on its close-out) and names
+its dealing bank (`counterparty_id`) moves the deal's value from the derivative account to the
+entity's `incoming_payments` (CNY) and leaves the hedge's delivery `expected`, with the amount and
+the date the bank owes it (`settled`, `settled_on`); the group's liquidity ladder shows it as an
+inflow on that date. A treasurer books the receipt when the bank's credit arrives (`receive`):
+the settlement account is debited, `incoming_payments` cleared, the delivery `received`. A
+hedge naming no dealing bank keeps the older behaviour: the revaluation credits its settlement
+account directly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hedging import delivery, repository
+from hedging.tables import HedgeRow
+from treasury.audit import service as audit
+from treasury.db.base import new_id
+from treasury.db.unit_of_work import UnitOfWork
+from treasury.errors import Conflict, NotFound, ValidationFailed
+from treasury.idempotency.requests import IdempotentRequest, claim_or_replay
+from treasury.ledger import posting as ledger_posting
+from treasury.ledger import repository as ledger_repository
+from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
+from treasury.money import Money
+from treasury.tenancy.model import Principal
+
+RECEIVED = "received"
+CURRENCY = "CNY"
+
+
+def receive(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    hedge_id: str,
+    value_date: date | None,
+    bank_ref: str | None,
+    idempotency: IdempotentRequest | None = None,
+) -> HedgeRow:
+    """Book the dealing bank's credit of an expected receipt on `value_date` (default: the date
+    it was due). A replay of an Idempotency-Key returns the hedge and writes nothing.
+
+    Raises:
+        NotFound: the hedge is not the tenant's.
+        Conflict: nothing is expected from the bank for it (none, or received already).
+        ValidationFailed: a value date before the date the receipt fell due.
+    """
+    assert principal.tenant_id is not None
+    tenant_id = principal.tenant_id
+    with uow:
+        prior = None
+        if idempotency is not None:
+            prior = claim_or_replay(
+                uow,
+                idempotency,
+                tenant_id=tenant_id,
+                scope="hedge_receipts",
+                result_id=hedge_id,
+                response_status=200,
+            )
+        row = repository.get_hedge(uow.session, tenant_id, hedge_id, for_update=True)
+        if row is None:
+            raise NotFound(f"hedge {hedge_id} not found")
+        if prior is not None:
+            return row
+        if row.delivery_status != delivery.EXPECTED:
+            raise Conflict(
+                f"hedge {hedge_id} expects nothing from its dealing bank "
+                f"(delivery {row.delivery_status or 'none'})"
+            )
+        assert row.settled_minor is not None
+        assert row.settled_on is not None
+        on = value_date or row.settled_on
+        if on < row.settled_on:
+            raise ValidationFailed(
+                f"the receipt fell due on {row.settled_on}; it is not credited before",
+                field="value_date",
+            )
+        _book(uow, row, on, bank_ref)
+        row.delivery_status = RECEIVED
+        uow.session.flush()
+        audit.record(
+            uow,
+            tenant_id=tenant_id,
+            actor=principal.name,
+            action="hedge.receipt_received",
+            object_type="hedge",
+            object_id=row.id,
+            before={"delivery_status": delivery.EXPECTED},
+            after={
+                "delivery_status": RECEIVED,
+                "amount": str(Money.from_minor(row.settled_minor, CURRENCY)),
+                "value_date": on.isoformat(),
+                "bank_ref": bank_ref,
+            },
+        )
+        uow.commit()
+        return row
+
+
+def _book(uow: UnitOfWork, row: HedgeRow, on: date, bank_ref: str | None) -> None:
+    """The settlement account debited, the incoming payments cleared."""
+    assert row.settled_minor is not None
+    incoming = ledger_repository.internal_account(
+        uow.session,
+        tenant_id=row.tenant_id,
+        entity_id=row.entity_id,
+        kind=LedgerAccountKind.INCOMING_PAYMENTS,
+        currency=CURRENCY,
+        created_at=uow.clock.now(),
+    )
+    entry = JournalEntry(
+        id=new_id(),
+        value_date=on,
+        kind="hedge_settlement",
+        description=f"hedge {row.id} received from its dealing bank"
+        + (f" ({bank_ref})" if bank_ref else ""),
+        postings=(
+            Posting(
+                debit_account_id=row.settlement_account_id,
+                credit_account_id=incoming.id,
+                amount=Money.from_minor(row.settled_minor, CURRENCY),
+            ),
+        ),
+        source_id=row.id,
+    )
+    ledger_posting.post_entry(
+        uow.session, tenant_id=row.tenant_id, entry=entry, posted_at=uow.clock.now()
+    )
