@@ -11,11 +11,12 @@ database is asked:
    in one query each (`pipeline.Known`); reference data and parameters once (their caches);
    each distinct route request decided once; screening in memory. An item that raises here is
    `invalid` with its error and has written nothing, so it needs no savepoint.
-2. Write, in segments of consecutive items: every balance of the segment locked once in id order
-   and its later day movements read once; the funds check of each item in memory against the
-   balances as the items before it left them (`_Balances`, the ledger's own `lowest_balance_from`);
-   then one `post_entries` for the segment's entries and one Core insert each for its transfer
-   rows, route decisions and audit events — no ORM flush per item.
+2. Write, in segments of consecutive items, every bank account of the run locked once in id
+   order before them (`_lock_sides`): a segment's later day movements read once; the funds check
+   of each item in memory against the balances as the items before it left them (`_Balances`,
+   the ledger's own `lowest_balance_from`); then one `post_entries` for the segment's entries and
+   one Core insert each for its transfer rows, route decisions and audit events — no ORM flush
+   per item.
 
 Items whose outcome writes more than a booking or a rejection, or whose screening reads what the
 run itself writes, go through the single transfer's path (`service.run_steps`) in a savepoint of
@@ -106,6 +107,7 @@ def run_items(
     now = uow.clock.now()
     results: list[Outcome | None] = [None] * len(requests)
     steps = _decide_all(uow, principal, requests, today_, now, results)
+    _lock_sides(uow, principal, steps)
     done = 0
     segment: list[_Decided] = []
     for step in [*steps, None]:
@@ -160,6 +162,21 @@ def _decide_all(
         else:
             steps.append(_Decided(index, screened))
     return steps
+
+
+def _lock_sides(uow: UnitOfWork, principal: Principal, steps: Sequence[Step]) -> None:
+    """Lock every bank account the run's items pay from or into, once, in ascending id order,
+    before any internal account: a transfer posted meanwhile takes its accounts the same way
+    (its sides, then the internal ones), so it cannot hold a side the run still needs while
+    waiting for an internal account the run holds (a deadlock on PostgreSQL)."""
+    assert principal.tenant_id is not None
+    sides: set[str] = set()
+    for step in steps:
+        request = step.screened.request if isinstance(step, _Decided) else step.request
+        sides.add(request.debtor_account_id)
+        if request.creditor_account_id is not None:
+            sides.add(request.creditor_account_id)
+    ledger_repository.lock_accounts(uow.session, principal.tenant_id, sides)
 
 
 def _needs_single_path(screened: outcomes.Screened) -> bool:
