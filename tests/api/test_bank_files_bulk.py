@@ -274,3 +274,27 @@ def test_a_status_report_moves_each_transfer_in_its_order(
     assert [e["action"] for e in events_of(client, tenant, three["id"])] == ["transfer.booked"]
     assert audit_service.verify(uow_factory(), None).verification.ok
     assert ledger_service.verify_ledger(uow_factory()).ok
+
+
+def test_a_transfer_confirmed_in_one_statement_stays_settled_when_the_next_names_it(
+    client: TestClient, tenant: TenantFixture, uow_factory: UnitOfWorkFactory
+) -> None:
+    account = payer(client, tenant)
+    transfer = outbound(client, tenant, account, counterparty(client, tenant, "HSBCHKHH", "HK"))
+    _, e2e = identifiers(client, tenant, transfer["id"])
+    xml = two_statements(
+        account["number"],
+        [entry("T1", "1000000.00", "DBIT", "2026-11-26", e2e)],
+        [entry("T2", "1000000.00", "DBIT", "2026-11-26", e2e)],  # the bank's duplicate debit
+        message_id=f"STM-{uuid.uuid4().hex[:16]}",
+    )
+
+    response = post(client, tenant, xml)
+
+    assert response.status_code == 200, response.text
+    assert [m["bank_ref"] for m in response.json()["matched"]] == ["T1"]
+    assert [u["bank_ref"] for u in response.json()["unmatched"]] == ["T2"]
+    found = get_json(client, f"/v1/transfers/{transfer['id']}", tenant.treasurer)
+    assert found["status"] == "settled"
+    audit_service.seal_pending(uow_factory())
+    assert events_of(client, tenant, transfer["id"])[-1]["action"] == "transfer.reconciled"

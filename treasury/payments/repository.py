@@ -96,7 +96,11 @@ def lock_transfer_rows(
 ) -> dict[str, TransferRow]:
     """The tenant's transfers among these ids, locked (SELECT … FOR UPDATE on PostgreSQL) and
     read afresh in ascending id order, a 1,000 per read: two bank files naming the same
-    transfers in opposite orders never each hold one and wait for the other's (a deadlock)."""
+    transfers in opposite orders never each hold one and wait for the other's (a deadlock).
+
+    The session's pending changes are flushed first: read afresh, a row changed earlier in this
+    unit of work (the unit of work does not autoflush) would lose its unwritten change."""
+    session.flush()
     ids = sorted(set(transfer_ids))
     found: dict[str, TransferRow] = {}
     for start in range(0, len(ids), 1000):
