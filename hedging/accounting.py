@@ -112,8 +112,12 @@ def account(
     effective_end = effective_cumulative(end, end_item)
     start_item = _known_item(points, before=period_from)
     effective = effective_end - effective_cumulative(start, start_item)
+    # The deal ended in the period when it was settled there, leaving no value (a cash flow
+    # before its end — a premium, a swap's near leg — leaves the rest of its value carried).
     ended = terms.status != "live" and any(
-        p.settlement is not None for p in points if period_from <= p.as_of <= period_to
+        p.settlement is not None and p.value == 0
+        for p in points
+        if period_from <= p.as_of <= period_to
     )
     offset = None
     if end_item:

@@ -356,3 +356,47 @@ def test_a_premium_held_for_review_is_paid_when_an_officer_approves_it(
     ledger = books(client, tenant, entity["id"])
     assert ledger[("fx_result_realised", "CNY")] == Decimal("60000.00")
     assert ledger[("bank", "CNY")] == Decimal("40000.00")
+
+
+def test_a_designated_options_premium_is_part_of_its_hedge_accounting_and_recycles_at_its_end(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    """The premium is the option's first cash flow: its cumulative change is value − premium;
+    the reserve is recycled in the period the deal ends, not in the one its premium was paid."""
+    entity, _, exposure, bank = setup(client, tenant)
+    body = {
+        **put_with_premium(
+            entity, exposure, bank, premium("10000.00", date="2026-11-30"), settlement="net"
+        ),
+        "designation": "cash_flow",
+    }
+    hedge = booked(client, tenant, body)
+    revalue(client, tenant, clock, "2026-11-26")
+    post_snapshot(client, tenant.treasurer, snapshot("2026-12-01", "7.0500"))
+    revalue(client, tenant, clock, "2026-12-01")
+    post_snapshot(client, tenant.treasurer, snapshot(EXPIRY, "6.9000"))
+    revalue(client, tenant, clock, EXPIRY)
+
+    def period(start: str, end: str) -> Json:
+        report = get_json(
+            client,
+            f"/v1/hedge-accounting?entity_id={entity['id']}&from={start}&to={end}",
+            tenant.auditor,
+        )
+        [item] = report["items"]
+        assert item["hedge_id"] == hedge["id"]
+        result: Json = item
+        return result
+
+    early = period("2026-11-26", "2026-12-01")
+    whole = period("2026-11-26", EXPIRY)
+    value = stored_value(client, tenant, hedge["id"], "2026-12-01")
+    assert Decimal(early["fair_value_change"]) == value - Decimal("10000.00")
+    assert Decimal(early["effective"]) != 0  # USD fell: the put gained, the receipt lost
+    assert early["recycled"] == "0.00"  # the premium does not end the deal
+    assert whole["settled"] == "140000.00"  # −10,000 premium, +150,000 at expiry
+    assert whole["fair_value_change"] == "140000.00"
+    assert whole["recycled"] == whole["effective"]
+    ledger = books(client, tenant, entity["id"])
+    assert ledger.get(("hedge_reserve", "CNY"), CNY_0) == 0
+    assert ledger[("fx_result_realised", "CNY")] == Decimal("-140000.00")
