@@ -12,6 +12,7 @@ from pooling.interest import RateSet
 from pooling.model import MemberSpec, MemberTerms, Pool, Regime, SweepRule
 from pooling.service import members, views
 from pooling.service import pools as pool_service
+from pooling.service.views import QuotaPosition
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
 from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (
@@ -354,6 +355,16 @@ class QuotaOut(BaseModel):
     used: MoneyOut
     headroom: MoneyOut
 
+    @classmethod
+    def of(cls, quota: QuotaPosition) -> QuotaOut:
+        """The wire form of a pool's quota (also the group view's, `routes/positions.py`)."""
+        return cls(
+            kind=quota.kind.value,
+            limit=MoneyOut.of(quota.limit),
+            used=MoneyOut.of(quota.used),
+            headroom=MoneyOut.of(quota.headroom),
+        )
+
 
 class PositionsOut(BaseModel):
     """The pool as of a value date."""
@@ -398,14 +409,6 @@ def positions(
             )
             for m in found.members
         ],
-        quotas=[
-            QuotaOut(
-                kind=q.kind.value,
-                limit=MoneyOut.of(q.limit),
-                used=MoneyOut.of(q.used),
-                headroom=MoneyOut.of(q.headroom),
-            )
-            for q in found.quotas
-        ],
+        quotas=[QuotaOut.of(q) for q in found.quotas],
         alerts=list(found.alerts),
     )

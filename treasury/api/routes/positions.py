@@ -15,6 +15,7 @@ from positions import service
 from positions.model import GroupBy, LadderRow
 from positions.service import CashPositions, Ladder
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, tenant_of
+from treasury.api.routes.pools import QuotaOut
 from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, money_out
 from treasury.calendars import default_calendars
 from treasury.clock import today
@@ -56,15 +57,6 @@ class KeyTotalOut(BaseModel):
     key: str
     label: str
     cny_equivalent: MoneyOut | None
-
-
-class QuotaOut(BaseModel):
-    """A pool quota in CNY."""
-
-    kind: str
-    limit: MoneyOut
-    used: MoneyOut
-    headroom: MoneyOut
 
 
 class PoolOut(BaseModel):
@@ -167,15 +159,7 @@ def _pool(pool: service.PoolHeadroom) -> PoolOut:
         regime=pool.regime,
         master_balance=MoneyOut.of(pool.master_balance),
         members=pool.members,
-        quotas=[
-            QuotaOut(
-                kind=q.kind.value,
-                limit=MoneyOut.of(q.limit),
-                used=MoneyOut.of(q.used),
-                headroom=MoneyOut.of(q.headroom),
-            )
-            for q in pool.quotas
-        ],
+        quotas=[QuotaOut.of(q) for q in pool.quotas],
         alerts=list(pool.alerts),
     )
 
