@@ -172,9 +172,9 @@ class Hostile:
     code: str
 
     def __repr__(self) -> str:
-        # A flood is megabytes: Hypothesis prints the failing case, so name it instead of dumping it.
-        head = self.body[:120]
-        return f"Hostile({self.kind}, {self.attack}, {len(self.body)} bytes {head!r}..., {self.code})"
+        # A flood is megabytes: Hypothesis prints the failing case, so name it, not dump it.
+        size, head = len(self.body), self.body[:120]
+        return f"Hostile({self.kind}, {self.attack}, {size} bytes {head!r}..., {self.code})"
 
 
 def around(limit: int, top: int) -> st.SearchStrategy[int]:
