@@ -6,8 +6,15 @@ derived from its statement and content (`treasury.settlement.entry_identity`).
 A booked debit that carries a transfer's EndToEndId with its amount and value date confirms that
 transfer: the line is recorded against it, nothing new is posted (the transfer's entry already
 moved the money) and the transfer is `settled`. Every other booked line posts against the
-entity's suspense account and is listed for a treasurer. One unit of work per file: all of it
-applies or nothing; an entry seen before is skipped, so a replay changes nothing.
+entity's suspense account and is listed for a treasurer, a second debit naming a transfer
+confirmed already too (a bank's duplicate debit). One unit of work per file: all of it applies or
+nothing; an entry seen before is skipped, so a replay changes nothing.
+
+A statement's thousands of lines are read, matched and written together: the lines seen before,
+the transfers the debits name (locked in id order) and their earlier matches in one read each; the
+suspense lines' entries by one `post_entries` call, the lines, the matches and the transfers'
+events by one insert each. The file's XSD validation runs meanwhile in the validation worker
+(`treasury.settlement.validation`); nothing is committed or answered before its verdict.
 """
 
 from __future__ import annotations
