@@ -189,14 +189,8 @@ def lock_accounts(
     # Locked (and read) earlier in this transaction: nobody else can have changed the rows
     # since, and our own changes are on the very objects. Saves a round trip per step.
     for part in chunks([account_id for account_id in ids if account_id not in locked]):
-        query = (
-            select(LedgerAccountRow)
-            .where(LedgerAccountRow.id.in_(part), LedgerAccountRow.tenant_id == tenant_id)
-            .order_by(LedgerAccountRow.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        locked.update({row.id: row for row in session.scalars(query)})
+        rows = session.scalars(_LOCK_ACCOUNTS, {"account_ids": list(part), "tenant_id": tenant_id})
+        locked.update({row.id: row for row in rows})
     return {account_id: locked[account_id] for account_id in ids if account_id in locked}
 
 
@@ -361,6 +355,26 @@ def _day_movement_upsert(dialect: str) -> Any:
 _DAY_MOVEMENT_UPSERTS = {dialect: _day_movement_upsert(dialect) for dialect in DIALECTS}
 _INSERT_ENTRY = insert(_ENTRIES)
 _INSERT_POSTINGS = insert(_POSTINGS)
+# The funds check's two reads, built once (a transfer makes each; building a select and its
+# cache key cost about what running it does).
+_LOCK_ACCOUNTS = (
+    select(LedgerAccountRow)
+    .where(
+        LedgerAccountRow.id.in_(bindparam("account_ids", expanding=True)),
+        LedgerAccountRow.tenant_id == bindparam("tenant_id"),
+    )
+    .order_by(LedgerAccountRow.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LATER_MOVEMENTS = (
+    select(AccountDayRow.movement_minor)
+    .where(
+        AccountDayRow.account_id == bindparam("account_id"),
+        AccountDayRow.value_date > bindparam("value_date"),
+    )
+    .order_by(AccountDayRow.value_date)
+)
 _MOVE_BALANCE = (
     update(_ACCOUNTS)
     .where(_ACCOUNTS.c.id == bindparam("account_id"))
@@ -471,12 +485,8 @@ def lowest_balance_from(session: Session, account: LedgerAccountRow, value_date:
 
     Reads only the account's movements dated after `value_date`: usually none or a few.
     """
-    later = (
-        select(AccountDayRow.movement_minor)
-        .where(AccountDayRow.account_id == account.id, AccountDayRow.value_date > value_date)
-        .order_by(AccountDayRow.value_date)
-    )
-    return model.lowest_balance_from(account.balance_minor, session.scalars(later))
+    later = session.scalars(_LATER_MOVEMENTS, {"account_id": account.id, "value_date": value_date})
+    return model.lowest_balance_from(account.balance_minor, later)
 
 
 def movements_after(session: Session, account_ids: Sequence[str], as_of: date) -> dict[str, int]:
