@@ -239,8 +239,8 @@ class PremiumDue(NamedTuple):
 
 
 def premiums_due(session: Session, tenant_id: str, on: date) -> dict[str, PremiumDue]:
-    """The live hedges' premiums dated on or before `on` not yet in their deals' value: paid
-    ones whose transfer is booked, received ones expected."""
+    """The live (or closed-out) hedges' premiums dated on or before `on` not yet in their deals'
+    value: paid ones whose transfer is booked, received ones expected."""
     query = select(
         HedgeRow.id,
         HedgeRow.premium_minor,
@@ -249,7 +249,7 @@ def premiums_due(session: Session, tenant_id: str, on: date) -> dict[str, Premiu
         HedgeRow.premium_account_id,
     ).where(
         HedgeRow.tenant_id == tenant_id,
-        HedgeRow.status == LIVE,
+        HedgeRow.status.in_((LIVE, "closed")),
         HedgeRow.premium_status.in_(("booked", "expected")),
         HedgeRow.premium_recognised_on.is_(None),
         HedgeRow.premium_date <= on,

@@ -178,15 +178,17 @@ def _account_for(
     paid: int,
     item: int | None,
     ends: bool,
+    premium: int = 0,
 ) -> None:
     """One deal's result: the fair value moved from `carried` to `value` with `paid` settled in
-    cash today (already in `changes.cash`). A cash-flow designation keeps the effective part of
-    its cumulative change (value plus cash paid since designation) in the reserve by the
-    lesser-of test (`hedging.accounting`), the rest in profit or loss; when the deal ends, the
-    reserve is recycled and the whole result realised. An undesignated deal realises what it
-    pays."""
+    cash today (already in `changes.cash`), and a `premium` taken in with it (a deal ending
+    before its premium was: each cash flow leaves the derivative account it sat in). A
+    cash-flow designation keeps the effective part of its cumulative change (value plus cash
+    paid since designation) in the reserve by the lesser-of test (`hedging.accounting`), the
+    rest in profit or loss; when the deal ends, the reserve is recycled and the whole result
+    realised. An undesignated deal realises what it pays."""
     entity = row.entity_id
-    if not paid:
+    if not paid and not premium:
         changes.revalue(entity, carried=carried, value=value)
         if row.designation != "cash_flow":
             return  # the book's usual deal: nothing more (kept short: it runs per hedge)
@@ -194,7 +196,10 @@ def _account_for(
         # The cash paid leaves the derivative account it sat in, the rest of the value stays
         # where its own sign puts it: a swap's near leg gained while its far leg is a liability.
         changes.revalue(entity, carried=carried, value=paid)
+        if premium:
+            changes.revalue(entity, carried=0, value=premium)
         changes.revalue(entity, carried=0, value=value)
+        paid += premium
     unrealised = UNREALISED
     if row.designation != "cash_flow":
         changes.realised(entity, unrealised, paid)
@@ -340,10 +345,11 @@ def _revalue_book(
     near_delivered = _deliver_near_legs(uow, tenant_id, alive, near, instruments, (triage, as_of))
     alive = [row for row in alive if row.id not in triage.reasons]
     alive_ids = {row.id for row in alive}
+    ending_ids = {row.id for row in [*matured, *closed]}
     premiums_due = {
         key: due
         for key, due in repository.premiums_due(session, tenant_id, as_of).items()
-        if key in alive_ids
+        if key in alive_ids or key in ending_ids
     }
     recognised: list[str] = []
     clearing = _Accounts(uow, tenant_id)
@@ -407,6 +413,13 @@ def _revalue_book(
         value = settlements[row.id]
         outcome = outcomes.get(row.id)
         changes.settle(row.entity_id, _cash_account(row, outcome, clearing), value)
+        premium = 0
+        due = premiums_due.get(row.id)  # a deal ending before its premium was taken in
+        if due is not None:
+            taken = _take_premium(changes, row, due, snapshot, clearing)
+            if taken is not None:
+                premium = taken
+                recognised.append(row.id)
         _account_for(
             changes,
             row,
@@ -416,8 +429,9 @@ def _revalue_book(
             paid=value,
             item=None,
             ends=True,
+            premium=premium,
         )
-        valuations.append(_valuation(run, row.id, 0, "0", None, settled=value))
+        valuations.append(_valuation(run, row.id, 0, "0", None, settled=value + premium))
         if outcome is not None:
             expected = outcome.kind == delivery.RECEIPT
             repository.record_delivery(

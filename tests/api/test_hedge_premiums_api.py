@@ -400,3 +400,37 @@ def test_a_designated_options_premium_is_part_of_its_hedge_accounting_and_recycl
     ledger = books(client, tenant, entity["id"])
     assert ledger.get(("hedge_reserve", "CNY"), CNY_0) == 0
     assert ledger[("fx_result_realised", "CNY")] == Decimal("-140000.00")
+
+
+def test_a_premium_of_a_deal_closed_out_before_it_was_taken_in_settles_with_the_close_out(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    entity, _, exposure, bank = setup(client, tenant)
+    body = put_with_premium(
+        entity, exposure, bank, premium("60000.00", date="2026-11-30"), settlement="net"
+    )
+    hedge = booked(client, tenant, body)
+    close = client.post(
+        f"/v1/hedges/{hedge['id']}/close",
+        json={"date": "2026-11-27", "change_of_underlying_ref": "CONTRACT-CANCELLED"},
+        headers=tenant.treasurer,
+    )
+    assert close.status_code == 200, close.text
+    post_snapshot(client, tenant.treasurer, snapshot("2026-12-01", "7.0500"))
+
+    run = revalue(client, tenant, clock, "2026-12-01")
+
+    assert (run["settled"], run["status"]) == (1, "completed")
+    shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
+    assert shown["premium"]["recognised_on"] == "2026-12-01"
+    owed = Decimal(shown["delivery"]["expected"]["amount"])  # the put's value, from the bank
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("incoming_payments", "CNY")] == owed
+    assert ledger[("fx_result_realised", "CNY")] == Decimal("60000.00") - owed
+    for kind in (
+        "derivative_asset",
+        "derivative_liability",
+        "fx_result_unrealised",
+        "outgoing_payments",
+    ):
+        assert ledger.get((kind, "CNY"), CNY_0) == 0
