@@ -1,5 +1,5 @@
-"""A camt.053 is validated by its XSD in the validation worker while it is imported (issue 14):
-the XSD's verdict still comes first — before anything is committed, before a replay is
+"""Bank files are validated by their XSD in the validation worker while they are applied (issue
+14): the XSD's verdict still comes first — before anything is committed, before a replay is
 answered, over any other failure of the import — and validation survives a dead worker."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.api_support import assert_problem
+from tests.api.test_iso20022_api import outbound
 from tests.api.test_iso20022_statements import entry, post, statement
-from tests.api.test_routing_api import payer
+from tests.api.test_iso20022_status import identifiers, post_report, report
+from tests.api.test_routing_api import counterparty, payer
 from tests.support import TenantFixture, balance
 from treasury.settlement import validation
 
@@ -75,3 +77,24 @@ def test_a_dead_worker_leaves_validation_to_the_request(
     assert_problem(post(client, tenant, invalid(xml())), 422, "BANK_REPORT_INVALID")
     assert post(client, tenant, xml()).status_code == 200
     assert balance(client, tenant.treasurer, account["id"])["balance"] == "100000015.00"
+
+
+def test_a_status_report_invalid_by_its_schema_is_refused_even_as_a_replay(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    account = payer(client, tenant)
+    transfer = outbound(client, tenant, account, counterparty(client, tenant, "HSBCHKHH", "HK"))
+    message_id, e2e = identifiers(client, tenant, transfer["id"])
+    xml = report(message_id, (e2e, "ACCP"))
+    broken = xml.replace(b"<TxSts>ACCP</TxSts>", b"<TxSts>ACCEPTED</TxSts>")  # Max 4 letters
+
+    refused = assert_problem(post_report(client, tenant, broken), 422, "BANK_REPORT_INVALID")
+    applied = post_report(client, tenant, xml)
+    again = assert_problem(post_report(client, tenant, broken), 422, "BANK_REPORT_INVALID")
+
+    assert "TxSts" in refused["errors"][0]["pointer"]
+    assert again["errors"] == refused["errors"]
+    assert applied.status_code == 200, applied.text
+    assert post_report(client, tenant, xml).json()["replayed"] is True
+    found = client.get(f"/v1/transfers/{transfer['id']}", headers=tenant.treasurer).json()
+    assert found["status"] == "accepted"

@@ -52,48 +52,64 @@ def apply_status_report(uow: UnitOfWork, *, principal: Principal, xml: bytes) ->
         BankReportInvalid: malformed or invalid against its XSD (nothing applied).
     """
     assert principal.tenant_id is not None
-    tenant_id = principal.tenant_id
-    report = pain002.parse(xml)
+    # The XSD validation runs in the validation worker meanwhile; nothing is committed or
+    # answered before its verdict, which wins over any other failure of the work.
+    reading = pain002.begin(xml)
     with uow:
-        seen = settlement_repository.bank_report_result(
-            uow.session, tenant_id, PAIN002, report.message_id
-        )
-        if seen is not None:
-            return ReportResult(report.message_id, tuple(json.loads(seen)), True)
-        statuses = list(report.transactions) or _group_statuses(uow, tenant_id, report)
-        # One read of every payment the report names (a 10,000-line report made 20,000 reads),
-        # then one locking read of their transfers in ascending id order: two reports naming the
-        # same transfers in opposite orders never each hold one and wait (a PostgreSQL deadlock).
-        payments = settlement_repository.decisions_by_end_to_end(
-            uow.session, tenant_id, [s.end_to_end_id for s in statuses if s.end_to_end_id]
-        )
-        rows = repository.lock_transfer_rows(
-            uow.session,
-            tenant_id,
-            [p.transfer_id for p in payments.values() if p.rail_id not in _NOT_SENT_TO_A_BANK],
-        )
-        transitions = lifecycle.Transitions(uow, actor=principal.name)
-        items = tuple(
-            _apply(uow, transitions, _named(status, payments, rows), status) for status in statuses
-        )
-        transitions.record()
-        settlement_repository.add_bank_report(
-            uow.session,
-            tenant_id=tenant_id,
-            kind=PAIN002,
-            message_id=report.message_id,
-            sha256=hashlib.sha256(xml).hexdigest(),
-            result_json=json.dumps(list(items)),
-            received_at=uow.clock.now(),
-        )
         try:
-            uow.commit()
+            return _apply_report(uow, principal, reading, xml)
         except IntegrityError:
+            reading.check()
             # The same report (or one of its lines) applied by a concurrent request first.
             raise Conflict(
                 "this report is being applied by another request; retry to replay it"
             ) from None
-        return ReportResult(report.message_id, items, False)
+        except Exception:
+            reading.check()
+            raise
+
+
+def _apply_report(
+    uow: UnitOfWork, principal: Principal, reading: pain002.Reading, xml: bytes
+) -> ReportResult:
+    assert principal.tenant_id is not None
+    tenant_id = principal.tenant_id
+    report = reading.report()
+    seen = settlement_repository.bank_report_result(
+        uow.session, tenant_id, PAIN002, report.message_id
+    )
+    if seen is not None:
+        reading.check()
+        return ReportResult(report.message_id, tuple(json.loads(seen)), True)
+    statuses = list(report.transactions) or _group_statuses(uow, tenant_id, report)
+    # One read of every payment the report names (a 10,000-line report made 20,000 reads),
+    # then one locking read of their transfers in ascending id order: two reports naming the
+    # same transfers in opposite orders never each hold one and wait (a PostgreSQL deadlock).
+    payments = settlement_repository.decisions_by_end_to_end(
+        uow.session, tenant_id, [s.end_to_end_id for s in statuses if s.end_to_end_id]
+    )
+    rows = repository.lock_transfer_rows(
+        uow.session,
+        tenant_id,
+        [p.transfer_id for p in payments.values() if p.rail_id not in _NOT_SENT_TO_A_BANK],
+    )
+    transitions = lifecycle.Transitions(uow, actor=principal.name)
+    items = tuple(
+        _apply(uow, transitions, _named(status, payments, rows), status) for status in statuses
+    )
+    transitions.record()
+    settlement_repository.add_bank_report(
+        uow.session,
+        tenant_id=tenant_id,
+        kind=PAIN002,
+        message_id=report.message_id,
+        sha256=hashlib.sha256(xml).hexdigest(),
+        result_json=json.dumps(list(items)),
+        received_at=uow.clock.now(),
+    )
+    reading.check()
+    uow.commit()
+    return ReportResult(report.message_id, items, False)
 
 
 def _group_statuses(

