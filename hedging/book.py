@@ -104,9 +104,10 @@ class Hedge:
 
 @dataclass(frozen=True)
 class NearLeg:
-    """A swap's near leg held for the officers, or decided by them: its transfer and status."""
+    """A swap's near leg paid through the pipeline (booked, held for the officers, decided by
+    them), or a gain expected from the dealing bank (no transfer): its transfer and status."""
 
-    transfer_id: str
+    transfer_id: str | None
     status: str
 
 
@@ -156,7 +157,7 @@ def to_hedge(row: HedgeRow) -> Hedge:
         counterparty_id=row.counterparty_id,
         premium=premiums.of(row),
         near_leg=None
-        if row.near_transfer_id is None or row.near_status is None
+        if row.near_status is None
         else NearLeg(row.near_transfer_id, row.near_status),
         delivery=None
         if row.delivery_status is None

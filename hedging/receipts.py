@@ -3,11 +3,13 @@
 The revaluation that settles a net deal with a gain (at maturity or on its close-out) and names
 its dealing bank (`counterparty_id`) moves the deal's value from the derivative account to the
 entity's `incoming_payments` (CNY) and leaves the hedge's delivery `expected`, with the amount and
-the date the bank owes it (`settled`, `settled_on`); the group's liquidity ladder shows it as an
-inflow on that date. A treasurer books the receipt when the bank's credit arrives (`receive`):
-the settlement account is debited, `incoming_payments` cleared, the delivery `received`. A
-hedge naming no dealing bank keeps the older behaviour: the revaluation credits its settlement
-account directly.
+the date the bank owes it (`settled`, `settled_on`); a net swap's near leg gained is expected the
+same way (`near_leg.status` expected, its value the near date's valuation's `settlement`). The
+group's liquidity ladder shows them as inflows on their dates. A treasurer books the receipt
+when the bank's credit arrives (`receive`): the settlement account is debited,
+`incoming_payments` cleared, the delivery (or near leg) `received` — a near leg's first, being
+due first. A hedge naming no dealing bank keeps the older behaviour: the revaluation credits its
+settlement account directly.
 """
 
 from __future__ import annotations
@@ -66,21 +68,24 @@ def receive(
             raise NotFound(f"hedge {hedge_id} not found")
         if prior is not None:
             return row
-        if row.delivery_status != delivery.EXPECTED:
+        due = _due(uow, row)
+        if due is None:
             raise Conflict(
                 f"hedge {hedge_id} expects nothing from its dealing bank "
-                f"(delivery {row.delivery_status or 'none'})"
+                f"(delivery {row.delivery_status or 'none'}, near leg {row.near_status or 'none'})"
             )
-        assert row.settled_minor is not None
-        assert row.settled_on is not None
-        on = value_date or row.settled_on
-        if on < row.settled_on:
+        kind, due_on, amount = due
+        on = value_date or due_on
+        if on < due_on:
             raise ValidationFailed(
-                f"the receipt fell due on {row.settled_on}; it is not credited before",
+                f"the receipt fell due on {due_on}; it is not credited before",
                 field="value_date",
             )
-        _book(uow, row, on, bank_ref)
-        row.delivery_status = RECEIVED
+        _book(uow, row, amount, on, bank_ref)
+        if kind == NEAR_LEG:
+            row.near_status = RECEIVED
+        else:
+            row.delivery_status = RECEIVED
         uow.session.flush()
         audit.record(
             uow,
@@ -89,10 +94,10 @@ def receive(
             action="hedge.receipt_received",
             object_type="hedge",
             object_id=row.id,
-            before={"delivery_status": delivery.EXPECTED},
+            before={f"{kind}_status": delivery.EXPECTED},
             after={
-                "delivery_status": RECEIVED,
-                "amount": str(Money.from_minor(row.settled_minor, CURRENCY)),
+                f"{kind}_status": RECEIVED,
+                "amount": str(Money.from_minor(amount, CURRENCY)),
                 "value_date": on.isoformat(),
                 "bank_ref": bank_ref,
             },
@@ -101,9 +106,25 @@ def receive(
         return row
 
 
-def _book(uow: UnitOfWork, row: HedgeRow, on: date, bank_ref: str | None) -> None:
+NEAR_LEG, DELIVERY = "near", "delivery"
+
+
+def _due(uow: UnitOfWork, row: HedgeRow) -> tuple[str, date, int] | None:
+    """What the dealing bank owes first: a net swap's near-leg gain, else the deal's end's (which
+    of them, when it fell due, how much); None when nothing is expected."""
+    if row.near_status == delivery.EXPECTED:
+        settled = repository.near_leg_settled(uow.session, row.id)
+        if settled is not None:
+            return NEAR_LEG, settled[0], settled[1]
+    if row.delivery_status == delivery.EXPECTED:
+        assert row.settled_minor is not None
+        assert row.settled_on is not None
+        return DELIVERY, row.settled_on, row.settled_minor
+    return None
+
+
+def _book(uow: UnitOfWork, row: HedgeRow, amount: int, on: date, bank_ref: str | None) -> None:
     """The settlement account debited, the incoming payments cleared."""
-    assert row.settled_minor is not None
     incoming = ledger_repository.internal_account(
         uow.session,
         tenant_id=row.tenant_id,
@@ -122,7 +143,7 @@ def _book(uow: UnitOfWork, row: HedgeRow, on: date, bank_ref: str | None) -> Non
             Posting(
                 debit_account_id=row.settlement_account_id,
                 credit_account_id=incoming.id,
-                amount=Money.from_minor(row.settled_minor, CURRENCY),
+                amount=Money.from_minor(amount, CURRENCY),
             ),
         ),
         source_id=row.id,

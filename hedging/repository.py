@@ -285,7 +285,16 @@ class ExpectedReceipt(NamedTuple):
 
 
 def expected_receipts(session: Session, tenant_id: str) -> list[ExpectedReceipt]:
-    """The tenant's hedge gains expected from their dealing banks, not yet received (CNY)."""
+    """The tenant's hedge gains expected from their dealing banks, not yet received (CNY): at a
+    net deal's end, or a net swap's near leg."""
+    near = select(HedgeRow.id, HedgeRow.settlement_account_id).where(
+        HedgeRow.tenant_id == tenant_id, HedgeRow.near_status == "expected"
+    )
+    found: list[ExpectedReceipt] = []
+    for hedge_id, account in session.execute(near).all():
+        settled = near_leg_settled(session, hedge_id)
+        if settled is not None:
+            found.append(ExpectedReceipt(hedge_id, settled[0], account, settled[1]))
     query = (
         select(
             HedgeRow.id, HedgeRow.settled_on, HedgeRow.settlement_account_id, HedgeRow.settled_minor
@@ -293,14 +302,17 @@ def expected_receipts(session: Session, tenant_id: str) -> list[ExpectedReceipt]
         .where(HedgeRow.tenant_id == tenant_id, HedgeRow.delivery_status == "expected")
         .order_by(HedgeRow.settled_on, HedgeRow.id)
     )
-    return [
+    return found + [
         ExpectedReceipt(*cast(tuple[str, date, str, int], tuple(row)))
         for row in session.execute(query).all()
     ]
 
 
-def record_near_leg(session: Session, hedge_id: str, *, transfer_id: str, status: str) -> None:
-    """Keep a swap's near-leg transfer and where it stands (booked, held) on the hedge."""
+def record_near_leg(
+    session: Session, hedge_id: str, *, transfer_id: str | None, status: str
+) -> None:
+    """Keep a swap's near-leg transfer and where it stands (booked, held; expected without a
+    transfer: a gain the dealing bank owes) on the hedge."""
     session.execute(
         update(HedgeRow)
         .where(HedgeRow.id == hedge_id)
@@ -310,13 +322,19 @@ def record_near_leg(session: Session, hedge_id: str, *, transfer_id: str, status
 
 def near_leg_settlement(session: Session, hedge_id: str) -> int | None:
     """The value a live swap's near leg settled (its valuation's `settlement`), if any."""
+    found = near_leg_settled(session, hedge_id)
+    return None if found is None else found[1]
+
+
+def near_leg_settled(session: Session, hedge_id: str) -> tuple[date, int] | None:
+    """When a swap's near leg settled (its first valuation with a `settlement`) and its value."""
     query = (
-        select(ValuationRow.settlement_minor)
+        select(ValuationRow.as_of, ValuationRow.settlement_minor)
         .where(ValuationRow.hedge_id == hedge_id, ValuationRow.settlement_minor.is_not(None))
-        .order_by(ValuationRow.as_of.desc())
+        .order_by(ValuationRow.as_of)
     )
-    found = session.scalars(query).first()
-    return None if found is None else int(found)
+    found = session.execute(query).first()
+    return None if found is None else (found[0], int(found[1] or 0))
 
 
 def unsettle_near_leg(session: Session, hedge_id: str, settled: int) -> None:

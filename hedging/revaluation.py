@@ -618,6 +618,11 @@ def _deliver_near_legs(
         if row.id not in near or not isinstance(swap, Swap):
             continue
         try:
+            if not delivery.is_gross(swap) and near[row.id] > 0:
+                expected = delivery.expect_receipt(uow, row, tenant_id=tenant_id)
+                if expected is not None:  # the dealing bank owes the near leg's gain
+                    delivered[row.id] = expected
+                continue
             if not delivery.is_gross(swap):
                 paid = delivery.pay_net(
                     uow,
@@ -641,7 +646,7 @@ def _deliver_near_legs(
         except (TreasuryError, delivery.DeliveryNotBooked) as error:
             triage.set_aside(row.id, describe(error))
     for hedge_id, outcome in delivered.items():
-        if outcome.transfer_id is not None:
+        if outcome.transfer_id is not None or outcome.kind == delivery.RECEIPT:
             repository.record_near_leg(
                 uow.session, hedge_id, transfer_id=outcome.transfer_id, status=outcome.status
             )

@@ -207,3 +207,73 @@ def test_a_net_near_leg_held_for_review_is_paid_when_an_officer_approves_it(
     assert ledger[("bank", "CNY")] == Decimal("470000.00")
     shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
     assert (shown["status"], shown["near_leg"]["status"]) == ("live", "booked")
+
+
+def test_a_net_near_leg_gained_is_expected_from_the_dealing_bank_and_booked_when_it_arrives(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    """Bought USD 1,000,000 near at 7.0800 with USD at 7.1000 on the near date: the dealing bank
+    owes CNY 20,000.00; the far leg lives on."""
+    entity, cny, bank, forward = net_forward(client, tenant)
+    close = client.post(
+        f"/v1/hedges/{forward['id']}/close",
+        json={"date": "2026-11-26", "change_of_underlying_ref": "SWAP-INSTEAD"},
+        headers=tenant.treasurer,
+    )
+    assert close.status_code == 200, close.text
+    swap = {
+        "type": "swap",
+        "pair": "USDCNY",
+        "direction": "buy",
+        "notional": {"amount": "1000000.00", "currency": "USD"},
+        "near_date": "2026-12-01",
+        "near_rate": "7.0800",
+        "far_date": "2027-05-26",
+        "far_rate": "6.9900",
+    }
+    body = {
+        **hedge_body(entity, {"id": forward["exposure_id"]}, swap),
+        "counterparty_id": bank["id"],
+    }
+    response = client.post("/v1/hedges", json=body, headers=tenant.treasurer)
+    assert response.status_code == 201, response.text
+    hedge = response.json()
+    revalue(client, tenant, clock, "2026-11-26")
+    before = books(client, tenant, entity["id"])
+    post_snapshot(client, tenant.treasurer, snapshot("2026-12-01", "7.1000"))
+
+    run = revalue(client, tenant, clock, "2026-12-01")
+
+    assert (run["count"], run["status"]) == (1, "completed")  # the far leg lives on
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == before[("bank", "CNY")]  # not credited yet
+    assert ledger[("incoming_payments", "CNY")] == Decimal("20000.00")
+    shown = get_json(client, f"/v1/hedges/{hedge['id']}", tenant.auditor)
+    assert (shown["status"], shown["near_leg"]) == (
+        "live",
+        {"transfer_id": None, "status": "expected"},
+    )
+    ladder = get_json(client, "/v1/liquidity-ladder?from=2026-12-01&days=2", tenant.treasurer)
+    [due] = [r for r in ladder["rows"] if r["date"] == "2026-12-01" and r["currency"] == "CNY"]
+    assert {"source": "hedge_settlement", "inflows": "20000.00", "outflows": "0.00"} in due[
+        "sources"
+    ]
+
+    received = client.post(
+        f"/v1/hedges/{hedge['id']}/receipt",
+        json={"bank_ref": "BOC-FXD-0043"},
+        headers=tenant.treasurer,
+    )
+
+    assert received.status_code == 200, received.text
+    assert received.json()["near_leg"]["status"] == "received"
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == before[("bank", "CNY")] + Decimal("20000.00")
+    assert ledger[("incoming_payments", "CNY")] == 0
+    again = client.post(f"/v1/hedges/{hedge['id']}/receipt", json={}, headers=tenant.treasurer)
+    assert again.status_code == 409, again.text
+    assert [
+        t
+        for t in hedge_settlements(client, tenant, cny["id"])
+        if t["references"]["hedge"] == hedge["id"]
+    ] == []

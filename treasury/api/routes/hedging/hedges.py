@@ -106,9 +106,11 @@ class PremiumOut(BaseModel):
 
 
 class NearLegOut(BaseModel):
-    """A swap's near leg held for the officers, or as they decided it."""
+    """A swap's near leg: its transfer and where it stands (booked, held for the officers,
+    rejected by them), or a gain expected from the dealing bank (no transfer; expected, then
+    received)."""
 
-    transfer_id: str
+    transfer_id: str | None
     status: str
 
 
@@ -149,8 +151,8 @@ class HedgeOut(BaseModel):
     premium: PremiumOut | None = None
     near_leg: NearLegOut | None = Field(
         default=None,
-        description="a swap's near leg the pipeline held: its transfer and where it stands "
-        "(held, booked, rejected)",
+        description="a swap's near leg: its transfer and where it stands (booked, held, "
+        "rejected), or a gain expected from the dealing bank (expected, received; no transfer)",
     )
 
     @classmethod
