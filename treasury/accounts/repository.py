@@ -251,6 +251,26 @@ def _to_bank_account(row: Row[Any]) -> BankAccount:
     )
 
 
+# A transfer's accounts with their entities in one read (the pipeline's `assemble`).
+_BANK_ACCOUNTS_WITH_ENTITIES = _BANK_ACCOUNTS_BY_ID.add_columns(EntityRow)
+
+
+def bank_accounts_with_entities(
+    session: Session, tenant_id: str, account_ids: Sequence[str]
+) -> tuple[dict[str, BankAccount], dict[str, LegalEntity]]:
+    """The tenant's bank accounts among `account_ids` (others' and unknown ids are absent) and
+    their entities, by id: one read."""
+    parameters = {"tenant_id": tenant_id, "account_ids": list(account_ids)}
+    accounts: dict[str, BankAccount] = {}
+    entities: dict[str, LegalEntity] = {}
+    for row in session.execute(_BANK_ACCOUNTS_WITH_ENTITIES, parameters):
+        accounts[row.id] = _to_bank_account(row)
+        entity: EntityRow = row.EntityRow
+        if entity.id not in entities:
+            entities[entity.id] = to_entity(entity)
+    return accounts, entities
+
+
 def get_bank_account(session: Session, tenant_id: str, account_id: str) -> BankAccount | None:
     """One of the tenant's bank accounts."""
     accounts = bank_accounts_by_id(session, tenant_id, [account_id])

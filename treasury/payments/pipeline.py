@@ -107,35 +107,14 @@ def assemble(
     wanted = [request.debtor_account_id]
     if request.creditor_account_id is not None:
         wanted.append(request.creditor_account_id)
-    accounts = accounts_repository.bank_accounts_by_id(session, tenant_id, wanted)
-    debtor = _found(accounts.get(request.debtor_account_id), "account", request.debtor_account_id)
-    creditor_account = None
-    if request.creditor_account_id is not None:
-        creditor_account = _found(
-            accounts.get(request.creditor_account_id), "account", request.creditor_account_id
-        )
-    counterparty = None
+    # The accounts with their entities in one read (a transfer's hot path).
+    accounts, entities = accounts_repository.bank_accounts_with_entities(session, tenant_id, wanted)
+    counterparties = {}
     if request.counterparty_id is not None:
         row = accounts_repository.get_counterparty_row(session, tenant_id, request.counterparty_id)
-        counterparty = accounts_repository.to_counterparty(
-            _found(row, "counterparty", request.counterparty_id)
-        )
-    debtor_entity = _entity(session, tenant_id, debtor.entity_id)
-    creditor_entity = None
-    if creditor_account is not None:  # between an entity's own accounts: one load, not two
-        creditor_entity = (
-            debtor_entity
-            if creditor_account.entity_id == debtor.entity_id
-            else _entity(session, tenant_id, creditor_account.entity_id)
-        )
-    return Parties(
-        debtor_account=debtor,
-        debtor_entity=debtor_entity,
-        creditor_account=creditor_account,
-        creditor_entity=creditor_entity,
-        counterparty=counterparty,
-        creditor_resident=_creditor_resident(request, creditor_account, counterparty),
-    )
+        if row is not None:
+            counterparties[row.id] = accounts_repository.to_counterparty(row)
+    return _assemble(request, Known(accounts, entities, counterparties))
 
 
 def _assemble(request: TransferRequest, known: Known) -> Parties:
@@ -175,11 +154,6 @@ def _found(value: T | None, kind: str, object_id: str) -> T:
     if value is None:
         raise NotFound(f"{kind} {object_id} not found")
     return value
-
-
-def _entity(session: Session, tenant_id: str, entity_id: str) -> LegalEntity:
-    row = accounts_repository.get_entity_row(session, tenant_id, entity_id)
-    return accounts_repository.to_entity(_found(row, "entity", entity_id))
 
 
 def _creditor_resident(
