@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -103,11 +105,33 @@ def _executor() -> ProcessPoolExecutor | None:
             try:
                 # Spawned, not forked: the API process has threads (the server's, the sealer's).
                 context = multiprocessing.get_context("spawn")
-                _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                _pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=context,
+                    initializer=_outlive_no_parent,
+                    initargs=(os.getpid(),),
+                )
             except (OSError, ValueError) as error:
                 logger.warning("no XSD validation worker (%s); validating in this process", error)
                 return None
         return _pool
+
+
+def _outlive_no_parent(parent_pid: int) -> None:
+    """In the worker: end it when the process that started it is gone. A parent that exits
+    without shutting the pool down (killed, or a server process ending on a signal) would
+    otherwise leave it waiting forever: it holds both ends of its own task queue, so it never
+    reads an end of file."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+_PARENT_POLL_SECONDS = 1.0
 
 
 def _forget_pool() -> None:
