@@ -16,6 +16,7 @@ from tests.support import TenantFixture
 from treasury.audit.tables import AuditEventRow
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import IdempotencyKeyReused, ValidationFailed
+from treasury.idempotency import repository as keys
 from treasury.idempotency.tables import IdempotencyKeyRow
 from treasury.ledger.tables import JournalEntryRow, LedgerAccountRow, PostingRow
 from treasury.money import Money
@@ -168,3 +169,35 @@ def test_an_empty_or_overlong_key_is_refused(
         )
 
     assert snapshot(books.uow_factory, books.tenant_id) == before
+
+
+@pytest.mark.postgres_only
+def test_a_claim_waits_for_its_key_only_and_the_work_after_it_waits_as_usual(
+    uow_factory: UnitOfWorkFactory, tenant: TenantFixture
+) -> None:
+    """The claim bounds its own wait on an in-flight duplicate (lock_timeout) and gives the
+    timeout back whether it inserts (in its RETURNING) or finds the key: the row locks of the
+    work after it wait as long as they must."""
+
+    def claimed(key: str) -> tuple[keys.PriorResult | None, str]:
+        prior = keys.claim(
+            uow.session,
+            tenant_id=tenant.id,
+            scope="transfers",
+            key=key,
+            request_sha256="a" * 64,
+            result_id=str(uuid.uuid4()),
+            response_status=201,
+            created_at=uow.clock.now(),
+            wait_seconds=2.5,
+        )
+        return prior, str(uow.session.scalar(select(func.current_setting("lock_timeout"))))
+
+    key = uuid.uuid4().hex
+    with uow_factory() as uow:
+        assert claimed(key) == (None, "0")
+        uow.commit()
+    with uow_factory() as uow:
+        prior, timeout = claimed(key)
+        assert prior is not None
+        assert timeout == "0"

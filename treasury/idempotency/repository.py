@@ -24,6 +24,10 @@ _CLAIMS = {
     dialect: conflict_insert(_KEYS, dialect).on_conflict_do_nothing().returning(_KEYS.c.key)
     for dialect in DIALECTS
 }
+# On PostgreSQL the claim that inserts also gives the transaction's lock timeout back (SET LOCAL
+# lock_timeout = 0) in its RETURNING, evaluated once the row is in: one round trip less on every
+# money-moving request. A claim that inserts nothing resets it by a statement of its own.
+_CLAIMS["postgresql"] = _CLAIMS["postgresql"].returning(func.set_config("lock_timeout", "0", True))
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def _insert_or_wait(session: Session, values: dict[str, Any], wait_seconds: floa
                 f"a request with Idempotency-Key {values['key']!r} is still in flight"
             ) from error
         raise
-    if on_postgresql:
+    if on_postgresql and not inserted:  # an inserting claim reset it in its RETURNING
         _set_lock_timeout(session, "0")  # later row locks of this transaction wait as usual
     return inserted
 
