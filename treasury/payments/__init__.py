@@ -7,8 +7,10 @@
 - Steps they share, plain functions that never commit: `outcomes.run` (assemble → check →
   route → screen → reject | hold | book, read top-down), `pipeline`, `screening`,
   `file_readiness`, `lifecycle.transition` (every status change and its audit event, checked
-  against the table in `model.TRANSITIONS`); `extensions` is what a capability above adds
-  (pooling's quota recheck and facts), handed in by the entry points.
+  against the table in `model.TRANSITIONS`); `run_pipeline` the same steps for a payment run's
+  items together (read and written in bulk, each item ending as it would alone); `extensions`
+  is what a capability above adds (pooling's quota recheck and facts), handed in by the entry
+  points.
 - `model` pure; `tables`; `repository` and `runs_repository` every query.
 
 Imports compliance, settlement, accounts, ledger, refdata, idempotency and the kernel; never
