@@ -236,6 +236,9 @@ def test_a_cancellation_replays_by_key_and_needs_a_key_a_reason_a_treasurer_and_
         assert_problem(cancel(client, headers, transfer["id"]), 403, "FORBIDDEN")
     assert_problem(cancel(client, other_tenant.treasurer, transfer["id"]), 404, "NOT_FOUND")
     assert_problem(cancel(client, tenant.treasurer, str(uuid.uuid4())), 404, "NOT_FOUND")
+    # An id longer than any of ours is no transfer either (it was a 500 on PostgreSQL: the key's
+    # claim stored it in a 36-character column before the transfer was looked up).
+    assert_problem(cancel(client, tenant.treasurer, "0" * 37), 404, "NOT_FOUND")
 
     first = cancel(client, tenant.treasurer, transfer["id"], key="cancel-1")
     again = cancel(client, tenant.treasurer, transfer["id"], key="cancel-1")

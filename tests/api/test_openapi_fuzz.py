@@ -126,8 +126,20 @@ def fuzz(
     except Unsatisfiable:  # nothing to make invalid: GET /healthz takes no input
         assert mode is GenerationMode.NEGATIVE, operation.label
     except (Exception, FailureGroup) as error:  # every operation runs; failures reported together
-        return f"{operation.label} ({mode.value}{', real ids' if pinned else ''}): {error}"
+        return f"{operation.label} ({mode.value}{', real ids' if pinned else ''}): {told(error)}"
     return ""
+
+
+def told(error: BaseException) -> str:
+    """An error and, for a group (Hypothesis' FlakyFailure among them), what each member said.
+
+    A flaky failure's own message names only how many failures it holds; the first call's answer
+    is what explains it.
+    """
+    if not isinstance(error, BaseExceptionGroup):
+        return f"{type(error).__name__}: {error}"
+    members = "\n".join(f"  - {told(member)}" for member in error.exceptions)
+    return f"{type(error).__name__}: {error}\n{members}"
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,13 @@ def cancel_transfer(
         raise ValidationFailed("a cancellation needs a reason")
     assert principal.tenant_id is not None
     with uow:
+        # Only a transfer of the tenant can be cancelled, so only its id is worth a key's claim
+        # (which stores it): an id of nothing is a 404 that leaves no trace.
+        if (
+            repository.get_transfer_row(uow.session, principal.tenant_id, request.transfer_id)
+            is None
+        ):
+            raise NotFound(f"transfer {request.transfer_id} not found")
         prior = claim_or_replay(
             uow,
             idempotency_options,
