@@ -53,8 +53,9 @@ from treasury.db import migrate
 from treasury.db.engine import build_engine
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.money import Money, trap_float_operations
-from treasury.payments import bank_reports, payment_runs, service, statements_in
 from treasury.payments.model import Purpose, TransferRequest
+from treasury.payments.service import bank_reports, payment_runs, statements_in
+from treasury.payments.service import transfers as service
 from treasury.payments.tables import TransferRow
 from treasury.settlement import camt053
 from treasury.settlement import schemas as bank_file_schemas

@@ -1,9 +1,9 @@
 """Ledger throughput: transfers per second through the service layer, one unit of work each.
 
-`treasury.payments.service.create_transfer` (idempotency claim, screening, funds check, routing,
-posting, audit) with a distinct Idempotency-Key per transfer, round-robin between a handful of
-funded accounts of one entity; on a temp SQLite file and, when TREASURY_BENCH_POSTGRES_URL is set,
-on a fresh PostgreSQL database. Target (DESIGN §6): ≥ 1,000 transfers/s on SQLite.
+`treasury.payments.service.transfers.create_transfer` (idempotency claim, screening, funds check,
+routing, posting, audit) with a distinct Idempotency-Key per transfer, round-robin between a handful
+of funded accounts of one entity; on a temp SQLite file and, when TREASURY_BENCH_POSTGRES_URL is
+set, on a fresh PostgreSQL database. Target (DESIGN §6): ≥ 1,000 transfers/s on SQLite.
 
 Prints one JSON line. `--profile` prints the top cProfile costs of the SQLite run to stderr.
 """
@@ -35,8 +35,8 @@ from treasury.db import migrate
 from treasury.db.engine import build_engine
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.money import Money, trap_float_operations
-from treasury.payments import service
 from treasury.payments.model import Purpose, TransferRequest, TransferStatus
+from treasury.payments.service import transfers as service
 
 SQLITE_TRANSFERS = 5_000
 POSTGRES_TRANSFERS = 2_000

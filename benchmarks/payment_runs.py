@@ -1,7 +1,7 @@
 """Payment runs: N payments screened, routed and booked as one run (DESIGN §6, issue 14).
 
-`treasury.payments.payment_runs.create_run` with N transfer items between a handful of funded
-CNY accounts of one entity (the same instruction as `ledger_service`, so the two compare per
+`treasury.payments.service.payment_runs.create_run` with N transfer items between a handful of
+funded CNY accounts of one entity (the same instruction as `ledger_service`, so the two compare per
 payment), every 50th item malformed (an unknown debtor account: it carries its error and stops
 nothing). On a temp SQLite file and, when TREASURY_BENCH_POSTGRES_URL is set, on a fresh
 PostgreSQL database. Targets: 10,000 payments in ≤ 5 s on SQLite, ≤ 8 s on PostgreSQL.
@@ -38,8 +38,9 @@ from treasury.db.engine import build_engine
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import NotFound
 from treasury.money import Money, trap_float_operations
-from treasury.payments import payment_runs, service
 from treasury.payments.model import Purpose, TransferRequest
+from treasury.payments.service import payment_runs
+from treasury.payments.service import transfers as service
 
 TARGET_SQLITE_S = 5.0
 TARGET_POSTGRES_S = 8.0

@@ -29,11 +29,13 @@ from benchmarks._setup import (
     postgres_url,
     sqlite_database,
 )
-from hedging import pricing, revaluation, service
+from hedging import pricing
 from hedging.dates import ValueDates
 from hedging.instruments import instrument_from_document, pricing_columns
 from hedging.market_data import snapshot_from_document
 from hedging.model import Combination, FlatMarket, Forward, Option
+from hedging.service import markets as service
+from hedging.service import revaluation
 from hedging.tables import ExposureRow, HedgeRow
 from treasury.accounts import service as accounts_service
 from treasury.accounts.model import AccountKind

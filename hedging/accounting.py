@@ -8,7 +8,7 @@ item's (the hypothetical forward at the rate locked at designation) while they o
 while they do not. Cumulative changes run from designation, where both are taken at zero (deals
 struck at market). At settlement the reserve is recycled to profit or loss. Undesignated hedges
 have no split: their whole change is profit or loss. Amounts are CNY minor units. The ledger
-(`hedging.revaluation`) posts the same split: its `hedge_reserve` holds the effective part.
+(`hedging.service.revaluation`) posts the same split: its `hedge_reserve` holds the effective part.
 """
 
 from __future__ import annotations

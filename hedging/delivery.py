@@ -24,8 +24,8 @@ from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import RealDemandExceeded
 from treasury.money import Money
-from treasury.payments import service as payments
 from treasury.payments.model import Purpose, TransferRequest
+from treasury.payments.service import transfers as payments
 from treasury.tenancy.model import Principal, Role
 
 SYSTEM_TOKEN_ID = "system-revaluation"

@@ -2,13 +2,12 @@
 
 Under the tenant's `pool_quota_breach_policy` "hold", a cross-border leg over a pool quota is a
 `cash_pool` transfer held for review (POOL_QUOTA_EXCEEDED). Its approval goes through
-`treasury.payments.reviews`, whose screening does not know pool quotas (only the sweep assembles
-them), so it would book the leg over the limit, which issue 4 forbids. Payments cannot import
-pooling (pooling imports payments), so `pooling.payment_extensions` names `check_pool_quota` as
-an approval check and the entry points hand it to the unit-of-work factory they build. It
-recomputes the headroom with the sweep's quota maths and refuses the approval while the leg
-still does not fit.
-"""
+`treasury.payments.service.reviews`, whose screening does not know pool quotas (only the sweep
+assembles them), so it would book the leg over the limit, which issue 4 forbids. Payments cannot
+import pooling (pooling imports payments), so `pooling.payment_extensions` names `check_pool_quota`
+as an approval check and the entry points hand it to the unit-of-work factory they build. It
+recomputes the headroom with the sweep's quota maths and refuses the approval while the leg still
+does not fit."""
 
 from __future__ import annotations
 

@@ -195,29 +195,6 @@ def in_a_service(relative: Path) -> bool:
     return relative.name == "service.py" or "service" in relative.parts[:-1]
 
 
-# Modules outside a `service.py` or a `service/` folder that open a unit of work (#15 item 1),
-# each to move into its package's service module or folder. The list only shrinks: a new one
-# fails, and so does an entry that no longer opens a unit of work or has moved.
-USE_CASES_OUTSIDE_SERVICE = {
-    # payments and settlement: the transfer pipeline and the bank files were being reworked
-    "treasury/payments/bank_reports.py",
-    "treasury/payments/cancellation.py",
-    "treasury/payments/classification.py",
-    "treasury/payments/payment_files.py",
-    "treasury/payments/payment_runs.py",
-    "treasury/payments/quotes.py",
-    "treasury/payments/reviews.py",
-    "treasury/payments/statements_in.py",
-    "treasury/settlement/inbound.py",
-    "treasury/settlement/reference_service.py",
-}
-
-
-# Packages whose use cases are being regrouped by a change of their own: hedging (book.py,
-# effectiveness.py, jobs.py, ratios.py, revaluation.py open units of work today).
-USE_CASES_BEING_REGROUPED = ("hedging/",)
-
-
 def test_use_cases_live_in_service_modules() -> None:
     """A use case (a function opening a unit of work) lives in its package's `service.py`, or in
     a `service/` folder split by concept; the shells (api, cli, scheduler) open their own."""
@@ -225,9 +202,8 @@ def test_use_cases_live_in_service_modules() -> None:
     outside = {
         str(relative)
         for relative in (path.relative_to(ROOT) for path in python_files())
-        if not str(relative).startswith((*shells, *USE_CASES_BEING_REGROUPED))
+        if not str(relative).startswith(shells)
         and not in_a_service(relative)
         and opens_a_unit_of_work(ROOT / relative)
     }
-    assert outside - USE_CASES_OUTSIDE_SERVICE == set(), "put the use case in a service module"
-    assert USE_CASES_OUTSIDE_SERVICE - outside == set(), "moved: take it off the list"
+    assert outside == set(), "put the use case in its package's service module or folder"

@@ -21,8 +21,8 @@ from rich import progress as rich_progress
 from rich.console import Console
 from rich.progress import Progress
 
-from hedging import jobs as hedging_jobs
 from hedging.market_data import HttpSource
+from hedging.service import jobs as hedging_jobs
 from pooling import payment_extensions as pool_payment_extensions
 from pooling.service import jobs as pooling_jobs
 from pooling.service import sweeps as pool_sweeps
@@ -41,12 +41,12 @@ from treasury.errors import TreasuryError
 from treasury.ledger import service as ledger_service
 from treasury.ledger.service import LedgerVerification
 from treasury.money import trap_float_operations
-from treasury.payments import payment_runs
-from treasury.payments import service as payment_service
+from treasury.payments.service import payment_runs
+from treasury.payments.service import transfers as payment_service
 from treasury.refdata import service as refdata_service
 from treasury.scheduler import build_scheduler
 from treasury.settings import Settings
-from treasury.settlement import reference_service as settlement_reference
+from treasury.settlement.service import reference_data as settlement_reference
 from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import TENANT_ROLES, Role
 

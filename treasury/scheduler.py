@@ -21,7 +21,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from hedging import jobs as hedging_jobs
+from hedging.service import jobs as hedging_jobs
 from pooling.service import jobs as pooling_jobs
 from treasury.audit import service as audit_service
 from treasury.audit.anchors import AnchorStore

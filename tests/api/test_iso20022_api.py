@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.api.api_support import assert_problem, get_json
 from tests.api.test_routing_api import counterparty, money, payer
 from tests.support import TenantFixture, post_transfer
-from treasury.payments import payment_files
+from treasury.payments.service import payment_files
 from treasury.settlement import pain001
 
 NS = {"p": pain001.NAMESPACE}

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from tests.api.api_support import assert_problem, get_json
 from tests.support import TenantFixture
 from treasury.errors import CipsDpUnknown
-from treasury.settlement import reference_service
+from treasury.settlement.service import reference_data as reference_service
 
 Json = dict[str, Any]
 

@@ -25,8 +25,8 @@ from treasury.ledger import service as ledger_service
 from treasury.ledger.model import JournalEntry
 from treasury.ledger.tables import AccountDayRow, JournalEntryRow, LedgerAccountRow, PostingRow
 from treasury.money import Money
-from treasury.payments import service as payments_service
 from treasury.payments.model import Purpose, TransferRequest
+from treasury.payments.service import transfers as payments_service
 from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Principal
 
@@ -81,7 +81,8 @@ def create_transfer(
     key: str | None = None,
     wait_seconds: float = WAIT_SECONDS,
 ) -> payments_service.TransferResult:
-    """Run `treasury.payments.service.create_transfer` as the API does, in its own unit of work."""
+    """Run `treasury.payments.service.transfers.create_transfer` as the API does, in its own
+    unit of work."""
     return payments_service.create_transfer(
         uow_factory(),
         principal=principal,

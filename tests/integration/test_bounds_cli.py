@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hedging import service as hedging_service
+from hedging.service import markets as hedging_service
 from tests.api.test_hedging_api import SNAPSHOT
 from tests.support import TenantFixture
 from treasury import cli

@@ -31,10 +31,10 @@ from tests.integration.test_reviews import (
 from tests.support import TenantFixture
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict, NotCancellable
-from treasury.payments import cancellation
 from treasury.payments.model import TransferStatus
-from treasury.payments.reviews import DecisionResult
-from treasury.payments.service import IdempotencyOptions, TransferResult
+from treasury.payments.service import cancellation
+from treasury.payments.service.reviews import DecisionResult
+from treasury.payments.service.transfers import IdempotencyOptions, TransferResult
 
 
 def cancel(

@@ -26,10 +26,10 @@ from tests.support import TenantFixture
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.ledger.tables import JournalEntryRow
 from treasury.money import Money
-from treasury.payments import reviews as review_service
 from treasury.payments import screening
 from treasury.payments.model import INSUFFICIENT_FUNDS_RULE, TransferStatus
-from treasury.payments.service import TransferResult
+from treasury.payments.service import reviews as review_service
+from treasury.payments.service.transfers import TransferResult
 from treasury.payments.tables import TransferRow
 
 T = TypeVar("T")

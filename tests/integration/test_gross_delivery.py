@@ -16,7 +16,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from hedging import revaluation
+from hedging.service import revaluation
 from hedging.tables import ExposureRow
 from tests.api.test_hedging_api import exporter, forward_hedge, post_snapshot, snapshot
 from tests.support import TenantFixture, fund, open_account

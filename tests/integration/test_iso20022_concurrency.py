@@ -15,8 +15,8 @@ from tests.support import TenantFixture
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict
 from treasury.ledger.tables import JournalEntryRow
-from treasury.payments import bank_reports
-from treasury.payments.bank_reports import ReportResult
+from treasury.payments.service import bank_reports
+from treasury.payments.service.bank_reports import ReportResult
 
 
 @pytest.mark.postgres_only

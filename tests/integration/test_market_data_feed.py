@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from hedging import jobs
 from hedging.market_data import HttpSource
+from hedging.service import jobs
 from hedging.tables import MarketSnapshotRow
 from tests.api.api_support import assert_problem
 from tests.api.test_hedging_api import SNAPSHOT, exporter, forward_hedge, post_snapshot

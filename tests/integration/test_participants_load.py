@@ -16,7 +16,7 @@ from treasury import cli
 from treasury.cli import app
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import ValidationFailed
-from treasury.settlement import reference_service
+from treasury.settlement.service import reference_data as reference_service
 
 
 @pytest.fixture(autouse=True)

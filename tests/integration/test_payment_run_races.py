@@ -21,8 +21,9 @@ from tests.integration.builders import (
     transfer_request,
 )
 from treasury.money import Money
-from treasury.payments import payment_runs, service
 from treasury.payments.model import TransferStatus
+from treasury.payments.service import payment_runs
+from treasury.payments.service import transfers as service
 
 AMOUNT = Money.of("30.00", "CNY")
 

@@ -14,8 +14,8 @@ from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.ledger.tables import JournalEntryRow, LedgerAccountRow
 from treasury.money import Money
 from treasury.payments import pipeline, screening
-from treasury.payments import reviews as review_service
 from treasury.payments.model import INSUFFICIENT_FUNDS_RULE, TransferStatus
+from treasury.payments.service import reviews as review_service
 from treasury.payments.tables import TransferRow
 
 REVIEW_FINDING = Finding(

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
-from hedging import jobs, revaluation
+from hedging.service import jobs, revaluation
 from hedging.tables import RevaluationRunRow, ValuationRow
 from tests.api.test_hedging_api import exporter, forward_hedge, post_snapshot, snapshot
 from tests.support import TenantFixture

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from hedging import jobs, revaluation
+from hedging.service import jobs, revaluation
 from hedging.tables import HedgeRow, MarketSnapshotRow, RevaluationRunRow
 from tests.api.test_hedging_api import exporter, forward_hedge, post_snapshot, snapshot
 from tests.support import TenantFixture

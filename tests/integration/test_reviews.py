@@ -1,8 +1,8 @@
 """The review queue end to end: holds, reservations, maker-checker, dual approval and races.
 
 Set-up goes through the API (tests/support helpers); decisions go through the API or straight to
-`treasury.payments.reviews.decide_review`, which is what the API calls, so that officers can race
-from threads. Runs on SQLite and on PostgreSQL.
+`treasury.payments.service.reviews.decide_review`, which is what the API calls, so that officers
+can race from threads. Runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from tests.support import (
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from treasury.ledger.tables import JournalEntryRow
-from treasury.payments import reviews
 from treasury.payments.model import TransferStatus
+from treasury.payments.service import reviews
 from treasury.refdata import service as refdata_service
 from treasury.tenancy import service as tenancy_service
 from treasury.tenancy.model import Principal, Role

@@ -29,9 +29,9 @@ from treasury.clock import FixedClock
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import PoolQuotaExceeded
 from treasury.money import Money
-from treasury.payments import reviews as reviews_service
-from treasury.payments import service as payments_service
 from treasury.payments.model import TransferStatus
+from treasury.payments.service import reviews as reviews_service
+from treasury.payments.service import transfers as payments_service
 from treasury.tenancy import service as tenancy_service
 
 YESTERDAY = date(2026, 11, 25)

@@ -33,7 +33,7 @@ from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.errors import DateNotReached
 from treasury.ledger.tables import JournalEntryRow, LedgerAccountRow
 from treasury.money import Money
-from treasury.payments import reviews as reviews_service
+from treasury.payments.service import reviews as reviews_service
 from treasury.tenancy import service as tenancy_service
 
 TODAY = date(2026, 11, 26)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from hedging.effectiveness import dollar_offset, regression
+from hedging.service.effectiveness import dollar_offset, regression
 
 D = Decimal
 ITEM = [D(v) for v in ("0", "120.50", "-80.25", "300", "210.75", "-150", "90", "400.10", "-20")]

@@ -17,9 +17,8 @@ from treasury.accounts import service as accounts
 from treasury.accounts.model import BankAccount, LegalEntity
 from treasury.db.unit_of_work import UnitOfWorkFactory
 from treasury.money import Money
-from treasury.payments import reviews
-from treasury.payments import service as transfers
 from treasury.payments.model import Transfer
+from treasury.payments.service import reviews, transfers
 
 QUEUE_PAGE_SIZE = 100
 REFERENCE_KINDS = ("tax_filing", "customs_declaration", "registration", "pool_filing")

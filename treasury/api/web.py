@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from compliance.model import Decision, ReviewKind, ReviewStatus
-from hedging import held_deliveries
+from hedging.service import held_deliveries
 from treasury.api.deps import SettingsDep, UowFactoryDep
 from treasury.api.pages import (
     LOGIN_COOKIE,
@@ -43,7 +43,7 @@ from treasury.api.problems import status_of
 from treasury.api.review_views import REFERENCE_KINDS, item_view, queue
 from treasury.api.sessions import SessionSigner, new_nonce, valid_nonce
 from treasury.errors import TreasuryError, ValidationFailed
-from treasury.payments import reviews
+from treasury.payments.service import reviews
 from treasury.settings import Settings
 from treasury.tenancy.model import Permission
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from hedging import ratios
+from hedging.service import ratios
 from positions import service
 from positions.model import GroupBy
 from positions.service import CashPositions, Ladder, TransferLine

@@ -45,9 +45,9 @@ from treasury.api.sessions import new_nonce, valid_nonce
 from treasury.api.workspace_views import workspace
 from treasury.clock import today
 from treasury.errors import TreasuryError, ValidationFailed
-from treasury.payments import cancellation
 from treasury.payments.model import TransferStatus
-from treasury.payments.service import IdempotencyOptions
+from treasury.payments.service import cancellation
+from treasury.payments.service.transfers import IdempotencyOptions
 from treasury.settings import Settings
 from treasury.tenancy.model import Permission
 

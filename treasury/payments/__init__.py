@@ -1,9 +1,9 @@
 """Transfers and the transfer pipeline: the one path by which money leaves an account.
 
-- Use cases (each opens and commits its unit of work): `service` (a transfer), `reviews` (an
-  officer's decision), `cancellation`, `classification` (a statement line out of suspense),
-  `payment_runs`, `payment_files`, `bank_reports` (pain.002 in), `statements_in` (camt.053 in),
-  `quotes`.
+- Use cases in `service/` (each opens and commits its unit of work): `transfers` (a transfer),
+  `reviews` (an officer's decision), `cancellation`, `classification` (a statement line out of
+  suspense), `payment_runs`, `payment_files`, `bank_reports` (pain.002 in), `statements_in`
+  (camt.053 in), `quotes`.
 - Steps they share, plain functions that never commit: `outcomes.run` (assemble → check →
   route → screen → reject | hold | book, read top-down), `pipeline`, `screening`,
   `file_readiness`, `lifecycle.transition` (every status change and its audit event, checked

@@ -46,13 +46,14 @@ from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry
 from treasury.money import Money
-from treasury.payments import file_readiness, outcomes, pipeline, repository, service
+from treasury.payments import file_readiness, outcomes, pipeline, repository
 from treasury.payments.model import (
     Purpose,
     TransferRequest,
     TransferStatus,
     insufficient_funds_finding,
 )
+from treasury.payments.service import transfers as service
 from treasury.payments.tables import TransferRow
 from treasury.settlement import repository as settlement_repository
 from treasury.settlement.model import RouteDecision, RouteRequest

@@ -4,8 +4,8 @@
   `reference` (the routing reference data as read), `eligibility`, `timing` and `routing`.
 - ISO 20022: `pain001` (payment files out), `pain002` and `camt053` (bank reports in), with the
   bounded, DTD-refusing parser in `xml_input`, `charsets` and `entry_identity`.
-- Stored reference data: `tables`, `repository`, `cache`, and the use cases that load it
-  (`reference_service`) or answer inbound value dates (`inbound`).
+- Stored reference data: `tables`, `repository`, `cache`, and the use cases in `service/` that
+  load it (`reference_data`) or answer inbound value dates (`inbound`).
 
 Imports the kernel, `treasury.calendars`, `treasury.refdata`, `treasury.audit` and
 `treasury.accounts.model`; never `treasury.payments` (which calls the route step) or the shells.

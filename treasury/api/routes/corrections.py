@@ -12,9 +12,9 @@ from treasury.api.deps import IdempotencyKeyDep, SettingsDep, UowFactoryDep, Wri
 from treasury.api.routes.transfers import TransferOut
 from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, StrictModel, problem_responses
 from treasury.ledger.model import LedgerAccountKind
-from treasury.payments import cancellation, classification
 from treasury.payments.model import TransferStatus
-from treasury.payments.service import IdempotencyOptions
+from treasury.payments.service import cancellation, classification
+from treasury.payments.service.transfers import IdempotencyOptions
 
 router = APIRouter(tags=["corrections"], responses=COMMON_PROBLEMS)
 

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
-from hedging import service
 from hedging.instruments import instrument_from_document
 from hedging.model import FlatMarket, Greeks, Instrument, PriceResult
+from hedging.service import markets as service
 from treasury.api.deps import Reader, UowFactoryDep, tenant_of
 from treasury.api.wire import (
     COMMON_PROBLEMS,

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
-from hedging import service
 from hedging.accounting import HedgeAccounting
+from hedging.service import markets as service
 from treasury.api.deps import Reader, UowFactoryDep, tenant_of
 from treasury.api.wire import COMMON_PROBLEMS
 from treasury.money import Money

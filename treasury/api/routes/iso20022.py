@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
 from treasury.api.wire import COMMON_PROBLEMS
 from treasury.errors import ValidationFailed
-from treasury.payments import bank_reports, payment_files, statements_in
+from treasury.payments.service import bank_reports, payment_files, statements_in
 
 router = APIRouter(tags=["ISO 20022"], responses=COMMON_PROBLEMS)
 

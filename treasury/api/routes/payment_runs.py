@@ -28,8 +28,9 @@ from treasury.api.routes.transfers import FindingOut, TransferIn
 from treasury.api.wire import COMMON_PROBLEMS, StrictModel, problem_responses
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import TreasuryError, ValidationFailed
-from treasury.payments import payment_runs, service
-from treasury.payments.payment_runs import ItemError, ItemIn, PaymentRun, Submission
+from treasury.payments.service import payment_runs
+from treasury.payments.service import transfers as service
+from treasury.payments.service.payment_runs import ItemError, ItemIn, PaymentRun, Submission
 from treasury.settlement import pain001_in
 
 router = APIRouter(prefix="/v1/payment-runs", tags=["payment runs"], responses=COMMON_PROBLEMS)

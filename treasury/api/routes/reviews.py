@@ -10,13 +10,13 @@ from pydantic import BaseModel, Field
 
 from compliance.model import Decision, ReviewStatus
 from compliance.repository import ReviewDecisionView, ReviewItem
-from hedging import held_deliveries
+from hedging.service import held_deliveries
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, requires, tenant_of
 from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.routes.transfers import FindingOut, References
 from treasury.api.wire import COMMON_PROBLEMS, StrictModel, problem_responses
-from treasury.payments import reviews
 from treasury.payments.model import TransferStatus
+from treasury.payments.service import reviews
 from treasury.tenancy.model import Permission, Principal
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"], responses=COMMON_PROBLEMS)

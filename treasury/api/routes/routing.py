@@ -12,10 +12,10 @@ from treasury.api.deps import SettingsDep, UowFactoryDep, Writer
 from treasury.api.routes.transfers import FindingOut, InlineCreditor, References, _creditor
 from treasury.api.wire import COMMON_PROBLEMS, MoneyOut, StrictModel
 from treasury.money import Money, MoneyError, check_storable
-from treasury.payments import quotes
 from treasury.payments.model import Purpose, TransferRequest
-from treasury.settlement import inbound
+from treasury.payments.service import quotes
 from treasury.settlement.model import Candidate, RouteDecision
+from treasury.settlement.service import inbound
 
 router = APIRouter(prefix="/v1/routes", tags=["routing"], responses=COMMON_PROBLEMS)
 

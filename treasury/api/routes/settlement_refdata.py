@@ -13,7 +13,7 @@ from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQuery, ListQueryDep
 from treasury.api.wire import COMMON_PROBLEMS, StrictModel
 from treasury.calendars import CalendarOverride
 from treasury.db.paging import sequence_page
-from treasury.settlement import reference_service as service
+from treasury.settlement.service import reference_data as service
 
 router = APIRouter(tags=["reference data"], responses=COMMON_PROBLEMS)
 

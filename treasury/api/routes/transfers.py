@@ -29,7 +29,6 @@ from treasury.api.wire import (
 )
 from treasury.errors import ValidationFailed
 from treasury.identifiers import checked_bic, checked_country
-from treasury.payments import service
 from treasury.payments.model import (
     Cancellation,
     FxQuote,
@@ -39,6 +38,7 @@ from treasury.payments.model import (
     TransferStatus,
 )
 from treasury.payments.repository import TransferFilter
+from treasury.payments.service import transfers as service
 
 router = APIRouter(prefix="/v1/transfers", tags=["transfers"], responses=COMMON_PROBLEMS)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from hedging import book
+from hedging.service import book
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
 from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (

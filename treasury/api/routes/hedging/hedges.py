@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
-from hedging import book, premiums, receipts
 from hedging.instruments import instrument_to_document
+from hedging.service import book, premiums, receipts
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, Writer, tenant_of
 from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.routes.fx import InstrumentIn, to_instrument

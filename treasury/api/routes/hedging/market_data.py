@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response, status
 
-from hedging import service
 from hedging.market_data import snapshot_to_document
+from hedging.service import markets as service
 from treasury.api.deps import Reader, UowFactoryDep, Writer, tenant_of
 from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (

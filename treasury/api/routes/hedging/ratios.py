@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from hedging import ratios
+from hedging.service import ratios
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, tenant_of
 from treasury.api.listing import CSV_RESPONSE, ItemPage, ListQueryDep, respond
 from treasury.api.wire import (

@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from hedging import revaluation
+from hedging.service import revaluation
 from treasury.api.deps import SettingsDep, UowFactoryDep, Writer, business_today, tenant_of
 from treasury.api.wire import (
     COMMON_PROBLEMS,

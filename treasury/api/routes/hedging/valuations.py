@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from hedging import effectiveness
-from hedging.effectiveness import Verdict, verdict_of
+from hedging.service import effectiveness
+from hedging.service.effectiveness import Verdict, verdict_of
 from treasury.api.deps import Reader, SettingsDep, UowFactoryDep, business_today, tenant_of
 from treasury.api.routes.fx import GreeksOut
 from treasury.api.wire import (

@@ -8,8 +8,8 @@ The premium is booked with the hedge: the payment is instructed then, valued on 
 and a treasurer re-instructs it with `reinstruct`; held for review it waits for the officers). A
 zero premium (a zero-cost collar) moves nothing.
 
-Accounting (`hedging.revaluation`): the premium is the deal's first cash flow, part of its fair
-value — the option is designated in its entirety (IFRS 9 §6.2.4 allows it; the cost-of-hedging
+Accounting (`hedging.service.revaluation`): the premium is the deal's first cash flow, part of its
+fair value — the option is designated in its entirety (IFRS 9 §6.2.4 allows it; the cost-of-hedging
 election of §6.5.15 is not made). The revaluation on or after the premium date takes a paid
 premium into the derivative asset out of the outgoing payments (the pipeline's transfer debited
 them; a premium in the base currency through the FX clearing at that day's spot) as a cash flow
@@ -28,7 +28,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from hedging.model import Combination, Direction, Instrument, Option
-from hedging.service import value_dates
+from hedging.service.markets import value_dates
 from hedging.tables import HedgeRow
 from treasury.accounts import repository as accounts_repository
 from treasury.audit import service as audit
@@ -37,8 +37,8 @@ from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, NotFound, SettlementAccountMissing, ValidationFailed
 from treasury.idempotency.requests import IdempotentRequest, claim_or_replay
 from treasury.money import Money
-from treasury.payments import service as payments
 from treasury.payments.model import Purpose, TransferRequest
+from treasury.payments.service import transfers as payments
 from treasury.tenancy.model import Principal
 
 PAY, RECEIVE = "pay", "receive"

@@ -10,13 +10,14 @@ transfer like any other, and the hedge follows.
 - A premium: approved, the next revaluation on or after its date takes it into the deal's value;
   rejected, a treasurer pays it again.
 
-`on_transfer_decided` is handed to `treasury.payments.reviews.decide_review` by the entry points
-that decide reviews (the API and the officers' page).
+`on_transfer_decided` is handed to `treasury.payments.service.reviews.decide_review` by the entry
+points that decide reviews (the API and the officers' page).
 """
 
 from __future__ import annotations
 
-from hedging import delivery, premiums, revaluation
+from hedging import delivery
+from hedging.service import premiums, revaluation
 from hedging.tables import HedgeRow
 from treasury.audit import service as audit
 from treasury.db.unit_of_work import UnitOfWork

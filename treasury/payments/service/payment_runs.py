@@ -26,8 +26,9 @@ from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import NotFound, TreasuryError, ValidationFailed
 from treasury.idempotency.requests import claim_or_replay
-from treasury.payments import run_pipeline, runs_repository, service
+from treasury.payments import run_pipeline, runs_repository
 from treasury.payments.model import BOP_CODE_PATTERN, Purpose, TransferRequest
+from treasury.payments.service import transfers as service
 from treasury.payments.tables import PaymentRunRow, TransferRow
 from treasury.settlement.pain001_in import InitiatedPayment
 from treasury.tenancy.model import Principal

@@ -34,8 +34,9 @@ from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
 from treasury.money import Money
-from treasury.payments import repository, statements_in
+from treasury.payments import repository
 from treasury.payments.model import TransferStatus
+from treasury.payments.service import statements_in
 from treasury.payments.tables import TransferRow
 from treasury.settlement import repository as settlement_repository
 from treasury.tenancy.model import Principal

@@ -27,7 +27,7 @@ from treasury.ledger.model import within_limit
 from treasury.money import Money
 from treasury.payments import lifecycle, outcomes, pipeline, repository
 from treasury.payments.model import Purpose, TransferStatus, may_move
-from treasury.payments.service import IdempotencyOptions, TransferResult
+from treasury.payments.service.transfers import IdempotencyOptions, TransferResult
 from treasury.payments.tables import TransferRow
 from treasury.settlement import repository as settlement_repository
 from treasury.tenancy.model import Principal

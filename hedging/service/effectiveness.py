@@ -23,7 +23,7 @@ from itertools import pairwise
 from hedging import pricing, repository
 from hedging.instruments import instrument_from_document
 from hedging.model import Greeks
-from hedging.service import value_dates
+from hedging.service.markets import value_dates
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import HedgeNotDesignated, MarketDataMissing, NotFound
 from treasury.money import Money

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from hedging import repository, revaluation, service
+from hedging import repository
 from hedging.market_data import HttpSource, SnapshotSource, documents_from_file
-from hedging.revaluation import Progress, RevaluationRun
+from hedging.service import markets as service
+from hedging.service import revaluation
+from hedging.service.revaluation import Progress, RevaluationRun
 from treasury.audit import service as audit
 from treasury.calendars import default_calendars
 from treasury.clock import today

@@ -25,10 +25,11 @@ from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from hedging import accounting, book_values, delivery, premiums, repository
+from hedging import accounting, book_values, delivery, repository
 from hedging.model import Combination, Instrument, MarketSnapshot, Option, Swap
 from hedging.repository import BookRow
-from hedging.service import value_dates
+from hedging.service import premiums
+from hedging.service.markets import value_dates
 from hedging.staleness import Staleness, staleness
 from hedging.tables import HedgeRow, RevaluationRunRow
 from hedging.triage import Triage
@@ -607,7 +608,7 @@ def _deliver_near_legs(
     """Deliver the near legs due by the run's date of gross swaps (the far leg is the real-demand
     flow), and pay what a net swap's near leg owes its dealing bank; one the pipeline rejects is
     undone and set aside, to be settled by the next run; one it holds for review waits for the
-    officers (`hedging.held_deliveries`) while the run settles the leg's value against the FX
+    officers (`service.held_deliveries`) while the run settles the leg's value against the FX
     clearing (the outgoing payments) the transfer clears when it is booked. A near leg instructed
     after its date (a run caught up, an officer's rejection) is valued on the run's date: a
     payment to make, never a back-valued record of one the bank made."""

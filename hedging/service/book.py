@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hedging import premiums, pricing, repository
+from hedging import pricing, repository
 from hedging.instruments import (
     instrument_from_document,
     instrument_kind,
@@ -36,7 +36,8 @@ from hedging.model import (
     Pair,
     Swap,
 )
-from hedging.service import value_dates
+from hedging.service import premiums
+from hedging.service.markets import value_dates
 from hedging.tables import ExposureRow, HedgeRow
 from treasury.accounts import repository as accounts_repository
 from treasury.audit import service as audit
