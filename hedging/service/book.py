@@ -36,6 +36,7 @@ from hedging.model import (
     Pair,
     Swap,
 )
+from hedging.requests import locked_for_request
 from hedging.service import premiums
 from hedging.service.markets import value_dates
 from hedging.tables import ExposureRow, HedgeRow
@@ -680,20 +681,10 @@ def close_hedge(
             "an early close-out needs the change-of-underlying document's reference"
         )
     with uow:
-        prior = None
-        if idempotency is not None:
-            prior = claim_or_replay(
-                uow,
-                idempotency,
-                tenant_id=tenant_id,
-                scope="hedge_closes",
-                result_id=hedge_id,
-                response_status=200,
-            )
-        row = repository.get_hedge(uow.session, tenant_id, hedge_id, for_update=True)
-        if row is None:
-            raise NotFound(f"hedge {hedge_id} not found")
-        if prior is not None:
+        row, replayed = locked_for_request(
+            uow, idempotency, tenant_id=tenant_id, hedge_id=hedge_id, scope="hedge_closes"
+        )
+        if replayed:
             return to_hedge(row)
         if row.status != "live":
             raise Conflict(f"hedge {hedge_id} is {row.status}, not live")

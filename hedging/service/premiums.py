@@ -28,14 +28,15 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from hedging.model import Combination, Direction, Instrument, Option
+from hedging.requests import locked_for_request
 from hedging.service.markets import value_dates
 from hedging.tables import HedgeRow
 from treasury.accounts import repository as accounts_repository
 from treasury.audit import service as audit
 from treasury.clock import today
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, NotFound, SettlementAccountMissing, ValidationFailed
-from treasury.idempotency.requests import IdempotentRequest, claim_or_replay
+from treasury.errors import Conflict, SettlementAccountMissing, ValidationFailed
+from treasury.idempotency.requests import IdempotentRequest
 from treasury.money import Money
 from treasury.payments.model import Purpose, TransferRequest
 from treasury.payments.service import transfers as payments
@@ -205,20 +206,10 @@ def reinstruct(
     assert principal.tenant_id is not None
     tenant_id = principal.tenant_id
     with uow:
-        prior = None
-        if idempotency is not None:
-            prior = claim_or_replay(
-                uow,
-                idempotency,
-                tenant_id=tenant_id,
-                scope="hedge_premiums",
-                result_id=hedge_id,
-                response_status=200,
-            )
-        row = uow.session.get(HedgeRow, hedge_id, with_for_update=True)
-        if row is None or row.tenant_id != tenant_id:
-            raise NotFound(f"hedge {hedge_id} not found")
-        if prior is not None:
+        row, replayed = locked_for_request(
+            uow, idempotency, tenant_id=tenant_id, hedge_id=hedge_id, scope="hedge_premiums"
+        )
+        if replayed:
             return row
         if row.premium_status != REJECTED:
             raise Conflict(

@@ -17,12 +17,13 @@ from __future__ import annotations
 from datetime import date
 
 from hedging import delivery, repository
+from hedging.requests import locked_for_request
 from hedging.tables import HedgeRow
 from treasury.audit import service as audit
 from treasury.db.base import new_id
 from treasury.db.unit_of_work import UnitOfWork
-from treasury.errors import Conflict, NotFound, ValidationFailed
-from treasury.idempotency.requests import IdempotentRequest, claim_or_replay
+from treasury.errors import Conflict, ValidationFailed
+from treasury.idempotency.requests import IdempotentRequest
 from treasury.ledger import posting as ledger_posting
 from treasury.ledger import repository as ledger_repository
 from treasury.ledger.model import JournalEntry, LedgerAccountKind, Posting
@@ -53,20 +54,10 @@ def receive(
     assert principal.tenant_id is not None
     tenant_id = principal.tenant_id
     with uow:
-        prior = None
-        if idempotency is not None:
-            prior = claim_or_replay(
-                uow,
-                idempotency,
-                tenant_id=tenant_id,
-                scope="hedge_receipts",
-                result_id=hedge_id,
-                response_status=200,
-            )
-        row = repository.get_hedge(uow.session, tenant_id, hedge_id, for_update=True)
-        if row is None:
-            raise NotFound(f"hedge {hedge_id} not found")
-        if prior is not None:
+        row, replayed = locked_for_request(
+            uow, idempotency, tenant_id=tenant_id, hedge_id=hedge_id, scope="hedge_receipts"
+        )
+        if replayed:
             return row
         due = _due(uow, row)
         if due is None:

@@ -39,3 +39,21 @@ def test_a_close_sent_again_with_its_key_returns_the_closed_hedge(
     assert [event["action"] for event in audit].count("hedge.closed") == 1
     unkeyed = client.post(path, json=body, headers=tenant.treasurer)
     assert_problem(unkeyed, 409, "CONFLICT")
+
+
+def test_a_keyed_request_on_an_id_that_is_no_hedge_is_not_found(
+    client: TestClient, tenant: TenantFixture
+) -> None:
+    """Close, premium and receipt claim the key with the hedge's id: an id longer than any of
+    ours was a 500 on PostgreSQL (the claim stored it in a 36-character column before the hedge
+    was looked up); now, like any unknown id, a 404 that leaves no key behind."""
+    bodies = {
+        "close": {"date": "2026-11-27", "change_of_underlying_ref": "CONTRACT-AMENDMENT-7"},
+        "premium": {},
+        "receipt": {},
+    }
+    for hedge_id in ("0" * 37, str(uuid.uuid4())):
+        for action, body in bodies.items():
+            headers = {**tenant.treasurer, "Idempotency-Key": uuid.uuid4().hex}
+            answer = client.post(f"/v1/hedges/{hedge_id}/{action}", json=body, headers=headers)
+            assert_problem(answer, 404, "NOT_FOUND")
