@@ -23,6 +23,7 @@ from treasury.api.wire import (
     problem_responses,
 )
 from treasury.db.paging import sequence_page
+from treasury.settings import Settings
 
 router = APIRouter(tags=["market data, exposures, hedges"], responses=COMMON_PROBLEMS)
 
@@ -194,6 +195,17 @@ class HedgeList(ItemPage[HedgeOut]):
     """A page of hedges, by trade date and id."""
 
 
+def keyed(
+    key: str | None, document: dict[str, Any], settings: Settings
+) -> book.IdempotentRequest | None:
+    """The request under its optional Idempotency-Key (None: sent without one)."""
+    if key is None:
+        return None
+    return book.IdempotentRequest(
+        key=key, request_document=document, wait_seconds=settings.idempotency_wait_seconds
+    )
+
+
 @router.post("/v1/hedges", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
 def create_hedge(
     body: HedgeIn,
@@ -211,13 +223,7 @@ def create_hedge(
 ) -> HedgeOut:
     """Book a hedge; beyond the exposure's unhedged amount → 422 REAL_DEMAND_EXCEEDED."""
     instrument = to_instrument(body.instrument)
-    idempotency = None
-    if idempotency_key is not None:
-        idempotency = book.IdempotentRequest(
-            key=idempotency_key,
-            request_document=body.model_dump(mode="json"),
-            wait_seconds=settings.idempotency_wait_seconds,
-        )
+    idempotency = keyed(idempotency_key, body.model_dump(mode="json"), settings)
     hedge, replayed = book.create_hedge(
         uow_factory(),
         tenant_id=tenant_of(principal),
@@ -302,13 +308,9 @@ def close_hedge(
     ] = None,
 ) -> HedgeOut:
     """Close a hedge early; without a change-of-underlying reference → 422."""
-    idempotency = None
-    if idempotency_key is not None:
-        idempotency = book.IdempotentRequest(
-            key=idempotency_key,
-            request_document={"hedge_id": hedge_id, **body.model_dump(mode="json")},
-            wait_seconds=settings.idempotency_wait_seconds,
-        )
+    idempotency = keyed(
+        idempotency_key, {"hedge_id": hedge_id, **body.model_dump(mode="json")}, settings
+    )
     hedge = book.close_hedge(
         uow_factory(),
         tenant_id=tenant_of(principal),
@@ -338,13 +340,7 @@ def pay_premium_again(
     """Pay a rejected premium again (say once the account is funded): a new transfer of the
     payment pipeline, whose outcome is the hedge's `premium.status`; a premium that is not
     rejected → 409."""
-    idempotency = None
-    if idempotency_key is not None:
-        idempotency = book.IdempotentRequest(
-            key=idempotency_key,
-            request_document={"hedge_id": hedge_id},
-            wait_seconds=settings.idempotency_wait_seconds,
-        )
+    idempotency = keyed(idempotency_key, {"hedge_id": hedge_id}, settings)
     premiums.reinstruct(
         uow_factory(), principal=principal, hedge_id=hedge_id, idempotency=idempotency
     )
@@ -380,13 +376,9 @@ def receive_from_dealing_bank(
     """Book the dealing bank's credit of a net gain expected from it (`delivery.status`
     expected → received): the settlement account debited, the incoming payments cleared;
     nothing expected → 409."""
-    idempotency = None
-    if idempotency_key is not None:
-        idempotency = book.IdempotentRequest(
-            key=idempotency_key,
-            request_document={"hedge_id": hedge_id, **body.model_dump(mode="json")},
-            wait_seconds=settings.idempotency_wait_seconds,
-        )
+    idempotency = keyed(
+        idempotency_key, {"hedge_id": hedge_id, **body.model_dump(mode="json")}, settings
+    )
     receipts.receive(
         uow_factory(),
         principal=principal,
