@@ -171,3 +171,27 @@ def test_the_api_keeps_its_documented_contract(
 
     failures = [failure for failure in failures if failure]
     assert failures == [], "\n\n".join(failures)
+
+
+# Longer than any id we issue (UUIDs, 36 characters): PostgreSQL refuses to store them where
+# SQLite would not notice, so a write keyed by a path id before its lookup is a 500 there.
+OVERLONG_ID_LENGTHS = (37, 300)
+
+
+def test_an_id_longer_than_ours_is_never_a_server_error(
+    app: FastAPI, tenant: TenantFixture, operator_headers: dict[str, str]
+) -> None:
+    """Every operation with path ids, each id pinned to an overlong one, by a writer, an officer
+    and the operator (a cancellation's key claim stored its id before looking it up)."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
+    callers = (tenant.treasurer, tenant.officer, operator_headers)
+    failures: list[str] = []
+    for operation in operations:
+        names = [name for name in PATH_PARAMETER.findall(operation.path) if name != "pair"]
+        for length, headers in ((length, h) for length in OVERLONG_ID_LENGTHS for h in callers):
+            if names:
+                pinned = dict.fromkeys(names, "0" * length)
+                failures.append(fuzz(operation, GenerationMode.POSITIVE, headers, 2, **pinned))
+    failures = [failure for failure in failures if failure]
+    assert failures == [], "\n\n".join(failures)
