@@ -1,9 +1,10 @@
 """HTTP throughput: POST /v1/transfers from 16 concurrent clients against `treasury serve`.
 
-The server runs as a subprocess (`--workers 2`, TREASURY_SCHEDULER=off) on 127.0.0.1 over a fresh
-PostgreSQL database (TREASURY_BENCH_POSTGRES_URL; without it a temp SQLite file, said so in the
-JSON). Tenant and token come from the CLI, entities, accounts and funding over HTTP. The load
-generator is one asyncio loop with 16 tasks sharing an httpx.AsyncClient, for a bounded duration.
+The server runs as a subprocess (TREASURY_SCHEDULER=off) on 127.0.0.1: first on the embedded
+default, a temp SQLite file served by one process as `make run` does, then with `--workers 2` over a
+fresh PostgreSQL database when TREASURY_BENCH_POSTGRES_URL is set. Tenant and token come from the
+CLI, entities, accounts and funding over HTTP. The load generator is one asyncio loop with 16 tasks
+sharing an httpx.AsyncClient, for a bounded duration.
 
 Duplicates under retries: about 10% of transfers are sent a second time with the same
 Idempotency-Key and body by another task, usually while the first is still in flight, as a client
@@ -282,7 +283,7 @@ def verify(
     }
 
 
-def measure(database_url: str, work: Path, duration: float) -> dict[str, Any]:
+def measure(database_url: str, work: Path, duration: float, workers: int) -> dict[str, Any]:
     """Migrate, make the tenant and token with the CLI, serve, prepare, load, verify."""
     env = server_environment(database_url, TREASURY_LOG_LEVEL=SERVER_LOG_LEVEL)
     run_cli(["migrate"], env)
@@ -294,8 +295,9 @@ def measure(database_url: str, work: Path, duration: float) -> dict[str, Any]:
         )
     )
     today = datetime.now(ZoneInfo(TIMEZONE)).date()
+    work.mkdir(parents=True, exist_ok=True)
     log_path = work / "server.log"
-    with served(env, workers=WORKERS, log_path=log_path) as (base_url, process):
+    with served(env, workers=workers, log_path=log_path) as (base_url, process):
         accounts = prepare(base_url, token, today - timedelta(days=3))
         log(f"api_transfers: serving on {base_url}; {CLIENTS} clients for {duration:.0f} s")
         server_cpu_started = process_tree_cpu_seconds(process.pid)
@@ -357,38 +359,37 @@ def main() -> None:
         else DURATION_SECONDS
     )
     load_at_start = load_average()
-    base = postgres_url()
+    runs: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="treasury-bench-api-") as directory:
-        if base is not None:
-            database = "postgresql"
-            with postgres_database(base, "bench_api") as url:
-                figures = measure(url, Path(directory), duration)
+        with sqlite_database() as url:  # the embedded default: one process, as `make run` serves
+            runs["sqlite"] = measure(url, Path(directory) / "sqlite", duration, workers=1)
+        base = postgres_url()
+        if base is None:
+            log("api_transfers: TREASURY_BENCH_POSTGRES_URL not set; SQLite only")
         else:
-            database = "sqlite (TREASURY_BENCH_POSTGRES_URL not set)"
-            log("api_transfers: TREASURY_BENCH_POSTGRES_URL not set; running on SQLite")
-            with sqlite_database() as url:
-                figures = measure(url, Path(directory), duration)
-    meets = (
-        figures["requests_per_s"] >= TARGET_REQUESTS_PER_S
-        and figures["p99_ms"] < TARGET_P99_MS
-        and figures["duplicates"] == 0
-        and figures["balances_match"]
-    )
+            with postgres_database(base, "bench_api") as url:
+                runs["postgresql"] = measure(url, Path(directory) / "pg", duration, WORKERS)
+    for figures in runs.values():
+        figures["meets_targets"] = (
+            figures["requests_per_s"] >= TARGET_REQUESTS_PER_S
+            and figures["p99_ms"] < TARGET_P99_MS
+            and figures["duplicates"] == 0
+            and figures["balances_match"]
+        )
     print(
         json.dumps(
             {
                 "benchmark": "api_transfers",
-                "database": database,
-                "workers": WORKERS,
+                "workers": {"sqlite": 1, "postgresql": WORKERS},
                 "clients": CLIENTS,
                 "retry_share": RETRY_SHARE,
                 "accounts": ACCOUNTS,
                 "server_log_level": SERVER_LOG_LEVEL,
-                **figures,
+                **runs,
                 "target_requests_per_s": TARGET_REQUESTS_PER_S,
                 "target_p99_ms": TARGET_P99_MS,
                 "target_duplicates": 0,
-                "meets_targets": meets,
+                "meets_targets": all(figures["meets_targets"] for figures in runs.values()),
                 "load_average_1m": [load_at_start, load_average()],
                 "machine": machine(),
             }
