@@ -24,9 +24,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from hedging.tables import ExposureRow
-from tests.api.api_support import get_json
+from tests.api.api_support import assert_problem, get_json
 from tests.api.test_hedge_combinations_api import collar, hedge_body
 from tests.api.test_hedging_api import exporter, forward_hedge, post_snapshot, snapshot
+from tests.api.test_iso20022_statements import entry, statement
+from tests.api.test_iso20022_statements import post as post_statement
 from tests.support import TenantFixture, create_entity, default_address, fund, open_account
 from treasury.clock import FixedClock
 from treasury.db.unit_of_work import UnitOfWorkFactory
@@ -643,3 +645,53 @@ def test_a_net_swaps_near_leg_owed_is_paid_to_the_dealing_bank(
     assert near["counterparty_id"] == bank["id"]
     ledger = books(client, tenant, entity["id"])
     assert ledger[("outgoing_payments", "CNY")] == 0
+
+
+def test_a_gain_the_bank_statement_brought_first_is_taken_out_of_suspense_not_counted_twice(
+    client: TestClient, tenant: TenantFixture, clock: FixedClock
+) -> None:
+    """The dealing bank's credit arrives in the camt.053 before the treasurer books the receipt:
+    it names no transfer, so it goes to suspense. The receipt names that line and moves it to the
+    incoming payments; the bank balance rises once, by the credit."""
+    entity, cny, _, hedge = net_forward(client, tenant)
+    expire(client, tenant, clock, "6.9000")  # sold at 7.0000: CNY 100,000.00 gained
+    xml = statement(
+        cny["number"],
+        entry("BOC-FXD-0042", "100000.00", "CRDT", "2026-12-29"),
+        entry("BOC-FXD-0043", "99999.99", "CRDT", "2026-12-29"),  # not what is due
+    )
+    imported = post_statement(client, tenant, xml)
+    assert imported.status_code == 200, imported.text
+    lines = {line["bank_ref"]: line["line_id"] for line in imported.json()["unmatched"]}
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == Decimal("699999.99")  # both credits, in suspense
+    suspense = ledger[("suspense", "CNY")]
+    path = f"/v1/hedges/{hedge['id']}/receipt"
+
+    wrong = client.post(
+        path, json={"statement_line_id": lines["BOC-FXD-0043"]}, headers=tenant.treasurer
+    )
+    assert_problem(wrong, 422, "CLASSIFICATION_MISMATCH")
+    unknown = client.post(path, json={"statement_line_id": "0" * 36}, headers=tenant.treasurer)
+    assert_problem(unknown, 404, "NOT_FOUND")
+    body = {"statement_line_id": lines["BOC-FXD-0042"]}
+    received = client.post(path, json=body, headers=tenant.treasurer)
+
+    assert received.status_code == 200, received.text
+    assert received.json()["delivery"]["status"] == "received"
+    ledger = books(client, tenant, entity["id"])
+    assert ledger[("bank", "CNY")] == Decimal("699999.99")  # the credit, once
+    assert ledger[("incoming_payments", "CNY")] == 0
+    assert ledger[("suspense", "CNY")] == suspense + Decimal("100000.00")  # the line left it
+    again = client.post(path, json=body, headers=tenant.treasurer)
+    assert again.status_code == 409, again.text
+    classified = client.post(
+        f"/v1/statement-lines/{lines['BOC-FXD-0042']}/classification",
+        json={"ledger_account_kind": "bank_fees", "reason": "twice"},
+        headers=tenant.treasurer,
+    )
+    assert_problem(classified, 409, "STATEMENT_LINE_NOT_IN_SUSPENSE")
+    events = get_json(client, f"/v1/audit-events?object_id={hedge['id']}", tenant.auditor)
+    [event] = [e for e in events["items"] if e["action"] == "hedge.receipt_received"]
+    assert event["after"]["value_date"] == "2026-12-29"
+    assert event["after"]["bank_ref"] == "BOC-FXD-0042"

@@ -105,14 +105,7 @@ def classify_statement_line(
     assert principal.tenant_id is not None
     tenant_id = principal.tenant_id
     with uow:
-        line = accounts_repository.lock_statement_line(uow.session, tenant_id, line_id)
-        if line is None:
-            raise NotFound(f"statement line {line_id} not found")
-        if line.classified or line.journal_entry_id is None:
-            raise StatementLineClassified(
-                f"statement line {line_id} is not in suspense: "
-                + ("classified already" if line.classified else "it confirmed a transfer")
-            )
+        line = locked_suspense_line(uow, tenant_id, line_id)
         transfer = None
         if transfer_id is not None:
             transfer = _transfer(uow, tenant_id, transfer_id, line)
@@ -122,12 +115,48 @@ def classify_statement_line(
         else:
             assert ledger_account_kind is not None
             target = _internal(uow, tenant_id, line, ledger_account_kind)
-        entry = _post(uow, tenant_id, line, target, reason)
+        classification = move_out_of_suspense(
+            uow, principal, line, target=target, reason=reason, transfer_id=transfer_id
+        )
         if transfer is not None and line.amount_minor < 0:
             statements_in.confirm(uow, principal, transfer, line.id)
-        classification = _record(uow, principal, line, transfer_id, target, entry.id, reason)
         uow.commit()
         return classification
+
+
+def locked_suspense_line(uow: UnitOfWork, tenant_id: str, line_id: str) -> RecordedLine:
+    """The tenant's statement line, locked, that still sits in suspense.
+
+    Raises:
+        NotFound: not the tenant's line.
+        StatementLineClassified: it left suspense already (classified, or matched on import).
+    """
+    line = accounts_repository.lock_statement_line(uow.session, tenant_id, line_id)
+    if line is None:
+        raise NotFound(f"statement line {line_id} not found")
+    if line.classified or line.journal_entry_id is None:
+        raise StatementLineClassified(
+            f"statement line {line_id} is not in suspense: "
+            + ("classified already" if line.classified else "it confirmed a transfer")
+        )
+    return line
+
+
+def move_out_of_suspense(
+    uow: UnitOfWork,
+    principal: Principal,
+    line: RecordedLine,
+    *,
+    target: str,
+    reason: str,
+    transfer_id: str | None = None,
+) -> Classification:
+    """Post a locked suspense line's amount from suspense to `target` (a ledger account of its
+    entity and currency) and record where it went, why, by whom; the caller commits. Also how a
+    hedge's expected receipt takes the bank's credit that arrived by statement first."""
+    assert principal.tenant_id is not None
+    entry = _post(uow, principal.tenant_id, line, target, reason)
+    return _record(uow, principal, line, transfer_id, target, entry.id, reason)
 
 
 def _transfer(uow: UnitOfWork, tenant_id: str, transfer_id: str, line: RecordedLine) -> TransferRow:

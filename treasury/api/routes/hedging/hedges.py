@@ -356,6 +356,13 @@ class ReceiptIn(StrictModel):
         default=None, description="the credit's value date (default: the date it fell due)"
     )
     bank_ref: str | None = Field(default=None, max_length=35, description="the bank's reference")
+    statement_line_id: str | None = Field(
+        default=None,
+        max_length=36,
+        description="the bank statement's credit, when a camt.053 brought it first (it sits in "
+        "suspense): taken out of suspense instead of debiting the settlement account again; "
+        "its value date and reference are the receipt's",
+    )
 
 
 @router.post("/v1/hedges/{hedge_id}/receipt", responses=problem_responses(409))
@@ -386,6 +393,7 @@ def receive_from_dealing_bank(
         value_date=body.value_date,
         bank_ref=body.bank_ref,
         idempotency=idempotency,
+        statement_line_id=body.statement_line_id,
     )
     return HedgeOut.of(
         book.get_hedge(uow_factory(), tenant_id=tenant_of(principal), hedge_id=hedge_id)
