@@ -25,6 +25,7 @@ from sqlalchemy import update
 
 from hedging.tables import ExposureRow
 from tests.api.api_support import assert_problem, get_json
+from tests.api.test_corrections import import_line
 from tests.api.test_hedge_combinations_api import collar, hedge_body
 from tests.api.test_hedging_api import exporter, forward_hedge, post_snapshot, snapshot
 from tests.api.test_iso20022_statements import entry, statement
@@ -648,7 +649,7 @@ def test_a_net_swaps_near_leg_owed_is_paid_to_the_dealing_bank(
 
 
 def test_a_gain_the_bank_statement_brought_first_is_taken_out_of_suspense_not_counted_twice(
-    client: TestClient, tenant: TenantFixture, clock: FixedClock
+    client: TestClient, tenant: TenantFixture, other_tenant: TenantFixture, clock: FixedClock
 ) -> None:
     """The dealing bank's credit arrives in the camt.053 before the treasurer books the receipt:
     it names no transfer, so it goes to suspense. The receipt names that line and moves it to the
@@ -674,6 +675,12 @@ def test_a_gain_the_bank_statement_brought_first_is_taken_out_of_suspense_not_co
     assert_problem(wrong, 422, "CLASSIFICATION_MISMATCH")
     unknown = client.post(path, json={"statement_line_id": "0" * 36}, headers=tenant.treasurer)
     assert_problem(unknown, 404, "NOT_FOUND")
+    theirs = open_account(
+        client, other_tenant.treasurer, create_entity(client, other_tenant.treasurer)["id"]
+    )
+    their_line = import_line(client, other_tenant, theirs["id"], "100000.00", "2026-12-29")
+    foreign = client.post(path, json={"statement_line_id": their_line}, headers=tenant.treasurer)
+    assert_problem(foreign, 404, "NOT_FOUND")  # another tenant's credit, even of the right amount
     body = {"statement_line_id": lines["BOC-FXD-0042"]}
     received = client.post(path, json=body, headers=tenant.treasurer)
 
