@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
 
 from pooling import payment_extensions as pool_payment_extensions
@@ -69,6 +74,22 @@ ROUTERS = (
 )
 
 
+_frozen = threading.Event()
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Once per process, as it starts serving: what is loaded by now (modules, the routes'
+    models, QuantLib's tables) lives as long as the process, so it is moved out of the
+    collector's sight. Before, each full collection walked all of it: 190-225 ms with the
+    writers' queue held, the api_transfers benchmark's p99 (gc callbacks, 15 s of load)."""
+    if not _frozen.is_set():
+        _frozen.set()
+        gc.collect()
+        gc.freeze()
+    yield
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The API over the configured database; the caller migrates first (`treasury serve` does)."""
     trap_float_operations()
@@ -80,6 +101,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         "compliance for Chinese manufacturing groups.",
         docs_url=None,  # served from the package's own assets: treasury.api.docs
         redoc_url=None,
+        lifespan=_lifespan,
     )
     engine = build_engine(settings.database_url, pool_size=settings.database_pool_size)
     app.state.settings = settings

@@ -59,7 +59,7 @@ def _declared(dependant: Dependant, names: set[str]) -> set[str]:
     return names
 
 
-def refuse_unknown_parameters(request: Request) -> None:
+async def refuse_unknown_parameters(request: Request) -> None:
     """422 `UNKNOWN_PARAMETER` when the query names a parameter the route does not declare."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)

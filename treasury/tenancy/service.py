@@ -153,6 +153,14 @@ def revoke_token(uow: UnitOfWork, *, admin: Principal, token_id: str) -> None:
     _principals.forget_token(token_id)
 
 
+def recently_authenticated(database_url: str, secret: str | None) -> Principal | None:
+    """The principal of a secret `authenticate` found within the last `PRINCIPAL_CACHE_SECONDS`
+    on this database, without touching it; None otherwise (then `authenticate` decides)."""
+    if not secret:
+        return None
+    return _principals.get((database_url, repository.secret_digest(secret)))
+
+
 def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
     """The principal of a presented bearer secret.
 
