@@ -1,9 +1,9 @@
 """FastAPI dependencies: the unit-of-work factory, settings, the caller and what they may do.
 
 The ones that only look at the request are `async def`: FastAPI runs a plain `def` dependency in
-its thread pool, a hop per dependency and request (5 of the 7 on a transfer's path, measured with
-py-spy: a fifth of the API process's CPU). The caller's token is looked up in a thread only when
-its principal is not cached.
+its thread pool, a hop per dependency and request (5 of the 7 on a transfer's path; py-spy: a
+fifth of the time the API process held the interpreter lock). The caller's token is looked up in
+a thread only when its principal is not cached.
 """
 
 from __future__ import annotations
