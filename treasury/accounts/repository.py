@@ -251,24 +251,37 @@ def _to_bank_account(row: Row[Any]) -> BankAccount:
     )
 
 
-# A transfer's accounts with their entities in one read (the pipeline's `assemble`).
-_BANK_ACCOUNTS_WITH_ENTITIES = _BANK_ACCOUNTS_BY_ID.add_columns(EntityRow)
+# The transfer's check of what `treasury.accounts.cache` holds, built once: each account's entity
+# and that entity's version, three columns by primary key (no ORM rows).
+_ACCOUNT_ENTITY_VERSIONS = (
+    select(BankAccountRow.id, BankAccountRow.entity_id, EntityRow.version)
+    .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
+    .where(
+        BankAccountRow.tenant_id == bindparam("tenant_id"),
+        BankAccountRow.id.in_(bindparam("account_ids", expanding=True)),
+    )
+)
 
 
-def bank_accounts_with_entities(
+def account_entity_versions(
     session: Session, tenant_id: str, account_ids: Sequence[str]
-) -> tuple[dict[str, BankAccount], dict[str, LegalEntity]]:
-    """The tenant's bank accounts among `account_ids` (others' and unknown ids are absent) and
-    their entities, by id: one read."""
+) -> dict[str, tuple[str, int]]:
+    """The tenant's bank accounts among `account_ids` (others' and unknown ids are absent), each
+    with its entity's id and that entity's current version: one read."""
     parameters = {"tenant_id": tenant_id, "account_ids": list(account_ids)}
-    accounts: dict[str, BankAccount] = {}
-    entities: dict[str, LegalEntity] = {}
-    for row in session.execute(_BANK_ACCOUNTS_WITH_ENTITIES, parameters):
-        accounts[row.id] = _to_bank_account(row)
-        entity: EntityRow = row.EntityRow
-        if entity.id not in entities:
-            entities[entity.id] = to_entity(entity)
-    return accounts, entities
+    rows = session.connection().execute(_ACCOUNT_ENTITY_VERSIONS, parameters)
+    return {account_id: (entity_id, version) for account_id, entity_id, version in rows}
+
+
+def versioned_entities(
+    session: Session, tenant_id: str, entity_ids: Iterable[str]
+) -> dict[str, tuple[int, LegalEntity]]:
+    """The tenant's entities among these ids, each with the version it was read at."""
+    found: dict[str, tuple[int, LegalEntity]] = {}
+    for part in chunks(sorted(set(entity_ids))):
+        query = select(EntityRow).where(EntityRow.id.in_(part), EntityRow.tenant_id == tenant_id)
+        found.update({row.id: (row.version, to_entity(row)) for row in session.scalars(query)})
+    return found
 
 
 def get_bank_account(session: Session, tenant_id: str, account_id: str) -> BankAccount | None:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -58,6 +59,11 @@ class EntityRow(Base):
     address: Mapped[str | None] = mapped_column(Text)  # JSON: accounts.model.PostalAddress
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Moved on by every ORM update of the row (the mapper's version counter): how the transfer's
+    # cache of entities (`treasury.accounts.cache`) knows the one it holds is still current.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once, by the mapper
 
 
 class CounterpartyRow(Base):

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from treasury.accounts import cache as accounts_cache
 from treasury.accounts import repository as accounts_repository
 from treasury.accounts.model import BankAccount, Counterparty, LegalEntity, crosses_border
 from treasury.db.base import new_id
@@ -107,8 +108,8 @@ def assemble(
     wanted = [request.debtor_account_id]
     if request.creditor_account_id is not None:
         wanted.append(request.creditor_account_id)
-    # The accounts with their entities in one read (a transfer's hot path).
-    accounts, entities = accounts_repository.bank_accounts_with_entities(session, tenant_id, wanted)
+    # The accounts with their entities, kept in process and checked by one read (the hot path).
+    accounts, entities = accounts_cache.bank_accounts_with_entities(session, tenant_id, wanted)
     counterparties = {}
     if request.counterparty_id is not None:
         row = accounts_repository.get_counterparty_row(session, tenant_id, request.counterparty_id)
