@@ -22,6 +22,7 @@ from treasury.accounts.model import (
 )
 from treasury.accounts.tables import BankAccountRow, CounterpartyRow, EntityRow, StatementLineRow
 from treasury.db.batches import chunks
+from treasury.db.prepared import Prepared
 from treasury.ledger.tables import LedgerAccountRow
 from treasury.money import Money
 
@@ -251,15 +252,17 @@ def _to_bank_account(row: Row[Any]) -> BankAccount:
     )
 
 
-# The transfer's check of what `treasury.accounts.cache` holds, built once: each account's entity
-# and that entity's version, three columns by primary key (no ORM rows).
-_ACCOUNT_ENTITY_VERSIONS = (
+# The transfer's check of what `treasury.accounts.cache` holds, compiled once and run on the
+# driver's cursor: each account's entity and that entity's version, by primary key, two accounts
+# a run (a transfer's debtor and creditor; one account is asked for twice).
+_ACCOUNT_ENTITY_VERSIONS = Prepared(
     select(BankAccountRow.id, BankAccountRow.entity_id, EntityRow.version)
     .join(EntityRow, EntityRow.id == BankAccountRow.entity_id)
     .where(
         BankAccountRow.tenant_id == bindparam("tenant_id"),
-        BankAccountRow.id.in_(bindparam("account_ids", expanding=True)),
-    )
+        BankAccountRow.id.in_([bindparam("first"), bindparam("second")]),
+    ),
+    ("tenant_id", "first", "second"),
 )
 
 
@@ -267,10 +270,14 @@ def account_entity_versions(
     session: Session, tenant_id: str, account_ids: Sequence[str]
 ) -> dict[str, tuple[str, int]]:
     """The tenant's bank accounts among `account_ids` (others' and unknown ids are absent), each
-    with its entity's id and that entity's current version: one read."""
-    parameters = {"tenant_id": tenant_id, "account_ids": list(account_ids)}
-    rows = session.connection().execute(_ACCOUNT_ENTITY_VERSIONS, parameters)
-    return {account_id: (entity_id, version) for account_id, entity_id, version in rows}
+    with its entity's id and that entity's current version: one read per two accounts."""
+    found: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(account_ids), 2):
+        first, *rest = account_ids[start : start + 2]
+        parameters = {"tenant_id": tenant_id, "first": first, "second": rest[0] if rest else first}
+        rows = _ACCOUNT_ENTITY_VERSIONS.rows(session, parameters)
+        found.update({account_id: (entity_id, version) for account_id, entity_id, version in rows})
+    return found
 
 
 def versioned_entities(

@@ -23,11 +23,25 @@ from treasury.audit.tables import AuditChainHeadRow, AuditEventRow
 from treasury.db.base import new_id
 from treasury.db.dialects import conflict_insert_for
 from treasury.db.paging import Page, PageRequest, keyset_page
+from treasury.db.prepared import Prepared
 
 HEAD = "main"
 SEAL_BATCH = 5000
 _EVENTS = cast(Table, AuditEventRow.__table__)
 _INSERT_EVENT = insert(_EVENTS)  # built once (see `append_at_once`)
+_EVENT_KEYS = (
+    "id",
+    "tenant_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "before_json",
+    "after_json",
+    "occurred_at",
+)
+# Every transfer writes its events by this (compiled once, run on the driver's cursor).
+_APPEND_EVENTS = Prepared(_INSERT_EVENT, _EVENT_KEYS)
 
 
 def append(
@@ -104,12 +118,10 @@ class NewEvent:
 
 
 def append_many(session: Session, events: Sequence[NewEvent]) -> None:
-    """Write many events at once by one Core insert (executemany) on the session's connection
-    (same transaction): a payment run's or an entry batch's events cost no ORM flush each."""
-    if not events:
-        return
-    session.connection().execute(
-        _INSERT_EVENT,
+    """Write many events at once by one prepared insert (executemany) in the session's
+    transaction: a transfer's, a payment run's or an entry batch's events cost no ORM flush."""
+    _APPEND_EVENTS.run(
+        session,
         [
             {
                 "id": new_id(),

@@ -8,18 +8,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from treasury.db.dialects import DIALECTS, conflict_insert
+from treasury.db.prepared import Prepared
 from treasury.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, ValidationFailed
 from treasury.idempotency.tables import IdempotencyKeyRow
 
 MAX_KEY_LENGTH = 255
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL SQLSTATE of a lock_timeout
-_KEYS = cast(Table, IdempotencyKeyRow.__table__)  # for the Core insert in `_insert_or_wait`
-# Insert-or-nothing, built once per dialect (building a statement costs more than running it).
+_KEYS = cast(Table, IdempotencyKeyRow.__table__)  # for the insert in `_insert_or_wait`
+_CLAIM_KEYS = (
+    "tenant_id",
+    "scope",
+    "key",
+    "request_sha256",
+    "result_id",
+    "response_status",
+    "created_at",
+)
+# Insert-or-nothing per dialect, compiled once and run on the driver's cursor (every money-moving
+# request claims its key by it).
 _CLAIMS = {
     dialect: conflict_insert(_KEYS, dialect).on_conflict_do_nothing().returning(_KEYS.c.key)
     for dialect in DIALECTS
@@ -28,6 +39,11 @@ _CLAIMS = {
 # lock_timeout = 0) in its RETURNING, evaluated once the row is in: one round trip less on every
 # money-moving request. A claim that inserts nothing resets it by a statement of its own.
 _CLAIMS["postgresql"] = _CLAIMS["postgresql"].returning(func.set_config("lock_timeout", "0", True))
+_PREPARED_CLAIMS = {dialect: Prepared(claim, _CLAIM_KEYS) for dialect, claim in _CLAIMS.items()}
+# set_config(..., is_local => true) is SET LOCAL: it lasts until this transaction ends.
+_SET_LOCK_TIMEOUT = Prepared(
+    select(func.set_config("lock_timeout", bindparam("timeout"), True)), ("timeout",)
+)
 
 
 @dataclass(frozen=True)
@@ -91,10 +107,10 @@ def _insert_or_wait(session: Session, values: dict[str, Any], wait_seconds: floa
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     if on_postgresql:
         _set_lock_timeout(session, f"{int(wait_seconds * 1000)}ms")
-    statement = _CLAIMS["postgresql" if on_postgresql else "sqlite"]
+    statement = _PREPARED_CLAIMS["postgresql" if on_postgresql else "sqlite"]
     try:
-        # Core on the unit of work's connection (same transaction): the claim is no ORM object.
-        inserted = session.connection().execute(statement, values).first() is not None
+        # In the unit of work's transaction: the claim is no ORM object.
+        inserted = bool(statement.rows(session, values))
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise IdempotencyKeyInFlight(
@@ -107,5 +123,4 @@ def _insert_or_wait(session: Session, values: dict[str, Any], wait_seconds: floa
 
 
 def _set_lock_timeout(session: Session, timeout: str) -> None:
-    # set_config(..., is_local => true) is SET LOCAL: it lasts until this transaction ends.
-    session.execute(select(func.set_config("lock_timeout", timeout, True)))
+    _SET_LOCK_TIMEOUT.rows(session, {"timeout": timeout})

@@ -15,6 +15,7 @@ from treasury.db.base import new_id
 from treasury.db.batches import chunks
 from treasury.db.dialects import DIALECTS, conflict_insert, conflict_insert_for
 from treasury.db.paging import Page, PageRequest, keyset_page
+from treasury.db.prepared import Prepared
 from treasury.errors import BalanceOutOfRange
 from treasury.ledger import model
 from treasury.ledger.attestation import record_entries
@@ -269,14 +270,11 @@ def append_entries(
     """
     changes = balance_changes(posting for entry in entries for posting in entry.postings)
     _check_storable_balances(changes, accounts)
-    # Core inserts on the unit of work's connection (same transaction): entries and postings are
-    # append-only and never read back here, so they skip the ORM unit of work (a flush each).
-    connection = session.connection()
-    connection.execute(
-        _INSERT_ENTRY, [_entry_values(tenant_id, entry, posted_at) for entry in entries]
-    )
-    connection.execute(
-        _INSERT_POSTINGS,
+    # Prepared inserts in the unit of work's transaction: entries and postings are append-only
+    # and never read back here, so they skip the ORM unit of work (a flush each).
+    _INSERT_ENTRY.run(session, [_entry_values(tenant_id, entry, posted_at) for entry in entries])
+    _INSERT_POSTINGS.run(
+        session,
         [
             _posting_values(tenant_id, entry, posting)
             for entry in entries
@@ -293,11 +291,10 @@ def append_entries(
     # state: no ORM flush on the posting's path. Anything else the caller left pending is
     # flushed as before, so the ledger's writes and the caller's stay in order.
     moved = {account_id: change for account_id, change in changes.items() if change}
-    if moved:
-        connection.execute(
-            _MOVE_BALANCE,
-            [{"account_id": account_id, "change": change} for account_id, change in moved.items()],
-        )
+    _MOVE_BALANCE.run(
+        session,
+        [{"account_id": account_id, "change": change} for account_id, change in moved.items()],
+    )
     for account_id, change in moved.items():
         account = accounts[account_id]
         set_committed_value(account, "balance_minor", account.balance_minor + change)
@@ -351,10 +348,38 @@ def _day_movement_upsert(dialect: str) -> Any:
     )
 
 
-# Built once: constructing a statement costs more than executing its cached compiled form.
-_DAY_MOVEMENT_UPSERTS = {dialect: _day_movement_upsert(dialect) for dialect in DIALECTS}
-_INSERT_ENTRY = insert(_ENTRIES)
-_INSERT_POSTINGS = insert(_POSTINGS)
+# Built and compiled once, run on the driver's cursor (`treasury.db.prepared`): every transfer
+# writes its entry, postings, day movements and balances by these.
+_DAY_MOVEMENT_KEYS = ("account_id", "value_date", "movement_minor")
+_DAY_MOVEMENT_UPSERTS = {
+    dialect: Prepared(_day_movement_upsert(dialect), _DAY_MOVEMENT_KEYS) for dialect in DIALECTS
+}
+_INSERT_ENTRY = Prepared(
+    insert(_ENTRIES),
+    (
+        "id",
+        "tenant_id",
+        "value_date",
+        "kind",
+        "description",
+        "reverses_entry_id",
+        "source_id",
+        "posted_at",
+        "reason",
+    ),
+)
+_INSERT_POSTINGS = Prepared(
+    insert(_POSTINGS),
+    (
+        "entry_id",
+        "tenant_id",
+        "debit_account_id",
+        "credit_account_id",
+        "amount_minor",
+        "currency",
+        "value_date",
+    ),
+)
 # The funds check's two reads, built once (a transfer makes each; building a select and its
 # cache key cost about what running it does).
 _LOCK_ACCOUNTS = (
@@ -367,25 +392,26 @@ _LOCK_ACCOUNTS = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
-_LATER_MOVEMENTS = (
+_LATER_MOVEMENTS = Prepared(
     select(AccountDayRow.movement_minor)
     .where(
         AccountDayRow.account_id == bindparam("account_id"),
         AccountDayRow.value_date > bindparam("value_date"),
     )
-    .order_by(AccountDayRow.value_date)
+    .order_by(AccountDayRow.value_date),
+    ("account_id", "value_date"),
 )
-_MOVE_BALANCE = (
+_MOVE_BALANCE = Prepared(
     update(_ACCOUNTS)
     .where(_ACCOUNTS.c.id == bindparam("account_id"))
-    .values(balance_minor=_ACCOUNTS.c.balance_minor + bindparam("change"))
+    .values(balance_minor=_ACCOUNTS.c.balance_minor + bindparam("change")),
+    ("account_id", "change"),
 )
 
 
 def _add_day_movements(session: Session, value_date: date, changes: dict[str, int]) -> None:
-    connection = session.connection()
-    connection.execute(  # Core, like the entry and postings in `append_entry`
-        _DAY_MOVEMENT_UPSERTS[connection.dialect.name],
+    _DAY_MOVEMENT_UPSERTS[session.get_bind().dialect.name].run(
+        session,
         [
             {"account_id": account_id, "value_date": value_date, "movement_minor": change}
             for account_id, change in changes.items()
@@ -485,8 +511,8 @@ def lowest_balance_from(session: Session, account: LedgerAccountRow, value_date:
 
     Reads only the account's movements dated after `value_date`: usually none or a few.
     """
-    later = session.scalars(_LATER_MOVEMENTS, {"account_id": account.id, "value_date": value_date})
-    return model.lowest_balance_from(account.balance_minor, later)
+    rows = _LATER_MOVEMENTS.rows(session, {"account_id": account.id, "value_date": value_date})
+    return model.lowest_balance_from(account.balance_minor, (movement for (movement,) in rows))
 
 
 def movements_after(session: Session, account_ids: Sequence[str], as_of: date) -> dict[str, int]:

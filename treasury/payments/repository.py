@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from compliance.model import Finding
 from treasury.db.paging import Page, PageRequest, keyset_page
+from treasury.db.prepared import Prepared
 from treasury.money import Money
 from treasury.payments.model import (
     NEW,
@@ -328,16 +329,15 @@ def insert_transfers(session: Session, rows: Sequence[TransferRow]) -> None:
     """Write transfer rows made by `new_transfer_row` (and taken to their outcome) by one Core
     insert on the session's connection: a payment run's, never read back as ORM objects in its
     unit of work, so they cost no flush each."""
-    if rows:
-        session.connection().execute(
-            _INSERT_TRANSFER,
-            [{key: row.__dict__.get(key) for key in _TRANSFER_COLUMNS} for row in rows],
-        )
+    _INSERT_TRANSFER.run(
+        session, [{key: row.__dict__.get(key) for key in _TRANSFER_COLUMNS} for row in rows]
+    )
 
 
 _TRANSFERS = cast(Table, TransferRow.__table__)
-_INSERT_TRANSFER = insert(_TRANSFERS)  # built once
 _TRANSFER_COLUMNS = tuple(column.key for column in _TRANSFERS.columns)
+# Every column given (None where the row has none); compiled once, run on the driver's cursor.
+_INSERT_TRANSFER = Prepared(insert(_TRANSFERS), _TRANSFER_COLUMNS)
 
 
 def transfer_statuses(session: Session, transfer_ids: Sequence[str]) -> dict[str, str]:

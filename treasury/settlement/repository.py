@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from treasury.calendars import CalendarOverride
 from treasury.db.base import new_id
+from treasury.db.prepared import Prepared
 from treasury.settlement.tables import (
     BankReportRow,
     CalendarOverrideRow,
@@ -22,7 +23,24 @@ from treasury.settlement.tables import (
     StatementMatchRow,
 )
 
-_INSERT_DECISION = insert(cast(Table, RouteDecisionRow.__table__))  # built once
+# Compiled once and run on the driver's cursor (`treasury.db.prepared`): every transfer stores its
+# decision by this; the keys are `decision_values`'.
+_INSERT_DECISION = Prepared(
+    insert(cast(Table, RouteDecisionRow.__table__)),
+    (
+        "id",
+        "tenant_id",
+        "transfer_id",
+        "status",
+        "rail_id",
+        "ruleset_version",
+        "decision_json",
+        "end_to_end_id",
+        "uetr",
+        "send_date",
+        "created_at",
+    ),
+)
 
 
 def _latest(rows: list[Any], key: str) -> dict[str, Any]:
@@ -187,8 +205,7 @@ def save_decision(
 def save_decisions(session: Session, values: Sequence[dict[str, Any]]) -> None:
     """Store many transfers' routing decisions (`decision_values` each) by one Core insert: a
     payment run's, never read back in its unit of work."""
-    if values:
-        session.connection().execute(_INSERT_DECISION, list(values))
+    _INSERT_DECISION.run(session, values)
 
 
 def decision_values(
