@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from treasury.accounts import repository
 from treasury.accounts.model import BankAccount, LegalEntity
+from treasury.db.engine import database_key
 
 V = TypeVar("V")
 
@@ -36,7 +37,7 @@ def bank_accounts_with_entities(
 ) -> tuple[dict[str, BankAccount], dict[str, LegalEntity]]:
     """The tenant's bank accounts among `account_ids` (others' and unknown ids are absent) and
     their entities, by id, as stored now: one read when all are kept already."""
-    database = str(session.get_bind().engine.url)
+    database = database_key(session.get_bind().engine)
     current = repository.account_entity_versions(session, tenant_id, account_ids)
     accounts: dict[str, BankAccount] = {}
     entities: dict[str, LegalEntity] = {}

@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from treasury.clock import today
+from treasury.db.engine import database_key
 from treasury.db.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from treasury.errors import Forbidden, IdempotencyKeyRequired, ValidationFailed
 from treasury.settings import Settings
@@ -45,7 +46,7 @@ async def _principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     secret = None if credentials is None else credentials.credentials
-    known = tenancy_service.recently_authenticated(str(uow_factory.engine.url), secret)
+    known = tenancy_service.recently_authenticated(database_key(uow_factory.engine), secret)
     if known is not None:
         return known
     return await run_in_threadpool(tenancy_service.authenticate, uow_factory.read_only(), secret)

@@ -10,10 +10,11 @@ row locks (SELECT … FOR UPDATE) in the repositories do that job.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 # Execution option of a read-only unit of work (`UnitOfWorkFactory.read_only`).
 READ_ONLY = "treasury_read_only"
@@ -34,6 +35,17 @@ class _WriterQueue:
         database = make_url(url).database or ""
         with cls._guard:
             return cls._locks.setdefault(database, threading.Lock())
+
+
+def database_key(engine: Engine) -> str:
+    """The engine's database as the process's caches key it (its URL, password hidden), worked
+    out once per URL: rendering a URL costs several µs, and every transfer asks a few times."""
+    return _rendered(engine.url)
+
+
+@lru_cache(maxsize=64)
+def _rendered(url: URL) -> str:
+    return str(url)
 
 
 def is_sqlite(url: str) -> bool:

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from treasury.db.engine import database_key
 from treasury.refdata import repository
 from treasury.refdata.model import Parameter, ReferenceRate, in_force, latest_rate
 
@@ -67,7 +68,7 @@ _snapshots: dict[str, Snapshot] = {}
 
 
 def _key(session: Session) -> str:
-    return str(session.get_bind().engine.url)
+    return database_key(session.get_bind().engine)
 
 
 def snapshot(session: Session) -> Snapshot:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from treasury.calendars import BusinessCalendars, CalendarOverride
+from treasury.db.engine import database_key
 from treasury.refdata import cache as refdata_cache
 from treasury.settlement import repository
 from treasury.settlement.model import Participant, Rail
@@ -51,7 +52,7 @@ _calendars: dict[str, BusinessCalendars] = {}
 
 
 def _key(session: Session) -> str:
-    return str(session.get_bind().engine.url)
+    return database_key(session.get_bind().engine)
 
 
 def invalidate(session: Session) -> None:

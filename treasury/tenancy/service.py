@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from treasury.audit import service as audit
+from treasury.db.engine import database_key
 from treasury.db.unit_of_work import UnitOfWork
 from treasury.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from treasury.tenancy import repository
@@ -171,7 +172,7 @@ def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
         raise Unauthenticated("missing bearer token")
     digest = repository.secret_digest(secret)
     with uow:
-        key = (str(uow.session.get_bind().engine.url), digest)
+        key = (database_key(uow.session.get_bind().engine), digest)
         principal = _principals.get(key)
         if principal is None:
             principal = repository.principal_for_digest(uow.session, digest)
