@@ -28,6 +28,7 @@ from benchmarks._setup import (
     postgres_database,
     postgres_url,
     sqlite_database,
+    wait_for_background_work,
 )
 from hedging import pricing
 from hedging.dates import ValueDates
@@ -317,6 +318,7 @@ def end_to_end(url: str, documents: list[dict[str, Any]]) -> dict[str, Any]:
             "rerun_seconds": round(rerun, 3),
         }
     finally:
+        wait_for_background_work()  # the audit sealer, before the database goes
         engine.dispose()
 
 
