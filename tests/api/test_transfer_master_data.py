@@ -107,7 +107,8 @@ def test_a_transfer_between_kept_accounts_does_not_read_their_entities_again(
         _crosses_border(client, headers, debtor, creditor)
 
     def entity_reads(statements: list[str]) -> list[str]:
-        return [each for each in statements if "FROM accounts_entity" in each]
+        """Reads of entities in full (their names among the columns)."""
+        return [each for each in statements if "accounts_entity.name" in each]
 
     assert len(entity_reads(first)) == 1  # both entities in one read, then kept
     assert entity_reads(second) == []
