@@ -172,3 +172,11 @@ def test_what_a_prepared_statement_cannot_do_is_refused_when_compiled(
 ) -> None:
     with Session(engine) as session, pytest.raises(ValueError, match=refusal):
         Prepared(statement, keys).rows(session, {})
+
+
+def test_a_value_the_statement_does_not_take_is_refused_not_dropped(
+    engine: Engine, sample: Table
+) -> None:
+    without_rate = tuple(key for key in _ROW_KEYS if key != "rate")
+    with Session(engine) as session, pytest.raises(ValueError, match="rate"):
+        Prepared(insert(sample), without_rate).run(session, [_row()])

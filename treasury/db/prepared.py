@@ -14,7 +14,8 @@ catch what they caught before.
 Meant for the few statements each transfer makes; everything else goes through the session. What
 a `Prepared` statement cannot do is refused when it is compiled (first use per dialect): an
 expanding IN, a parameter the caller does not give and the statement does not hold, a column
-returned as anything but text or a whole number (no result processing happens here).
+returned as anything but text or a whole number (no result processing happens here). A run given
+a value its statement does not take is refused too, rather than the value being dropped.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Prepared:
     def rows(self, session: Session, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run once and return the rows it selects or returns (text and whole numbers as the
         driver gives them)."""
+        self._check_keys(parameters)
         cursor, compiled, dialect = self._cursor(session)
         bound = compiled.bind(parameters)
         try:
@@ -94,6 +96,7 @@ class Prepared:
         """Run once per parameter set (an executemany; nothing is returned)."""
         if not parameters:
             return
+        self._check_keys(parameters[0])
         cursor, compiled, dialect = self._cursor(session)
         bound = [compiled.bind(each) for each in parameters]
         try:
@@ -105,6 +108,13 @@ class Prepared:
             raise _wrapped(compiled.sql, bound, error, dialect) from error
         finally:
             cursor.close()
+
+    def _check_keys(self, parameters: Mapping[str, Any]) -> None:
+        # A missing value fails in `bind`; a value nobody named here would be dropped silently
+        # (a column added to a caller's row but not to its statement's keys).
+        unknown = parameters.keys() - set(self._keys)
+        if unknown:
+            raise ValueError(f"values the statement does not take: {sorted(unknown)}")
 
     def _cursor(self, session: Session) -> tuple[Any, _Compiled, Dialect]:
         driver_connection, dialect = _driver_connection(session)

@@ -326,9 +326,9 @@ def new_transfer_row(
 
 
 def insert_transfers(session: Session, rows: Sequence[TransferRow]) -> None:
-    """Write transfer rows made by `new_transfer_row` (and taken to their outcome) by one Core
-    insert on the session's connection: a payment run's, never read back as ORM objects in its
-    unit of work, so they cost no flush each."""
+    """Write transfer rows made by `new_transfer_row` (and taken to their outcome) by one prepared
+    insert in the session's transaction: never read back as ORM objects in its unit of work, so
+    they cost no flush each."""
     _INSERT_TRANSFER.run(
         session, [{key: row.__dict__.get(key) for key in _TRANSFER_COLUMNS} for row in rows]
     )

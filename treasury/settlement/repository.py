@@ -203,8 +203,8 @@ def save_decision(
 
 
 def save_decisions(session: Session, values: Sequence[dict[str, Any]]) -> None:
-    """Store many transfers' routing decisions (`decision_values` each) by one Core insert: a
-    payment run's, never read back in its unit of work."""
+    """Store transfers' routing decisions (`decision_values` each) by one prepared insert: never
+    read back in their unit of work."""
     _INSERT_DECISION.run(session, values)
 
 
